@@ -1,0 +1,24 @@
+/* cli.h -- the vangnet command-line tool's subcommands and shared exit codes. */
+#ifndef VN_CLI_H
+#define VN_CLI_H
+
+enum {
+    CLI_OK = 0,
+    CLI_FAIL = 1,     /* the operation failed (I/O, storage, unreachable agent) */
+    CLI_USAGE = 2,    /* bad command line */
+    CLI_REFUSED = 3,  /* the broker refused the disclosure */
+    CLI_PENDING = 4,  /* queued durably at the agent, no broker receipt yet */
+};
+
+int cli_keygen(int argc, char **argv);
+int cli_org(int argc, char **argv);
+int cli_send(int argc, char **argv);
+int cli_inbox(int argc, char **argv);
+int cli_ack(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+
+/* Print "vangnet: " + message to stderr and return code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,62 @@
+/* main.c -- `vangnet`: keys, organisation registry, sending and receiving, audit. */
+#include "cli.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char s_usage[] =
+    "usage: vangnet COMMAND [OPTIONS]\n"
+    "\n"
+    "keys:\n"
+    "  keygen --org ID --sector SECTOR --out DIR     create ID.secret (0600) and ID.public\n"
+    "  keygen --pseudonym-key FILE                    create the network pseudonym key (agents only)\n"
+    "broker operator (on the broker's data directory):\n"
+    "  org add --data DIR FILE.public                 register an organisation\n"
+    "  org list --data DIR                            list organisations\n"
+    "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"
+    "  audit show --data DIR [--json]                 print the audit log\n"
+    "  audit verify --data DIR                        check the audit hash chain\n"
+    "agency (through the local agent):\n"
+    "  send --agent EP --to ORG[,ORG] --subject BSN --category CAT --basis BASIS\n"
+    "       [--field KEY=VALUE]... [--user ID --role ROLE] --file PATH|-\n"
+    "  inbox --agent EP [--wait SECONDS] [--json]\n"
+    "  ack --agent EP MSGID\n"
+    "  status --agent EP\n"
+    "\n"
+    "exit codes: 0 ok, 1 failure, 2 usage error, 3 refused by the broker, 4 queued without receipt\n";
+
+int cli_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("vangnet: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"keygen", cli_keygen}, {"org", cli_org},       {"send", cli_send},
+        {"inbox", cli_inbox},   {"ack", cli_ack},       {"status", cli_status},
+        {"audit", cli_audit},
+    };
+    if (sodium_init() < 0)
+        return cli_fail(CLI_FAIL, "libsodium failed to initialise");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(s_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fputs(s_usage, stderr);
+    return cli_fail(CLI_USAGE, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,394 @@
+/* vn_envelope.c -- XChaCha20-Poly1305 content, X25519 key wrapping per recipient, Ed25519 signature. */
+#include "vn_envelope.h"
+#include "vn_error.h"
+#include "vn_util.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIG_DOMAIN "vangnet-envelope-v1"
+#define WRAP_DOMAIN "vangnet-wrap-v1"
+static const uint8_t s_wrap_personal[crypto_generichash_blake2b_PERSONALBYTES] = "vangnet-wrap-v1";
+
+#define KEY_BYTES crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+#define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+/* Randomness source: the system's, or a seed-derived stream for known-answer tests. */
+typedef struct {
+    const uint8_t *seed;
+    uint64_t counter;
+} s_rng_t;
+
+static void s_random(s_rng_t *rng, uint8_t *buf, size_t len)
+{
+    if (!rng->seed) {
+        randombytes_buf(buf, len);
+        return;
+    }
+    uint8_t sub[randombytes_SEEDBYTES];
+    crypto_generichash(sub, sizeof sub, (const uint8_t *)&rng->counter, sizeof rng->counter,
+                       rng->seed, 32);
+    rng->counter++;
+    randombytes_buf_deterministic(buf, len, sub);
+    sodium_memzero(sub, sizeof sub);
+}
+
+/* Key-encryption key for one wrapping: BLAKE2b(shared secret; eph_pk || recipient_pk). */
+static int s_wrap_kek(uint8_t kek[KEY_BYTES], const uint8_t my_sk[32], const uint8_t their_pk[32],
+                      const uint8_t eph_pk[32], const uint8_t recipient_pk[32])
+{
+    uint8_t shared[crypto_scalarmult_BYTES], input[64];
+    if (crypto_scalarmult(shared, my_sk, their_pk) != 0)
+        return VN_E_CRYPTO;
+    memcpy(input, eph_pk, 32);
+    memcpy(input + 32, recipient_pk, 32);
+    crypto_generichash_blake2b_salt_personal(kek, KEY_BYTES, input, sizeof input, shared,
+                                             sizeof shared, NULL, s_wrap_personal);
+    sodium_memzero(shared, sizeof shared);
+    return 0;
+}
+
+/* Associated data of a wrapping: domain || message id || recipient org id. */
+static size_t s_wrap_ad(uint8_t *ad, const uint8_t msgid[16], const char *org)
+{
+    size_t dl = strlen(WRAP_DOMAIN), ol = strlen(org);
+    memcpy(ad, WRAP_DOMAIN, dl);
+    memcpy(ad + dl, msgid, 16);
+    memcpy(ad + dl + 16, org, ol);
+    return dl + 16 + ol;
+}
+
+static void s_signed_message(uint8_t out[19 + 64], const uint8_t *header, size_t header_len,
+                             const uint8_t ct_hash[32])
+{
+    memcpy(out, SIG_DOMAIN, 19);
+    crypto_generichash(out + 19, 32, header, header_len, NULL, 0);
+    memcpy(out + 19 + 32, ct_hash, 32);
+}
+
+static int s_params_valid(const vn_seal_params_t *p, size_t content_len)
+{
+    if (p->n_recipients == 0 || p->n_recipients > VN_MAX_RECIPIENTS ||
+        p->n_justification > VN_MAX_JUSTIFICATION || content_len > (size_t)1 << 30)
+        return 0;
+    if (!vn_field_valid(p->category, VN_FIELD_MAX) || !vn_field_valid(p->basis, VN_FIELD_MAX) ||
+        !vn_field_valid(p->user_id, VN_FIELD_MAX) || !vn_field_valid(p->user_role, VN_FIELD_MAX))
+        return 0;
+    for (size_t i = 0; i < p->n_recipients; i++)
+        if (!vn_org_id_valid(p->recipients[i].org) || !p->recipients[i].box_pk)
+            return 0;
+    for (size_t i = 0; i < p->n_justification; i++)
+        if (!vn_field_valid(p->justification[i].key, VN_FIELD_MAX) ||
+            !vn_field_valid(p->justification[i].value, VN_FIELD_MAX))
+            return 0;
+    return p->expires > p->created;
+}
+
+static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
+                  size_t content_len, s_rng_t *rng, uint8_t msgid[16], uint8_t **out,
+                  size_t *out_len)
+{
+    if (!s_params_valid(p, content_len))
+        return VN_E_INVALID;
+
+    int rc = VN_E_CRYPTO;
+    uint8_t key[KEY_BYTES], nonce[NONCE_BYTES], ct_hash[32], sig[crypto_sign_BYTES];
+    uint8_t *header_buf = NULL, *ct = NULL, *env_buf = NULL;
+    Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
+    uint8_t (*wrap_material)[32 + KEY_BYTES + TAG_BYTES] = NULL;
+    Vn__Justification *just = NULL, **just_ptrs = NULL;
+
+    s_random(rng, msgid, 16);
+    s_random(rng, key, sizeof key);
+    s_random(rng, nonce, sizeof nonce);
+
+    /* Header */
+    Vn__Header hdr = VN__HEADER__INIT;
+    hdr.version = VN_ENVELOPE_VERSION;
+    hdr.message_id = (ProtobufCBinaryData){16, msgid};
+    hdr.sender = (char *)sender->pub.org;
+    char **recips = calloc(p->n_recipients, sizeof *recips);
+    just = calloc(p->n_justification + 1, sizeof *just);
+    just_ptrs = calloc(p->n_justification + 1, sizeof *just_ptrs);
+    if (!recips || !just || !just_ptrs) {
+        rc = -ENOMEM;
+        free(recips);
+        goto fail;
+    }
+    for (size_t i = 0; i < p->n_recipients; i++)
+        recips[i] = (char *)p->recipients[i].org;
+    hdr.n_recipients = p->n_recipients;
+    hdr.recipients = recips;
+    hdr.category = (char *)p->category;
+    hdr.basis = (char *)p->basis;
+    for (size_t i = 0; i < p->n_justification; i++) {
+        vn__justification__init(&just[i]);
+        just[i].key = (char *)p->justification[i].key;
+        just[i].value = (char *)p->justification[i].value;
+        just_ptrs[i] = &just[i];
+    }
+    hdr.n_justification = p->n_justification;
+    hdr.justification = just_ptrs;
+    if (p->subject_pseudonym)
+        hdr.subject_pseudonym = (ProtobufCBinaryData){32, (uint8_t *)p->subject_pseudonym};
+    hdr.created = p->created;
+    hdr.expires = p->expires;
+    hdr.content_length = content_len;
+    hdr.user_id = (char *)p->user_id;
+    hdr.user_role = (char *)p->user_role;
+    hdr.sender_sign_key = (ProtobufCBinaryData){32, (uint8_t *)sender->pub.sign_pk};
+    hdr.content_nonce = (ProtobufCBinaryData){NONCE_BYTES, nonce};
+    size_t header_len = vn__header__get_packed_size(&hdr);
+    header_buf = malloc(header_len);
+    if (!header_buf) {
+        free(recips);
+        rc = -ENOMEM;
+        goto fail;
+    }
+    vn__header__pack(&hdr, header_buf);
+    free(recips);
+
+    /* Content, bound to the header */
+    size_t ct_len = content_len + TAG_BYTES;
+    ct = malloc(ct_len);
+    if (!ct) { rc = -ENOMEM; goto fail; }
+    unsigned long long produced = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &produced, content, content_len, header_buf,
+                                               header_len, NULL, nonce, key);
+    crypto_generichash(ct_hash, sizeof ct_hash, ct, ct_len, NULL, 0);
+
+    /* One wrapping of the content key per recipient */
+    wraps = calloc(p->n_recipients, sizeof *wraps);
+    wrap_ptrs = calloc(p->n_recipients, sizeof *wrap_ptrs);
+    wrap_material = calloc(p->n_recipients, sizeof *wrap_material);
+    if (!wraps || !wrap_ptrs || !wrap_material) { rc = -ENOMEM; goto fail; }
+    for (size_t i = 0; i < p->n_recipients; i++) {
+        uint8_t eph_sk[32], kek[KEY_BYTES], ad[64 + VN_ORG_MAX];
+        uint8_t zero_nonce[NONCE_BYTES] = {0}; /* each kek is used once: fresh ephemeral key */
+        uint8_t *eph_pk = wrap_material[i], *sealed = wrap_material[i] + 32;
+        s_random(rng, eph_sk, sizeof eph_sk);
+        crypto_scalarmult_base(eph_pk, eph_sk);
+        int krc = s_wrap_kek(kek, eph_sk, p->recipients[i].box_pk, eph_pk,
+                             p->recipients[i].box_pk);
+        sodium_memzero(eph_sk, sizeof eph_sk);
+        if (krc != 0) {
+            sodium_memzero(kek, sizeof kek);
+            goto fail;
+        }
+        size_t ad_len = s_wrap_ad(ad, msgid, p->recipients[i].org);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, NULL, key, sizeof key, ad, ad_len,
+                                                   NULL, zero_nonce, kek);
+        sodium_memzero(kek, sizeof kek);
+        vn__wrapped_key__init(&wraps[i]);
+        wraps[i].recipient = (char *)p->recipients[i].org;
+        wraps[i].message_id = (ProtobufCBinaryData){16, msgid};
+        wraps[i].ephemeral_key = (ProtobufCBinaryData){32, eph_pk};
+        wraps[i].sealed_key = (ProtobufCBinaryData){KEY_BYTES + TAG_BYTES, sealed};
+        wrap_ptrs[i] = &wraps[i];
+    }
+
+    uint8_t to_sign[19 + 64];
+    s_signed_message(to_sign, header_buf, header_len, ct_hash);
+    crypto_sign_detached(sig, NULL, to_sign, sizeof to_sign, sender->sign_sk);
+
+    Vn__Envelope env = VN__ENVELOPE__INIT;
+    env.version = VN_ENVELOPE_VERSION;
+    env.header = (ProtobufCBinaryData){header_len, header_buf};
+    env.ciphertext = (ProtobufCBinaryData){ct_len, ct};
+    env.ciphertext_hash = (ProtobufCBinaryData){32, ct_hash};
+    env.n_wrapped = p->n_recipients;
+    env.wrapped = wrap_ptrs;
+    env.signature = (ProtobufCBinaryData){sizeof sig, sig};
+    size_t env_len = vn__envelope__get_packed_size(&env);
+    env_buf = malloc(env_len);
+    if (!env_buf) { rc = -ENOMEM; goto fail; }
+    vn__envelope__pack(&env, env_buf);
+    *out = env_buf;
+    *out_len = env_len;
+    env_buf = NULL;
+    rc = 0;
+fail:
+    sodium_memzero(key, sizeof key);
+    free(header_buf);
+    free(ct);
+    free(wraps);
+    free(wrap_ptrs);
+    free(wrap_material);
+    free(just);
+    free(just_ptrs);
+    free(env_buf);
+    return rc;
+}
+
+int vn_envelope_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
+                     size_t content_len, uint8_t msgid[16], uint8_t **out, size_t *out_len)
+{
+    s_rng_t rng = {0};
+    return s_seal(p, sender, content, content_len, &rng, msgid, out, out_len);
+}
+
+int vn_envelope__seal_seeded(const vn_seal_params_t *p, const vn_keyset_t *sender,
+                             const uint8_t *content, size_t content_len, const uint8_t seed[32],
+                             uint8_t msgid[16], uint8_t **out, size_t *out_len)
+{
+    s_rng_t rng = {.seed = seed};
+    return s_seal(p, sender, content, content_len, &rng, msgid, out, out_len);
+}
+
+void vn_parsed_clear(vn_parsed_t *p)
+{
+    if (p->hdr)
+        vn__header__free_unpacked(p->hdr, NULL);
+    if (p->env)
+        vn__envelope__free_unpacked(p->env, NULL);
+    p->hdr = NULL;
+    p->env = NULL;
+}
+
+static int s_header_valid(const Vn__Header *h)
+{
+    if (h->message_id.len != 16 || h->sender_sign_key.len != 32 ||
+        h->content_nonce.len != NONCE_BYTES ||
+        (h->subject_pseudonym.len != 0 && h->subject_pseudonym.len != 32) ||
+        h->n_recipients == 0 || h->n_recipients > VN_MAX_RECIPIENTS ||
+        h->n_justification > VN_MAX_JUSTIFICATION || !vn_org_id_valid(h->sender))
+        return 0;
+    for (size_t i = 0; i < h->n_recipients; i++)
+        if (!vn_org_id_valid(h->recipients[i]))
+            return 0;
+    for (size_t i = 0; i < h->n_justification; i++)
+        if (!vn_field_valid(h->justification[i]->key, VN_FIELD_MAX) ||
+            !vn_field_valid(h->justification[i]->value, VN_FIELD_MAX))
+            return 0;
+    return vn_field_valid(h->category, VN_FIELD_MAX) && vn_field_valid(h->basis, VN_FIELD_MAX) &&
+           vn_field_valid(h->user_id, VN_FIELD_MAX) && vn_field_valid(h->user_role, VN_FIELD_MAX);
+}
+
+int vn_envelope_parse(const uint8_t *buf, size_t len, vn_parsed_t *out)
+{
+    out->env = NULL;
+    out->hdr = NULL;
+    Vn__Envelope *env = vn__envelope__unpack(NULL, len, buf);
+    if (!env)
+        return VN_E_MALFORMED;
+    out->env = env;
+    if (env->version != VN_ENVELOPE_VERSION) {
+        vn_parsed_clear(out);
+        return VN_E_VERSION;
+    }
+    if (env->ciphertext_hash.len != 32 || env->signature.len != crypto_sign_BYTES ||
+        env->ciphertext.len < TAG_BYTES || env->n_wrapped > VN_MAX_RECIPIENTS)
+        goto malformed;
+    out->hdr = vn__header__unpack(NULL, env->header.len, env->header.data);
+    if (!out->hdr)
+        goto malformed;
+    if (out->hdr->version != VN_ENVELOPE_VERSION) {
+        vn_parsed_clear(out);
+        return VN_E_VERSION;
+    }
+    if (!s_header_valid(out->hdr) || out->hdr->content_length != env->ciphertext.len - TAG_BYTES)
+        goto malformed;
+    for (size_t i = 0; i < env->n_wrapped; i++) {
+        const Vn__WrappedKey *w = env->wrapped[i];
+        if (w->ephemeral_key.len != 32 || w->sealed_key.len != KEY_BYTES + TAG_BYTES ||
+            !vn_org_id_valid(w->recipient))
+            goto malformed;
+    }
+    return 0;
+malformed:
+    vn_parsed_clear(out);
+    return VN_E_MALFORMED;
+}
+
+int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32])
+{
+    if (sodium_memcmp(p->hdr->sender_sign_key.data, sender_sign_pk, 32) != 0)
+        return VN_E_WRONG_SENDER_KEY;
+    uint8_t ct_hash[32];
+    crypto_generichash(ct_hash, sizeof ct_hash, p->env->ciphertext.data, p->env->ciphertext.len,
+                       NULL, 0);
+    if (sodium_memcmp(ct_hash, p->env->ciphertext_hash.data, 32) != 0)
+        return VN_E_CIPHERTEXT_MODIFIED;
+    uint8_t to_sign[19 + 64];
+    s_signed_message(to_sign, p->env->header.data, p->env->header.len, ct_hash);
+    if (crypto_sign_verify_detached(p->env->signature.data, to_sign, sizeof to_sign,
+                                    sender_sign_pk) != 0)
+        return VN_E_BAD_SIGNATURE;
+    return 0;
+}
+
+int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **content,
+                        size_t *content_len)
+{
+    const Vn__Header *h = p->hdr;
+    int listed = 0;
+    for (size_t i = 0; i < h->n_recipients; i++)
+        listed |= strcmp(h->recipients[i], me->pub.org) == 0;
+    const Vn__WrappedKey *w = NULL;
+    for (size_t i = 0; listed && i < p->env->n_wrapped; i++)
+        if (strcmp(p->env->wrapped[i]->recipient, me->pub.org) == 0)
+            w = p->env->wrapped[i];
+    if (!w)
+        return VN_E_NOT_RECIPIENT;
+    if (w->message_id.len != 16 || memcmp(w->message_id.data, h->message_id.data, 16) != 0)
+        return VN_E_WRAP_REPLAYED;
+
+    uint8_t kek[KEY_BYTES], key[KEY_BYTES], ad[64 + VN_ORG_MAX];
+    uint8_t zero_nonce[NONCE_BYTES] = {0};
+    if (s_wrap_kek(kek, me->box_sk, w->ephemeral_key.data, w->ephemeral_key.data,
+                   me->pub.box_pk) != 0)
+        return VN_E_WRAP_INVALID;
+    size_t ad_len = s_wrap_ad(ad, h->message_id.data, me->pub.org);
+    int wrc = crypto_aead_xchacha20poly1305_ietf_decrypt(key, NULL, NULL, w->sealed_key.data,
+                                                         w->sealed_key.len, ad, ad_len,
+                                                         zero_nonce, kek);
+    sodium_memzero(kek, sizeof kek);
+    if (wrc != 0) {
+        sodium_memzero(key, sizeof key);
+        return VN_E_WRAP_INVALID;
+    }
+    size_t len = p->env->ciphertext.len - TAG_BYTES;
+    uint8_t *plain = malloc(len + 1);
+    if (!plain) {
+        sodium_memzero(key, sizeof key);
+        return -ENOMEM;
+    }
+    int drc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+        plain, NULL, NULL, p->env->ciphertext.data, p->env->ciphertext.len, p->env->header.data,
+        p->env->header.len, h->content_nonce.data, key);
+    sodium_memzero(key, sizeof key);
+    if (drc != 0) {
+        free(plain);
+        return VN_E_DECRYPT;
+    }
+    plain[len] = '\0';
+    *content = plain;
+    *content_len = len;
+    return 0;
+}
+
+int vn_envelope_open(const uint8_t *buf, size_t len, const vn_keyset_t *me,
+                     const uint8_t sender_sign_pk[32], vn_parsed_t *parsed, uint8_t **content,
+                     size_t *content_len)
+{
+    int rc = vn_envelope_parse(buf, len, parsed);
+    if (rc != 0)
+        return rc;
+    rc = vn_envelope_verify(parsed, sender_sign_pk);
+    if (rc == 0)
+        rc = vn_envelope_decrypt(parsed, me, content, content_len);
+    if (rc != 0)
+        vn_parsed_clear(parsed);
+    return rc;
+}
+
+const char *vn_header_field(const Vn__Header *hdr, const char *key)
+{
+    for (size_t i = 0; i < hdr->n_justification; i++)
+        if (strcmp(hdr->justification[i]->key, key) == 0)
+            return hdr->justification[i]->value;
+    return NULL;
+}

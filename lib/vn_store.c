@@ -1,0 +1,116 @@
+/* vn_store.c -- LMDB environment ownership. A transaction never crosses threads. */
+#include "vn_store.h"
+#include "vn_error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#define MAX_DBS 16
+
+struct vn_store {
+    MDB_env *env;
+    MDB_dbi dbis[MAX_DBS];
+    int n_dbs;
+};
+
+int vn_store_error(int mdb_rc)
+{
+    switch (mdb_rc) {
+    case MDB_SUCCESS: return 0;
+    case MDB_MAP_FULL: return VN_E_STORE_FULL;
+    case MDB_NOTFOUND: return VN_E_NOT_FOUND;
+    default: return mdb_rc > 0 ? -mdb_rc : VN_E_STORE; /* positive codes are errno values */
+    }
+}
+
+vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *db_names,
+                          int flags, int *rc, char *err, size_t errlen)
+{
+    int readonly = flags & VN_STORE_READONLY;
+    vn_store_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    int mrc;
+    if (!readonly && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        *rc = -errno;
+        snprintf(err, errlen, "%s: %s", dir, vn_strerror(*rc));
+        goto fail;
+    }
+    if ((mrc = mdb_env_create(&self->env)) != 0 ||
+        (mrc = mdb_env_set_maxdbs(self->env, MAX_DBS)) != 0 ||
+        (mrc = mdb_env_set_mapsize(self->env, map_size ? map_size : (size_t)1 << 30)) != 0 ||
+        (mrc = mdb_env_set_maxreaders(self->env, 126)) != 0 ||
+        (mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (readonly ? MDB_RDONLY : 0), 0600)) != 0) {
+        *rc = vn_store_error(mrc);
+        snprintf(err, errlen, "%s: cannot open store: %s", dir, mdb_strerror(mrc));
+        goto fail;
+    }
+    MDB_txn *txn;
+    if ((mrc = mdb_txn_begin(self->env, NULL, readonly ? MDB_RDONLY : 0, &txn)) != 0) {
+        *rc = vn_store_error(mrc);
+        snprintf(err, errlen, "%s: %s", dir, mdb_strerror(mrc));
+        goto fail;
+    }
+    for (self->n_dbs = 0; db_names[self->n_dbs]; self->n_dbs++) {
+        if (self->n_dbs == MAX_DBS) {
+            mdb_txn_abort(txn);
+            *rc = VN_E_INVALID;
+            snprintf(err, errlen, "too many databases");
+            goto fail;
+        }
+        mrc = mdb_dbi_open(txn, db_names[self->n_dbs], readonly ? 0 : MDB_CREATE,
+                           &self->dbis[self->n_dbs]);
+        if (mrc != 0) {
+            mdb_txn_abort(txn);
+            *rc = vn_store_error(mrc);
+            snprintf(err, errlen, "%s: database '%s': %s", dir, db_names[self->n_dbs],
+                     mdb_strerror(mrc));
+            goto fail;
+        }
+    }
+    if ((mrc = mdb_txn_commit(txn)) != 0) {
+        *rc = vn_store_error(mrc);
+        snprintf(err, errlen, "%s: %s", dir, mdb_strerror(mrc));
+        goto fail;
+    }
+    *rc = 0;
+    return self;
+fail:
+    vn_store_destroy(&self);
+    return NULL;
+}
+
+void vn_store_destroy(vn_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vn_store_t *self = *self_p;
+    if (self->env)
+        mdb_env_close(self->env);
+    free(self);
+    *self_p = NULL;
+}
+
+MDB_dbi vn_store_dbi(const vn_store_t *self, int index)
+{
+    return self->dbis[index];
+}
+
+MDB_env *vn_store_env(const vn_store_t *self)
+{
+    return self->env;
+}
+
+int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn)
+{
+    return vn_store_error(mdb_txn_begin(self->env, NULL, readonly ? MDB_RDONLY : 0, txn));
+}
+
+int vn_store_commit(MDB_txn *txn)
+{
+    return vn_store_error(mdb_txn_commit(txn));
+}

@@ -1,0 +1,30 @@
+/* vn_store.h -- the one owner of an LMDB environment: named databases, durable commits, clear errors. */
+#ifndef VN_STORE_H
+#define VN_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+
+typedef struct vn_store vn_store_t;
+
+#define VN_STORE_READONLY 1
+
+/* Open (creating dir if needed, unless read-only) an environment with the given named databases.
+ * map_size in bytes (0: 1 GiB). NULL on failure with *rc set and err naming the cause.
+ * Commits are fully durable (fsync): no MDB_NOSYNC. */
+vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *db_names,
+                          int flags, int *rc, char *err, size_t errlen);
+void vn_store_destroy(vn_store_t **self_p);
+
+/* The handle of the i-th database given to vn_store_open. */
+MDB_dbi vn_store_dbi(const vn_store_t *self, int index);
+MDB_env *vn_store_env(const vn_store_t *self);
+
+/* Begin a transaction; 0 or a vangnet error. */
+int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn);
+/* Commit (fsync'd). On failure the transaction is gone; VN_E_STORE_FULL when the map is full. */
+int vn_store_commit(MDB_txn *txn);
+/* Map an LMDB return code to a vangnet code (MDB_MAP_FULL -> VN_E_STORE_FULL, MDB_NOTFOUND -> VN_E_NOT_FOUND). */
+int vn_store_error(int mdb_rc);
+
+#endif

@@ -1,0 +1,34 @@
+/* vn_util.h -- small helpers: hex, time, whole-file I/O, identifiers. */
+#ifndef VN_UTIL_H
+#define VN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VN_MSGID_BYTES 16
+#define VN_MSGID_HEX (VN_MSGID_BYTES * 2 + 1)
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). Returns out. */
+char *vn_hex(char *out, const uint8_t *bin, size_t len);
+/* Parse exactly len bytes of hex. Returns 0 or VN_E_INVALID. */
+int vn_unhex(uint8_t *bin, size_t len, const char *hex);
+
+uint64_t vn_now(void);        /* unix seconds */
+uint64_t vn_now_us(void);     /* unix microseconds */
+uint64_t vn_monotonic_ms(void);
+
+/* Read a whole file (at most max bytes). *out is the caller's to free. Returns 0, -errno or VN_E_TOO_LARGE. */
+int vn_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+/* Create path exclusively with mode, write data, fsync. VN_E_EXISTS if present. */
+int vn_write_file_new(const char *path, int mode, const void *data, size_t len);
+
+/* Organisation ids: 3-64 of [a-z0-9-], starting with a letter. */
+int vn_org_id_valid(const char *id);
+/* A printable, bounded field from outside (category, user id...): 1..max bytes, no control chars. */
+int vn_field_valid(const char *s, size_t max);
+
+/* Big-endian uint64 for LMDB keys that sort numerically. */
+void vn_put_be64(uint8_t out[8], uint64_t v);
+uint64_t vn_get_be64(const uint8_t in[8]);
+
+#endif

@@ -1,0 +1,17 @@
+# deps.sh -- sourced by the scripts: install the Debian packages vangnet needs, only those missing.
+VN_PACKAGES="gcc pkg-config meson ninja-build python3 protobuf-c-compiler libprotobuf-c-dev
+  libzmq3-dev libsodium-dev liblmdb-dev libinih-dev libjson-c-dev libcmocka-dev"
+
+vn_install_deps() {
+    local missing=()
+    for pkg in $VN_PACKAGES "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}

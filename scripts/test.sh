@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test.sh -- install what is missing, build with ASan+UBSan and -Werror, run every test,
+# and end with one line "N passed, N failed" taken from build/meson-logs/testlog.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+vn_install_deps
+
+if [ -f build/build.ninja ]; then
+    meson configure build -Db_sanitize=address,undefined -Dwerror=true -Dtests=enabled >/dev/null
+else
+    meson setup build -Db_sanitize=address,undefined -Dwerror=true -Dtests=enabled >/dev/null
+fi
+ninja -C build
+
+# Leak checks stay on; protobuf-c and libzmq keep nothing we must ignore.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+status=0
+meson test -C build --print-errorlogs --num-processes 2 || status=$?
+
+python3 - <<'PY'
+import json
+passed = failed = 0
+with open("build/meson-logs/testlog.json") as log:
+    for line in log:
+        result = json.loads(line).get("result")
+        if result in ("OK", "EXPECTEDFAIL", "SKIP"):
+            passed += result != "SKIP"
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed")
+PY
+exit $status

@@ -1,0 +1,105 @@
+/* test_store.c -- LMDB store: open, durable commit, reopen, map full without losing data. */
+#include "test_harness.h"
+
+#include "vn_error.h"
+#include "vn_store.h"
+
+static const char *const s_dbs[] = {"alpha", "beta", NULL};
+
+static void test_commit_and_reopen(void **state)
+{
+    (void)state;
+    char *dir = test_tmpdir(), err[512];
+    int rc;
+    vn_store_t *st = vn_store_open(dir, 1 << 20, s_dbs, 0, &rc, err, sizeof err);
+    assert_non_null(st);
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
+    MDB_val k = {5, "hello"}, v = {5, "world"};
+    assert_int_equal(mdb_put(txn, vn_store_dbi(st, 1), &k, &v, 0), 0);
+    assert_int_equal(vn_store_commit(txn), 0);
+    vn_store_destroy(&st);
+    vn_store_destroy(&st); /* safe twice */
+
+    st = vn_store_open(dir, 1 << 20, s_dbs, VN_STORE_READONLY, &rc, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(vn_store_begin(st, 1, &txn), 0);
+    MDB_val out;
+    assert_int_equal(mdb_get(txn, vn_store_dbi(st, 1), &k, &out), 0);
+    assert_int_equal(out.mv_size, 5);
+    assert_memory_equal(out.mv_data, "world", 5);
+    assert_int_equal(vn_store_error(mdb_get(txn, vn_store_dbi(st, 0), &k, &out)), VN_E_NOT_FOUND);
+    mdb_txn_abort(txn);
+    vn_store_destroy(&st);
+    test_tmpdir_remove(dir);
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    char err[512];
+    int rc;
+    assert_null(vn_store_open("/nonexistent/deeper/dir", 0, s_dbs, 0, &rc, err, sizeof err));
+    assert_true(rc < 0);
+    assert_non_null(strstr(err, "/nonexistent/deeper/dir"));
+}
+
+static void test_map_full_is_an_error_not_a_crash(void **state)
+{
+    (void)state;
+    char *dir = test_tmpdir(), err[512];
+    int rc;
+    vn_store_t *st = vn_store_open(dir, 256 * 1024, s_dbs, 0, &rc, err, sizeof err);
+    assert_non_null(st);
+    char value[4000];
+    memset(value, 'x', sizeof value);
+    int committed = 0, full = 0;
+    for (int i = 0; i < 1000 && !full; i++) {
+        MDB_txn *txn;
+        assert_int_equal(vn_store_begin(st, 0, &txn), 0);
+        MDB_val k = {sizeof i, &i}, v = {sizeof value, value};
+        int prc = vn_store_error(mdb_put(txn, vn_store_dbi(st, 0), &k, &v, 0));
+        if (prc == VN_E_STORE_FULL) {
+            mdb_txn_abort(txn);
+            full = 1;
+            break;
+        }
+        assert_int_equal(prc, 0);
+        rc = vn_store_commit(txn);
+        if (rc == VN_E_STORE_FULL) {
+            full = 1;
+            break;
+        }
+        assert_int_equal(rc, 0);
+        committed++;
+    }
+    assert_true(full);
+    assert_true(committed > 10);
+    /* Everything committed before is still there, and the store still works for reads. */
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(st, 1, &txn), 0);
+    for (int i = 0; i < committed; i++) {
+        MDB_val k = {sizeof i, &i}, out;
+        assert_int_equal(mdb_get(txn, vn_store_dbi(st, 0), &k, &out), 0);
+        assert_int_equal(out.mv_size, sizeof value);
+    }
+    mdb_txn_abort(txn);
+    /* Deleting makes room again. */
+    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
+    int zero = 0;
+    MDB_val k = {sizeof zero, &zero};
+    assert_int_equal(mdb_del(txn, vn_store_dbi(st, 0), &k, NULL), 0);
+    assert_int_equal(vn_store_commit(txn), 0);
+    vn_store_destroy(&st);
+    test_tmpdir_remove(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_and_reopen),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_map_full_is_an_error_not_a_crash),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

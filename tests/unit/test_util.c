@@ -1,0 +1,74 @@
+/* test_util.c -- hex, identifiers, field validation, big-endian keys. */
+#include "test_harness.h"
+
+#include "vn_error.h"
+#include "vn_util.h"
+
+static void test_hex_round_trip(void **state)
+{
+    (void)state;
+    uint8_t in[4] = {0x00, 0x7f, 0xab, 0xff}, out[4];
+    char hex[9];
+    assert_string_equal(vn_hex(hex, in, 4), "007fabff");
+    assert_int_equal(vn_unhex(out, 4, "007FABff"), 0);
+    assert_memory_equal(in, out, 4);
+    assert_int_equal(vn_unhex(out, 4, "007fab"), VN_E_INVALID);
+    assert_int_equal(vn_unhex(out, 4, "007fabfg"), VN_E_INVALID);
+    assert_int_equal(vn_unhex(out, 4, NULL), VN_E_INVALID);
+}
+
+static void test_org_ids(void **state)
+{
+    (void)state;
+    assert_true(vn_org_id_valid("vt-zuid-limburg"));
+    assert_true(vn_org_id_valid("ggz2"));
+    assert_false(vn_org_id_valid("Vt-zuid"));
+    assert_false(vn_org_id_valid("2ggz"));
+    assert_false(vn_org_id_valid("vt zuid"));
+    assert_false(vn_org_id_valid("vt/zuid"));
+    assert_false(vn_org_id_valid("ab"));
+    assert_false(vn_org_id_valid(NULL));
+    char longid[70];
+    memset(longid, 'a', 65);
+    longid[65] = '\0';
+    assert_false(vn_org_id_valid(longid));
+}
+
+static void test_fields(void **state)
+{
+    (void)state;
+    assert_true(vn_field_valid("melding", 16));
+    assert_true(vn_field_valid("jeugdverpleegkundige (GGD)", 64));
+    assert_false(vn_field_valid("", 16));
+    assert_false(vn_field_valid("a\nb", 16));
+    assert_false(vn_field_valid("toolongvalue", 4));
+}
+
+static void test_be64(void **state)
+{
+    (void)state;
+    uint8_t b[8];
+    vn_put_be64(b, 0x0102030405060708ull);
+    assert_int_equal(b[0], 1);
+    assert_int_equal(b[7], 8);
+    assert_true(vn_get_be64(b) == 0x0102030405060708ull);
+}
+
+static void test_strerror(void **state)
+{
+    (void)state;
+    for (int code = VN_E_BASE + 1; code < VN_E_LAST; code++)
+        assert_string_not_equal(vn_strerror(code), "unknown error");
+    assert_string_equal(vn_strerror(VN_E_STORE_FULL), "storage full");
+    assert_string_equal(vn_strerror(-2), "No such file or directory");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hex_round_trip), cmocka_unit_test(test_org_ids),
+        cmocka_unit_test(test_fields), cmocka_unit_test(test_be64),
+        cmocka_unit_test(test_strerror),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
