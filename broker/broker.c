@@ -1,0 +1,312 @@
+/* broker.c -- the broker's sockets and poll loop: route frames to their handlers, commit in groups. */
+#include "broker.h"
+#include "vn_brokerdb.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define ZAP_ENFORCE_DOMAIN 93 /* ZMQ_ZAP_ENFORCE_DOMAIN, behind ZMQ_BUILD_DRAFT_API in zmq.h */
+#define HEARTBEAT_MS 2000
+#define DRAIN_MAX 512
+
+int broker__send(broker_t *b, const uint8_t *routing, size_t routing_len, const uint8_t *data,
+                 size_t len)
+{
+    if (zmq_send(b->router, routing, routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -errno;
+    if (zmq_send(b->router, data, len, ZMQ_DONTWAIT) < 0)
+        return -errno;
+    return 0;
+}
+
+int broker__send_wire(broker_t *b, const uint8_t *routing, size_t routing_len,
+                      Vn__WireMessage *msg)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = vn_wire_pack(msg, &buf, &len);
+    if (rc == 0) {
+        rc = broker__send(b, routing, routing_len, buf, len);
+        free(buf);
+    }
+    return rc;
+}
+
+/* Write the bound endpoint next to the data, so tools (and tests using port *) can find it. */
+static void s_write_endpoint(broker_t *b)
+{
+    char ep[256], path[1100], tmp[1110];
+    size_t len = sizeof ep;
+    zmq_getsockopt(b->router, ZMQ_LAST_ENDPOINT, ep, &len);
+    snprintf(path, sizeof path, "%s/endpoint", b->cfg.data);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%s\n", ep);
+        fclose(f);
+        rename(tmp, path);
+    }
+    vn_info("event=listening endpoint=%s", ep);
+}
+
+int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t errlen)
+{
+    memset(b, 0, sizeof *b);
+    b->cfg = *cfg;
+    int rc = vn_keyset_load(cfg->keys, &b->keys, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (strcmp(b->keys->pub.sector, "broker") != 0) {
+        snprintf(err, errlen, "%s: not a broker key set (sector %s)", cfg->keys, b->keys->pub.sector);
+        return VN_E_CONFIG;
+    }
+    b->db = vn_brokerdb_open(cfg->data, cfg->map_size, 0, &rc, err, errlen);
+    if (!b->db)
+        return rc;
+    if ((rc = broker__registry_refresh(b, 1)) < 0) {
+        snprintf(err, errlen, "%s: cannot load the organisation registry", cfg->data);
+        return rc;
+    }
+    b->ctx = zmq_ctx_new();
+    /* The ZAP handler must exist before the ROUTER binds, so no handshake escapes it. */
+    b->zap = zmq_socket(b->ctx, ZMQ_REP);
+    if (zmq_bind(b->zap, "inproc://zeromq.zap.01") != 0) {
+        snprintf(err, errlen, "cannot bind the ZAP handler: %s", zmq_strerror(errno));
+        return -errno;
+    }
+    b->router = zmq_socket(b->ctx, ZMQ_ROUTER);
+    int one = 1, linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS;
+    zmq_setsockopt(b->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(b->router, ZMQ_CURVE_SECRETKEY, b->keys->curve_sk, 40);
+    zmq_setsockopt(b->router, ZMQ_ZAP_DOMAIN, "vangnet", 7);
+    if (zmq_setsockopt(b->router, ZAP_ENFORCE_DOMAIN, &one, sizeof one) != 0)
+        vn_info("event=zap-enforce-domain-unavailable note=\"handler bound first; every CURVE "
+                "handshake is still checked\"");
+    zmq_setsockopt(b->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(b->router, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    zmq_setsockopt(b->router, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    zmq_setsockopt(b->router, ZMQ_LINGER, &linger, sizeof linger);
+    int max_msg = (int)cfg->max_envelope + 65536; /* the frame cap: bigger frames never reach us */
+    int64_t max_msg64 = max_msg;
+    zmq_setsockopt(b->router, ZMQ_MAXMSGSIZE, &max_msg64, sizeof max_msg64);
+    if (zmq_bind(b->router, cfg->endpoint) != 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", cfg->endpoint, zmq_strerror(errno));
+        return -errno;
+    }
+    s_write_endpoint(b);
+    if (broker__workers_start(b) != 0) {
+        snprintf(err, errlen, "cannot start the signature-checking workers");
+        return -1;
+    }
+    return 0;
+}
+
+/* One message from an agent: [routing][payload], identity from the ZAP User-Id. */
+static int s_handle_one(broker_t *b)
+{
+    zmq_msg_t rid, body;
+    zmq_msg_init(&rid);
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&rid, b->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&rid);
+        zmq_msg_close(&body);
+        return 0;
+    }
+    int rc = zmq_msg_recv(&body, b->router, 0);
+    int extra = rc >= 0 && zmq_msg_more(&body);
+    while (extra) { /* more than one frame: drop the rest, refuse below */
+        zmq_msg_t junk;
+        zmq_msg_init(&junk);
+        zmq_msg_recv(&junk, b->router, 0);
+        extra = zmq_msg_more(&junk);
+        zmq_msg_close(&junk);
+        rc = -2;
+    }
+    const uint8_t *routing = zmq_msg_data(&rid);
+    size_t routing_len = zmq_msg_size(&rid);
+    const char *user = rc == -1 ? NULL : zmq_msg_gets(&body, "User-Id");
+    const vn_org_t *org = user ? broker__org(b, user) : NULL;
+    Vn__WireMessage *m = NULL;
+    if (!org || routing_len > ROUTING_MAX) {
+        vn_warn("event=dropped reason=unauthenticated");
+        goto done;
+    }
+    if (org->revoked) {
+        broker__refuse(b, org->pub.org, routing, routing_len, "org-revoked",
+                       "this organisation's registration was revoked", NULL, 0);
+        goto done;
+    }
+    if (rc == -2) {
+        broker__refuse(b, org->pub.org, routing, routing_len, "malformed-frame",
+                       "a message must be exactly one frame", NULL, 0);
+        goto done;
+    }
+    rc = vn_wire_unpack(zmq_msg_data(&body), zmq_msg_size(&body), &m);
+    if (rc != 0) {
+        broker__refuse(b, org->pub.org, routing, routing_len,
+                       rc == VN_E_VERSION ? "unsupported-version" : "malformed-frame",
+                       rc == VN_E_VERSION ? "wire protocol version not supported"
+                                          : "message could not be decoded",
+                       NULL, 0);
+        goto done;
+    }
+    switch (m->body_case) {
+    case VN__WIRE_MESSAGE__BODY_HELLO:
+        broker__hello(b, org->pub.org, routing, routing_len, m->hello);
+        break;
+    case VN__WIRE_MESSAGE__BODY_SUBMIT:
+        zmq_send(b->jobs, routing, routing_len, ZMQ_SNDMORE);
+        zmq_send(b->jobs, org->pub.org, strlen(org->pub.org), ZMQ_SNDMORE);
+        zmq_send(b->jobs, m->submit->envelope.data, m->submit->envelope.len, 0);
+        break;
+    case VN__WIRE_MESSAGE__BODY_DELIVERY_ACK:
+    case VN__WIRE_MESSAGE__BODY_NOTICE_ACK: {
+        ProtobufCBinaryData id = m->body_case == VN__WIRE_MESSAGE__BODY_DELIVERY_ACK
+                                     ? m->delivery_ack->message_id
+                                     : m->notice_ack->notice_id;
+        if (id.len != 16)
+            break;
+        if (b->n_batch == BATCH_MAX)
+            broker__batch_commit(b);
+        item_t *it = &b->batch[b->n_batch++];
+        memset(it, 0, sizeof *it);
+        it->kind = m->body_case == VN__WIRE_MESSAGE__BODY_DELIVERY_ACK ? ITEM_ACK : ITEM_NOTICE_ACK;
+        snprintf(it->org, sizeof it->org, "%s", org->pub.org);
+        memcpy(it->id, id.data, 16);
+        break;
+    }
+    case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
+        broker__send(b, routing, routing_len, b->directory, b->directory_len);
+        break;
+    default:
+        broker__refuse(b, org->pub.org, routing, routing_len, "unexpected-message",
+                       "agents may not send this message type", NULL, 0);
+    }
+done:
+    if (m)
+        vn__wire_message__free_unpacked(m, NULL);
+    zmq_msg_close(&rid);
+    zmq_msg_close(&body);
+    return 1;
+}
+
+/* One verdict from a worker: [routing][org][code][reason][envelope]. */
+static int s_handle_result(broker_t *b)
+{
+    zmq_msg_t parts[5];
+    int n = 0;
+    for (; n < 5; n++) {
+        zmq_msg_init(&parts[n]);
+        if (zmq_msg_recv(&parts[n], b->results, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
+            break;
+        if (!zmq_msg_more(&parts[n]) && n < 4) {
+            n++;
+            break;
+        }
+    }
+    if (n < 5) {
+        for (int i = 0; i <= n && i < 5; i++)
+            zmq_msg_close(&parts[i]);
+        return 0;
+    }
+    char org[VN_ORG_MAX + 1] = "", code[64] = "", reason[256] = "";
+    snprintf(org, sizeof org, "%.*s", (int)zmq_msg_size(&parts[1]), (char *)zmq_msg_data(&parts[1]));
+    snprintf(code, sizeof code, "%.*s", (int)zmq_msg_size(&parts[2]), (char *)zmq_msg_data(&parts[2]));
+    snprintf(reason, sizeof reason, "%.*s", (int)zmq_msg_size(&parts[3]),
+             (char *)zmq_msg_data(&parts[3]));
+    const uint8_t *env = zmq_msg_data(&parts[4]);
+    size_t env_len = zmq_msg_size(&parts[4]);
+    if (code[0]) {
+        broker__refuse(b, org, zmq_msg_data(&parts[0]), zmq_msg_size(&parts[0]), code, reason,
+                       env, env_len);
+    } else {
+        if (b->n_batch == BATCH_MAX)
+            broker__batch_commit(b);
+        item_t *it = &b->batch[b->n_batch++];
+        memset(it, 0, sizeof *it);
+        it->kind = ITEM_ACCEPT;
+        snprintf(it->org, sizeof it->org, "%s", org);
+        it->routing_len = zmq_msg_size(&parts[0]);
+        memcpy(it->routing, zmq_msg_data(&parts[0]), it->routing_len);
+        it->envelope = malloc(env_len);
+        if (it->envelope) {
+            memcpy(it->envelope, env, env_len);
+            it->envelope_len = env_len;
+        } else {
+            b->n_batch--;
+        }
+    }
+    for (int i = 0; i < 5; i++)
+        zmq_msg_close(&parts[i]);
+    return 1;
+}
+
+void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
+{
+    uint64_t next_tick = 0, next_stats = vn_monotonic_ms() + 30000;
+    while (!*stop) {
+        if (*reload) {
+            *reload = 0;
+            vn_info("event=reload");
+            broker__registry_refresh(b, 1);
+        }
+        zmq_pollitem_t items[] = {
+            {b->router, 0, ZMQ_POLLIN, 0},
+            {b->zap, 0, ZMQ_POLLIN, 0},
+            {b->results, 0, ZMQ_POLLIN, 0},
+        };
+        if (zmq_poll(items, 3, 200) < 0 && errno != EINTR)
+            break;
+        while (zmq_poll(&items[1], 1, 0) > 0 && (items[1].revents & ZMQ_POLLIN))
+            broker__zap_handle(b);
+        for (int i = 0; i < DRAIN_MAX && s_handle_one(b); i++)
+            ;
+        for (int i = 0; i < DRAIN_MAX && s_handle_result(b); i++)
+            ;
+        broker__batch_commit(b);
+        if (b->pump_needed)
+            broker__pump(b);
+        uint64_t now = vn_monotonic_ms();
+        if (now >= next_tick) {
+            next_tick = now + 1000;
+            broker__registry_refresh(b, 0);
+            broker__expire(b);
+            if (b->pump_needed)
+                broker__pump(b);
+        }
+        if (now >= next_stats) {
+            next_stats = now + 30000;
+            vn_info("event=stats accepted=%llu refused=%llu delivered=%llu expired=%llu "
+                    "commits=%llu", (unsigned long long)b->n_accepted,
+                    (unsigned long long)b->n_refused, (unsigned long long)b->n_delivered,
+                    (unsigned long long)b->n_expired, (unsigned long long)b->n_commits);
+        }
+    }
+    /* Drain: what was already verified is committed and answered before exit. */
+    for (int i = 0; i < DRAIN_MAX && s_handle_result(b); i++)
+        ;
+    broker__batch_commit(b);
+}
+
+void broker_fini(broker_t *b)
+{
+    if (b->workers)
+        broker__workers_stop(b);
+    if (b->router) zmq_close(b->router);
+    if (b->zap) zmq_close(b->zap);
+    if (b->jobs) zmq_close(b->jobs);
+    if (b->results) zmq_close(b->results);
+    if (b->ctx) zmq_ctx_term(b->ctx);
+    vn_store_destroy(&b->db);
+    vn_keyset_destroy(&b->keys);
+    free(b->orgs);
+    free(b->sessions);
+    free(b->directory);
+}

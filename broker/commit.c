@@ -1,0 +1,388 @@
+/* commit.c -- group commit: every accepted envelope, refusal and delivery ack that arrived together
+ * goes into ONE LMDB write transaction and one fsync; replies go out only after it is durable. */
+#include "broker.h"
+#include "audit.pb-c.h"
+#include "vn_audit.h"
+#include "vn_brokerdb.h"
+#include "vn_envelope.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Header fields of an envelope copied into an audit record (borrowed from the parsed header). */
+typedef struct {
+    Vn__AuditJustification just[VN_MAX_JUSTIFICATION];
+    Vn__AuditJustification *ptrs[VN_MAX_JUSTIFICATION];
+    uint8_t content_hash[32];
+} s_audit_fields_t;
+
+static void s_audit_from_header(Vn__AuditRecord *rec, s_audit_fields_t *f, const vn_parsed_t *p)
+{
+    const Vn__Header *h = p->hdr;
+    rec->user_id = h->user_id;
+    rec->user_role = h->user_role;
+    rec->n_recipients = h->n_recipients;
+    rec->recipients = h->recipients;
+    rec->subject_pseudonym = h->subject_pseudonym;
+    rec->category = h->category;
+    rec->basis = h->basis;
+    for (size_t i = 0; i < h->n_justification; i++) {
+        vn__audit_justification__init(&f->just[i]);
+        f->just[i].key = h->justification[i]->key;
+        f->just[i].value = h->justification[i]->value;
+        f->ptrs[i] = &f->just[i];
+    }
+    rec->n_justification = h->n_justification;
+    rec->justification = f->ptrs;
+    memcpy(f->content_hash, p->env->ciphertext_hash.data, 32);
+    rec->content_hash = (ProtobufCBinaryData){32, f->content_hash};
+    rec->content_size = h->content_length;
+    rec->message_id = h->message_id;
+}
+
+static int s_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl)
+{
+    MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
+    return vn_store_error(mdb_put(txn, dbi, &key, &val, 0));
+}
+
+/* org NUL suffix: the QUEUE and PENDING key shape. Returns the key length. */
+static size_t s_org_key(uint8_t *out, const char *org, const uint8_t *suffix, size_t suffix_len)
+{
+    size_t n = strlen(org) + 1;
+    memcpy(out, org, n);
+    memcpy(out + n, suffix, suffix_len);
+    return n + suffix_len;
+}
+
+static int s_next_qseq(MDB_txn *txn, broker_t *b, uint64_t *qseq)
+{
+    int rc = vn_meta_get_u64(txn, vn_store_dbi(b->db, BDB_META), "queue_seq", qseq);
+    if (rc == 0)
+        rc = vn_meta_put_u64(txn, vn_store_dbi(b->db, BDB_META), "queue_seq", ++*qseq);
+    return rc;
+}
+
+int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t id[16],
+                    const uint8_t *payload, size_t payload_len)
+{
+    uint64_t qseq;
+    uint8_t key[VN_ORG_MAX + 1 + 16], be[8], *val = malloc(1 + payload_len);
+    if (!val)
+        return -12;
+    int rc = s_next_qseq(txn, b, &qseq);
+    vn_put_be64(be, qseq);
+    val[0] = kind;
+    memcpy(val + 1, payload, payload_len);
+    size_t kl = s_org_key(key, org, be, 8);
+    if (rc == 0)
+        rc = s_put(txn, vn_store_dbi(b->db, BDB_QUEUE), key, kl, val, 1 + payload_len);
+    free(val);
+    kl = s_org_key(key, org, id, 16);
+    if (rc == 0)
+        rc = s_put(txn, vn_store_dbi(b->db, BDB_PENDING), key, kl, be, 8);
+    return rc;
+}
+
+static int s_reply_wire(item_t *it, Vn__WireMessage *m)
+{
+    free(it->reply);
+    it->reply = NULL;
+    return vn_wire_pack(m, &it->reply, &it->reply_len);
+}
+
+static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
+{
+    vn_parsed_t p;
+    int rc = vn_envelope_parse(it->envelope, it->envelope_len, &p);
+    if (rc != 0)
+        return rc; /* cannot happen: the worker parsed it */
+    MDB_dbi dedup = vn_store_dbi(b->db, BDB_DEDUP);
+    MDB_val k = {16, p.hdr->message_id.data}, v;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_RECEIPT;
+    if (mdb_get(txn, dedup, &k, &v) == 0) {
+        /* A resent message id: the original receipt, not a second disclosure. */
+        m.receipt = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
+        if (!m.receipt) {
+            vn_parsed_clear(&p);
+            return VN_E_STORE;
+        }
+        m.receipt->duplicate = 1;
+        rc = s_reply_wire(it, &m);
+        vn__receipt__free_unpacked(m.receipt, NULL);
+        vn_parsed_clear(&p);
+        return rc;
+    }
+
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    s_audit_fields_t fields;
+    rec.event = VN__AUDIT_RECORD__EVENT__ACCEPTED;
+    rec.actor_org = it->org;
+    rec.outcome = "ok";
+    rec.source = b->keys->pub.org;
+    s_audit_from_header(&rec, &fields, &p);
+    uint64_t seq = 0;
+    uint8_t hash[32], *stored = NULL;
+    rc = vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT), vn_store_dbi(b->db, BDB_META), &rec,
+                         &seq, hash);
+    if (rc == 0 && !(stored = malloc(8 + it->envelope_len)))
+        rc = -12;
+    if (rc == 0) {
+        vn_put_be64(stored, seq);
+        memcpy(stored + 8, it->envelope, it->envelope_len);
+        rc = s_put(txn, vn_store_dbi(b->db, BDB_ENVELOPES), p.hdr->message_id.data, 16, stored,
+                   8 + it->envelope_len);
+    }
+    free(stored);
+    for (size_t i = 0; rc == 0 && i < p.hdr->n_recipients; i++)
+        rc = broker__enqueue(txn, b, p.hdr->recipients[i], 'D', p.hdr->message_id.data,
+                             p.hdr->message_id.data, 16);
+    if (rc == 0) {
+        uint8_t ekey[24];
+        vn_put_be64(ekey, p.hdr->expires);
+        memcpy(ekey + 8, p.hdr->message_id.data, 16);
+        rc = s_put(txn, vn_store_dbi(b->db, BDB_EXPIRY), ekey, 24, "", 0);
+    }
+    if (rc == 0) {
+        Vn__Receipt r = VN__RECEIPT__INIT;
+        r.message_id = p.hdr->message_id;
+        r.audit_seq = seq;
+        r.audit_hash = (ProtobufCBinaryData){32, hash};
+        r.accepted = vn_now();
+        uint8_t buf[128];
+        size_t len = vn__receipt__pack(&r, buf);
+        rc = s_put(txn, dedup, p.hdr->message_id.data, 16, buf, len);
+        m.receipt = &r;
+        if (rc == 0)
+            rc = s_reply_wire(it, &m);
+    }
+    vn_parsed_clear(&p);
+    return rc;
+}
+
+static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
+{
+    vn_parsed_t p = {0};
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    s_audit_fields_t fields;
+    rec.event = VN__AUDIT_RECORD__EVENT__REFUSED;
+    rec.actor_org = it->org;
+    rec.outcome = it->code;
+    rec.reason = it->reason;
+    rec.source = b->keys->pub.org;
+    if (it->envelope && vn_envelope_parse(it->envelope, it->envelope_len, &p) == 0)
+        s_audit_from_header(&rec, &fields, &p);
+    uint64_t seq = 0;
+    int rc = audited ? vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT),
+                                       vn_store_dbi(b->db, BDB_META), &rec, &seq, NULL)
+                     : 0;
+    if (rc == 0) {
+        Vn__Refusal r = VN__REFUSAL__INIT;
+        if (p.hdr)
+            r.message_id = p.hdr->message_id;
+        r.code = it->code;
+        r.reason = it->reason;
+        r.audit_seq = seq;
+        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+        m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
+        m.refusal = &r;
+        rc = s_reply_wire(it, &m);
+    }
+    vn_parsed_clear(&p);
+    return rc;
+}
+
+/* Drop one queued item (delivery or notice) of org; *found says whether it was queued. */
+static int s_unqueue(MDB_txn *txn, broker_t *b, const char *org, const uint8_t id[16], int *found)
+{
+    uint8_t key[VN_ORG_MAX + 1 + 16], qkey[VN_ORG_MAX + 1 + 8];
+    size_t kl = s_org_key(key, org, id, 16);
+    MDB_val k = {kl, key}, v;
+    *found = 0;
+    int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0; /* a repeated ack */
+    if (rc != 0 || v.mv_size != 8)
+        return VN_E_STORE;
+    size_t ql = s_org_key(qkey, org, v.mv_data, 8);
+    MDB_val qk = {ql, qkey};
+    rc = mdb_del(txn, vn_store_dbi(b->db, BDB_QUEUE), &qk, NULL);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_del(txn, vn_store_dbi(b->db, BDB_PENDING), &k, NULL);
+    *found = rc == 0;
+    return vn_store_error(rc);
+}
+
+/* After a recipient is done with msgid: drop the stored envelope once nobody still waits for it. */
+int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p)
+{
+    uint8_t key[VN_ORG_MAX + 1 + 16];
+    for (size_t i = 0; i < p->hdr->n_recipients; i++) {
+        size_t kl = s_org_key(key, p->hdr->recipients[i], p->hdr->message_id.data, 16);
+        MDB_val k = {kl, key}, v;
+        if (mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v) == 0)
+            return 0;
+    }
+    uint8_t ekey[24];
+    vn_put_be64(ekey, p->hdr->expires);
+    memcpy(ekey + 8, p->hdr->message_id.data, 16);
+    MDB_val ek = {24, ekey}, mk = {16, p->hdr->message_id.data};
+    int rc = mdb_del(txn, vn_store_dbi(b->db, BDB_EXPIRY), &ek, NULL);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_del(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &mk, NULL);
+    return rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
+}
+
+/* The stored envelope for msgid, parsed. */
+int broker__stored_envelope(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], vn_parsed_t *p,
+                            uint64_t *accepted_seq)
+{
+    MDB_val k = {16, (void *)msgid}, v;
+    int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &k, &v);
+    if (rc != 0)
+        return vn_store_error(rc);
+    if (v.mv_size < 8)
+        return VN_E_STORE;
+    if (accepted_seq)
+        *accepted_seq = vn_get_be64(v.mv_data);
+    return vn_envelope_parse((uint8_t *)v.mv_data + 8, v.mv_size - 8, p);
+}
+
+/* Append a DELIVERED or EXPIRED record for one recipient of a stored envelope. */
+int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *actor,
+                          const char *recipient, Vn__AuditRecord__Event event, const char *outcome,
+                          const char *reason, uint64_t *seq)
+{
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    s_audit_fields_t fields;
+    s_audit_from_header(&rec, &fields, p);
+    char *recips[] = {(char *)recipient};
+    rec.event = event;
+    rec.actor_org = (char *)actor;
+    rec.n_recipients = 1;
+    rec.recipients = recips;
+    rec.outcome = (char *)outcome;
+    rec.reason = (char *)reason;
+    rec.source = b->keys->pub.org;
+    return vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT), vn_store_dbi(b->db, BDB_META),
+                           &rec, seq, NULL);
+}
+
+static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
+{
+    int found;
+    int rc = s_unqueue(txn, b, it->org, it->id, &found);
+    if (rc != 0 || !found || it->kind == ITEM_NOTICE_ACK)
+        return rc;
+    vn_parsed_t p;
+    if ((rc = broker__stored_envelope(txn, b, it->id, &p, NULL)) != 0)
+        return rc == VN_E_NOT_FOUND ? 0 : rc;
+    rc = broker__audit_outcome(txn, b, &p, it->org, it->org, VN__AUDIT_RECORD__EVENT__DELIVERED,
+                               "ok", "", NULL);
+    if (rc == 0)
+        rc = broker__release(txn, b, &p);
+    vn_parsed_clear(&p);
+    if (rc == 0)
+        b->n_delivered++;
+    return rc;
+}
+
+/* Apply the whole batch in one transaction. audited=0 only answers refusals (storage failing). */
+static int s_commit(broker_t *b, int audited)
+{
+    MDB_txn *txn;
+    int rc = vn_store_begin(b->db, 0, &txn);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < b->n_batch && rc == 0; i++) {
+        item_t *it = &b->batch[i];
+        switch (it->kind) {
+        case ITEM_ACCEPT: rc = audited ? s_apply_accept(txn, b, it) : 0; break;
+        case ITEM_REFUSE: rc = s_apply_refuse(txn, b, it, audited); break;
+        case ITEM_ACK:
+        case ITEM_NOTICE_ACK: rc = audited ? s_apply_ack(txn, b, it) : 0; break;
+        }
+    }
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return audited ? vn_store_commit(txn) : (mdb_txn_abort(txn), 0);
+}
+
+static void s_convert_accepts(broker_t *b, const char *code, const char *reason)
+{
+    for (size_t i = 0; i < b->n_batch; i++)
+        if (b->batch[i].kind == ITEM_ACCEPT) {
+            b->batch[i].kind = ITEM_REFUSE;
+            snprintf(b->batch[i].code, sizeof b->batch[i].code, "%s", code);
+            snprintf(b->batch[i].reason, sizeof b->batch[i].reason, "%s", reason);
+        }
+}
+
+void broker__batch_commit(broker_t *b)
+{
+    if (b->n_batch == 0)
+        return;
+    int rc = s_commit(b, 1), committed = rc == 0;
+    if (rc == VN_E_STORE_FULL) {
+        /* Nothing stored is touched; new disclosures are refused, acks still free space. */
+        vn_error("event=storage-full action=refusing-new-submissions");
+        s_convert_accepts(b, "storage-full",
+                          "the broker's storage is full; try again later");
+        rc = s_commit(b, 1);
+        committed = rc == 0;
+    }
+    if (rc != 0) {
+        vn_error("event=commit-failed error=\"%s\" items=%zu", vn_strerror(rc), b->n_batch);
+        s_convert_accepts(b, rc == VN_E_STORE_FULL ? "storage-full" : "storage-error",
+                          "the broker could not store this message; try again later");
+        s_commit(b, 0); /* answer without audit: the store refuses writes */
+    }
+    if (committed)
+        b->n_commits++;
+    for (size_t i = 0; i < b->n_batch; i++) {
+        item_t *it = &b->batch[i];
+        if (it->reply)
+            broker__send(b, it->routing, it->routing_len, it->reply, it->reply_len);
+        if (committed && it->kind == ITEM_ACCEPT)
+            b->n_accepted++;
+        if (it->kind == ITEM_REFUSE)
+            b->n_refused++;
+        if (committed && it->kind != ITEM_ACCEPT && it->kind != ITEM_REFUSE) {
+            session_t *s = broker__session(b, it->org);
+            if (s)
+                s->credit++;
+        }
+        free(it->reply);
+        free(it->envelope);
+        it->reply = it->envelope = NULL;
+    }
+    b->n_batch = 0;
+    b->pump_needed = 1;
+}
+
+void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
+                    const char *code, const char *reason, const uint8_t *envelope, size_t len)
+{
+    if (b->n_batch == BATCH_MAX)
+        broker__batch_commit(b);
+    item_t *it = &b->batch[b->n_batch++];
+    memset(it, 0, sizeof *it);
+    it->kind = ITEM_REFUSE;
+    snprintf(it->org, sizeof it->org, "%s", org);
+    memcpy(it->routing, routing, routing_len);
+    it->routing_len = routing_len;
+    snprintf(it->code, sizeof it->code, "%s", code);
+    snprintf(it->reason, sizeof it->reason, "%s", reason);
+    if (envelope && (it->envelope = malloc(len))) {
+        memcpy(it->envelope, envelope, len);
+        it->envelope_len = len;
+    }
+    vn_info("event=refused org=%s code=%s", org, code);
+}

@@ -1,0 +1,210 @@
+/* deliver.c -- sessions with credit-based flow control, delivery from the durable queue, expiry. */
+#include "broker.h"
+#include "vn_brokerdb.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CREDIT 64
+#define MAX_CREDIT 4096
+
+session_t *broker__session(broker_t *b, const char *org)
+{
+    for (size_t i = 0; i < b->n_sessions; i++)
+        if (strcmp(b->sessions[i].org, org) == 0)
+            return &b->sessions[i];
+    return NULL;
+}
+
+static session_t *s_session_add(broker_t *b, const char *org)
+{
+    session_t *s = broker__session(b, org);
+    if (s)
+        return s;
+    session_t *more = realloc(b->sessions, (b->n_sessions + 1) * sizeof *more);
+    if (!more)
+        return NULL;
+    b->sessions = more;
+    s = more + b->n_sessions++;
+    memset(s, 0, sizeof *s);
+    memcpy(s->org, org, strnlen(org, VN_ORG_MAX));
+    return s;
+}
+
+void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
+                   const Vn__Hello *hello)
+{
+    session_t *s = s_session_add(b, org);
+    if (!s)
+        return;
+    memcpy(s->routing, routing, routing_len);
+    s->routing_len = routing_len;
+    s->connected = 1;
+    s->credit = hello->credit == 0 ? DEFAULT_CREDIT
+                : hello->credit > MAX_CREDIT ? MAX_CREDIT : hello->credit;
+    s->last_qseq = 0; /* everything unacked is sent again in this session */
+    vn_info("event=session-open org=%s credit=%u", org, s->credit);
+    if (hello->directory_generation != b->registry_gen)
+        broker__send(b, routing, routing_len, b->directory, b->directory_len);
+    b->pump_needed = 1;
+}
+
+/* Send queue entries of one session while it has credit. */
+static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_QUEUE), &cur) != 0)
+        return;
+    size_t prefix = strlen(s->org) + 1;
+    uint8_t start[VN_ORG_MAX + 1 + 8];
+    memcpy(start, s->org, prefix);
+    vn_put_be64(start + prefix, s->last_qseq + 1);
+    MDB_val k = {prefix + 8, start}, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0 && s->credit > 0 && s->connected; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != prefix + 8 || memcmp(k.mv_data, s->org, prefix) != 0 || v.mv_size < 1)
+            break;
+        uint64_t qseq = vn_get_be64((uint8_t *)k.mv_data + prefix);
+        const uint8_t *val = v.mv_data;
+        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+        Vn__Deliver d = VN__DELIVER__INIT;
+        Vn__Notice *notice = NULL;
+        if (val[0] == 'D' && v.mv_size == 17) {
+            MDB_val ek = {16, (void *)(val + 1)}, ev;
+            if (mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev) != 0 || ev.mv_size < 8)
+                continue; /* released under us; the ack bookkeeping will catch up */
+            d.audit_seq = vn_get_be64(ev.mv_data);
+            d.envelope = (ProtobufCBinaryData){ev.mv_size - 8, (uint8_t *)ev.mv_data + 8};
+            m.body_case = VN__WIRE_MESSAGE__BODY_DELIVER;
+            m.deliver = &d;
+        } else if (val[0] == 'N' && (notice = vn__notice__unpack(NULL, v.mv_size - 1, val + 1))) {
+            m.body_case = VN__WIRE_MESSAGE__BODY_NOTICE;
+            m.notice = notice;
+        } else {
+            vn_error("event=queue-entry-damaged org=%s qseq=%llu", s->org,
+                     (unsigned long long)qseq);
+            continue;
+        }
+        int src = broker__send_wire(b, s->routing, s->routing_len, &m);
+        if (notice)
+            vn__notice__free_unpacked(notice, NULL);
+        if (src != 0) {
+            /* Peer gone (ROUTER_MANDATORY): it stays queued and is sent after its next hello. */
+            s->connected = 0;
+            vn_info("event=session-lost org=%s", s->org);
+            break;
+        }
+        s->credit--;
+        s->last_qseq = qseq;
+    }
+    mdb_cursor_close(cur);
+}
+
+void broker__pump(broker_t *b)
+{
+    b->pump_needed = 0;
+    MDB_txn *txn;
+    if (vn_store_begin(b->db, 1, &txn) != 0)
+        return;
+    for (size_t i = 0; i < b->n_sessions; i++)
+        if (b->sessions[i].connected && b->sessions[i].credit > 0)
+            s_pump_session(b, txn, &b->sessions[i]);
+    mdb_txn_abort(txn);
+}
+
+/* Queue a notice for the sender that one recipient did not get msgid. */
+static int s_notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *recipient,
+                           const char *code, const char *reason, uint64_t seq)
+{
+    uint8_t notice_id[16], buf[1024];
+    randombytes_buf(notice_id, sizeof notice_id);
+    Vn__Notice n = VN__NOTICE__INIT;
+    n.notice_id = (ProtobufCBinaryData){16, notice_id};
+    n.message_id = p->hdr->message_id;
+    n.recipient = (char *)recipient;
+    n.code = (char *)code;
+    n.reason = (char *)reason;
+    n.audit_seq = seq;
+    if (vn__notice__get_packed_size(&n) > sizeof buf)
+        return VN_E_TOO_LARGE;
+    size_t len = vn__notice__pack(&n, buf);
+    return broker__enqueue(txn, b, p->hdr->sender, 'N', notice_id, buf, len);
+}
+
+/* Drop every queued copy of an envelope that expired, with an EXPIRED record and a notice each. */
+static int s_expire_one(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], int *n_expired)
+{
+    vn_parsed_t p;
+    int rc = broker__stored_envelope(txn, b, msgid, &p, NULL);
+    if (rc != 0)
+        return rc == VN_E_NOT_FOUND ? 0 : rc;
+    for (size_t i = 0; rc == 0 && i < p.hdr->n_recipients; i++) {
+        const char *r = p.hdr->recipients[i];
+        uint8_t key[VN_ORG_MAX + 1 + 16], qkey[VN_ORG_MAX + 1 + 8];
+        size_t rl = strlen(r) + 1;
+        memcpy(key, r, rl);
+        memcpy(key + rl, msgid, 16);
+        MDB_val k = {rl + 16, key}, v;
+        if (mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v) != 0 || v.mv_size != 8)
+            continue; /* this recipient has it already */
+        memcpy(qkey, r, rl);
+        memcpy(qkey + rl, v.mv_data, 8);
+        MDB_val qk = {rl + 8, qkey};
+        mdb_del(txn, vn_store_dbi(b->db, BDB_QUEUE), &qk, NULL);
+        mdb_del(txn, vn_store_dbi(b->db, BDB_PENDING), &k, NULL);
+        uint64_t seq;
+        const char *reason = "not delivered before it expired";
+        rc = broker__audit_outcome(txn, b, &p, b->keys->pub.org, r,
+                                   VN__AUDIT_RECORD__EVENT__EXPIRED, "expired", reason, &seq);
+        if (rc == 0)
+            rc = s_notify_sender(txn, b, &p, r, "expired", reason, seq);
+        (*n_expired)++;
+    }
+    if (rc == 0)
+        rc = broker__release(txn, b, &p);
+    vn_parsed_clear(&p);
+    return rc;
+}
+
+void broker__expire(broker_t *b)
+{
+    MDB_txn *txn;
+    if (vn_store_begin(b->db, 0, &txn) != 0)
+        return;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_EXPIRY), &cur) != 0) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    uint64_t now = vn_now();
+    uint8_t due[64][16];
+    int n_due = 0, n_expired = 0, rc = 0;
+    MDB_val k, v;
+    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && n_due < 64;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 24 || vn_get_be64(k.mv_data) > now)
+            break;
+        memcpy(due[n_due++], (uint8_t *)k.mv_data + 8, 16);
+    }
+    mdb_cursor_close(cur);
+    for (int i = 0; i < n_due && rc == 0; i++)
+        rc = s_expire_one(txn, b, due[i], &n_expired);
+    if (n_due == 0) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    rc = rc == 0 ? vn_store_commit(txn) : (mdb_txn_abort(txn), rc);
+    if (rc != 0) {
+        vn_error("event=expiry-failed error=\"%s\"", vn_strerror(rc));
+        return;
+    }
+    b->n_expired += (uint64_t)n_expired;
+    vn_info("event=expired messages=%d deliveries=%d", n_due, n_expired);
+    b->pump_needed = 1;
+}

@@ -1,0 +1,79 @@
+/* zap.c -- ZeroMQ authentication: admit a CURVE key only if it belongs to a registered,
+ * non-revoked organisation, and make that organisation's id the connection's User-Id. */
+#include "broker.h"
+#include "vn_log.h"
+
+#include <string.h>
+#include <zmq.h>
+
+/* Receive one frame of a ZAP request into buf; returns its length or -1. */
+static int s_frame(void *sock, char *buf, size_t cap, int *more)
+{
+    int n = zmq_recv(sock, buf, cap, 0);
+    size_t more_len = sizeof *more;
+    zmq_getsockopt(sock, ZMQ_RCVMORE, more, &more_len);
+    return n > (int)cap ? -1 : n;
+}
+
+static void s_reply(void *sock, const char *version, const char *req_id, int req_id_len,
+                    const char *status, const char *text, const char *user)
+{
+    zmq_send(sock, version, strlen(version), ZMQ_SNDMORE);
+    zmq_send(sock, req_id, (size_t)req_id_len, ZMQ_SNDMORE);
+    zmq_send(sock, status, strlen(status), ZMQ_SNDMORE);
+    zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(sock, user, strlen(user), ZMQ_SNDMORE);
+    zmq_send(sock, "", 0, 0);
+}
+
+static const vn_org_t *s_find_by_curve(const broker_t *b, const char *z85)
+{
+    for (size_t i = 0; i < b->n_orgs; i++)
+        if (strcmp(b->orgs[i].pub.curve_pk, z85) == 0)
+            return &b->orgs[i];
+    return NULL;
+}
+
+void broker__zap_handle(broker_t *b)
+{
+    char frames[6][256];
+    int lens[6] = {0}, more = 1, n = 0;
+    /* version, request id, domain, address, routing id, mechanism, then credentials */
+    for (n = 0; n < 6 && more; n++)
+        lens[n] = s_frame(b->zap, frames[n], sizeof frames[n] - 1, &more);
+    uint8_t key[64];
+    int key_len = more ? zmq_recv(b->zap, key, sizeof key, 0) : -1;
+    while (more) { /* drain anything unexpected */
+        size_t ml = sizeof more;
+        zmq_getsockopt(b->zap, ZMQ_RCVMORE, &more, &ml);
+        if (more)
+            zmq_recv(b->zap, key + 32, 0, 0);
+    }
+    if (n < 6 || lens[0] < 0 || lens[1] < 0) {
+        vn_warn("event=zap-malformed");
+        s_reply(b->zap, "1.0", "", 0, "500", "malformed ZAP request", "");
+        return;
+    }
+    for (int i = 0; i < 6; i++)
+        frames[i][lens[i] > 0 ? lens[i] : 0] = '\0';
+    const char *mechanism = frames[5], *address = frames[3];
+    if (strcmp(frames[2], "vangnet") != 0 || strcmp(mechanism, "CURVE") != 0 || key_len != 32) {
+        vn_warn("event=auth-refused address=%s mechanism=%s reason=not-curve", address, mechanism);
+        s_reply(b->zap, "1.0", frames[1], lens[1], "400", "CURVE required", "");
+        return;
+    }
+    char z85[41];
+    zmq_z85_encode(z85, key, 32);
+    const vn_org_t *org = s_find_by_curve(b, z85);
+    if (!org && broker__registry_refresh(b, 0) == 1)
+        org = s_find_by_curve(b, z85); /* registered a moment ago */
+    if (!org || org->revoked) {
+        vn_warn("event=auth-refused address=%s key=%.8s... reason=%s", address, z85,
+                org ? "revoked" : "unregistered");
+        s_reply(b->zap, "1.0", frames[1], lens[1], "400",
+                org ? "organisation revoked" : "unknown key", "");
+        return;
+    }
+    vn_debug("event=auth-ok org=%s address=%s", org->pub.org, address);
+    s_reply(b->zap, "1.0", frames[1], lens[1], "200", "OK", org->pub.org);
+}

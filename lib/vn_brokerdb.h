@@ -1,0 +1,27 @@
+/* vn_brokerdb.h -- the broker's LMDB layout, shared by the broker and the operator's CLI. */
+#ifndef VN_BROKERDB_H
+#define VN_BROKERDB_H
+
+#include <stdint.h>
+
+#include "vn_store.h"
+
+/* Database indexes, in the order they are opened. Keys and values:
+ *   META      "audit_head" -> seq(be64) hash(32); "registry_gen" -> be64; "queue_seq" -> be64
+ *   ORGS      org id -> OrgEntry
+ *   AUDIT     seq(be64) -> AuditRecord
+ *   ENVELOPES msgid(16) -> accepted_seq(be64) pending(be64) envelope
+ *   QUEUE     org id NUL qseq(be64) -> 'D' msgid(16) | 'N' Notice
+ *   PENDING   org id NUL msgid(16) -> qseq(be64)   (find a queued delivery from its ack)
+ *   DEDUP     msgid(16) -> Receipt                  (a resent message gets the original receipt)
+ *   EXPIRY    expires(be64) msgid(16) -> ""        (expiry scan in time order) */
+enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY };
+
+vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
+                             size_t errlen);
+
+/* Read/write a big-endian counter in META. A missing counter reads as 0. */
+int vn_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t *out);
+int vn_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t v);
+
+#endif

@@ -1,0 +1,172 @@
+/* vn_config.c -- INI configuration: unknown keys and bad values are errors, with the line. */
+#include "vn_config.h"
+#include "vn_error.h"
+#include "vn_log.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    void *cfg;
+    int agent;
+    char err[256];
+} s_ctx_t;
+
+static int s_copy(char *dst, size_t len, const char *value)
+{
+    if (!value[0] || strlen(value) >= len)
+        return 0;
+    snprintf(dst, len, "%s", value);
+    return 1;
+}
+
+static int s_number(const char *value, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v = strtoll(value, &end, 10);
+    if (!value[0] || *end || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int s_level(const char *value, int *out)
+{
+    static const char *names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(value, names[i]) == 0) {
+            *out = i;
+            return 1;
+        }
+    return 0;
+}
+
+/* Endpoints: only ipc:// and loopback TCP are allowed where noted. */
+static int s_endpoint(char *dst, size_t len, const char *value, int local_only)
+{
+    int ipc = strncmp(value, "ipc://", 6) == 0;
+    int loop = strncmp(value, "tcp://127.0.0.1:", 16) == 0 || strncmp(value, "tcp://[::1]:", 12) == 0;
+    int tcp = strncmp(value, "tcp://", 6) == 0;
+    if (local_only ? !(ipc || loop) : !tcp)
+        return 0;
+    return s_copy(dst, len, value);
+}
+
+static int s_broker_key(vn_broker_config_t *c, const char *section, const char *name,
+                        const char *value)
+{
+    long long n;
+    if (strcmp(section, "broker") != 0)
+        return 0;
+    if (strcmp(name, "endpoint") == 0) return s_endpoint(c->endpoint, sizeof c->endpoint, value, 0);
+    if (strcmp(name, "data") == 0) return s_copy(c->data, sizeof c->data, value);
+    if (strcmp(name, "keys") == 0) return s_copy(c->keys, sizeof c->keys, value);
+    if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
+    if (strcmp(name, "map_size_mb") == 0 && s_number(value, 1, 1 << 20, &n)) {
+        c->map_size = (size_t)n << 20;
+        return 1;
+    }
+    if (strcmp(name, "max_envelope_kb") == 0 && s_number(value, 1, 64 * 1024, &n)) {
+        c->max_envelope = (size_t)n << 10;
+        return 1;
+    }
+    if (strcmp(name, "max_ttl_days") == 0 && s_number(value, 1, 3650, &n)) {
+        c->max_ttl = (uint64_t)n * 86400;
+        return 1;
+    }
+    if (strcmp(name, "workers") == 0 && s_number(value, 1, 64, &n)) {
+        c->workers = (int)n;
+        return 1;
+    }
+    return 0;
+}
+
+static int s_agent_key(vn_agent_config_t *c, const char *section, const char *name,
+                       const char *value)
+{
+    long long n;
+    if (strcmp(section, "agent") == 0) {
+        if (strcmp(name, "keys") == 0) return s_copy(c->keys, sizeof c->keys, value);
+        if (strcmp(name, "data") == 0) return s_copy(c->data, sizeof c->data, value);
+        if (strcmp(name, "api") == 0) return s_endpoint(c->api, sizeof c->api, value, 1);
+        if (strcmp(name, "pseudonym_key") == 0)
+            return s_copy(c->pseudonym_key, sizeof c->pseudonym_key, value);
+        if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
+        if (strcmp(name, "default_ttl_hours") == 0 && s_number(value, 1, 24 * 365, &n)) {
+            c->default_ttl = (uint64_t)n * 3600;
+            return 1;
+        }
+        if (strcmp(name, "map_size_mb") == 0 && s_number(value, 1, 1 << 20, &n)) {
+            c->map_size = (size_t)n << 20;
+            return 1;
+        }
+    } else if (strcmp(section, "broker") == 0) {
+        if (strcmp(name, "endpoint") == 0)
+            return s_endpoint(c->broker_endpoint, sizeof c->broker_endpoint, value, 0);
+        if (strcmp(name, "public") == 0) return s_copy(c->broker_public, sizeof c->broker_public, value);
+    }
+    return 0;
+}
+
+static int s_handler(void *user, const char *section, const char *name, const char *value)
+{
+    s_ctx_t *ctx = user;
+    int ok = ctx->agent ? s_agent_key(ctx->cfg, section, name, value)
+                        : s_broker_key(ctx->cfg, section, name, value);
+    if (!ok)
+        snprintf(ctx->err, sizeof ctx->err, "[%s] %s = %s: unknown key or invalid value",
+                 section, name, value);
+    return ok;
+}
+
+static int s_load(const char *path, s_ctx_t *ctx, char *err, size_t errlen)
+{
+    int line = ini_parse(path, s_handler, ctx);
+    if (line < 0) {
+        snprintf(err, errlen, "%s: cannot read configuration", path);
+        return VN_E_CONFIG;
+    }
+    if (line > 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, ctx->err[0] ? ctx->err : "syntax error");
+        return VN_E_CONFIG;
+    }
+    return 0;
+}
+
+int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->endpoint, sizeof cfg->endpoint, "tcp://127.0.0.1:7700");
+    cfg->map_size = (size_t)1 << 30;
+    cfg->max_envelope = 1 << 20;
+    cfg->max_ttl = 30 * 86400;
+    cfg->workers = 2;
+    cfg->log_level = VN_LOG_INFO;
+    s_ctx_t ctx = {.cfg = cfg};
+    int rc = s_load(path, &ctx, err, errlen);
+    if (rc == 0 && (!cfg->data[0] || !cfg->keys[0])) {
+        snprintf(err, errlen, "%s: [broker] needs data = DIR and keys = FILE.secret", path);
+        rc = VN_E_CONFIG;
+    }
+    return rc;
+}
+
+int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->default_ttl = 72 * 3600;
+    cfg->map_size = (size_t)512 << 20;
+    cfg->log_level = VN_LOG_INFO;
+    s_ctx_t ctx = {.cfg = cfg, .agent = 1};
+    int rc = s_load(path, &ctx, err, errlen);
+    if (rc == 0 && (!cfg->keys[0] || !cfg->data[0] || !cfg->api[0] || !cfg->pseudonym_key[0] ||
+                    !cfg->broker_endpoint[0] || !cfg->broker_public[0])) {
+        snprintf(err, errlen,
+                 "%s: needs [agent] keys, data, api, pseudonym_key and [broker] endpoint, public",
+                 path);
+        rc = VN_E_CONFIG;
+    }
+    return rc;
+}

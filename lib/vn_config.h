@@ -1,0 +1,35 @@
+/* vn_config.h -- the broker's and the agent's configuration files (INI), validated as a whole. */
+#ifndef VN_CONFIG_H
+#define VN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char endpoint[256];     /* [broker] endpoint = tcp://127.0.0.1:7700 (port * picks a free one) */
+    char data[1024];        /* [broker] data = directory of the LMDB store */
+    char keys[1024];        /* [broker] keys = the broker's .secret file */
+    size_t map_size;        /* [broker] map_size_mb = 1024 */
+    size_t max_envelope;    /* [broker] max_envelope_kb = 1024 */
+    uint64_t max_ttl;       /* [broker] max_ttl_days = 30 */
+    int workers;            /* [broker] workers = 2 (signature-checking threads) */
+    int log_level;          /* [broker] log_level = info */
+} vn_broker_config_t;
+
+typedef struct {
+    char keys[1024];        /* [agent] keys = this organisation's .secret file */
+    char data[1024];        /* [agent] data = directory of the outbox/inbox store */
+    char api[256];          /* [agent] api = ipc:///run/vangnet/agent.sock (or tcp://127.0.0.1:PORT) */
+    char pseudonym_key[1024]; /* [agent] pseudonym_key = the network pseudonym key file */
+    uint64_t default_ttl;   /* [agent] default_ttl_hours = 72 */
+    size_t map_size;        /* [agent] map_size_mb = 512 */
+    int log_level;          /* [agent] log_level = info */
+    char broker_endpoint[256]; /* [broker] endpoint = tcp://127.0.0.1:7700 */
+    char broker_public[1024];  /* [broker] public = the broker's .public file (pinned keys) */
+} vn_agent_config_t;
+
+/* 0, or VN_E_CONFIG with err saying file, line and reason. */
+int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, size_t errlen);
+int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, size_t errlen);
+
+#endif

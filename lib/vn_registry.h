@@ -1,0 +1,29 @@
+/* vn_registry.h -- the broker's organisation registry: add, revoke, look up; every change audited. */
+#ifndef VN_REGISTRY_H
+#define VN_REGISTRY_H
+
+#include <stddef.h>
+
+#include "vn_keys.h"
+#include "vn_store.h"
+#include "wire.pb-c.h"
+
+/* One registered organisation, as the broker keeps it in memory. */
+typedef struct {
+    vn_pubkeys_t pub;
+    int revoked;
+} vn_org_t;
+
+/* Register an organisation from its public keys, with an ORG_ADDED audit record, in one durable
+ * transaction. VN_E_EXISTS if the id or its CURVE key is already registered (also when revoked:
+ * a revoked id is never reused). */
+int vn_registry_add(vn_store_t *db, const vn_pubkeys_t *pub, const char *operator_id);
+/* Mark revoked, with an ORG_REVOKED audit record. VN_E_NOT_FOUND; revoking twice is a no-op. */
+int vn_registry_revoke(vn_store_t *db, const char *org, const char *operator_id);
+
+/* Every organisation, in id order. *out is the caller's to free. */
+int vn_registry_load(MDB_txn *txn, vn_store_t *db, vn_org_t **out, size_t *n);
+/* The generation counter: it changes on every add or revoke. */
+int vn_registry_generation(MDB_txn *txn, vn_store_t *db, uint64_t *gen);
+
+#endif
