@@ -1,0 +1,218 @@
+/* agent.c -- the agent's sockets and loop: a CURVE DEALER to the broker (hello on every handshake),
+ * the local API, the batch commit each turn, resends and timeouts. */
+#include "agent.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_subject.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zmq.h>
+
+#define MONITOR_EP "inproc://vn-agent-monitor"
+#define HEARTBEAT_MS 2000
+
+static const char *const s_dbs[] = {"meta", "outbox", "outbox_ids", "results", "inbox",
+                                    "inbox_ids", NULL};
+
+int agent__send_broker(agent_t *a, Vn__WireMessage *m)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = vn_wire_pack(m, &buf, &len);
+    if (rc != 0)
+        return rc;
+    rc = zmq_send(a->dealer, buf, len, ZMQ_DONTWAIT) < 0 ? -errno : 0;
+    free(buf);
+    return rc;
+}
+
+static void s_hello(agent_t *a)
+{
+    Vn__Hello h = VN__HELLO__INIT;
+    h.credit = AGENT_CREDIT;
+    h.directory_generation = a->dir ? a->dir->generation : 0;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_HELLO;
+    m.hello = &h;
+    agent__send_broker(a, &m);
+}
+
+int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    a->cfg = *cfg;
+    int rc = vn_keyset_load(cfg->keys, &a->keys, err, errlen);
+    if (rc != 0)
+        return rc;
+    if ((rc = vn_pubkeys_load(cfg->broker_public, &a->broker, err, errlen)) != 0)
+        return rc;
+    if (strcmp(a->broker.sector, "broker") != 0) {
+        snprintf(err, errlen, "%s: not a broker's public key file", cfg->broker_public);
+        return VN_E_CONFIG;
+    }
+    a->pseudonym_key = sodium_malloc(VN_PSEUDONYM_KEY_BYTES);
+    if (!a->pseudonym_key)
+        return -ENOMEM;
+    if ((rc = vn_pseudonym_key_load(cfg->pseudonym_key, a->pseudonym_key, err, errlen)) != 0)
+        return rc;
+    a->db = vn_store_open(cfg->data, cfg->map_size, s_dbs, 0, &rc, err, errlen);
+    if (!a->db)
+        return rc;
+    agent__directory_load(a);
+
+    a->ctx = zmq_ctx_new();
+    a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);
+    int linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, ivl = 200, ivl_max = 2000;
+    zmq_setsockopt(a->dealer, ZMQ_CURVE_SERVERKEY, a->broker.curve_pk, 40);
+    zmq_setsockopt(a->dealer, ZMQ_CURVE_PUBLICKEY, a->keys->pub.curve_pk, 40);
+    zmq_setsockopt(a->dealer, ZMQ_CURVE_SECRETKEY, a->keys->curve_sk, 40);
+    zmq_setsockopt(a->dealer, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(a->dealer, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    zmq_setsockopt(a->dealer, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    zmq_socket_monitor(a->dealer, MONITOR_EP,
+                       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    a->monitor = zmq_socket(a->ctx, ZMQ_PAIR);
+    zmq_connect(a->monitor, MONITOR_EP);
+    if (zmq_connect(a->dealer, cfg->broker_endpoint) != 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", cfg->broker_endpoint,
+                 zmq_strerror(errno));
+        return VN_E_CONFIG;
+    }
+    a->api = zmq_socket(a->ctx, ZMQ_ROUTER);
+    zmq_setsockopt(a->api, ZMQ_LINGER, &linger, sizeof linger);
+    mode_t old = umask(007); /* the API socket file: this user and its group only */
+    rc = zmq_bind(a->api, cfg->api);
+    umask(old);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot bind the local API on %s: %s", cfg->api,
+                 zmq_strerror(errno));
+        return VN_E_CONFIG;
+    }
+    return 0;
+}
+
+static void s_monitor_event(agent_t *a)
+{
+    zmq_msg_t ev, addr;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, a->monitor, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&ev);
+        zmq_msg_close(&addr);
+        return;
+    }
+    zmq_msg_recv(&addr, a->monitor, 0);
+    uint16_t event = 0;
+    if (zmq_msg_size(&ev) >= 2)
+        memcpy(&event, zmq_msg_data(&ev), 2);
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        a->connected = 1;
+        vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
+        s_hello(a);
+        agent__resend(a, 1);
+    } else if (event == ZMQ_EVENT_DISCONNECTED) {
+        if (a->connected)
+            vn_warn("event=disconnected broker=%s", a->cfg.broker_endpoint);
+        a->connected = 0;
+    } else {
+        vn_error("event=handshake-failed broker=%s reason=%s", a->cfg.broker_endpoint,
+                 event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not-admitted" : "protocol");
+        a->connected = 0;
+    }
+    zmq_msg_close(&ev);
+    zmq_msg_close(&addr);
+}
+
+static int s_broker_message(agent_t *a)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, a->dealer, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&msg);
+        return 0;
+    }
+    Vn__WireMessage *m = NULL;
+    int rc = vn_wire_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg), &m);
+    if (rc != 0) {
+        vn_error("event=broker-message-unreadable error=\"%s\"", vn_strerror(rc));
+    } else {
+        switch (m->body_case) {
+        case VN__WIRE_MESSAGE__BODY_RECEIPT: agent__on_receipt(a, m->receipt); break;
+        case VN__WIRE_MESSAGE__BODY_REFUSAL: agent__on_refusal(a, m->refusal); break;
+        case VN__WIRE_MESSAGE__BODY_DELIVER: agent__on_deliver(a, m->deliver); break;
+        case VN__WIRE_MESSAGE__BODY_NOTICE: agent__on_notice(a, m->notice); break;
+        case VN__WIRE_MESSAGE__BODY_DIRECTORY: agent__directory_update(a, m->directory); break;
+        default: vn_warn("event=unexpected-message type=%d", (int)m->body_case);
+        }
+        vn__wire_message__free_unpacked(m, NULL);
+    }
+    zmq_msg_close(&msg);
+    return 1;
+}
+
+void agent_run(agent_t *a, volatile int *stop)
+{
+    a->next_resend_ms = vn_monotonic_ms() + RESEND_MS;
+    while (!*stop) {
+        zmq_pollitem_t items[] = {
+            {a->dealer, 0, ZMQ_POLLIN, 0},
+            {a->api, 0, ZMQ_POLLIN, 0},
+            {a->monitor, 0, ZMQ_POLLIN, 0},
+        };
+        if (zmq_poll(items, 3, 100) < 0 && errno != EINTR)
+            break;
+        if (items[2].revents & ZMQ_POLLIN)
+            s_monitor_event(a);
+        if (a->revoked) {
+            zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
+            a->connected = 0;
+        }
+        for (int i = 0; i < 512 && s_broker_message(a); i++)
+            ;
+        agent__api_handle(a);
+        agent__commit(a);
+        uint64_t now = vn_monotonic_ms();
+        agent__submit_timeouts(a, now);
+        agent__fetch_wake(a, now);
+        if (now >= a->next_resend_ms) {
+            a->next_resend_ms = now + RESEND_MS;
+            agent__resend(a, 0);
+        }
+        agent__commit(a); /* answers produced by the timeouts */
+    }
+    agent__commit(a);
+}
+
+void agent_fini(agent_t *a)
+{
+    if (a->txn)
+        mdb_txn_abort(a->txn);
+    for (size_t i = 0; i < a->n_out; i++)
+        free(a->out[i].data);
+    free(a->out);
+    free(a->submits);
+    free(a->fetches);
+    if (a->dealer) {
+        zmq_socket_monitor(a->dealer, NULL, 0);
+        zmq_close(a->dealer);
+    }
+    if (a->monitor) zmq_close(a->monitor);
+    if (a->api) zmq_close(a->api);
+    if (a->ctx) zmq_ctx_term(a->ctx);
+    if (a->dir)
+        vn__directory__free_unpacked(a->dir, NULL);
+    vn_store_destroy(&a->db);
+    vn_keyset_destroy(&a->keys);
+    if (a->pseudonym_key)
+        sodium_free(a->pseudonym_key);
+}

@@ -1,0 +1,107 @@
+/* agent.h -- the agent's state, shared by its modules (one job per file). */
+#ifndef VN_AGENT_H
+#define VN_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.pb-c.h"
+#include "vn_config.h"
+#include "vn_keys.h"
+#include "vn_store.h"
+#include "wire.pb-c.h"
+
+#define ROUTING_MAX 256
+#define AGENT_CREDIT 256                 /* deliveries in flight from the broker */
+#define AGENT_MAX_CONTENT (512 * 1024)   /* largest notification content accepted from IT systems */
+#define RESEND_MS 5000
+
+/* Agent databases, in opening order.
+ *   META       "dir" -> SignedDirectory; "oseq", "iseq" -> be64 counters
+ *   OUTBOX     oseq(be64) -> msgid(16) envelope        (until the broker's receipt)
+ *   OUTBOX_IDS msgid -> oseq
+ *   RESULTS    msgid -> ApiSubmitResult                (receipts and refusals of our messages)
+ *   INBOX      iseq(be64) -> ApiNotification           (until the IT system acks)
+ *   INBOX_IDS  msgid -> iseq, or 0 once acked          (deduplication, kept) */
+enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_IDS };
+
+/* An API request waiting for something: a submit for its receipt, a fetch for mail. */
+typedef struct {
+    uint8_t routing[ROUTING_MAX];
+    size_t routing_len;
+    uint8_t msgid[16];   /* submit waiters */
+    uint32_t max;        /* fetch waiters */
+    uint64_t deadline_ms;
+} waiter_t;
+
+/* A message to send once the current transaction is durable. */
+typedef struct {
+    int to_api;
+    uint8_t routing[ROUTING_MAX];
+    size_t routing_len;
+    uint8_t *data;
+    size_t len;
+} outgoing_t;
+
+typedef struct agent {
+    vn_agent_config_t cfg;
+    vn_keyset_t *keys;
+    vn_pubkeys_t broker;
+    uint8_t *pseudonym_key;  /* sodium_malloc'd, 32 bytes */
+    vn_store_t *db;
+    void *ctx, *dealer, *monitor, *api;
+    int connected, revoked;
+    Vn__Directory *dir;
+    MDB_txn *txn;            /* the open batch transaction, if any */
+    outgoing_t *out;
+    size_t n_out, cap_out;
+    waiter_t *submits, *fetches;
+    size_t n_submits, n_fetches;
+    uint64_t resend_mark, next_resend_ms;
+    int inbox_grew;
+    uint64_t n_sent, n_received;
+} agent_t;
+
+/* agent.c */
+int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errlen);
+void agent_run(agent_t *a, volatile int *stop);
+void agent_fini(agent_t *a);
+int agent__send_broker(agent_t *a, Vn__WireMessage *m);
+
+/* batch.c: one write transaction per loop turn; replies leave after the commit */
+MDB_txn *agent__txn(agent_t *a);
+void agent__after_commit(agent_t *a, int to_api, const uint8_t *routing, size_t routing_len,
+                         uint8_t *data, size_t len);
+void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routing_len,
+                               Vn__ApiResponse *resp);
+void agent__commit(agent_t *a);
+int agent__next_counter(agent_t *a, const char *name, uint64_t *out);
+waiter_t *agent__waiter_add(waiter_t **list, size_t *n, const uint8_t *routing, size_t routing_len);
+
+/* directory.c */
+int agent__directory_load(agent_t *a);
+int agent__directory_update(agent_t *a, const Vn__SignedDirectory *sd);
+const Vn__OrgEntry *agent__directory_find(const agent_t *a, const char *org);
+
+/* outbox.c */
+void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s);
+void agent__resend(agent_t *a, int all);
+void agent__on_receipt(agent_t *a, const Vn__Receipt *r);
+void agent__on_refusal(agent_t *a, const Vn__Refusal *r);
+void agent__submit_timeouts(agent_t *a, uint64_t now_ms);
+
+/* inbox.c */
+void agent__on_deliver(agent_t *a, const Vn__Deliver *d);
+void agent__on_notice(agent_t *a, const Vn__Notice *n);
+int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16],
+                        const char *recipient, const char *code, const char *reason);
+void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f);
+void agent__fetch_wake(agent_t *a, uint64_t now_ms);
+void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiAck *ack);
+
+/* api.c */
+void agent__api_handle(agent_t *a);
+void agent__api_error(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
+                      const char *message);
+
+#endif

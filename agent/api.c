@@ -1,0 +1,106 @@
+/* api.c -- the local API for agency IT systems: [routing][empty][ApiRequest] on a ROUTER socket. */
+#include "agent.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_wire.h"
+
+#include <string.h>
+#include <zmq.h>
+
+void agent__api_error(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
+                      const char *message)
+{
+    Vn__ApiError e = VN__API_ERROR__INIT;
+    e.code = (char *)code;
+    e.message = (char *)message;
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_ERROR;
+    resp.error = &e;
+    agent__reply_after_commit(a, routing, routing_len, &resp);
+}
+
+static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
+{
+    Vn__ApiStatusResult st = VN__API_STATUS_RESULT__INIT;
+    MDB_txn *txn;
+    if (vn_store_begin(a->db, 1, &txn) == 0) {
+        MDB_stat ms;
+        if (mdb_stat(txn, vn_store_dbi(a->db, ADB_OUTBOX), &ms) == 0)
+            st.outbox_pending = ms.ms_entries;
+        if (mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &ms) == 0)
+            st.inbox_pending = ms.ms_entries;
+        mdb_txn_abort(txn);
+    }
+    st.org = a->keys->pub.org;
+    st.connected = a->connected;
+    st.directory_generation = a->dir ? a->dir->generation : 0;
+    st.directory_orgs = a->dir ? (uint32_t)a->dir->n_orgs : 0;
+    st.sent = a->n_sent;
+    st.received = a->n_received;
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_STATUS;
+    resp.status = &st;
+    agent__reply_after_commit(a, routing, routing_len, &resp);
+}
+
+/* Handle one request if one is waiting. Returns 1 if it handled one, 0 if none waited. */
+static int s_handle_one(agent_t *a)
+{
+    zmq_msg_t frames[3];
+    int n = 0, more = 1;
+    for (; n < 3 && more; n++) {
+        zmq_msg_init(&frames[n]);
+        if (zmq_msg_recv(&frames[n], a->api, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&frames[n]);
+            return 0;
+        }
+        more = zmq_msg_more(&frames[n]);
+    }
+    while (more) { /* a client sending extra frames gets an error, the rest is dropped */
+        zmq_msg_t junk;
+        zmq_msg_init(&junk);
+        zmq_msg_recv(&junk, a->api, 0);
+        more = zmq_msg_more(&junk);
+        zmq_msg_close(&junk);
+        n = 4;
+    }
+    const uint8_t *routing = zmq_msg_data(&frames[0]);
+    size_t routing_len = zmq_msg_size(&frames[0]);
+    Vn__ApiRequest *req = NULL;
+    if (routing_len > ROUTING_MAX) {
+        /* cannot answer an id we cannot store */
+    } else if (n != 3 || zmq_msg_size(&frames[1]) != 0) {
+        agent__api_error(a, routing, routing_len, "malformed-request",
+                         "expected [empty delimiter][ApiRequest]");
+    } else {
+        int rc = vn_api_request_unpack(zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]), &req);
+        if (rc != 0) {
+            agent__api_error(a, routing, routing_len,
+                             rc == VN_E_VERSION ? "unsupported-version" : "malformed-request",
+                             rc == VN_E_VERSION ? "API version not supported"
+                                                : "request could not be decoded");
+        } else if (a->revoked && req->body_case == VN__API_REQUEST__BODY_SUBMIT) {
+            agent__api_error(a, routing, routing_len, "org-revoked",
+                             "this organisation was revoked by the broker operator");
+        } else {
+            switch (req->body_case) {
+            case VN__API_REQUEST__BODY_SUBMIT: agent__submit(a, routing, routing_len, req->submit); break;
+            case VN__API_REQUEST__BODY_FETCH: agent__fetch(a, routing, routing_len, req->fetch); break;
+            case VN__API_REQUEST__BODY_ACK: agent__ack(a, routing, routing_len, req->ack); break;
+            case VN__API_REQUEST__BODY_STATUS: s_status(a, routing, routing_len); break;
+            default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
+            }
+        }
+    }
+    if (req)
+        vn__api_request__free_unpacked(req, NULL);
+    for (int i = 0; i < n && i < 3; i++)
+        zmq_msg_close(&frames[i]);
+    return 1;
+}
+
+void agent__api_handle(agent_t *a)
+{
+    for (int i = 0; i < 256 && s_handle_one(a); i++)
+        ;
+}

@@ -1,0 +1,122 @@
+/* batch.c -- the agent's group commit: work of one loop turn shares a transaction and one fsync;
+ * acks to the broker and answers to IT systems leave only after it is durable. */
+#include "agent.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+MDB_txn *agent__txn(agent_t *a)
+{
+    if (!a->txn && vn_store_begin(a->db, 0, &a->txn) != 0)
+        a->txn = NULL;
+    return a->txn;
+}
+
+void agent__after_commit(agent_t *a, int to_api, const uint8_t *routing, size_t routing_len,
+                         uint8_t *data, size_t len)
+{
+    if (a->n_out == a->cap_out) {
+        size_t cap = a->cap_out ? 2 * a->cap_out : 64;
+        outgoing_t *more = realloc(a->out, cap * sizeof *more);
+        if (!more) {
+            free(data);
+            return;
+        }
+        a->out = more;
+        a->cap_out = cap;
+    }
+    outgoing_t *o = &a->out[a->n_out++];
+    o->to_api = to_api;
+    o->routing_len = routing_len;
+    if (routing_len)
+        memcpy(o->routing, routing, routing_len);
+    o->data = data;
+    o->len = len;
+}
+
+void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routing_len,
+                               Vn__ApiResponse *resp)
+{
+    uint8_t *buf;
+    size_t len;
+    if (vn_api_response_pack(resp, &buf, &len) == 0)
+        agent__after_commit(a, 1, routing, routing_len, buf, len);
+}
+
+void agent__commit(agent_t *a)
+{
+    if (a->txn) {
+        int rc = vn_store_commit(a->txn);
+        a->txn = NULL;
+        if (rc != 0) {
+            /* Nothing was stored, so nothing is acknowledged: the broker redelivers and the
+             * IT system hears the error. */
+            vn_error("event=commit-failed error=\"%s\"", vn_strerror(rc));
+            for (size_t i = 0; i < a->n_out; i++)
+                free(a->out[i].data);
+            size_t n = a->n_out;
+            outgoing_t *failed = a->out;
+            a->out = NULL;
+            a->n_out = a->cap_out = 0;
+            for (size_t i = 0; i < n; i++)
+                if (failed[i].to_api)
+                    agent__api_error(a, failed[i].routing, failed[i].routing_len,
+                                     rc == VN_E_STORE_FULL ? "storage-full" : "storage-error",
+                                     vn_strerror(rc));
+            free(failed);
+            a->inbox_grew = 0;
+            return;
+        }
+    }
+    for (size_t i = 0; i < a->n_out; i++) {
+        outgoing_t *o = &a->out[i];
+        if (o->to_api) {
+            zmq_send(a->api, o->routing, o->routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+            zmq_send(a->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+            zmq_send(a->api, o->data, o->len, ZMQ_DONTWAIT);
+        } else if (a->connected) {
+            zmq_send(a->dealer, o->data, o->len, ZMQ_DONTWAIT);
+        }
+        free(o->data);
+    }
+    a->n_out = 0;
+    if (a->inbox_grew) {
+        a->inbox_grew = 0;
+        agent__fetch_wake(a, 0);
+    }
+}
+
+int agent__next_counter(agent_t *a, const char *name, uint64_t *out)
+{
+    MDB_txn *txn = agent__txn(a);
+    if (!txn)
+        return VN_E_STORE;
+    MDB_val k = {strlen(name), (void *)name}, v;
+    uint64_t n = 0;
+    if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &k, &v) == 0 && v.mv_size == 8)
+        n = vn_get_be64(v.mv_data);
+    uint8_t buf[8];
+    vn_put_be64(buf, ++n);
+    v.mv_size = 8;
+    v.mv_data = buf;
+    *out = n;
+    return vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_META), &k, &v, 0));
+}
+
+waiter_t *agent__waiter_add(waiter_t **list, size_t *n, const uint8_t *routing, size_t routing_len)
+{
+    waiter_t *more = realloc(*list, (*n + 1) * sizeof *more);
+    if (!more)
+        return NULL;
+    *list = more;
+    waiter_t *w = more + (*n)++;
+    memset(w, 0, sizeof *w);
+    memcpy(w->routing, routing, routing_len);
+    w->routing_len = routing_len;
+    return w;
+}

@@ -1,0 +1,280 @@
+/* inbox.c -- deliveries from the broker: verify, decrypt, store durably, then ack; the IT system
+ * fetches (optionally waiting) and acks what it has taken over. */
+#include "agent.h"
+#include "vn_envelope.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
+{
+    Vn__DeliveryAck d = VN__DELIVERY_ACK__INIT;
+    Vn__NoticeAck n = VN__NOTICE_ACK__INIT;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    if (notice) {
+        n.notice_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+        m.body_case = VN__WIRE_MESSAGE__BODY_NOTICE_ACK;
+        m.notice_ack = &n;
+    } else {
+        d.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+        m.body_case = VN__WIRE_MESSAGE__BODY_DELIVERY_ACK;
+        m.delivery_ack = &d;
+    }
+    uint8_t *buf;
+    size_t len;
+    if (vn_wire_pack(&m, &buf, &len) == 0)
+        agent__after_commit(a, 0, NULL, 0, buf, len);
+}
+
+/* 1 if id was stored before (delivered twice), 0 if new, <0 on error. */
+static int s_seen(agent_t *a, MDB_txn *txn, const uint8_t id[16])
+{
+    MDB_val k = {16, (void *)id}, v;
+    int rc = mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &k, &v);
+    return rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
+}
+
+/* Append n to the inbox under id. */
+static int s_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
+{
+    MDB_txn *txn = agent__txn(a);
+    uint64_t iseq;
+    int rc = txn ? agent__next_counter(a, "iseq", &iseq) : VN_E_STORE;
+    if (rc != 0)
+        return rc;
+    size_t len = vn__api_notification__get_packed_size(n);
+    uint8_t key[8], *buf = malloc(len ? len : 1);
+    if (!buf)
+        return -12;
+    vn__api_notification__pack(n, buf);
+    vn_put_be64(key, iseq);
+    MDB_val k = {8, key}, v = {len, buf}, ik = {16, (void *)id}, iv = {8, key};
+    rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX), &k, &v, 0));
+    if (rc == 0)
+        rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv, 0));
+    sodium_memzero(buf, len);
+    free(buf);
+    if (rc == 0)
+        a->inbox_grew = 1;
+    return rc;
+}
+
+void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
+{
+    vn_parsed_t p;
+    uint8_t *content = NULL;
+    size_t content_len = 0;
+    char hex[33];
+    int rc = vn_envelope_parse(d->envelope.data, d->envelope.len, &p);
+    if (rc != 0) {
+        vn_error("event=delivery-unreadable error=\"%s\"", vn_strerror(rc));
+        return; /* not acked: an operator must look at the broker */
+    }
+    uint8_t msgid[16];
+    memcpy(msgid, p.hdr->message_id.data, 16);
+    vn_hex(hex, msgid, 16);
+    MDB_txn *txn = agent__txn(a);
+    int seen = txn ? s_seen(a, txn, msgid) : VN_E_STORE;
+    if (seen != 0) {
+        if (seen == 1)
+            s_ack_broker(a, 0, msgid); /* delivered again after a lost ack: ack again */
+        vn_parsed_clear(&p);
+        return;
+    }
+    const Vn__OrgEntry *sender = agent__directory_find(a, p.hdr->sender);
+    if (!sender) {
+        vn_error("event=delivery-held msg=%s reason=unknown-sender sender=%s", hex, p.hdr->sender);
+        vn_parsed_clear(&p);
+        return; /* redelivered after the next hello, with a fresher directory */
+    }
+    rc = vn_envelope_verify(&p, sender->sign_key.data);
+    if (rc == 0)
+        rc = vn_envelope_decrypt(&p, a->keys, &content, &content_len);
+    if (rc != 0) {
+        /* It can never open: record that in the inbox, so nothing disappears silently. */
+        vn_error("event=delivery-rejected msg=%s sender=%s error=\"%s\"", hex, p.hdr->sender,
+                 vn_strerror(rc));
+        uint8_t notice_id[16];
+        randombytes_buf(notice_id, sizeof notice_id);
+        rc = agent__inbox_notice(a, notice_id, msgid, p.hdr->sender, "undecryptable",
+                                 vn_strerror(rc));
+        if (rc == 0) {
+            uint8_t zero[8] = {0}; /* seen, nothing to fetch: redeliveries are acked at once */
+            MDB_val ik = {16, msgid}, zv = {8, zero};
+            rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &zv, 0));
+        }
+        if (rc == 0)
+            s_ack_broker(a, 0, msgid);
+        vn_parsed_clear(&p);
+        return;
+    }
+    const Vn__Header *h = p.hdr;
+    Vn__ApiNotification n = VN__API_NOTIFICATION__INIT;
+    Vn__ApiJustification just[VN_MAX_JUSTIFICATION], *jp[VN_MAX_JUSTIFICATION];
+    for (size_t i = 0; i < h->n_justification; i++) {
+        vn__api_justification__init(&just[i]);
+        just[i].key = h->justification[i]->key;
+        just[i].value = h->justification[i]->value;
+        jp[i] = &just[i];
+    }
+    n.message_id = h->message_id;
+    n.sender = h->sender;
+    n.sender_sector = sender->sector;
+    n.category = h->category;
+    n.basis = h->basis;
+    n.n_justification = h->n_justification;
+    n.justification = jp;
+    n.subject_pseudonym = h->subject_pseudonym;
+    n.created = h->created;
+    n.expires = h->expires;
+    n.user_id = h->user_id;
+    n.user_role = h->user_role;
+    n.content = (ProtobufCBinaryData){content_len, content};
+    n.received = vn_now();
+    rc = s_store(a, msgid, &n);
+    sodium_memzero(content, content_len);
+    free(content);
+    if (rc == 0) {
+        s_ack_broker(a, 0, msgid);
+        a->n_received++;
+        vn_info("event=received msg=%s sender=%s", hex, h->sender);
+    } else {
+        vn_error("event=inbox-store-failed msg=%s error=\"%s\"", hex, vn_strerror(rc));
+    }
+    vn_parsed_clear(&p);
+}
+
+int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16],
+                        const char *recipient, const char *code, const char *reason)
+{
+    Vn__ApiNotification n = VN__API_NOTIFICATION__INIT;
+    n.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+    n.about_message_id = (ProtobufCBinaryData){16, (uint8_t *)about};
+    n.sender = "broker";
+    n.notice_code = (char *)code;
+    n.notice_reason = (char *)reason;
+    n.notice_recipient = (char *)recipient;
+    n.received = vn_now();
+    return s_store(a, id, &n);
+}
+
+void agent__on_notice(agent_t *a, const Vn__Notice *n)
+{
+    if (n->notice_id.len != 16 || n->message_id.len != 16)
+        return;
+    MDB_txn *txn = agent__txn(a);
+    int seen = txn ? s_seen(a, txn, n->notice_id.data) : VN_E_STORE;
+    if (seen == 0)
+        seen = agent__inbox_notice(a, n->notice_id.data, n->message_id.data, n->recipient, n->code,
+                                   n->reason) == 0 ? 1 : -1;
+    if (seen == 1) {
+        s_ack_broker(a, 1, n->notice_id.data);
+        vn_warn("event=notice code=%s recipient=%s", n->code, n->recipient);
+    }
+}
+
+/* Answer one fetch with up to max inbox entries (possibly none). */
+static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max)
+{
+    MDB_txn *txn;
+    if (vn_store_begin(a->db, 1, &txn) != 0) {
+        agent__api_error(a, routing, routing_len, "storage-error", "inbox unavailable");
+        return;
+    }
+    Vn__ApiNotification **list = calloc(max, sizeof *list);
+    size_t n = 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); list && rc == 0 && n < max;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Vn__ApiNotification *item = vn__api_notification__unpack(NULL, v.mv_size, v.mv_data);
+        if (item && item->message_id.len == 16)
+            list[n++] = item;
+        else if (item)
+            vn__api_notification__free_unpacked(item, NULL);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    Vn__ApiInbox inbox = VN__API_INBOX__INIT;
+    inbox.n_notifications = n;
+    inbox.notifications = list;
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_INBOX;
+    resp.inbox = &inbox;
+    agent__reply_after_commit(a, routing, routing_len, &resp);
+    for (size_t i = 0; i < n; i++)
+        vn__api_notification__free_unpacked(list[i], NULL);
+    free(list);
+}
+
+static int s_inbox_empty(agent_t *a)
+{
+    MDB_txn *txn;
+    MDB_stat st = {0};
+    if (vn_store_begin(a->db, 1, &txn) != 0)
+        return 1;
+    mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &st);
+    mdb_txn_abort(txn);
+    return st.ms_entries == 0;
+}
+
+void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f)
+{
+    uint32_t max = f->max == 0 || f->max > 1000 ? 100 : f->max;
+    if (f->wait_ms == 0 || !s_inbox_empty(a)) {
+        s_answer_fetch(a, routing, routing_len, max);
+        return;
+    }
+    waiter_t *w = agent__waiter_add(&a->fetches, &a->n_fetches, routing, routing_len);
+    if (w) {
+        w->max = max;
+        w->deadline_ms = vn_monotonic_ms() + (f->wait_ms > 600000 ? 600000 : f->wait_ms);
+    }
+}
+
+/* Answer waiting fetches: all of them when mail arrived (now_ms 0), else those past deadline. */
+void agent__fetch_wake(agent_t *a, uint64_t now_ms)
+{
+    for (size_t i = 0; i < a->n_fetches;) {
+        waiter_t *w = &a->fetches[i];
+        if (now_ms && w->deadline_ms > now_ms) {
+            i++;
+            continue;
+        }
+        s_answer_fetch(a, w->routing, w->routing_len, w->max);
+        *w = a->fetches[--a->n_fetches];
+    }
+}
+
+void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiAck *ack)
+{
+    if (ack->message_id.len != 16) {
+        agent__api_error(a, routing, routing_len, "invalid-message-id",
+                         "a message id is 32 hexadecimal digits");
+        return;
+    }
+    MDB_txn *txn = agent__txn(a);
+    MDB_val ik = {16, ack->message_id.data}, iv;
+    if (!txn || mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv) != 0 ||
+        iv.mv_size != 8 || vn_get_be64(iv.mv_data) == 0) {
+        agent__api_error(a, routing, routing_len, "not-found",
+                         "no unacknowledged notification with that id in the inbox");
+        return;
+    }
+    uint8_t key[8], zero[8] = {0};
+    memcpy(key, iv.mv_data, 8);
+    MDB_val k = {8, key}, zv = {8, zero};
+    mdb_del(txn, vn_store_dbi(a->db, ADB_INBOX), &k, NULL);
+    /* Keep the id (as 0) so a redelivery after this is still recognised. */
+    mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &zv, 0);
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_ACKED;
+    resp.acked = 1;
+    agent__reply_after_commit(a, routing, routing_len, &resp);
+}

@@ -1,0 +1,300 @@
+/* outbox.c -- from an IT system's submit to the broker's receipt: validate, pseudonymise, seal,
+ * store durably, send, resend until the broker answers. */
+#include "agent.h"
+#include "vn_envelope.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_subject.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
+{
+    Vn__Submit s = VN__SUBMIT__INIT;
+    s.envelope = (ProtobufCBinaryData){len, (uint8_t *)env};
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
+    m.submit = &s;
+    if (agent__send_broker(a, &m) == 0)
+        a->n_sent++;
+}
+
+/* Check a submit and build seal parameters. Returns NULL (ok) or a refusal code with message. */
+static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t *recips,
+                              uint8_t pseudonym[32], int *has_subject, char *msg, size_t msg_len)
+{
+    if (s->n_to == 0 || s->n_to > VN_MAX_RECIPIENTS) {
+        snprintf(msg, msg_len, "give 1 to %d recipient organisations", VN_MAX_RECIPIENTS);
+        return "invalid-recipients";
+    }
+    for (size_t i = 0; i < s->n_to; i++) {
+        const Vn__OrgEntry *o = vn_org_id_valid(s->to[i]) ? agent__directory_find(a, s->to[i]) : NULL;
+        if (!o || o->revoked) {
+            snprintf(msg, msg_len, "recipient '%.64s' is %s", s->to[i],
+                     o ? "revoked" : "not in the directory");
+            return "unknown-recipient";
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->to[i], s->to[j]) == 0) {
+                snprintf(msg, msg_len, "recipient %s is listed twice", s->to[i]);
+                return "duplicate-recipient";
+            }
+        recips[i].org = o->id;
+        recips[i].box_pk = o->box_key.data;
+    }
+    const char *fields[][2] = {{"category", s->category}, {"basis", s->basis},
+                               {"user id", s->user_id}, {"user role", s->user_role}};
+    for (size_t i = 0; i < 4; i++)
+        if (!vn_field_valid(fields[i][1], VN_FIELD_MAX)) {
+            snprintf(msg, msg_len, "%s is missing or invalid", fields[i][0]);
+            return "invalid-field";
+        }
+    for (size_t i = 0; i < s->n_justification; i++)
+        if (i >= VN_MAX_JUSTIFICATION || !vn_field_valid(s->justification[i]->key, 128) ||
+            !vn_field_valid(s->justification[i]->value, VN_FIELD_MAX)) {
+            snprintf(msg, msg_len, "justification field %zu is invalid", i + 1);
+            return "invalid-field";
+        }
+    if (s->content.len > AGENT_MAX_CONTENT) {
+        snprintf(msg, msg_len, "content of %zu bytes exceeds %d", s->content.len,
+                 AGENT_MAX_CONTENT);
+        return "too-large";
+    }
+    *has_subject = !s->anonymous;
+    if (s->anonymous) {
+        if (s->subject_bsn[0]) {
+            snprintf(msg, msg_len, "an anonymous notification carries no citizen number");
+            return "invalid-subject";
+        }
+        return NULL;
+    }
+    int rc = vn_pseudonym(pseudonym, s->subject_bsn, a->pseudonym_key);
+    if (rc != 0) {
+        snprintf(msg, msg_len, "%s", vn_strerror(rc));
+        return "invalid-bsn";
+    }
+    return NULL;
+}
+
+static void s_submit_result(agent_t *a, const uint8_t *routing, size_t routing_len,
+                            Vn__ApiSubmitResult *r)
+{
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_SUBMIT;
+    resp.submit = r;
+    agent__reply_after_commit(a, routing, routing_len, &resp);
+}
+
+void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
+{
+    vn_recipient_t recips[VN_MAX_RECIPIENTS];
+    vn_field_t just[VN_MAX_JUSTIFICATION];
+    uint8_t pseudonym[32], msgid[16], *env = NULL, *val = NULL;
+    size_t env_len = 0;
+    int has_subject = 0;
+    char msg[256];
+    const char *code = s_validate(a, s, recips, pseudonym, &has_subject, msg, sizeof msg);
+    if (code) {
+        agent__api_error(a, routing, routing_len, code, msg);
+        return;
+    }
+    for (size_t i = 0; i < s->n_justification; i++) {
+        just[i].key = s->justification[i]->key;
+        just[i].value = s->justification[i]->value;
+    }
+    uint64_t now = vn_now();
+    vn_seal_params_t p = {
+        .recipients = recips, .n_recipients = s->n_to, .category = s->category,
+        .basis = s->basis, .justification = just, .n_justification = s->n_justification,
+        .subject_pseudonym = has_subject ? pseudonym : NULL, .created = now,
+        .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
+        .user_id = s->user_id, .user_role = s->user_role};
+    int rc = vn_envelope_seal(&p, a->keys, s->content.data, s->content.len, msgid, &env, &env_len);
+    sodium_memzero(pseudonym, sizeof pseudonym);
+    if (rc != 0) {
+        agent__api_error(a, routing, routing_len, "seal-failed", vn_strerror(rc));
+        return;
+    }
+    /* Durable before anything leaves: the outbox entry and its index. */
+    uint64_t oseq;
+    MDB_txn *txn = agent__txn(a);
+    rc = txn ? agent__next_counter(a, "oseq", &oseq) : VN_E_STORE;
+    if (rc == 0 && !(val = malloc(16 + env_len)))
+        rc = -12;
+    if (rc == 0) {
+        uint8_t key[8];
+        vn_put_be64(key, oseq);
+        memcpy(val, msgid, 16);
+        memcpy(val + 16, env, env_len);
+        MDB_val k = {8, key}, v = {16 + env_len, val}, ik = {16, msgid}, iv = {8, key};
+        rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX), &k, &v, 0));
+        if (rc == 0)
+            rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv, 0));
+    }
+    free(val);
+    if (rc != 0) {
+        free(env);
+        /* The failed put poisoned the batch transaction: everything in it fails together. */
+        agent__api_error(a, routing, routing_len,
+                         rc == VN_E_STORE_FULL ? "storage-full" : "storage-error", vn_strerror(rc));
+        return;
+    }
+    Vn__Submit sub = VN__SUBMIT__INIT;
+    sub.envelope = (ProtobufCBinaryData){env_len, env};
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
+    m.submit = &sub;
+    uint8_t *wire;
+    size_t wire_len;
+    if (vn_wire_pack(&m, &wire, &wire_len) == 0) {
+        agent__after_commit(a, 0, NULL, 0, wire, wire_len);
+        a->n_sent++;
+    }
+    free(env);
+    char hex[33];
+    vn_info("event=queued msg=%s recipients=%zu", vn_hex(hex, msgid, 16), s->n_to);
+    if (s->wait_ms == 0) {
+        Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
+        r.message_id = (ProtobufCBinaryData){16, msgid};
+        r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
+        s_submit_result(a, routing, routing_len, &r);
+        return;
+    }
+    waiter_t *w = agent__waiter_add(&a->submits, &a->n_submits, routing, routing_len);
+    if (w) {
+        memcpy(w->msgid, msgid, 16);
+        w->deadline_ms = vn_monotonic_ms() + (s->wait_ms > 600000 ? 600000 : s->wait_ms);
+    }
+}
+
+void agent__resend(agent_t *a, int all)
+{
+    if (!a->connected)
+        return;
+    MDB_txn *txn;
+    if (vn_store_begin(a->db, 1, &txn) != 0)
+        return;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t last = 0;
+    size_t n = 0;
+    mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_OUTBOX), &cur);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint64_t oseq = vn_get_be64(k.mv_data);
+        last = oseq;
+        /* Only entries that already waited a full round, unless (re)connecting. */
+        if (!all && oseq > a->resend_mark)
+            continue;
+        s_send_envelope(a, (uint8_t *)v.mv_data + 16, v.mv_size - 16);
+        n++;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    a->resend_mark = last;
+    if (n)
+        vn_info("event=resent messages=%zu", n);
+}
+
+/* Remove msgid from the outbox and record the broker's answer; answer a waiting submit. */
+static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r, int refused)
+{
+    MDB_txn *txn = agent__txn(a);
+    if (!txn)
+        return;
+    MDB_val ik = {16, (void *)msgid}, iv;
+    int was_pending = mdb_get(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv) == 0 &&
+                      iv.mv_size == 8;
+    if (was_pending) {
+        uint8_t key[8];
+        memcpy(key, iv.mv_data, 8);
+        MDB_val k = {8, key};
+        mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX), &k, NULL);
+        mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, NULL);
+        uint8_t buf[1024];
+        if (vn__api_submit_result__get_packed_size(r) <= sizeof buf) {
+            MDB_val rv = {vn__api_submit_result__pack(r, buf), buf};
+            mdb_put(txn, vn_store_dbi(a->db, ADB_RESULTS), &ik, &rv, 0);
+        }
+    }
+    int answered = 0;
+    for (size_t i = 0; i < a->n_submits; i++)
+        if (memcmp(a->submits[i].msgid, msgid, 16) == 0) {
+            s_submit_result(a, a->submits[i].routing, a->submits[i].routing_len, r);
+            a->submits[i] = a->submits[--a->n_submits];
+            answered = 1;
+            break;
+        }
+    /* A refusal nobody waits for any more must still reach the IT system: through its inbox. */
+    if (refused && was_pending && !answered) {
+        uint8_t notice_id[16];
+        randombytes_buf(notice_id, sizeof notice_id);
+        agent__inbox_notice(a, notice_id, msgid, "", r->code, r->reason);
+    }
+}
+
+void agent__on_receipt(agent_t *a, const Vn__Receipt *rc)
+{
+    if (rc->message_id.len != 16)
+        return;
+    Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
+    r.message_id = rc->message_id;
+    r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__ACCEPTED;
+    r.audit_seq = rc->audit_seq;
+    r.audit_hash = rc->audit_hash;
+    s_settle(a, rc->message_id.data, &r, 0);
+}
+
+void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
+{
+    if (strcmp(rf->code, "org-revoked") == 0 && rf->message_id.len == 0) {
+        vn_error("event=revoked reason=\"%s\" action=disconnecting", rf->reason);
+        a->revoked = 1;
+        return;
+    }
+    char hex[33] = "-";
+    if (rf->message_id.len == 16)
+        vn_hex(hex, rf->message_id.data, 16);
+    vn_warn("event=refused msg=%s code=%s", hex, rf->code);
+    if (rf->message_id.len != 16)
+        return;
+    Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
+    r.message_id = rf->message_id;
+    r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__REFUSED;
+    r.audit_seq = rf->audit_seq;
+    r.code = rf->code;
+    r.reason = rf->reason;
+    /* A storage problem at the broker is not a verdict: keep the message and retry later. */
+    if (strcmp(rf->code, "storage-full") == 0 || strcmp(rf->code, "storage-error") == 0) {
+        r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
+        for (size_t i = 0; i < a->n_submits; i++)
+            if (memcmp(a->submits[i].msgid, rf->message_id.data, 16) == 0) {
+                s_submit_result(a, a->submits[i].routing, a->submits[i].routing_len, &r);
+                a->submits[i] = a->submits[--a->n_submits];
+                break;
+            }
+        return;
+    }
+    s_settle(a, rf->message_id.data, &r, 1);
+}
+
+void agent__submit_timeouts(agent_t *a, uint64_t now_ms)
+{
+    for (size_t i = 0; i < a->n_submits;) {
+        waiter_t *w = &a->submits[i];
+        if (w->deadline_ms > now_ms) {
+            i++;
+            continue;
+        }
+        Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
+        r.message_id = (ProtobufCBinaryData){16, w->msgid};
+        r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
+        s_submit_result(a, w->routing, w->routing_len, &r);
+        *w = a->submits[--a->n_submits];
+    }
+}

@@ -1,0 +1,323 @@
+/* cli_agent.c -- `vangnet send|inbox|ack|status --agent EP`: the agency side, through the client library. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vangnet/client.h"
+#include "vn_util.h"
+
+#define MAX_LIST 32
+
+/* Agent error codes that mean the user's input was wrong (exit 2), not that something broke. */
+static int s_exit_for(const char *code)
+{
+    static const char *const usage[] = {"invalid-bsn", "invalid-subject", "invalid-field",
+                                        "invalid-recipients", "unknown-recipient",
+                                        "duplicate-recipient", "too-large", "invalid-message-id",
+                                        "not-found", NULL};
+    for (int i = 0; usage[i]; i++)
+        if (strcmp(code, usage[i]) == 0)
+            return CLI_USAGE;
+    return CLI_FAIL;
+}
+
+static int s_client_fail(vn_client_t *c, const char *cmd)
+{
+    const char *code = vn_client_error_code(c);
+    int rc = code[0] ? s_exit_for(code) : CLI_FAIL;
+    cli_fail(rc, "%s: %s%s%s", cmd, code, code[0] ? ": " : "", vn_client_error(c));
+    return rc;
+}
+
+static vn_client_t *s_connect(const char *agent)
+{
+    vn_client_t *c = vn_client_new(agent);
+    if (!c)
+        cli_fail(CLI_USAGE, "cannot use agent endpoint '%s'", agent);
+    return c;
+}
+
+/* Split "a,b,c" in place into at most MAX_LIST items. */
+static size_t s_split(char *list, const char **out)
+{
+    size_t n = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n < MAX_LIST;
+         tok = strtok_r(NULL, ",", &save))
+        out[n++] = tok;
+    return n;
+}
+
+int cli_send(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"agent", required_argument, NULL, 'a'},   {"to", required_argument, NULL, 't'},
+        {"subject", required_argument, NULL, 's'}, {"anonymous", no_argument, NULL, 'n'},
+        {"category", required_argument, NULL, 'c'}, {"basis", required_argument, NULL, 'b'},
+        {"field", required_argument, NULL, 'f'},   {"user", required_argument, NULL, 'u'},
+        {"role", required_argument, NULL, 'r'},    {"file", required_argument, NULL, 'F'},
+        {"wait", required_argument, NULL, 'w'},    {"expires-in", required_argument, NULL, 'e'},
+        {NULL, 0, NULL, 0}};
+    const char *agent = NULL, *subject = NULL, *category = NULL, *basis = NULL, *file = NULL,
+               *user = NULL, *role = "professional", *to[MAX_LIST];
+    char *to_arg = NULL;
+    vn_client_field_t fields[MAX_LIST];
+    size_t n_fields = 0, n_to = 0;
+    int anonymous = 0, c;
+    long wait_s = 10, expires_in = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *eq, *end;
+        switch (c) {
+        case 'a': agent = optarg; break;
+        case 't': to_arg = optarg; break;
+        case 's': subject = optarg; break;
+        case 'n': anonymous = 1; break;
+        case 'c': category = optarg; break;
+        case 'b': basis = optarg; break;
+        case 'u': user = optarg; break;
+        case 'r': role = optarg; break;
+        case 'F': file = optarg; break;
+        case 'f':
+            eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || n_fields == MAX_LIST)
+                return cli_fail(CLI_USAGE, "send: --field wants KEY=VALUE (at most %d)", MAX_LIST);
+            *eq = '\0';
+            fields[n_fields].key = optarg;
+            fields[n_fields++].value = eq + 1;
+            break;
+        case 'w':
+            wait_s = strtol(optarg, &end, 10);
+            if (*end || wait_s < 0 || wait_s > 600)
+                return cli_fail(CLI_USAGE, "send: --wait takes 0 to 600 seconds");
+            break;
+        case 'e':
+            expires_in = strtol(optarg, &end, 10);
+            if (*end || expires_in < 1 || expires_in > 365L * 86400)
+                return cli_fail(CLI_USAGE, "send: --expires-in takes 1 to 31536000 seconds");
+            break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (optind != argc)
+        return cli_fail(CLI_USAGE, "send: unexpected argument '%s'", argv[optind]);
+    if (!agent || !to_arg || !category || !basis || !file || (!subject && !anonymous))
+        return cli_fail(CLI_USAGE, "send: needs --agent EP --to ORG[,ORG] --subject BSN "
+                                   "(or --anonymous) --category CAT --basis BASIS --file PATH|-");
+    if (subject && anonymous)
+        return cli_fail(CLI_USAGE, "send: --subject and --anonymous exclude each other");
+    if (!(n_to = s_split(to_arg, to)))
+        return cli_fail(CLI_USAGE, "send: --to names no organisation");
+    if (!user) {
+        struct passwd *pw = getpwuid(getuid());
+        user = pw ? pw->pw_name : "unknown";
+    }
+    uint8_t *content;
+    size_t len;
+    int rc = vn_read_file(file, 512 * 1024, &content, &len);
+    if (rc != 0)
+        return cli_fail(CLI_FAIL, "send: %s: cannot read (at most 512 KiB)", file);
+    vn_client_t *cl = s_connect(agent);
+    if (!cl) {
+        free(content);
+        return CLI_USAGE;
+    }
+    vn_client_notification_t n = {
+        .to = to, .n_to = n_to, .subject_bsn = subject, .category = category, .basis = basis,
+        .fields = fields, .n_fields = n_fields, .user_id = user, .user_role = role,
+        .content = content, .content_len = len, .expires_in = (uint32_t)expires_in};
+    vn_client_result_t r;
+    rc = vn_client_submit(cl, &n, (uint32_t)wait_s * 1000, &r);
+    free(content);
+    if (rc != 0) {
+        rc = s_client_fail(cl, "send");
+        vn_client_destroy(&cl);
+        return rc;
+    }
+    vn_client_destroy(&cl);
+    switch (r.outcome) {
+    case VN_CLIENT_ACCEPTED:
+        printf("accepted message=%s audit-seq=%llu audit-hash=%s\n", r.message_id,
+               (unsigned long long)r.audit_seq, r.audit_hash);
+        return CLI_OK;
+    case VN_CLIENT_REFUSED:
+        printf("refused message=%s code=%s audit-seq=%llu\nreason: %s\n", r.message_id, r.code,
+               (unsigned long long)r.audit_seq, r.reason);
+        return CLI_REFUSED;
+    default:
+        printf("queued message=%s: stored by the agent, no receipt from the broker yet%s%s\n",
+               r.message_id, r.code[0] ? "; " : "", r.reason);
+        return CLI_PENDING;
+    }
+}
+
+static json_object *s_message_json(const vn_client_message_t *m)
+{
+    json_object *o = json_object_new_object(), *f = json_object_new_object();
+    json_object_object_add(o, "message_id", json_object_new_string(m->message_id));
+    json_object_object_add(o, "sender", json_object_new_string(m->sender));
+    json_object_object_add(o, "received", json_object_new_int64((int64_t)m->received));
+    if (m->notice_code[0]) {
+        json_object_object_add(o, "notice", json_object_new_string(m->notice_code));
+        json_object_object_add(o, "reason", json_object_new_string(m->notice_reason));
+        json_object_object_add(o, "recipient", json_object_new_string(m->notice_recipient));
+        json_object_object_add(o, "about_message_id", json_object_new_string(m->about_message_id));
+        json_object_put(f);
+        return o;
+    }
+    json_object_object_add(o, "sender_sector", json_object_new_string(m->sender_sector));
+    json_object_object_add(o, "category", json_object_new_string(m->category));
+    json_object_object_add(o, "basis", json_object_new_string(m->basis));
+    for (size_t i = 0; i < m->n_fields; i++)
+        json_object_object_add(f, m->fields[i].key, json_object_new_string(m->fields[i].value));
+    json_object_object_add(o, "justification", f);
+    json_object_object_add(o, "subject", json_object_new_string(m->subject));
+    json_object_object_add(o, "created", json_object_new_int64((int64_t)m->created));
+    json_object_object_add(o, "user_id", json_object_new_string(m->user_id));
+    json_object_object_add(o, "user_role", json_object_new_string(m->user_role));
+    json_object_object_add(o, "content",
+                           json_object_new_string_len((const char *)m->content, (int)m->content_len));
+    return o;
+}
+
+static void s_message_print(const vn_client_message_t *m)
+{
+    if (m->notice_code[0]) {
+        printf("notice %s about message %s: %s%s%s: %s\n", m->message_id, m->about_message_id,
+               m->notice_code, m->notice_recipient[0] ? " for " : "", m->notice_recipient,
+               m->notice_reason);
+        return;
+    }
+    char when[32];
+    time_t t = (time_t)m->created;
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", gmtime(&t));
+    printf("message %s\n  from:     %s (%s), %s in role %s\n  sent:     %s\n"
+           "  category: %s\n  basis:    %s",
+           m->message_id, m->sender, m->sender_sector, m->user_id, m->user_role, when, m->category,
+           m->basis);
+    for (size_t i = 0; i < m->n_fields; i++)
+        printf("%s%s=%s", i ? ", " : " (", m->fields[i].key, m->fields[i].value);
+    printf("%s\n  subject:  %.16s%s\n  content:  %.*s\n", m->n_fields ? ")" : "",
+           m->subject[0] ? m->subject : "(anonymous)", m->subject[0] ? "..." : "",
+           (int)m->content_len, (const char *)m->content);
+}
+
+int cli_inbox(int argc, char **argv)
+{
+    static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
+                                         {"wait", required_argument, NULL, 'w'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"max", required_argument, NULL, 'm'},
+                                         {NULL, 0, NULL, 0}};
+    const char *agent = NULL;
+    long wait_s = 0, max = 100;
+    int json = 0, c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': agent = optarg; break;
+        case 'j': json = 1; break;
+        case 'w':
+            wait_s = strtol(optarg, &end, 10);
+            if (*end || wait_s < 0 || wait_s > 600)
+                return cli_fail(CLI_USAGE, "inbox: --wait takes 0 to 600 seconds");
+            break;
+        case 'm':
+            max = strtol(optarg, &end, 10);
+            if (*end || max < 1 || max > 1000)
+                return cli_fail(CLI_USAGE, "inbox: --max takes 1 to 1000");
+            break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (!agent || optind != argc)
+        return cli_fail(CLI_USAGE, "inbox: --agent EP [--wait SECONDS] [--max N] [--json]");
+    vn_client_t *cl = s_connect(agent);
+    if (!cl)
+        return CLI_USAGE;
+    vn_client_inbox_t *in;
+    if (vn_client_fetch(cl, (uint32_t)wait_s * 1000, (uint32_t)max, &in) != 0) {
+        int rc = s_client_fail(cl, "inbox");
+        vn_client_destroy(&cl);
+        return rc;
+    }
+    json_object *arr = json ? json_object_new_array() : NULL;
+    for (size_t i = 0; i < vn_client_inbox_count(in); i++) {
+        const vn_client_message_t *m = vn_client_inbox_get(in, i);
+        if (json)
+            json_object_array_add(arr, s_message_json(m));
+        else
+            s_message_print(m);
+    }
+    if (json) {
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+        json_object_put(arr);
+    } else if (vn_client_inbox_count(in) == 0) {
+        puts("inbox empty");
+    }
+    vn_client_inbox_destroy(&in);
+    vn_client_destroy(&cl);
+    return CLI_OK;
+}
+
+int cli_ack(int argc, char **argv)
+{
+    static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
+                                         {NULL, 0, NULL, 0}};
+    const char *agent = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'a')
+            agent = optarg;
+        else
+            return CLI_USAGE;
+    }
+    if (!agent || optind != argc - 1)
+        return cli_fail(CLI_USAGE, "ack: --agent EP MSGID");
+    vn_client_t *cl = s_connect(agent);
+    if (!cl)
+        return CLI_USAGE;
+    int rc = vn_client_ack(cl, argv[optind]) == 0 ? CLI_OK : s_client_fail(cl, "ack");
+    if (rc == CLI_OK)
+        printf("acknowledged %s\n", argv[optind]);
+    vn_client_destroy(&cl);
+    return rc;
+}
+
+int cli_status(int argc, char **argv)
+{
+    static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
+                                         {NULL, 0, NULL, 0}};
+    const char *agent = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'a')
+            agent = optarg;
+        else
+            return CLI_USAGE;
+    }
+    if (!agent || optind != argc)
+        return cli_fail(CLI_USAGE, "status: --agent EP");
+    vn_client_t *cl = s_connect(agent);
+    if (!cl)
+        return CLI_USAGE;
+    vn_client_status_t st;
+    int rc = vn_client_status(cl, &st) == 0 ? CLI_OK : s_client_fail(cl, "status");
+    if (rc == CLI_OK)
+        printf("org=%s connected=%s outbox=%llu inbox=%llu directory-generation=%llu "
+               "directory-orgs=%u sent=%llu received=%llu\n",
+               st.org, st.connected ? "yes" : "no", (unsigned long long)st.outbox_pending,
+               (unsigned long long)st.inbox_pending, (unsigned long long)st.directory_generation,
+               st.directory_orgs, (unsigned long long)st.sent, (unsigned long long)st.received);
+    vn_client_destroy(&cl);
+    return rc;
+}

@@ -1,0 +1,315 @@
+/* vn_client.c -- the agency client library: local API requests over a ZeroMQ DEALER. */
+#include "vangnet/client.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#define REPLY_SLACK_MS 5000 /* how much longer than its own wait the agent may take to answer */
+
+struct vn_client {
+    void *ctx, *sock;
+    char endpoint[512];
+    char error[512];
+    char code[64];
+};
+
+struct vn_client_inbox {
+    Vn__ApiResponse *resp;
+    vn_client_message_t *items;
+    vn_client_field_t *fields;
+    size_t n;
+};
+
+static int s_fail(vn_client_t *c, int rc, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int s_fail(vn_client_t *c, int rc, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    snprintf(c->code, sizeof c->code, "%s", code);
+    vsnprintf(c->error, sizeof c->error, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int s_open_socket(vn_client_t *c)
+{
+    int linger = 0;
+    c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
+    if (!c->sock)
+        return -1;
+    zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
+    return zmq_connect(c->sock, c->endpoint);
+}
+
+vn_client_t *vn_client_new(const char *endpoint)
+{
+    if (!endpoint || strlen(endpoint) >= sizeof ((vn_client_t *)0)->endpoint)
+        return NULL;
+    vn_client_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint);
+    c->ctx = zmq_ctx_new();
+    if (!c->ctx || s_open_socket(c) != 0) {
+        vn_client_destroy(&c);
+        return NULL;
+    }
+    return c;
+}
+
+void vn_client_destroy(vn_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vn_client_t *c = *self_p;
+    if (c->sock)
+        zmq_close(c->sock);
+    if (c->ctx)
+        zmq_ctx_term(c->ctx);
+    free(c);
+    *self_p = NULL;
+}
+
+const char *vn_client_error(const vn_client_t *self)
+{
+    return self->error;
+}
+
+const char *vn_client_error_code(const vn_client_t *self)
+{
+    return self->code;
+}
+
+/* Send one request and wait for its response; *out is freed by the caller. */
+static int s_call(vn_client_t *c, Vn__ApiRequest *req, uint32_t wait_ms, Vn__ApiResponse **out)
+{
+    uint8_t *buf;
+    size_t len;
+    c->error[0] = c->code[0] = '\0';
+    if (vn_api_request_pack(req, &buf, &len) != 0)
+        return s_fail(c, VN_CLIENT_E_INVALID, "", "%s", "out of memory");
+    int rc = zmq_send(c->sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(c->sock, buf, len, 0) < 0;
+    free(buf);
+    if (rc)
+        return s_fail(c, VN_CLIENT_E_IO, "", "cannot send to the agent: %s", zmq_strerror(errno));
+    zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&item, 1, (long)wait_ms + REPLY_SLACK_MS) <= 0) {
+        /* Start afresh so a late answer cannot be mistaken for the next call's. */
+        zmq_close(c->sock);
+        s_open_socket(c);
+        return s_fail(c, VN_CLIENT_E_IO, "", "no answer from the agent at %.400s", c->endpoint);
+    }
+    zmq_msg_t delim, body;
+    zmq_msg_init(&delim);
+    zmq_msg_init(&body);
+    zmq_msg_recv(&delim, c->sock, 0);
+    int ok = zmq_msg_more(&delim) && zmq_msg_recv(&body, c->sock, 0) >= 0;
+    rc = ok ? vn_api_response_unpack(zmq_msg_data(&body), zmq_msg_size(&body), out) : -1;
+    zmq_msg_close(&delim);
+    zmq_msg_close(&body);
+    if (rc != 0)
+        return s_fail(c, VN_CLIENT_E_PROTOCOL, "", "%s", "unreadable answer from the agent");
+    if ((*out)->body_case == VN__API_RESPONSE__BODY_ERROR) {
+        s_fail(c, VN_CLIENT_E_AGENT, (*out)->error->code, "%s", (*out)->error->message);
+        vn__api_response__free_unpacked(*out, NULL);
+        *out = NULL;
+        return VN_CLIENT_E_AGENT;
+    }
+    return 0;
+}
+
+static int s_expect(vn_client_t *c, Vn__ApiResponse *resp, Vn__ApiResponse__BodyCase want)
+{
+    if (resp->body_case == want)
+        return 0;
+    vn__api_response__free_unpacked(resp, NULL);
+    return s_fail(c, VN_CLIENT_E_PROTOCOL, "", "%s", "unexpected answer from the agent");
+}
+
+int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint32_t wait_ms,
+                     vn_client_result_t *result)
+{
+    if (!n || !n->to || n->n_to == 0 || n->n_to > 32 || n->n_fields > 32 ||
+        (n->content_len && !n->content))
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "invalid notification");
+    Vn__ApiJustification just[32], *jp[32];
+    for (size_t i = 0; i < n->n_fields; i++) {
+        vn__api_justification__init(&just[i]);
+        just[i].key = (char *)n->fields[i].key;
+        just[i].value = (char *)n->fields[i].value;
+        jp[i] = &just[i];
+    }
+    Vn__ApiSubmit s = VN__API_SUBMIT__INIT;
+    s.n_to = n->n_to;
+    s.to = (char **)n->to;
+    if (n->subject_bsn)
+        s.subject_bsn = (char *)n->subject_bsn;
+    s.anonymous = n->subject_bsn == NULL;
+    s.category = (char *)(n->category ? n->category : "");
+    s.basis = (char *)(n->basis ? n->basis : "");
+    s.n_justification = n->n_fields;
+    s.justification = jp;
+    s.user_id = (char *)(n->user_id ? n->user_id : "");
+    s.user_role = (char *)(n->user_role ? n->user_role : "");
+    s.content = (ProtobufCBinaryData){n->content_len, (uint8_t *)n->content};
+    s.expires_in = n->expires_in;
+    s.wait_ms = wait_ms;
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_SUBMIT;
+    req.submit = &s;
+    Vn__ApiResponse *resp;
+    int rc = s_call(self, &req, wait_ms, &resp);
+    if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_SUBMIT)) != 0)
+        return rc;
+    Vn__ApiSubmitResult *r = resp->submit;
+    memset(result, 0, sizeof *result);
+    result->outcome = (vn_client_outcome_t)r->outcome;
+    if (r->message_id.len == 16)
+        vn_hex(result->message_id, r->message_id.data, 16);
+    result->audit_seq = r->audit_seq;
+    if (r->audit_hash.len == 32)
+        vn_hex(result->audit_hash, r->audit_hash.data, 32);
+    snprintf(result->code, sizeof result->code, "%s", r->code);
+    snprintf(result->reason, sizeof result->reason, "%s", r->reason);
+    vn__api_response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client_inbox_t **out)
+{
+    *out = NULL;
+    Vn__ApiFetch f = VN__API_FETCH__INIT;
+    f.wait_ms = wait_ms;
+    f.max = max;
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_FETCH;
+    req.fetch = &f;
+    Vn__ApiResponse *resp;
+    int rc = s_call(self, &req, wait_ms, &resp);
+    if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_INBOX)) != 0)
+        return rc;
+    vn_client_inbox_t *in = calloc(1, sizeof *in);
+    size_t n = resp->inbox->n_notifications, n_fields = 0;
+    for (size_t i = 0; i < n; i++)
+        n_fields += resp->inbox->notifications[i]->n_justification;
+    if (in) {
+        in->items = calloc(n + 1, sizeof *in->items);
+        in->fields = calloc(n_fields + 1, sizeof *in->fields);
+    }
+    if (!in || !in->items || !in->fields) {
+        if (in) {
+            free(in->items);
+            free(in->fields);
+        }
+        free(in);
+        vn__api_response__free_unpacked(resp, NULL);
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "out of memory");
+    }
+    in->resp = resp;
+    in->n = n;
+    vn_client_field_t *field = in->fields;
+    for (size_t i = 0; i < n; i++) {
+        const Vn__ApiNotification *a = resp->inbox->notifications[i];
+        vn_client_message_t *m = &in->items[i];
+        vn_hex(m->message_id, a->message_id.data, 16);
+        m->sender = a->sender;
+        m->sender_sector = a->sender_sector;
+        m->category = a->category;
+        m->basis = a->basis;
+        m->fields = field;
+        m->n_fields = a->n_justification;
+        for (size_t j = 0; j < a->n_justification; j++, field++) {
+            field->key = a->justification[j]->key;
+            field->value = a->justification[j]->value;
+        }
+        if (a->subject_pseudonym.len == 32)
+            vn_hex(m->subject, a->subject_pseudonym.data, 32);
+        m->created = a->created;
+        m->expires = a->expires;
+        m->received = a->received;
+        m->user_id = a->user_id;
+        m->user_role = a->user_role;
+        m->content = a->content.data;
+        m->content_len = a->content.len;
+        m->notice_code = a->notice_code;
+        m->notice_reason = a->notice_reason;
+        m->notice_recipient = a->notice_recipient;
+        if (a->about_message_id.len == 16)
+            vn_hex(m->about_message_id, a->about_message_id.data, 16);
+    }
+    *out = in;
+    return 0;
+}
+
+size_t vn_client_inbox_count(const vn_client_inbox_t *inbox)
+{
+    return inbox ? inbox->n : 0;
+}
+
+const vn_client_message_t *vn_client_inbox_get(const vn_client_inbox_t *inbox, size_t i)
+{
+    return inbox && i < inbox->n ? &inbox->items[i] : NULL;
+}
+
+void vn_client_inbox_destroy(vn_client_inbox_t **inbox_p)
+{
+    if (!inbox_p || !*inbox_p)
+        return;
+    vn_client_inbox_t *in = *inbox_p;
+    vn__api_response__free_unpacked(in->resp, NULL);
+    free(in->items);
+    free(in->fields);
+    free(in);
+    *inbox_p = NULL;
+}
+
+int vn_client_ack(vn_client_t *self, const char *message_id)
+{
+    uint8_t id[16];
+    if (vn_unhex(id, 16, message_id) != 0)
+        return s_fail(self, VN_CLIENT_E_INVALID, "invalid-message-id",
+                      "'%s' is not a message id (32 hexadecimal digits)", message_id ? message_id : "");
+    Vn__ApiAck ack = VN__API_ACK__INIT;
+    ack.message_id = (ProtobufCBinaryData){16, id};
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_ACK;
+    req.ack = &ack;
+    Vn__ApiResponse *resp;
+    int rc = s_call(self, &req, 0, &resp);
+    if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_ACKED)) != 0)
+        return rc;
+    vn__api_response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+int vn_client_status(vn_client_t *self, vn_client_status_t *st)
+{
+    Vn__ApiStatus s = VN__API_STATUS__INIT;
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_STATUS;
+    req.status = &s;
+    Vn__ApiResponse *resp;
+    int rc = s_call(self, &req, 0, &resp);
+    if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_STATUS)) != 0)
+        return rc;
+    memset(st, 0, sizeof *st);
+    snprintf(st->org, sizeof st->org, "%s", resp->status->org);
+    st->connected = resp->status->connected;
+    st->outbox_pending = resp->status->outbox_pending;
+    st->inbox_pending = resp->status->inbox_pending;
+    st->directory_generation = resp->status->directory_generation;
+    st->directory_orgs = resp->status->directory_orgs;
+    st->sent = resp->status->sent;
+    st->received = resp->status->received;
+    vn__api_response__free_unpacked(resp, NULL);
+    return 0;
+}

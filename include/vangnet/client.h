@@ -1,0 +1,124 @@
+/* vangnet/client.h -- the client library agency IT systems link against to talk to their local
+ * vangnet agent (its local API: a ZeroMQ socket on ipc:// or loopback TCP, protobuf messages).
+ *
+ * Threading: a vn_client_t is used by one thread at a time; create one per thread.
+ * Errors: functions return 0 on success or a negative VN_CLIENT_E_* code; vn_client_error()
+ * then describes the last error, and vn_client_error_code() gives the agent's stable code
+ * (e.g. "invalid-bsn", "unknown-recipient") when the agent refused the request. */
+#ifndef VANGNET_CLIENT_H
+#define VANGNET_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    VN_CLIENT_E_IO = -1,      /* agent unreachable or no answer in time */
+    VN_CLIENT_E_AGENT = -2,   /* the agent refused the request: see vn_client_error_code() */
+    VN_CLIENT_E_INVALID = -3, /* a parameter is invalid (checked before anything is sent) */
+    VN_CLIENT_E_PROTOCOL = -4 /* the agent answered something unexpected */
+};
+
+typedef struct vn_client vn_client_t;
+
+/* Connect to an agent's local API, e.g. "ipc:///run/vangnet/agent.sock". NULL on failure.
+ * Connecting is lazy: an absent agent shows up as VN_CLIENT_E_IO on the first call. */
+vn_client_t *vn_client_new(const char *endpoint);
+/* Close; safe twice; sets *self_p to NULL. */
+void vn_client_destroy(vn_client_t **self_p);
+
+/* Description of the last error; borrowed, valid until the next call on this client. */
+const char *vn_client_error(const vn_client_t *self);
+/* The agent's stable error code for the last VN_CLIENT_E_AGENT, or "". Borrowed likewise. */
+const char *vn_client_error_code(const vn_client_t *self);
+
+/* One justification field of the legal basis, e.g. {"consent-ref", "c-2026-0012"}. */
+typedef struct {
+    const char *key;
+    const char *value;
+} vn_client_field_t;
+
+/* A notification to share. All strings are borrowed for the duration of vn_client_submit. */
+typedef struct {
+    const char *const *to;            /* recipient organisation ids */
+    size_t n_to;
+    const char *subject_bsn;          /* the subject's BSN (never leaves the agent), or NULL when anonymous */
+    const char *category;             /* e.g. "melding", "zorgsignaal" */
+    const char *basis;                /* legal basis, e.g. "consent", "meldrecht" */
+    const vn_client_field_t *fields;  /* justification fields of that basis */
+    size_t n_fields;
+    const char *user_id;              /* the professional who shares (NEN 7513) */
+    const char *user_role;
+    const void *content;
+    size_t content_len;
+    uint32_t expires_in;              /* seconds until undelivered copies expire; 0: agent default */
+} vn_client_notification_t;
+
+typedef enum {
+    VN_CLIENT_QUEUED = 0,   /* stored durably by the agent; no broker answer within wait_ms */
+    VN_CLIENT_ACCEPTED = 1, /* the broker accepted, audited and queued it for every recipient */
+    VN_CLIENT_REFUSED = 2   /* the broker refused it: code and reason say why */
+} vn_client_outcome_t;
+
+typedef struct {
+    vn_client_outcome_t outcome;
+    char message_id[33];    /* hex */
+    uint64_t audit_seq;     /* the broker's audit record (ACCEPTED or REFUSED) */
+    char audit_hash[65];    /* hex SHA-256 of that record, for ACCEPTED */
+    char code[64];          /* REFUSED: stable reason code */
+    char reason[512];       /* REFUSED: human message */
+} vn_client_result_t;
+
+/* Hand a notification to the agent and wait up to wait_ms for the broker's receipt or refusal.
+ * 0 with *result filled (any outcome), or VN_CLIENT_E_*. */
+int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint32_t wait_ms,
+                     vn_client_result_t *result);
+
+/* One received notification (or, with notice_code set, a notice about one of ours).
+ * All pointers are borrowed from the inbox that holds it. */
+typedef struct {
+    char message_id[33];        /* give this to vn_client_ack */
+    const char *sender;
+    const char *sender_sector;
+    const char *category;
+    const char *basis;
+    const vn_client_field_t *fields;
+    size_t n_fields;
+    char subject[65];           /* pseudonym (hex), "" when anonymous */
+    uint64_t created, expires, received;   /* unix seconds */
+    const char *user_id, *user_role;
+    const uint8_t *content;
+    size_t content_len;
+    const char *notice_code;    /* "" for a notification; e.g. "expired" for a notice */
+    const char *notice_reason;
+    const char *notice_recipient;
+    char about_message_id[33];  /* a notice: which message of ours */
+} vn_client_message_t;
+
+typedef struct vn_client_inbox vn_client_inbox_t;
+
+/* Fetch up to max (0: 100) unacknowledged notifications, waiting up to wait_ms for the first. */
+int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client_inbox_t **out);
+size_t vn_client_inbox_count(const vn_client_inbox_t *inbox);
+const vn_client_message_t *vn_client_inbox_get(const vn_client_inbox_t *inbox, size_t i);
+void vn_client_inbox_destroy(vn_client_inbox_t **inbox_p);
+
+/* Tell the agent the IT system has taken over message_id (hex): it leaves the inbox. */
+int vn_client_ack(vn_client_t *self, const char *message_id);
+
+typedef struct {
+    char org[65];
+    int connected;
+    uint64_t outbox_pending, inbox_pending, directory_generation, sent, received;
+    uint32_t directory_orgs;
+} vn_client_status_t;
+
+int vn_client_status(vn_client_t *self, vn_client_status_t *status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,110 @@
+# lib.sh -- helpers for integration tests: a private temp dir, keys, a real broker and real agents
+# as processes, and cleanup of every process started (by pid) however the test ends.
+# Usage: . lib.sh; vn_setup; vn_broker_start; vn_org ggz-a ggz; vn_agent_start ggz-a; ...
+set -euo pipefail
+
+BUILD=${VN_BUILD:?VN_BUILD must point at the build directory}
+VANGNET="$BUILD/cli/vangnet"
+BROKER_BIN="$BUILD/broker/vangnet-broker"
+AGENT_BIN="$BUILD/agent/vangnet-agent"
+VN_PIDS=()
+
+vn_cleanup() {
+    local status=$?
+    for pid in "${VN_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${VN_PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ "$status" -ne 0 ] && [ -n "${T:-}" ]; then
+        echo "--- test failed (status $status); logs in $T:" >&2
+        for log in "$T"/*.log; do [ -f "$log" ] && { echo "=== $log" >&2; tail -n 30 "$log" >&2; }; done
+    fi
+    [ "$status" -eq 0 ] && [ -n "${T:-}" ] && rm -rf "$T"
+    exit "$status"
+}
+
+vn_setup() {
+    T=$(mktemp -d "${TMPDIR:-/tmp}/vn-it-XXXXXX")
+    mkdir -p "$T/keys"
+    trap vn_cleanup EXIT
+    trap 'exit 130' INT TERM
+    "$VANGNET" keygen --org broker --sector broker --out "$T/keys" >/dev/null
+    "$VANGNET" keygen --pseudonym-key "$T/keys/pseudonym.key" >/dev/null
+    cat > "$T/broker.conf" <<CONF
+[broker]
+endpoint = tcp://127.0.0.1:*
+data = $T/broker-data
+keys = $T/keys/broker.secret
+map_size_mb = ${VN_BROKER_MAP_MB:-256}
+CONF
+}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Wait until a command succeeds (up to $2 seconds, default 10).
+wait_for() {
+    local cmd=$1 limit=${2:-10}
+    for _ in $(seq $((limit * 10))); do
+        eval "$cmd" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    fail "timed out waiting for: $cmd"
+}
+
+vn_broker_start() {
+    rm -f "$T/broker-data/endpoint"
+    "$BROKER_BIN" --config "$T/broker.conf" >>"$T/broker.log" 2>&1 &
+    BROKER_PID=$!
+    VN_PIDS+=("$BROKER_PID")
+    wait_for "[ -s '$T/broker-data/endpoint' ]"
+    BROKER_EP=$(cat "$T/broker-data/endpoint")
+}
+
+vn_broker_kill() {
+    kill -"${1:-TERM}" "$BROKER_PID" 2>/dev/null || true
+    wait "$BROKER_PID" 2>/dev/null || true
+}
+
+# vn_org ID SECTOR: keys for an organisation, registered at the broker.
+vn_org() {
+    "$VANGNET" keygen --org "$1" --sector "$2" --out "$T/keys" >/dev/null
+    "$VANGNET" org add --data "$T/broker-data" "$T/keys/$1.public" >/dev/null
+}
+
+# vn_agent_start ID: start (or restart) the agent of organisation ID; its API is ipc://$T/ID.sock.
+vn_agent_start() {
+    local org=$1
+    cat > "$T/$org.conf" <<CONF
+[agent]
+keys = $T/keys/$org.secret
+data = $T/$org-data
+api = ipc://$T/$org.sock
+pseudonym_key = $T/keys/pseudonym.key
+[broker]
+endpoint = $BROKER_EP
+public = $T/keys/broker.public
+CONF
+    "$AGENT_BIN" --config "$T/$org.conf" >>"$T/$org.log" 2>&1 &
+    local pid=$!
+    VN_PIDS+=("$pid")
+    eval "AGENT_PID_${org//-/_}=$pid"
+    wait_for "'$VANGNET' status --agent ipc://$T/$org.sock | grep -q 'connected=yes.*directory-orgs=[1-9]'"
+}
+
+vn_agent_pid() { eval "echo \$AGENT_PID_${1//-/_}"; }
+
+vn_agent_kill() {
+    local pid
+    pid=$(vn_agent_pid "$1")
+    kill -"${2:-TERM}" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+api() { echo "ipc://$T/$1.sock"; }
+
+# A synthetic BSN that passes the elfproef.
+BSN=111222333
