@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# 01: a notification goes from one agency to two others, is read, acked, and audited; the receipt's
+# audit hash matches the stored record, and an ack for an unknown id is refused.
+. "$(dirname "$0")/lib.sh"
+vn_setup
+vn_broker_start
+vn_org wijkteam-heerlen wijkteam
+vn_org vt-zuid-limburg veilig-thuis
+vn_org ggz-mondriaan ggz
+for org in wijkteam-heerlen vt-zuid-limburg ggz-mondriaan; do vn_agent_start $org; done
+
+echo "Synthetisch: kind B komt vaak zonder ontbijt op school." > "$T/msg.txt"
+out=$("$VANGNET" send --agent "$(api wijkteam-heerlen)" --to vt-zuid-limburg,ggz-mondriaan \
+      --subject $BSN --category zorgsignaal --basis consent --field consent-ref=c-0042 \
+      --user prof-12 --role wijkcoach --file "$T/msg.txt")
+echo "$out"
+[[ $out =~ ^accepted\ message=([0-9a-f]{32})\ audit-seq=([0-9]+) ]] || fail "no receipt: $out"
+msgid=${BASH_REMATCH[1]}
+
+for org in vt-zuid-limburg ggz-mondriaan; do
+    inbox=$("$VANGNET" inbox --agent "$(api $org)" --wait 10 --json)
+    echo "$inbox" | grep -q "\"message_id\":\"$msgid\"" || fail "$org did not receive: $inbox"
+    echo "$inbox" | grep -q "kind B komt vaak zonder ontbijt" || fail "$org content wrong"
+    echo "$inbox" | grep -q '"consent-ref":"c-0042"' || fail "$org justification missing"
+    echo "$inbox" | grep -q '"user_role":"wijkcoach"' || fail "$org role missing"
+    "$VANGNET" ack --agent "$(api $org)" "$msgid" | grep -q acknowledged || fail "ack $org"
+    "$VANGNET" inbox --agent "$(api $org)" | grep -q "inbox empty" || fail "$org inbox not empty after ack"
+done
+
+# The sender's inbox stays empty; acking twice or an unknown id is a clear error (exit 2).
+"$VANGNET" inbox --agent "$(api wijkteam-heerlen)" | grep -q "inbox empty" || fail "sender got mail"
+set +e
+"$VANGNET" ack --agent "$(api ggz-mondriaan)" "$msgid" 2>"$T/ack.err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q not-found "$T/ack.err" || fail "double ack: rc=$rc $(cat $T/ack.err)"
+
+# Two DELIVERED records, one per recipient, after the ACCEPTED one; the chain is intact.
+wait_for "'$VANGNET' audit show --data '$T/broker-data' | grep -c DELIVERED | grep -qx 2"
+audit=$("$VANGNET" audit show --data "$T/broker-data")
+echo "$audit"
+echo "$audit" | grep ACCEPTED | grep -q "actor=wijkteam-heerlen user=prof-12 role=wijkcoach to=vt-zuid-limburg,ggz-mondriaan basis=consent consent-ref=c-0042" \
+    || fail "ACCEPTED record incomplete"
+"$VANGNET" audit show --data "$T/broker-data" --json | grep -q "\"message_id\":\"$msgid\"" || fail "json audit"
+# The broker never saw content or the BSN.
+! grep -rqa "ontbijt" "$T/broker-data" || fail "content reached the broker's store"
+! grep -rqa "$BSN" "$T/broker-data" "$T/broker.log" || fail "BSN reached the broker"
+"$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
+echo "01-exchange: ok"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# 06: the broker's LMDB map fills up: new submissions are refused with "storage-full", nothing
+# already stored is lost, and the broker keeps delivering (which frees room again).
+. "$(dirname "$0")/lib.sh"
+VN_BROKER_MAP_MB=2 vn_setup
+vn_broker_start
+vn_org ggz-mondriaan ggz
+vn_org vt-zuid-limburg veilig-thuis
+vn_agent_start ggz-mondriaan
+vn_agent_start vt-zuid-limburg
+vn_agent_kill vt-zuid-limburg
+head -c 300000 /dev/zero | tr '\0' 'x' > "$T/big.txt"
+accepted=0
+full=0
+for i in $(seq 40); do
+    set +e
+    out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
+          --category zorgsignaal --basis consent --wait 10 --file "$T/big.txt"); rc=$?
+    set -e
+    if [ $rc -eq 0 ]; then accepted=$((accepted + 1)); continue; fi
+    # Refused by the broker as "storage full"; the agent keeps it and retries (exit 4, queued).
+    [ $rc -eq 4 ] && [[ $out == *"storage is full"* ]] || fail "unexpected answer when filling: rc=$rc $out"
+    full=1
+    break
+done
+[ $full -eq 1 ] || fail "map never filled"
+[ $accepted -gt 0 ] || fail "nothing accepted before full"
+grep -q "event=storage-full" "$T/broker.log" || fail "storage-full not logged"
+kill -0 "$BROKER_PID" || fail "broker died"
+echo "accepted $accepted before the store was full"
+# Everything accepted before is delivered; delivery frees room, and the agent's retry of the
+# refused one then succeeds, so nothing is lost at either end.
+vn_agent_start vt-zuid-limburg
+wait_for "'$VANGNET' status --agent '$(api vt-zuid-limburg)' | grep -q 'inbox=$((accepted + 1)) '" 60
+"$VANGNET" status --agent "$(api ggz-mondriaan)" | grep -q "outbox=0" || fail "sender still holds a message"
+"$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
+# And a new submission is accepted straight away.
+"$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
+    --category zorgsignaal --basis consent --file "$T/big.txt" | grep -q '^accepted' || fail "no room after delivery"
+echo "06-storage-full: ok"

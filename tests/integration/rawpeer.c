@@ -1,0 +1,175 @@
+/* rawpeer.c -- a hostile or careless agent for integration tests: speaks the wire protocol directly
+ * and sends what a real agent never would. Prints the broker's answer; exit 0 if one came. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "vn_envelope.h"
+#include "vn_keys.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+static void s_usage(void)
+{
+    fprintf(stderr,
+            "usage: vn-rawpeer --broker EP --broker-public FILE [--keys ORG.secret | --no-curve]\n"
+            "  [--sign-keys ORG.secret] --to FILE.public [--mode MODE] [--size BYTES] [--twice]\n"
+            "modes: valid badsig ciphertext expired garbage twoframes badversion\n");
+}
+
+/* Seal a notification from signer to the recipient in pubfile, tampered as mode says. */
+static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubkeys_t *to,
+                      size_t size, uint8_t **out, size_t *len)
+{
+    vn_recipient_t r = {to->org, to->box_pk};
+    uint8_t pseud[32];
+    memset(pseud, 0x5a, sizeof pseud);
+    uint64_t now = vn_now();
+    int expired = strcmp(mode, "expired") == 0;
+    vn_seal_params_t p = {.recipients = &r, .n_recipients = 1, .category = "zorgsignaal",
+                          .basis = "consent", .subject_pseudonym = pseud,
+                          .created = expired ? now - 100 : now,
+                          .expires = expired ? now - 10 : now + 3600,
+                          .user_id = "rawpeer", .user_role = "test"};
+    uint8_t *content = calloc(1, size + 1), id[16];
+    memset(content, 'x', size);
+    int rc = vn_envelope_seal(&p, signer, content, size, id, out, len);
+    free(content);
+    if (rc != 0)
+        return rc;
+    Vn__Envelope *env = vn__envelope__unpack(NULL, *len, *out);
+    if (strcmp(mode, "badsig") == 0)
+        env->signature.data[0] ^= 1;
+    else if (strcmp(mode, "ciphertext") == 0)
+        env->ciphertext.data[0] ^= 1;
+    else if (strcmp(mode, "badversion") == 0)
+        env->version = 9;
+    free(*out);
+    *len = vn__envelope__get_packed_size(env);
+    *out = malloc(*len);
+    vn__envelope__pack(env, *out);
+    vn__envelope__free_unpacked(env, NULL);
+    return 0;
+}
+
+/* Wait for a receipt or refusal (skipping directory pushes). 0 if one came. */
+static int s_answer(void *sock)
+{
+    for (;;) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 3000) <= 0) {
+            puts("no-reply");
+            return 1;
+        }
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        zmq_msg_recv(&msg, sock, 0);
+        Vn__WireMessage *m;
+        int rc = vn_wire_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg), &m);
+        zmq_msg_close(&msg);
+        if (rc != 0)
+            continue;
+        int done = 1;
+        if (m->body_case == VN__WIRE_MESSAGE__BODY_RECEIPT)
+            printf("receipt seq=%llu duplicate=%d\n", (unsigned long long)m->receipt->audit_seq,
+                   (int)m->receipt->duplicate);
+        else if (m->body_case == VN__WIRE_MESSAGE__BODY_REFUSAL)
+            printf("refusal code=%s seq=%llu reason=%s\n", m->refusal->code,
+                   (unsigned long long)m->refusal->audit_seq, m->refusal->reason);
+        else
+            done = 0;
+        vn__wire_message__free_unpacked(m, NULL);
+        if (done) {
+            fflush(stdout);
+            return 0;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"broker", required_argument, NULL, 'b'}, {"broker-public", required_argument, NULL, 'p'},
+        {"keys", required_argument, NULL, 'k'},   {"no-curve", no_argument, NULL, 'n'},
+        {"sign-keys", required_argument, NULL, 's'}, {"to", required_argument, NULL, 't'},
+        {"mode", required_argument, NULL, 'm'},   {"size", required_argument, NULL, 'z'},
+        {"twice", no_argument, NULL, '2'},        {NULL, 0, NULL, 0}};
+    const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *sign_keys = NULL, *to = NULL,
+               *mode = "valid";
+    int no_curve = 0, twice = 0, c;
+    size_t size = 64;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': broker = optarg; break;
+        case 'p': broker_pub = optarg; break;
+        case 'k': keys = optarg; break;
+        case 'n': no_curve = 1; break;
+        case 's': sign_keys = optarg; break;
+        case 't': to = optarg; break;
+        case 'm': mode = optarg; break;
+        case 'z': size = strtoul(optarg, NULL, 10); break;
+        case '2': twice = 1; break;
+        default: s_usage(); return 2;
+        }
+    }
+    if (!broker || !to || (!keys && !no_curve) || (no_curve && !sign_keys) || sodium_init() < 0) {
+        s_usage();
+        return 2;
+    }
+    char err[1024];
+    vn_keyset_t *conn = NULL, *signer = NULL;
+    vn_pubkeys_t bpub, recipient;
+    if ((keys && vn_keyset_load(keys, &conn, err, sizeof err) != 0) ||
+        vn_keyset_load(sign_keys ? sign_keys : keys, &signer, err, sizeof err) != 0 ||
+        vn_pubkeys_load(to, &recipient, err, sizeof err) != 0 ||
+        (!no_curve && vn_pubkeys_load(broker_pub, &bpub, err, sizeof err) != 0)) {
+        fprintf(stderr, "rawpeer: %s\n", err);
+        return 2;
+    }
+    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (!no_curve) {
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, bpub.curve_pk, 40);
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, conn->pub.curve_pk, 40);
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, conn->curve_sk, 40);
+    }
+    zmq_connect(sock, broker);
+
+    uint8_t *payload = NULL;
+    size_t len = 0;
+    if (strcmp(mode, "garbage") == 0 || strcmp(mode, "twoframes") == 0) {
+        payload = (uint8_t *)strdup("\xff\xff\xff\x0f garbage");
+        len = strlen((char *)payload);
+    } else {
+        uint8_t *env;
+        size_t env_len;
+        if (s_envelope(mode, signer, &recipient, size, &env, &env_len) != 0) {
+            fprintf(stderr, "rawpeer: cannot seal\n");
+            return 2;
+        }
+        Vn__Submit s = VN__SUBMIT__INIT;
+        s.envelope = (ProtobufCBinaryData){env_len, env};
+        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+        m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
+        m.submit = &s;
+        vn_wire_pack(&m, &payload, &len);
+        free(env);
+    }
+    int rc = 0;
+    for (int round = 0; round < (twice ? 2 : 1); round++) {
+        if (strcmp(mode, "twoframes") == 0)
+            zmq_send(sock, "a", 1, ZMQ_SNDMORE);
+        zmq_send(sock, payload, len, 0);
+        rc |= s_answer(sock);
+    }
+    free(payload);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    vn_keyset_destroy(&conn);
+    vn_keyset_destroy(&signer);
+    return rc;
+}
