@@ -261,6 +261,8 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
     Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
     s_audit_fields_t fields;
     s_audit_from_header(&rec, &fields, p);
+    /* The professional is the sender's, recorded with ACCEPTED; here the actor is someone else. */
+    rec.user_id = rec.user_role = "";
     char *recips[] = {(char *)recipient};
     rec.event = event;
     rec.actor_org = (char *)actor;

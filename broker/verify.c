@@ -2,6 +2,7 @@
  * thread, so signature checks never wait behind an fsync. In: [routing][org][envelope];
  * out: [routing][org][code][reason][envelope], code empty when the envelope may be accepted. */
 #include "broker.h"
+#include "vn_basis.h"
 #include "vn_brokerdb.h"
 #include "vn_envelope.h"
 #include "vn_error.h"
@@ -96,6 +97,11 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
                (unsigned long long)(b->cfg.max_ttl / 86400));
     if (!h->basis[0])
         REFUSE("missing-legal-basis", "a disclosure needs a legal basis");
+    if (!vn_basis_known(h->basis))
+        REFUSE("unknown-legal-basis",
+               "'%.64s' is not a legal basis for setting professional secrecy aside (consent, "
+               "meldrecht, advies, raad-1-240, gi-ots, conflict-van-plichten, terugkoppeling)",
+               h->basis);
 done:
     if (recipient)
         vn__org_entry__free_unpacked(recipient, NULL);

@@ -54,6 +54,13 @@ set -e
 [ $r2 -eq 2 ] && grep -q "only digits" "$T/e2" || fail "letters in BSN: $r2 $(cat $T/e2)"
 [ $r3 -eq 2 ] && grep -q "unknown-recipient" "$T/e3" || fail "unknown recipient: $r3"
 [ $r4 -eq 2 ] || fail "missing subject should be a usage error"
+# A basis the law does not know is refused by the broker: exit 3, code and reason, audited.
+set +e
+out=$("$VANGNET" send --agent "$(api wijkteam-heerlen)" --category zorgsignaal --basis nieuwsgierigheid       --file "$T/m.txt" --to vt-zuid-limburg --subject $BSN); r5=$?
+set -e
+[ $r5 -eq 3 ] && [[ $out == *"code=unknown-legal-basis"* ]] && [[ $out == *"reason: "* ]]     || fail "unknown basis: rc=$r5 $out"
+"$VANGNET" audit show --data "$T/broker-data" | grep -q "REFUSED .*actor=wijkteam-heerlen.*basis=nieuwsgierigheid.*outcome=unknown-legal-basis" \
+    || fail "unknown basis not audited"
 # The broker still serves: a good notification goes through and arrives.
 send --to vt-zuid-limburg --subject $BSN | grep -q '^accepted' || fail "broker stopped serving"
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 10 | grep -q "^message" || fail "not delivered"

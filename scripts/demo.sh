@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# demo.sh -- the main job: a broker and four agencies on this machine share justified
+# notifications; one is refused; each recipient shows what it received; the audit trail is shown
+# and verified. Installs what is missing, builds, and stops every process it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+vn_install_deps
+if [ ! -f build-release/build.ninja ]; then
+    meson setup build-release --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C build-release >/dev/null
+B=$PWD/build-release
+V="$B/cli/vangnet"
+
+D=$(mktemp -d "${TMPDIR:-/tmp}/vangnet-demo-XXXXXX")
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$D"
+}
+trap cleanup EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+wait_for() { for _ in $(seq 100); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out: $1" >&2; exit 1; }
+
+ORGS="vt-zuid-limburg:veilig-thuis ggz-mondriaan:ggz wijkteam-heerlen:wijkteam school-de-linde:onderwijs"
+step "Keys: a broker, four agencies (all synthetic), and the network pseudonym key agents share"
+mkdir -p "$D/keys"
+"$V" keygen --org broker --sector broker --out "$D/keys"
+"$V" keygen --pseudonym-key "$D/keys/pseudonym.key"
+for o in $ORGS; do "$V" keygen --org "${o%%:*}" --sector "${o##*:}" --out "$D/keys"; done
+
+step "Operator registers the agencies with the broker"
+for o in $ORGS; do "$V" org add --data "$D/broker" "$D/keys/${o%%:*}.public"; done
+"$V" org list --data "$D/broker"
+
+step "Starting the broker and one agent per agency"
+cat > "$D/broker.conf" <<CONF
+[broker]
+endpoint = tcp://127.0.0.1:*
+data = $D/broker
+keys = $D/keys/broker.secret
+CONF
+"$B/broker/vangnet-broker" --config "$D/broker.conf" 2>"$D/broker.log" & PIDS+=($!)
+wait_for "[ -s '$D/broker/endpoint' ]"
+EP=$(cat "$D/broker/endpoint")
+echo "broker listening on $EP (CURVE; only registered agencies are admitted)"
+for o in $ORGS; do
+    org=${o%%:*}
+    cat > "$D/$org.conf" <<CONF
+[agent]
+keys = $D/keys/$org.secret
+data = $D/$org
+api = ipc://$D/$org.sock
+pseudonym_key = $D/keys/pseudonym.key
+[broker]
+endpoint = $EP
+public = $D/keys/broker.public
+CONF
+    "$B/agent/vangnet-agent" --config "$D/$org.conf" 2>"$D/$org.log" & PIDS+=($!)
+done
+for o in $ORGS; do
+    wait_for "'$V' status --agent ipc://$D/${o%%:*}.sock | grep -q 'connected=yes.*directory-orgs=4'"
+    "$V" status --agent "ipc://$D/${o%%:*}.sock"
+done
+api() { echo "ipc://$D/$1.sock"; }
+
+step "1. The school shares a concern with the neighbourhood team, with the parents' consent"
+echo "Leerling (synthetisch, groep 4) komt sinds weken zonder ontbijt en met blauwe plekken; ouders gaven toestemming om het wijkteam in te schakelen." \
+  | "$V" send --agent "$(api school-de-linde)" --to wijkteam-heerlen --subject 111222333 \
+      --category zorgsignaal --basis consent --field consent-ref=TST-2026-0117 \
+      --field consent-given-by=ouder --user j.devries --role intern-begeleider --file -
+
+step "2. GGZ reports to Veilig Thuis under the Meldcode's right to report (art. 5.2.6 Wmo 2015)"
+echo "Client (synthetisch) met ernstige psychiatrische problematiek zorgt alleen voor twee kinderen (4 en 7); kindcheck positief, acute onveiligheid vermoed." \
+  | "$V" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject 111222333 \
+      --category melding --basis meldrecht --field afwegingsvraag-1=ja --field afwegingsvraag-2=ja \
+      --field onveiligheid=acuut --field collegiale-consultatie=2026-11-20 \
+      --field client-geinformeerd=nee:gevaar-voor-kind --user dr.bakker --role psychiater --file -
+
+step "3. A disclosure without a lawful basis is refused by the broker, and the refusal is audited"
+set +e
+echo "Even checken hoe het met het gezin gaat." \
+  | "$V" send --agent "$(api wijkteam-heerlen)" --to ggz-mondriaan --subject 111222333 \
+      --category zorgsignaal --basis nieuwsgierigheid --user p.jansen --role wijkcoach --file -
+echo "(exit code $?: refused)"
+set -e
+
+step "What each recipient received, decrypted by its own agent (the broker only saw ciphertext)"
+for org in wijkteam-heerlen vt-zuid-limburg; do
+    echo "--- inbox of $org"
+    "$V" inbox --agent "$(api $org)" --wait 5
+done
+for org in wijkteam-heerlen vt-zuid-limburg; do
+    for id in $("$V" inbox --agent "$(api $org)" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
+        "$V" ack --agent "$(api $org)" "$id" >/dev/null
+    done
+done
+wait_for "[ \$('$V' audit show --data '$D/broker' | grep -c DELIVERED) -eq 2 ]"
+
+step "The broker's audit trail (NEN 7513 fields; no content, no citizen number)"
+"$V" audit show --data "$D/broker"
+if grep -rqa "111222333" "$D/broker" "$D/broker.log"; then echo "BSN found at the broker!"; exit 1; fi
+echo "(checked: the citizen number appears nowhere in the broker's store or log)"
+
+step "A privacy officer verifies the audit log's hash chain"
+"$V" audit verify --data "$D/broker"
+step "Stopping every process"
