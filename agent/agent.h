@@ -30,6 +30,8 @@ typedef struct {
     uint8_t routing[ROUTING_MAX];
     size_t routing_len;
     uint8_t msgid[16];   /* submit waiters */
+    uint8_t client_ref[64];
+    size_t client_ref_len;
     uint32_t max;        /* fetch waiters */
     uint64_t deadline_ms;
 } waiter_t;

@@ -22,14 +22,13 @@ void agent__api_error(agent_t *a, const uint8_t *routing, size_t routing_len, co
 static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
 {
     Vn__ApiStatusResult st = VN__API_STATUS_RESULT__INIT;
-    MDB_txn *txn;
-    if (vn_store_begin(a->db, 1, &txn) == 0) {
+    MDB_txn *txn = agent__txn(a); /* sees this turn's uncommitted changes, answered after commit */
+    if (txn) {
         MDB_stat ms;
         if (mdb_stat(txn, vn_store_dbi(a->db, ADB_OUTBOX), &ms) == 0)
             st.outbox_pending = ms.ms_entries;
         if (mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &ms) == 0)
             st.inbox_pending = ms.ms_entries;
-        mdb_txn_abort(txn);
     }
     st.org = a->keys->pub.org;
     st.connected = a->connected;

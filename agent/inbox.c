@@ -181,8 +181,9 @@ void agent__on_notice(agent_t *a, const Vn__Notice *n)
 /* Answer one fetch with up to max inbox entries (possibly none). */
 static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max)
 {
-    MDB_txn *txn;
-    if (vn_store_begin(a->db, 1, &txn) != 0) {
+    /* Read through the batch transaction: acks from this same turn are not committed yet. */
+    MDB_txn *txn = agent__txn(a);
+    if (!txn) {
         agent__api_error(a, routing, routing_len, "storage-error", "inbox unavailable");
         return;
     }
@@ -200,7 +201,6 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
             vn__api_notification__free_unpacked(item, NULL);
     }
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
     Vn__ApiInbox inbox = VN__API_INBOX__INIT;
     inbox.n_notifications = n;
     inbox.notifications = list;
@@ -215,12 +215,11 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
 
 static int s_inbox_empty(agent_t *a)
 {
-    MDB_txn *txn;
+    MDB_txn *txn = agent__txn(a);
     MDB_stat st = {0};
-    if (vn_store_begin(a->db, 1, &txn) != 0)
+    if (!txn)
         return 1;
     mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &st);
-    mdb_txn_abort(txn);
     return st.ms_entries == 0;
 }
 

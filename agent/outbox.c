@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
 {
@@ -60,6 +61,10 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
             snprintf(msg, msg_len, "justification field %zu is invalid", i + 1);
             return "invalid-field";
         }
+    if (s->client_ref.len > 64) {
+        snprintf(msg, msg_len, "client_ref is longer than 64 bytes");
+        return "invalid-field";
+    }
     if (s->content.len > AGENT_MAX_CONTENT) {
         snprintf(msg, msg_len, "content of %zu bytes exceeds %d", s->content.len,
                  AGENT_MAX_CONTENT);
@@ -88,6 +93,25 @@ static void s_submit_result(agent_t *a, const uint8_t *routing, size_t routing_l
     resp.body_case = VN__API_RESPONSE__BODY_SUBMIT;
     resp.submit = r;
     agent__reply_after_commit(a, routing, routing_len, &resp);
+}
+
+/* Answer a waiting submit with the broker's verdict, echoing its client_ref. The verdict is
+ * already durable at the broker, so it need not wait for our own bookkeeping commit: if we crash
+ * first, the outbox entry is resent and the broker answers with the original receipt. */
+static void s_answer_waiter(agent_t *a, const waiter_t *w, Vn__ApiSubmitResult *r)
+{
+    r->client_ref = (ProtobufCBinaryData){w->client_ref_len, (uint8_t *)w->client_ref};
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_SUBMIT;
+    resp.submit = r;
+    uint8_t *buf;
+    size_t len;
+    if (vn_api_response_pack(&resp, &buf, &len) != 0)
+        return;
+    zmq_send(a->api, w->routing, w->routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(a->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(a->api, buf, len, ZMQ_DONTWAIT);
+    free(buf);
 }
 
 void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
@@ -162,12 +186,15 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
         Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
         r.message_id = (ProtobufCBinaryData){16, msgid};
         r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
+        r.client_ref = s->client_ref;
         s_submit_result(a, routing, routing_len, &r);
         return;
     }
     waiter_t *w = agent__waiter_add(&a->submits, &a->n_submits, routing, routing_len);
     if (w) {
         memcpy(w->msgid, msgid, 16);
+        memcpy(w->client_ref, s->client_ref.data, s->client_ref.len);
+        w->client_ref_len = s->client_ref.len;
         w->deadline_ms = vn_monotonic_ms() + (s->wait_ms > 600000 ? 600000 : s->wait_ms);
     }
 }
@@ -225,7 +252,7 @@ static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r
     int answered = 0;
     for (size_t i = 0; i < a->n_submits; i++)
         if (memcmp(a->submits[i].msgid, msgid, 16) == 0) {
-            s_submit_result(a, a->submits[i].routing, a->submits[i].routing_len, r);
+            s_answer_waiter(a, &a->submits[i], r);
             a->submits[i] = a->submits[--a->n_submits];
             answered = 1;
             break;
@@ -274,7 +301,7 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
         r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
         for (size_t i = 0; i < a->n_submits; i++)
             if (memcmp(a->submits[i].msgid, rf->message_id.data, 16) == 0) {
-                s_submit_result(a, a->submits[i].routing, a->submits[i].routing_len, &r);
+                s_answer_waiter(a, &a->submits[i], &r);
                 a->submits[i] = a->submits[--a->n_submits];
                 break;
             }
@@ -294,7 +321,7 @@ void agent__submit_timeouts(agent_t *a, uint64_t now_ms)
         Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
         r.message_id = (ProtobufCBinaryData){16, w->msgid};
         r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
-        s_submit_result(a, w->routing, w->routing_len, &r);
+        s_answer_waiter(a, w, &r);
         *w = a->submits[--a->n_submits];
     }
 }

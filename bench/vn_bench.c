@@ -1,0 +1,820 @@
+/* vn_bench.c -- N sender agents to M recipient agents through one broker, 1 KiB contents, every
+ * commit durable; and, in the same run, the same traffic over a bare ZeroMQ CURVE ROUTER forwarder
+ * (no storage, no signatures). Prints throughput, receipt and delivery latency p50/p99, and ratios.
+ * Run through scripts/bench.sh. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "vn_brokerdb.h"
+#include "vn_keys.h"
+#include "vn_registry.h"
+#include "vn_subject.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#define CONTENT 1024
+#define MAX_PEERS 8
+#define WINDOW 1000
+
+static struct {
+    const char *bin;       /* build directory */
+    int senders, recipients;
+    long messages;         /* throughput phase */
+    int rate, seconds;     /* latency phase */
+    char dir[256];
+    char broker_ep[256];
+    pid_t pids[1 + 2 * MAX_PEERS];
+    int n_pids;
+} g = {.senders = 2, .recipients = 2, .messages = 20000, .rate = 1000, .seconds = 5};
+
+static uint64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Latency samples in microseconds; percentiles after sorting. */
+typedef struct {
+    uint64_t *v;
+    size_t n, cap;
+    pthread_mutex_t lock;
+} samples_t;
+
+static void s_sample(samples_t *s, uint64_t us)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4096;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n++] = us;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static double s_pct(samples_t *s, double p)
+{
+    if (s->n == 0)
+        return 0;
+    qsort(s->v, s->n, sizeof *s->v, s_cmp_u64);
+    size_t i = (size_t)(p * (double)(s->n - 1));
+    return (double)s->v[i] / 1000.0;
+}
+
+/* ---- process orchestration ---- */
+
+static void s_spawn(const char *prog, const char *conf, const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen(log, "w", stderr))
+            _exit(126);
+        execl(prog, prog, "--config", conf, (char *)NULL);
+        _exit(127);
+    }
+    g.pids[g.n_pids++] = pid;
+}
+
+static void s_stop_all(void)
+{
+    for (int i = g.n_pids - 1; i >= 0; i--)
+        kill(g.pids[i], SIGTERM);
+    for (int i = 0; i < g.n_pids; i++)
+        waitpid(g.pids[i], NULL, 0);
+    g.n_pids = 0;
+}
+
+static void s_org_name(char *out, size_t len, int sender, int i)
+{
+    snprintf(out, len, "%s-%d", sender ? "ggz-bench" : "vt-bench", i);
+}
+
+static void s_api_ep(char *out, size_t len, const char *org)
+{
+    snprintf(out, len, "ipc://%.180s/%.60s.sock", g.dir, org);
+}
+
+static int s_setup(void)
+{
+    char path[512], err[512], org[64];
+    snprintf(g.dir, sizeof g.dir, "/tmp/vn-bench-XXXXXX");
+    if (!mkdtemp(g.dir))
+        return -1;
+    vn_keyset_t *ks = vn_keyset_generate("broker", "broker");
+    vn_keyset_save(ks, g.dir);
+    vn_keyset_destroy(&ks);
+    snprintf(path, sizeof path, "%s/pseudonym.key", g.dir);
+    vn_pseudonym_key_create(path);
+    snprintf(path, sizeof path, "%s/broker-data", g.dir);
+    int rc;
+    vn_store_t *db = vn_brokerdb_open(path, (size_t)4 << 30, 0, &rc, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "bench: %s\n", err);
+        return -1;
+    }
+    for (int side = 0; side < 2; side++)
+        for (int i = 0; i < (side ? g.senders : g.recipients); i++) {
+            s_org_name(org, sizeof org, side, i);
+            ks = vn_keyset_generate(org, side ? "ggz" : "veilig-thuis");
+            vn_keyset_save(ks, g.dir);
+            vn_registry_add(db, &ks->pub, "bench");
+            vn_keyset_destroy(&ks);
+        }
+    vn_store_destroy(&db);
+    snprintf(path, sizeof path, "%s/broker.conf", g.dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "[broker]\nendpoint = tcp://127.0.0.1:*\ndata = %s/broker-data\nkeys = %s/broker.secret\n"
+               "map_size_mb = 4096\nworkers = 2\nlog_level = warn\n", g.dir, g.dir);
+    fclose(f);
+    char prog[512], log[512];
+    snprintf(prog, sizeof prog, "%s/broker/vangnet-broker", g.bin);
+    snprintf(log, sizeof log, "%s/broker.log", g.dir);
+    s_spawn(prog, path, log);
+    snprintf(path, sizeof path, "%s/broker-data/endpoint", g.dir);
+    for (int i = 0; i < 100; i++) {
+        FILE *e = fopen(path, "r");
+        if (e && fgets(g.broker_ep, sizeof g.broker_ep, e)) {
+            g.broker_ep[strcspn(g.broker_ep, "\n")] = '\0';
+            fclose(e);
+            break;
+        }
+        if (e)
+            fclose(e);
+        usleep(50000);
+    }
+    if (!g.broker_ep[0])
+        return -1;
+    for (int side = 0; side < 2; side++)
+        for (int i = 0; i < (side ? g.senders : g.recipients); i++) {
+            char api[300];
+            s_org_name(org, sizeof org, side, i);
+            s_api_ep(api, sizeof api, org);
+            snprintf(path, sizeof path, "%s/%s.conf", g.dir, org);
+            f = fopen(path, "w");
+            fprintf(f, "[agent]\nkeys = %s/%s.secret\ndata = %s/%s-data\napi = %s\n"
+                       "pseudonym_key = %s/pseudonym.key\nlog_level = warn\nmap_size_mb = 2048\n"
+                       "[broker]\nendpoint = %s\npublic = %s/broker.public\n",
+                    g.dir, org, g.dir, org, api, g.dir, g.broker_ep, g.dir);
+            fclose(f);
+            snprintf(prog, sizeof prog, "%s/agent/vangnet-agent", g.bin);
+            snprintf(log, sizeof log, "%s/%s.log", g.dir, org);
+            s_spawn(prog, path, log);
+        }
+    return 0;
+}
+
+/* ---- local API over a pipelining DEALER ---- */
+
+static void s_api_send(void *sock, Vn__ApiRequest *req)
+{
+    uint8_t *buf;
+    size_t len;
+    vn_api_request_pack(req, &buf, &len);
+    zmq_send(sock, "", 0, ZMQ_SNDMORE);
+    zmq_send(sock, buf, len, 0);
+    free(buf);
+}
+
+static Vn__ApiResponse *s_api_recv(void *sock, int timeout_ms)
+{
+    zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, timeout_ms) <= 0)
+        return NULL;
+    zmq_msg_t d, body;
+    zmq_msg_init(&d);
+    zmq_msg_init(&body);
+    zmq_msg_recv(&d, sock, 0);
+    zmq_msg_recv(&body, sock, 0);
+    Vn__ApiResponse *r = NULL;
+    vn_api_response_unpack(zmq_msg_data(&body), zmq_msg_size(&body), &r);
+    zmq_msg_close(&d);
+    zmq_msg_close(&body);
+    return r;
+}
+
+static int s_agent_ready(void *ctx, const char *org)
+{
+    char ep[300];
+    s_api_ep(ep, sizeof ep, org);
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0, ok = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(s, ep);
+    Vn__ApiStatus st = VN__API_STATUS__INIT;
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_STATUS;
+    req.status = &st;
+    s_api_send(s, &req);
+    Vn__ApiResponse *r = s_api_recv(s, 500);
+    if (r && r->body_case == VN__API_RESPONSE__BODY_STATUS)
+        ok = r->status->connected && r->status->directory_orgs ==
+                                         (uint32_t)(g.senders + g.recipients);
+    if (r)
+        vn__api_response__free_unpacked(r, NULL);
+    zmq_close(s);
+    return ok;
+}
+
+/* One phase of traffic: total messages at rate per second (0: as fast as the window allows). */
+typedef struct {
+    void *ctx;
+    int raw;               /* bare forwarder instead of vangnet */
+    long total;
+    int rate;
+    atomic_long sent, receipted, delivered;
+    uint64_t start_us, last_receipt_us, last_delivery_us;
+    samples_t receipt_lat, delivery_lat;
+    char raw_ep[128];
+    char raw_server_pk[41];
+} phase_t;
+
+typedef struct {
+    phase_t *ph;
+    int index;
+} worker_t;
+
+/* Content: 8-byte send time, then padding to 1 KiB. */
+static void s_content(uint8_t *buf, uint64_t t)
+{
+    memset(buf, 'x', CONTENT);
+    memcpy(buf, &t, sizeof t);
+}
+
+/* When message n of one of `senders` senders is due at the phase's offered load (0: now). */
+static uint64_t s_due(const phase_t *ph, long n, int senders)
+{
+    if (ph->rate <= 0)
+        return 0;
+    return ph->start_us + (uint64_t)((double)n * 1e6 * senders / ph->rate);
+}
+
+static void s_pace(const phase_t *ph, long n, int senders)
+{
+    uint64_t due = s_due(ph, n, senders), now = s_now_us();
+    if (due > now)
+        usleep((useconds_t)(due - now));
+}
+
+static void *s_vangnet_sender(void *arg)
+{
+    worker_t *w = arg;
+    phase_t *ph = w->ph;
+    char org[64], ep[300], to[64];
+    s_org_name(org, sizeof org, 1, w->index);
+    s_api_ep(ep, sizeof ep, org);
+    void *s = zmq_socket(ph->ctx, ZMQ_DEALER);
+    int linger = 0, hwm = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_connect(s, ep);
+    long mine = ph->total / g.senders, sent = 0, done = 0;
+    uint8_t content[CONTENT];
+    char *to_list[1] = {to};
+    while (done < mine) {
+        uint64_t now = s_now_us(), due = s_due(ph, sent, g.senders);
+        if (sent < mine && sent - done < WINDOW && now >= due) {
+            uint64_t t = now;
+            s_org_name(to, sizeof to, 0, (int)((sent + w->index) % g.recipients));
+            s_content(content, t);
+            Vn__ApiSubmit sub = VN__API_SUBMIT__INIT;
+            sub.n_to = 1;
+            sub.to = to_list;
+            sub.subject_bsn = "111222333";
+            sub.category = "zorgsignaal";
+            sub.basis = "consent";
+            sub.user_id = "bench";
+            sub.user_role = "bench";
+            sub.content = (ProtobufCBinaryData){CONTENT, content};
+            sub.wait_ms = 60000;
+            sub.client_ref = (ProtobufCBinaryData){sizeof t, (uint8_t *)&t};
+            Vn__ApiRequest req = VN__API_REQUEST__INIT;
+            req.body_case = VN__API_REQUEST__BODY_SUBMIT;
+            req.submit = &sub;
+            s_api_send(s, &req);
+            sent++;
+            atomic_fetch_add(&ph->sent, 1);
+            continue;
+        }
+        /* Wait for answers until the next send is due (or long, when all are sent). */
+        int timeout = sent < mine && sent - done < WINDOW ? (int)((due - now) / 1000) : 10000;
+        Vn__ApiResponse *r = s_api_recv(s, timeout);
+        if (!r) {
+            if (timeout == 10000) {
+                fprintf(stderr, "bench: sender %d: no answer in 10 s (%ld of %ld answered)\n",
+                        w->index, done, mine);
+                break;
+            }
+            continue;
+        }
+        if (r->body_case == VN__API_RESPONSE__BODY_SUBMIT &&
+            r->submit->outcome == VN__API_SUBMIT_RESULT__OUTCOME__ACCEPTED &&
+            r->submit->client_ref.len == 8) {
+            uint64_t t0, t1 = s_now_us();
+            memcpy(&t0, r->submit->client_ref.data, 8);
+            s_sample(&ph->receipt_lat, t1 - t0);
+            atomic_fetch_add(&ph->receipted, 1);
+            ph->last_receipt_us = t1;
+        } else {
+            fprintf(stderr, "bench: unexpected answer (%d)\n", (int)r->body_case);
+        }
+        done++;
+        vn__api_response__free_unpacked(r, NULL);
+    }
+    zmq_close(s);
+    return NULL;
+}
+
+static void *s_vangnet_recipient(void *arg)
+{
+    worker_t *w = arg;
+    phase_t *ph = w->ph;
+    char org[64], ep[300];
+    s_org_name(org, sizeof org, 0, w->index);
+    s_api_ep(ep, sizeof ep, org);
+    void *s = zmq_socket(ph->ctx, ZMQ_DEALER);
+    int linger = 0, hwm = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_connect(s, ep);
+    long mine = ph->total / g.recipients, got = 0;
+    int fetching = 0;
+    uint64_t idle_since = s_now_us();
+    while (got < mine && s_now_us() - idle_since < 20000000) {
+        if (!fetching) {
+            Vn__ApiFetch f = VN__API_FETCH__INIT;
+            f.wait_ms = 1000;
+            f.max = 500;
+            Vn__ApiRequest req = VN__API_REQUEST__INIT;
+            req.body_case = VN__API_REQUEST__BODY_FETCH;
+            req.fetch = &f;
+            s_api_send(s, &req);
+            fetching = 1;
+        }
+        Vn__ApiResponse *r = s_api_recv(s, 3000);
+        if (!r)
+            continue;
+        if (r->body_case == VN__API_RESPONSE__BODY_INBOX) {
+            fetching = 0;
+            uint64_t now = s_now_us();
+            for (size_t i = 0; i < r->inbox->n_notifications; i++) {
+                Vn__ApiNotification *n = r->inbox->notifications[i];
+                uint64_t t0;
+                if (n->content.len == CONTENT) {
+                    memcpy(&t0, n->content.data, 8);
+                    s_sample(&ph->delivery_lat, now - t0);
+                    got++;
+                    atomic_fetch_add(&ph->delivered, 1);
+                    ph->last_delivery_us = now;
+                    idle_since = now;
+                }
+                Vn__ApiAck ack = VN__API_ACK__INIT;
+                ack.message_id = n->message_id;
+                Vn__ApiRequest req = VN__API_REQUEST__INIT;
+                req.body_case = VN__API_REQUEST__BODY_ACK;
+                req.ack = &ack;
+                s_api_send(s, &req);
+            }
+        }
+        vn__api_response__free_unpacked(r, NULL);
+    }
+    zmq_close(s);
+    return NULL;
+}
+
+/* ---- the bare CURVE forwarder ---- */
+
+typedef struct {
+    void *ctx;
+    char secret[41];
+    char endpoint[128];
+    atomic_int stop;
+    atomic_int ready;
+} forwarder_t;
+
+static void *s_forwarder(void *arg)
+{
+    forwarder_t *f = arg;
+    void *r = zmq_socket(f->ctx, ZMQ_ROUTER);
+    int one = 1, linger = 0, hwm = 0;
+    zmq_setsockopt(r, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(r, ZMQ_CURVE_SECRETKEY, f->secret, 40);
+    zmq_setsockopt(r, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(r, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(r, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* Lossless like vangnet: a reconnecting peer takes its id over, and an unknown destination
+     * is reported (the message goes back to the sender to retry) rather than dropped. */
+    zmq_setsockopt(r, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+    zmq_setsockopt(r, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_bind(r, "tcp://127.0.0.1:*");
+    size_t len = sizeof f->endpoint;
+    zmq_getsockopt(r, ZMQ_LAST_ENDPOINT, f->endpoint, &len);
+    atomic_store(&f->ready, 1);
+    while (!atomic_load(&f->stop)) {
+        zmq_pollitem_t it = {r, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 100) <= 0)
+            continue;
+        /* [sender][destination][payload] -> [destination][payload] */
+        zmq_msg_t from, to, body;
+        zmq_msg_init(&from);
+        zmq_msg_init(&to);
+        zmq_msg_init(&body);
+        zmq_msg_recv(&from, r, 0);
+        zmq_msg_recv(&to, r, 0);
+        zmq_msg_recv(&body, r, 0);
+        zmq_msg_t to_copy;
+        zmq_msg_init(&to_copy);
+        zmq_msg_copy(&to_copy, &to);
+        if (zmq_msg_send(&to, r, ZMQ_SNDMORE) < 0) {
+            /* not connected yet: bounce [destination][payload] to the sender, who retries */
+            zmq_msg_send(&from, r, ZMQ_SNDMORE);
+            zmq_msg_send(&to_copy, r, ZMQ_SNDMORE);
+            zmq_msg_send(&body, r, 0);
+            zmq_msg_close(&to);
+        } else {
+            zmq_msg_send(&body, r, 0);
+            zmq_msg_close(&from);
+            zmq_msg_close(&to_copy);
+        }
+    }
+    zmq_close(r);
+    return NULL;
+}
+
+/* Resend messages the forwarder bounced (destination not connected). Returns how many. */
+static int s_raw_resend_bounced(void *s, int timeout_ms)
+{
+    int n = 0;
+    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+    while (zmq_poll(&it, 1, n ? 0 : timeout_ms) > 0) {
+        zmq_msg_t to, body;
+        zmq_msg_init(&to);
+        zmq_msg_init(&body);
+        zmq_msg_recv(&to, s, 0);
+        zmq_msg_recv(&body, s, 0);
+        usleep(1000);
+        zmq_msg_send(&to, s, ZMQ_SNDMORE);
+        zmq_msg_send(&body, s, 0);
+        n++;
+    }
+    return n;
+}
+
+static void *s_raw_peer(void *arg, int sender)
+{
+    worker_t *w = arg;
+    phase_t *ph = w->ph;
+    char pk[41], sk[41], id[64];
+    zmq_curve_keypair(pk, sk);
+    void *s = zmq_socket(ph->ctx, ZMQ_DEALER);
+    int linger = 0, hwm = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, ph->raw_server_pk, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pk, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sk, 40);
+    s_org_name(id, sizeof id, sender, w->index);
+    zmq_setsockopt(s, ZMQ_ROUTING_ID, id, strlen(id));
+    zmq_connect(s, ph->raw_ep);
+    uint8_t content[CONTENT];
+    if (sender) {
+        usleep(300000); /* let every recipient connect, as vangnet's recipients are */
+        long mine = ph->total / g.senders;
+        for (long n = 0; n < mine; n++) {
+            s_pace(ph, n, g.senders);
+            char to[64];
+            s_org_name(to, sizeof to, 0, (int)((n + w->index) % g.recipients));
+            s_content(content, s_now_us());
+            zmq_send(s, to, strlen(to), ZMQ_SNDMORE);
+            zmq_send(s, content, CONTENT, 0);
+            atomic_fetch_add(&ph->sent, 1);
+            s_raw_resend_bounced(s, 0);
+        }
+        /* Keep resending what bounced until everything has had its chance. */
+        while (s_raw_resend_bounced(s, 500) > 0)
+            ;
+    } else {
+        long mine = ph->total / g.recipients, got = 0;
+        zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+        while (got < mine && zmq_poll(&it, 1, 5000) > 0) {
+            uint64_t t0, now;
+            zmq_recv(s, content, CONTENT, 0);
+            now = s_now_us();
+            memcpy(&t0, content, 8);
+            s_sample(&ph->delivery_lat, now - t0);
+            atomic_fetch_add(&ph->delivered, 1);
+            ph->last_delivery_us = now;
+            got++;
+        }
+    }
+    zmq_close(s);
+    return NULL;
+}
+
+static void *s_raw_sender(void *arg) { return s_raw_peer(arg, 1); }
+static void *s_raw_recipient(void *arg) { return s_raw_peer(arg, 0); }
+
+static void s_run(phase_t *ph)
+{
+    pthread_t th[2 * MAX_PEERS];
+    worker_t ws[2 * MAX_PEERS];
+    int n = 0;
+    ph->start_us = s_now_us() + (ph->raw ? 300000 : 0);
+    for (int i = 0; i < g.recipients; i++, n++) {
+        ws[n] = (worker_t){ph, i};
+        pthread_create(&th[n], NULL, ph->raw ? s_raw_recipient : s_vangnet_recipient, &ws[n]);
+    }
+    for (int i = 0; i < g.senders; i++, n++) {
+        ws[n] = (worker_t){ph, i};
+        pthread_create(&th[n], NULL, ph->raw ? s_raw_sender : s_vangnet_sender, &ws[n]);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+}
+
+static double s_rate(long n, uint64_t start, uint64_t end);
+
+/* ---- the broker alone: pre-sealed envelopes straight over CURVE, as agents would send them ---- */
+
+typedef struct {
+    int index;
+    long count;
+    uint8_t **env;
+    size_t *len;
+    atomic_long *receipts;
+    uint64_t *last_us;
+    samples_t *lat;
+} direct_t;
+
+#include "vn_envelope.h"
+
+static int s_direct_prepare(direct_t *d)
+{
+    char path[400], org[64], err[512];
+    s_org_name(org, sizeof org, 1, d->index);
+    snprintf(path, sizeof path, "%s/%s.secret", g.dir, org);
+    vn_keyset_t *ks;
+    if (vn_keyset_load(path, &ks, err, sizeof err) != 0)
+        return -1;
+    vn_pubkeys_t to[MAX_PEERS];
+    for (int r = 0; r < g.recipients; r++) {
+        s_org_name(org, sizeof org, 0, r);
+        snprintf(path, sizeof path, "%s/%s.public", g.dir, org);
+        if (vn_pubkeys_load(path, &to[r], err, sizeof err) != 0)
+            return -1;
+    }
+    d->env = calloc((size_t)d->count, sizeof *d->env);
+    d->len = calloc((size_t)d->count, sizeof *d->len);
+    uint8_t content[CONTENT], pseud[32], id[16];
+    memset(content, 'x', sizeof content);
+    memset(pseud, 7, sizeof pseud);
+    uint64_t now = vn_now();
+    for (long i = 0; i < d->count; i++) {
+        const vn_pubkeys_t *r = &to[(i + d->index) % g.recipients];
+        vn_recipient_t rc = {r->org, r->box_pk};
+        vn_seal_params_t p = {.recipients = &rc, .n_recipients = 1, .category = "zorgsignaal",
+                              .basis = "consent", .subject_pseudonym = pseud, .created = now,
+                              .expires = now + 86400, .user_id = "bench", .user_role = "bench"};
+        uint8_t *env;
+        size_t env_len;
+        if (vn_envelope_seal(&p, ks, content, sizeof content, id, &env, &env_len) != 0)
+            return -1;
+        Vn__Submit sub = VN__SUBMIT__INIT;
+        sub.envelope = (ProtobufCBinaryData){env_len, env};
+        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+        m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
+        m.submit = &sub;
+        vn_wire_pack(&m, &d->env[i], &d->len[i]);
+        free(env);
+    }
+    vn_keyset_destroy(&ks);
+    return 0;
+}
+
+static void *s_direct_sender(void *arg)
+{
+    direct_t *d = arg;
+    char path[400], org[64], err[512];
+    s_org_name(org, sizeof org, 1, d->index);
+    snprintf(path, sizeof path, "%s/%s.secret", g.dir, org);
+    vn_keyset_t *ks;
+    vn_pubkeys_t broker;
+    snprintf(path, sizeof path, "%s/%s.secret", g.dir, org);
+    vn_keyset_load(path, &ks, err, sizeof err);
+    snprintf(path, sizeof path, "%s/broker.public", g.dir);
+    vn_pubkeys_load(path, &broker, err, sizeof err);
+    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0, hwm = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, broker.curve_pk, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, ks->pub.curve_pk, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, ks->curve_sk, 40);
+    zmq_connect(s, g.broker_ep);
+    uint64_t *sent_at = calloc((size_t)d->count, sizeof *sent_at);
+    long sent = 0, done = 0;
+    while (done < d->count) {
+        while (sent < d->count && sent - done < 2 * WINDOW) { /* 2000 in flight */
+            sent_at[sent] = s_now_us();
+            zmq_send(s, d->env[sent], d->len[sent], 0);
+            sent++;
+        }
+        zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 10000) <= 0) {
+            fprintf(stderr, "bench: direct sender %d: no receipt in 10 s\n", d->index);
+            break;
+        }
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        zmq_msg_recv(&msg, s, 0);
+        Vn__WireMessage *m;
+        if (vn_wire_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg), &m) == 0) {
+            if (m->body_case == VN__WIRE_MESSAGE__BODY_RECEIPT) {
+                uint64_t now = s_now_us();
+                s_sample(d->lat, now - sent_at[done]); /* receipts come back in order */
+                atomic_fetch_add(d->receipts, 1);
+                *d->last_us = now;
+                done++;
+            } else if (m->body_case == VN__WIRE_MESSAGE__BODY_REFUSAL) {
+                fprintf(stderr, "bench: refused: %s\n", m->refusal->code);
+                done++;
+            }
+            vn__wire_message__free_unpacked(m, NULL);
+        }
+        zmq_msg_close(&msg);
+    }
+    for (long i = 0; i < d->count; i++)
+        free(d->env[i]);
+    free(d->env);
+    free(d->len);
+    free(sent_at);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    vn_keyset_destroy(&ks);
+    return NULL;
+}
+
+/* Receipts per second of the broker alone, and their latency under that full load. */
+static double s_broker_alone(long total, samples_t *lat)
+{
+    direct_t d[MAX_PEERS];
+    pthread_t th[MAX_PEERS];
+    atomic_long receipts = 0;
+    uint64_t last = 0;
+    for (int i = 0; i < g.senders; i++) {
+        d[i] = (direct_t){.index = i, .count = total / g.senders, .receipts = &receipts,
+                          .last_us = &last, .lat = lat};
+        if (s_direct_prepare(&d[i]) != 0)
+            return 0;
+    }
+    uint64_t start = s_now_us();
+    for (int i = 0; i < g.senders; i++)
+        pthread_create(&th[i], NULL, s_direct_sender, &d[i]);
+    for (int i = 0; i < g.senders; i++)
+        pthread_join(th[i], NULL);
+    return s_rate(atomic_load(&receipts), start, last);
+}
+
+static double s_rate(long n, uint64_t start, uint64_t end)
+{
+    return end > start ? (double)n * 1e6 / (double)(end - start) : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"build", required_argument, NULL, 'b'}, {"senders", required_argument, NULL, 'n'},
+        {"recipients", required_argument, NULL, 'm'}, {"messages", required_argument, NULL, 'c'},
+        {"rate", required_argument, NULL, 'r'}, {"seconds", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': g.bin = optarg; break;
+        case 'n': g.senders = atoi(optarg); break;
+        case 'm': g.recipients = atoi(optarg); break;
+        case 'c': g.messages = atol(optarg); break;
+        case 'r': g.rate = atoi(optarg); break;
+        case 's': g.seconds = atoi(optarg); break;
+        default: return 2;
+        }
+    }
+    if (!g.bin || g.senders < 1 || g.senders > MAX_PEERS || g.recipients < 1 ||
+        g.recipients > MAX_PEERS || g.messages < 100 || g.rate < 1 || g.seconds < 1) {
+        fprintf(stderr, "usage: vn-bench --build DIR [--senders N<=8] [--recipients M<=8] "
+                        "[--messages COUNT] [--rate PER_S] [--seconds S]\n");
+        return 2;
+    }
+    if (sodium_init() < 0 || s_setup() != 0) {
+        fprintf(stderr, "bench: setup failed\n");
+        s_stop_all();
+        return 1;
+    }
+    void *ctx = zmq_ctx_new();
+    for (int side = 0; side < 2; side++)
+        for (int i = 0; i < (side ? g.senders : g.recipients); i++) {
+            char org[64];
+            s_org_name(org, sizeof org, side, i);
+            int ready = 0;
+            for (int t = 0; t < 100 && !(ready = s_agent_ready(ctx, org)); t++)
+                usleep(100000);
+            if (!ready) {
+                fprintf(stderr, "bench: agent %s did not come up (see %s)\n", org, g.dir);
+                s_stop_all();
+                return 1;
+            }
+        }
+    long rate_total = (long)g.rate * g.seconds;
+    printf("vangnet benchmark: %d sender agents -> 1 broker -> %d recipient agents, %d-byte "
+           "contents, every commit fsync'd; %ld cores\n",
+           g.senders, g.recipients, CONTENT, sysconf(_SC_NPROCESSORS_ONLN));
+
+    /* 1. Throughput: as fast as a window of 1000 outstanding submits per sender allows. */
+    static phase_t tp, lat, raw_tp, raw_lat;
+    tp = (phase_t){.ctx = ctx, .total = g.messages};
+    s_run(&tp);
+    /* 2. Latency at a fixed offered load. */
+    lat = (phase_t){.ctx = ctx, .total = rate_total, .rate = g.rate};
+    s_run(&lat);
+    /* 3. The broker alone: agents stopped (their deliveries wait durably at the broker). */
+    for (int i = g.n_pids - 1; i >= 1; i--) {
+        kill(g.pids[i], SIGTERM);
+        waitpid(g.pids[i], NULL, 0);
+    }
+    g.n_pids = 1;
+    static samples_t direct_lat;
+    double broker_rcpt = s_broker_alone(g.messages, &direct_lat);
+    s_stop_all();
+
+    /* 4 and 5. The same traffic over a bare CURVE ROUTER forwarder. */
+    forwarder_t fw = {.ctx = ctx};
+    char server_pk[41];
+    zmq_curve_keypair(server_pk, fw.secret);
+    pthread_t fth;
+    pthread_create(&fth, NULL, s_forwarder, &fw);
+    while (!atomic_load(&fw.ready))
+        usleep(1000);
+    raw_tp = (phase_t){.ctx = ctx, .raw = 1, .total = g.messages};
+    raw_lat = (phase_t){.ctx = ctx, .raw = 1, .total = rate_total, .rate = g.rate};
+    snprintf(raw_tp.raw_ep, sizeof raw_tp.raw_ep, "%s", fw.endpoint);
+    snprintf(raw_lat.raw_ep, sizeof raw_lat.raw_ep, "%s", fw.endpoint);
+    memcpy(raw_tp.raw_server_pk, server_pk, 41);
+    memcpy(raw_lat.raw_server_pk, server_pk, 41);
+    s_run(&raw_tp);
+    s_run(&raw_lat);
+    atomic_store(&fw.stop, 1);
+    pthread_join(fth, NULL);
+
+    double vn_e2e = s_rate(tp.delivered, tp.start_us, tp.last_delivery_us);
+    double vn_rcpt = s_rate(tp.receipted, tp.start_us, tp.last_receipt_us);
+    double raw_e2e = s_rate(raw_tp.delivered, raw_tp.start_us, raw_tp.last_delivery_us);
+    printf("\n%-44s %14s %14s %9s\n", "", "vangnet", "raw CURVE fwd", "ratio");
+    printf("%-44s %14.0f %14.0f %9.3f\n", "throughput end to end (notifications/s)", vn_e2e,
+           raw_e2e, raw_e2e > 0 ? vn_e2e / raw_e2e : 0);
+    printf("%-44s %14.0f %14s\n", "receipts/s through sender agents", vn_rcpt, "-");
+    printf("%-44s %14.0f %14s\n", "receipts/s at the broker alone (pre-sealed)", broker_rcpt, "-");
+    printf("%-44s %14.2f %14s\n", "  receipt latency p50, 2000 in flight (ms)", s_pct(&direct_lat, 0.50), "-");
+    printf("%-44s %14.2f %14s\n", "  receipt latency p99, 2000 in flight (ms)", s_pct(&direct_lat, 0.99), "-");
+    printf("%-44s %14ld %14ld\n", "delivered in throughput run", (long)tp.delivered,
+           (long)raw_tp.delivered);
+    printf("at a fixed offered load of %d/s for %d s:\n", g.rate, g.seconds);
+    printf("%-44s %14.2f %14s\n", "  receipt latency p50 (ms)", s_pct(&lat.receipt_lat, 0.50), "-");
+    printf("%-44s %14.2f %14s\n", "  receipt latency p99 (ms)", s_pct(&lat.receipt_lat, 0.99), "-");
+    double d50 = s_pct(&lat.delivery_lat, 0.50), d99 = s_pct(&lat.delivery_lat, 0.99);
+    double r50 = s_pct(&raw_lat.delivery_lat, 0.50), r99 = s_pct(&raw_lat.delivery_lat, 0.99);
+    printf("%-44s %14.2f %14.2f %9.1f\n", "  delivery latency p50 (ms)", d50, r50, r50 > 0 ? d50 / r50 : 0);
+    printf("%-44s %14.2f %14.2f %9.1f\n", "  delivery latency p99 (ms)", d99, r99, r99 > 0 ? d99 / r99 : 0);
+    printf("%-44s %14ld %14ld\n", "  delivered in latency run", (long)lat.delivered,
+           (long)raw_lat.delivered);
+    int complete = tp.delivered == (long)g.messages / g.recipients * g.recipients &&
+                   lat.delivered == rate_total / g.recipients * g.recipients;
+    if (!complete)
+        printf("WARNING: not every vangnet message was delivered; logs kept in %s\n", g.dir);
+    else {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g.dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench: could not remove %s\n", g.dir);
+    }
+    zmq_ctx_term(ctx);
+    return complete ? 0 : 1;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# bench.sh -- build an optimised vangnet and run the side-by-side benchmark (vangnet vs a bare
+# ZeroMQ CURVE forwarder). Extra arguments go to vn-bench (--senders, --recipients, --messages,
+# --rate, --seconds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+vn_install_deps
+if [ ! -f build-release/build.ninja ]; then
+    meson setup build-release --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C build-release >/dev/null
+exec build-release/bench/vn-bench --build "$PWD/build-release" "$@"
