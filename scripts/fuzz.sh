@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# fuzz.sh [SECONDS] -- build the libFuzzer targets with clang and run each for SECONDS (default 120).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+vn_install_deps clang-14 libclang-rt-14-dev
+SECONDS_EACH=${1:-120}
+if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang-14 meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+        -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi
+ninja -C build-fuzz >/dev/null
+mkdir -p fuzz-corpus/envelope fuzz-corpus/wire fuzz-corpus/keyfile
+build-fuzz/tests/fuzz/fuzz_seed fuzz-corpus/envelope fuzz-corpus/wire
+printf '[vangnet-key]\nversion = 1\nkind = public\norg = abc\nsector = ggz\n' > fuzz-corpus/keyfile/seed
+for t in envelope wire keyfile; do
+    echo "== fuzz_$t for ${SECONDS_EACH}s"
+    build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
+        fuzz-corpus/$t 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ *DONE)|ERROR|SUMMARY" || true
+done

@@ -1,0 +1,86 @@
+/* test_config.c -- configuration files: defaults, every error with file and line. */
+#include "test_harness.h"
+
+#include "vn_config.h"
+#include "vn_error.h"
+
+static char *s_dir;
+
+static const char *s_file(const char *name, const char *text)
+{
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/%s", s_dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void test_broker_defaults(void **state)
+{
+    (void)state;
+    vn_broker_config_t c;
+    char err[512];
+    assert_int_equal(vn_broker_config_load(s_file("b.conf", "[broker]\ndata = /d\nkeys = /k\n"), &c,
+                                           err, sizeof err),
+                     0);
+    assert_string_equal(c.endpoint, "tcp://127.0.0.1:7700");
+    assert_int_equal(c.map_size, (size_t)1 << 30);
+    assert_int_equal(c.max_envelope, 1 << 20);
+    assert_int_equal(c.workers, 2);
+}
+
+static void test_broker_errors(void **state)
+{
+    (void)state;
+    vn_broker_config_t c;
+    char err[512];
+    assert_int_equal(vn_broker_config_load(s_file("b1.conf", "[broker]\ndata = /d\ncolour = red\n"),
+                                           &c, err, sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "b1.conf:3"));
+    assert_non_null(strstr(err, "colour"));
+    assert_int_equal(vn_broker_config_load(s_file("b2.conf", "[broker]\ndata = /d\n"), &c, err,
+                                           sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "keys"));
+    assert_int_equal(vn_broker_config_load(s_file("b3.conf", "[broker]\nworkers = 0\n"), &c, err,
+                                           sizeof err),
+                     VN_E_CONFIG);
+    assert_int_equal(vn_broker_config_load(s_file("b4.conf", "[broker]\nendpoint = ipc:///x\n"), &c,
+                                           err, sizeof err),
+                     VN_E_CONFIG);
+    assert_int_equal(vn_broker_config_load("/nonexistent.conf", &c, err, sizeof err), VN_E_CONFIG);
+}
+
+static void test_agent(void **state)
+{
+    (void)state;
+    vn_agent_config_t c;
+    char err[512];
+    const char *ok = "[agent]\nkeys = /k\ndata = /d\napi = ipc:///tmp/a.sock\npseudonym_key = /p\n"
+                     "[broker]\nendpoint = tcp://10.0.0.1:7700\npublic = /b.public\n";
+    assert_int_equal(vn_agent_config_load(s_file("a.conf", ok), &c, err, sizeof err), 0);
+    assert_int_equal(c.default_ttl, 72 * 3600);
+    /* The local API may only listen on ipc:// or loopback. */
+    const char *exposed = "[agent]\napi = tcp://0.0.0.0:5000\n";
+    assert_int_equal(vn_agent_config_load(s_file("a2.conf", exposed), &c, err, sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "api"));
+    assert_int_equal(vn_agent_config_load(s_file("a3.conf", "[agent]\nkeys = /k\n"), &c, err,
+                                          sizeof err),
+                     VN_E_CONFIG);
+}
+
+int main(void)
+{
+    s_dir = test_tmpdir();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broker_defaults),
+        cmocka_unit_test(test_broker_errors),
+        cmocka_unit_test(test_agent),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    test_tmpdir_remove(s_dir);
+    return failed;
+}
