@@ -193,7 +193,8 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     waiter_t *w = agent__waiter_add(&a->submits, &a->n_submits, routing, routing_len);
     if (w) {
         memcpy(w->msgid, msgid, 16);
-        memcpy(w->client_ref, s->client_ref.data, s->client_ref.len);
+        if (s->client_ref.len) /* validated <= 64 above */
+            memcpy(w->client_ref, s->client_ref.data, s->client_ref.len);
         w->client_ref_len = s->client_ref.len;
         w->deadline_ms = vn_monotonic_ms() + (s->wait_ms > 600000 ? 600000 : s->wait_ms);
     }

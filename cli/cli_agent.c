@@ -267,7 +267,8 @@ int cli_inbox(int argc, char **argv)
     return CLI_OK;
 }
 
-int cli_ack(int argc, char **argv)
+/* Options of a command that takes only --agent EP and `positional` arguments; NULL on misuse. */
+static const char *s_agent_only(int argc, char **argv, int positional)
 {
     static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
                                          {NULL, 0, NULL, 0}};
@@ -275,12 +276,17 @@ int cli_ack(int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'a')
-            agent = optarg;
-        else
-            return CLI_USAGE;
+        if (c != 'a')
+            return NULL;
+        agent = optarg;
     }
-    if (!agent || optind != argc - 1)
+    return optind == argc - positional ? agent : NULL;
+}
+
+int cli_ack(int argc, char **argv)
+{
+    const char *agent = s_agent_only(argc, argv, 1);
+    if (!agent)
         return cli_fail(CLI_USAGE, "ack: --agent EP MSGID");
     vn_client_t *cl = s_connect(agent);
     if (!cl)
@@ -294,18 +300,8 @@ int cli_ack(int argc, char **argv)
 
 int cli_status(int argc, char **argv)
 {
-    static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
-                                         {NULL, 0, NULL, 0}};
-    const char *agent = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'a')
-            agent = optarg;
-        else
-            return CLI_USAGE;
-    }
-    if (!agent || optind != argc)
+    const char *agent = s_agent_only(argc, argv, 0);
+    if (!agent)
         return cli_fail(CLI_USAGE, "status: --agent EP");
     vn_client_t *cl = s_connect(agent);
     if (!cl)

@@ -6,8 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 vn_install_deps
-if [ ! -f build-release/build.ninja ]; then
-    meson setup build-release --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C build-release >/dev/null
+vn_build_release
 exec build-release/bench/vn-bench --build "$PWD/build-release" "$@"

@@ -15,3 +15,11 @@ vn_install_deps() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# An optimised build without tests in build-release/, for the demo and the benchmark.
+vn_build_release() {
+    if [ ! -f build-release/build.ninja ]; then
+        meson setup build-release --buildtype=release -Dtests=disabled >/dev/null
+    fi
+    ninja -C build-release >/dev/null
+}

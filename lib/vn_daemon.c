@@ -1,0 +1,50 @@
+/* vn_daemon.c -- command line and signal flags for vangnet-broker and vangnet-agent. */
+#include "vn_daemon.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+volatile sig_atomic_t vn_daemon_stop, vn_daemon_reload;
+
+static void s_on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        vn_daemon_reload = 1;
+    else
+        vn_daemon_stop = 1;
+}
+
+const char *vn_daemon_args(int argc, char **argv, const char *name)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        if (c == 'c') {
+            config = optarg;
+        } else {
+            fprintf(c == 'h' ? stdout : stderr, "usage: %s --config FILE\n", name);
+            exit(c == 'h' ? 0 : 2);
+        }
+    }
+    if (!config || optind != argc) {
+        fprintf(stderr, "usage: %s --config FILE\n", name);
+        exit(2);
+    }
+    return config;
+}
+
+void vn_daemon_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}

@@ -1,0 +1,15 @@
+/* vn_daemon.h -- what both daemons' main() share: `--config FILE` and signal flags. */
+#ifndef VN_DAEMON_H
+#define VN_DAEMON_H
+
+#include <signal.h>
+
+/* Set by SIGTERM/SIGINT and SIGHUP; the poll loop acts on them. */
+extern volatile sig_atomic_t vn_daemon_stop, vn_daemon_reload;
+
+/* Parse `NAME --config FILE`; prints usage and exits 2 on anything else (0 for --help). */
+const char *vn_daemon_args(int argc, char **argv, const char *name);
+/* Install the flag-setting handlers; SIGPIPE is ignored. */
+void vn_daemon_signals(void);
+
+#endif
