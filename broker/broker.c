@@ -101,6 +101,10 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         return -errno;
     }
     s_write_endpoint(b);
+    if (broker__storage_start(b) != 0) {
+        snprintf(err, errlen, "cannot start the storage thread");
+        return -1;
+    }
     if (broker__workers_start(b) != 0) {
         snprintf(err, errlen, "cannot start the signature-checking workers");
         return -1;
@@ -167,21 +171,13 @@ static int s_handle_one(broker_t *b)
         zmq_send(b->jobs, m->submit->envelope.data, m->submit->envelope.len, 0);
         break;
     case VN__WIRE_MESSAGE__BODY_DELIVERY_ACK:
-    case VN__WIRE_MESSAGE__BODY_NOTICE_ACK: {
-        ProtobufCBinaryData id = m->body_case == VN__WIRE_MESSAGE__BODY_DELIVERY_ACK
-                                     ? m->delivery_ack->message_id
-                                     : m->notice_ack->notice_id;
-        if (id.len != 16)
-            break;
-        if (b->n_batch == BATCH_MAX)
-            broker__batch_commit(b);
-        item_t *it = &b->batch[b->n_batch++];
-        memset(it, 0, sizeof *it);
-        it->kind = m->body_case == VN__WIRE_MESSAGE__BODY_DELIVERY_ACK ? ITEM_ACK : ITEM_NOTICE_ACK;
-        snprintf(it->org, sizeof it->org, "%s", org->pub.org);
-        memcpy(it->id, id.data, 16);
+        if (m->delivery_ack->message_id.len == 16)
+            broker__ack(b, ITEM_ACK, org->pub.org, m->delivery_ack->message_id.data);
         break;
-    }
+    case VN__WIRE_MESSAGE__BODY_NOTICE_ACK:
+        if (m->notice_ack->notice_id.len == 16)
+            broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
+        break;
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
         broker__send(b, routing, routing_len, b->directory, b->directory_len);
         break;
@@ -197,60 +193,9 @@ done:
     return 1;
 }
 
-/* One verdict from a worker: [routing][org][code][reason][envelope]. */
-static int s_handle_result(broker_t *b)
-{
-    zmq_msg_t parts[5];
-    int n = 0;
-    for (; n < 5; n++) {
-        zmq_msg_init(&parts[n]);
-        if (zmq_msg_recv(&parts[n], b->results, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
-            break;
-        if (!zmq_msg_more(&parts[n]) && n < 4) {
-            n++;
-            break;
-        }
-    }
-    if (n < 5) {
-        for (int i = 0; i <= n && i < 5; i++)
-            zmq_msg_close(&parts[i]);
-        return 0;
-    }
-    char org[VN_ORG_MAX + 1] = "", code[64] = "", reason[256] = "";
-    snprintf(org, sizeof org, "%.*s", (int)zmq_msg_size(&parts[1]), (char *)zmq_msg_data(&parts[1]));
-    snprintf(code, sizeof code, "%.*s", (int)zmq_msg_size(&parts[2]), (char *)zmq_msg_data(&parts[2]));
-    snprintf(reason, sizeof reason, "%.*s", (int)zmq_msg_size(&parts[3]),
-             (char *)zmq_msg_data(&parts[3]));
-    const uint8_t *env = zmq_msg_data(&parts[4]);
-    size_t env_len = zmq_msg_size(&parts[4]);
-    if (code[0]) {
-        broker__refuse(b, org, zmq_msg_data(&parts[0]), zmq_msg_size(&parts[0]), code, reason,
-                       env, env_len);
-    } else {
-        if (b->n_batch == BATCH_MAX)
-            broker__batch_commit(b);
-        item_t *it = &b->batch[b->n_batch++];
-        memset(it, 0, sizeof *it);
-        it->kind = ITEM_ACCEPT;
-        snprintf(it->org, sizeof it->org, "%s", org);
-        it->routing_len = zmq_msg_size(&parts[0]);
-        memcpy(it->routing, zmq_msg_data(&parts[0]), it->routing_len);
-        it->envelope = malloc(env_len);
-        if (it->envelope) {
-            memcpy(it->envelope, env, env_len);
-            it->envelope_len = env_len;
-        } else {
-            b->n_batch--;
-        }
-    }
-    for (int i = 0; i < 5; i++)
-        zmq_msg_close(&parts[i]);
-    return 1;
-}
-
 void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
 {
-    uint64_t next_tick = 0, next_stats = vn_monotonic_ms() + 30000;
+    uint64_t next_tick = 0;
     while (!*stop) {
         if (*reload) {
             *reload = 0;
@@ -260,7 +205,7 @@ void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
         zmq_pollitem_t items[] = {
             {b->router, 0, ZMQ_POLLIN, 0},
             {b->zap, 0, ZMQ_POLLIN, 0},
-            {b->results, 0, ZMQ_POLLIN, 0},
+            {b->from_storage, 0, ZMQ_POLLIN, 0},
         };
         if (zmq_poll(items, 3, 200) < 0 && errno != EINTR)
             break;
@@ -268,41 +213,27 @@ void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
             broker__zap_handle(b);
         for (int i = 0; i < DRAIN_MAX && s_handle_one(b); i++)
             ;
-        for (int i = 0; i < DRAIN_MAX && s_handle_result(b); i++)
-            ;
-        broker__batch_commit(b);
+        broker__storage_replies(b);
         if (b->pump_needed)
             broker__pump(b);
         uint64_t now = vn_monotonic_ms();
         if (now >= next_tick) {
             next_tick = now + 1000;
             broker__registry_refresh(b, 0);
-            broker__expire(b);
-            if (b->pump_needed)
-                broker__pump(b);
-        }
-        if (now >= next_stats) {
-            next_stats = now + 30000;
-            vn_info("event=stats accepted=%llu refused=%llu delivered=%llu expired=%llu "
-                    "commits=%llu", (unsigned long long)b->n_accepted,
-                    (unsigned long long)b->n_refused, (unsigned long long)b->n_delivered,
-                    (unsigned long long)b->n_expired, (unsigned long long)b->n_commits);
         }
     }
-    /* Drain: what was already verified is committed and answered before exit. */
-    for (int i = 0; i < DRAIN_MAX && s_handle_result(b); i++)
-        ;
-    broker__batch_commit(b);
 }
 
 void broker_fini(broker_t *b)
 {
+    /* Order matters: workers hand their last verdicts to storage, storage commits them and its
+     * answers go out before the router closes. */
     if (b->workers)
         broker__workers_stop(b);
+    broker__storage_stop(b);
     if (b->router) zmq_close(b->router);
     if (b->zap) zmq_close(b->zap);
     if (b->jobs) zmq_close(b->jobs);
-    if (b->results) zmq_close(b->results);
     if (b->ctx) zmq_ctx_term(b->ctx);
     vn_store_destroy(&b->db);
     vn_keyset_destroy(&b->keys);

@@ -46,14 +46,23 @@ typedef struct {
     size_t reply_len;
 } item_t;
 
+/* Threads: the main thread owns the sockets to agents, the sessions and the in-memory registry;
+ * workers check signatures; the storage thread owns the batch and every LMDB write transaction,
+ * so receiving and verifying go on while a group commit waits for its fsync. */
 typedef struct broker {
     vn_broker_config_t cfg;
     vn_keyset_t *keys;
     vn_store_t *db;
-    void *ctx, *router, *zap, *jobs, *results;
+    void *ctx, *router, *zap, *jobs;
+    void *to_storage;       /* main -> storage: acks and refusals */
+    void *from_storage;     /* storage -> main: replies to send, credits, pump requests */
     pthread_t *workers;
     int n_workers;
     atomic_int workers_stop;
+    pthread_t storage;
+    int storage_started;
+    atomic_int storage_stop;
+    void *storage_out;      /* the storage thread's end of from_storage */
     vn_org_t *orgs;
     size_t n_orgs;
     uint64_t registry_gen;
@@ -61,9 +70,10 @@ typedef struct broker {
     size_t directory_len;
     session_t *sessions;
     size_t n_sessions;
+    int pump_needed;
+    /* owned by the storage thread */
     item_t batch[BATCH_MAX];
     size_t n_batch;
-    int pump_needed;
     uint64_t n_accepted, n_refused, n_delivered, n_expired, n_commits;
 } broker_t;
 
@@ -87,17 +97,30 @@ void broker__zap_handle(broker_t *b);
 int broker__workers_start(broker_t *b);
 void broker__workers_stop(broker_t *b);
 
-/* commit.c: one LMDB transaction and one fsync for everything that arrived together */
+/* commit.c (storage thread): one LMDB transaction and one fsync for everything that arrived
+ * together; replies, credits and pump requests go to the main thread after the commit */
 void broker__batch_commit(broker_t *b);
+item_t *broker__batch_add(broker_t *b, item_kind_t kind, const char *org, const uint8_t *routing,
+                          size_t routing_len);
+
+/* storage.c: the storage thread and the messages between it and the main thread */
+int broker__storage_start(broker_t *b);
+void broker__storage_stop(broker_t *b);
+/* main thread: have the storage thread audit and answer a refusal */
 void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                     const char *code, const char *reason, const uint8_t *envelope, size_t len);
+/* main thread: have the storage thread apply a delivery or notice ack */
+void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16]);
+/* main thread: act on what the storage thread sent (replies, credits, pump requests) */
+void broker__storage_replies(broker_t *b);
 
 /* store helpers (commit.c), used by delivery and expiry */
-int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t id[16],
-                    const uint8_t *payload, size_t payload_len);
-int broker__stored_envelope(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], vn_parsed_t *p,
-                            uint64_t *accepted_seq);
-int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p);
+int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t *id,
+                    size_t id_len, const uint8_t *payload, size_t payload_len);
+int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t *p);
+int broker__pending(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq);
+int broker__unqueue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, int *found);
+int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);
 int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *actor,
                           const char *recipient, Vn__AuditRecord__Event event, const char *outcome,
                           const char *reason, uint64_t *seq);
@@ -107,6 +130,7 @@ session_t *broker__session(broker_t *b, const char *org);
 void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                    const Vn__Hello *hello);
 void broker__pump(broker_t *b);
-void broker__expire(broker_t *b);
+/* storage thread: drop expired deliveries; returns how many, or <0 */
+int broker__expire(broker_t *b);
 
 #endif

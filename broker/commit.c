@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 /* Header fields of an envelope copied into an audit record (borrowed from the parsed header). */
 typedef struct {
@@ -67,8 +68,8 @@ static int s_next_qseq(MDB_txn *txn, broker_t *b, uint64_t *qseq)
     return rc;
 }
 
-int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t id[16],
-                    const uint8_t *payload, size_t payload_len)
+int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t *id,
+                    size_t id_len, const uint8_t *payload, size_t payload_len)
 {
     uint64_t qseq;
     uint8_t key[VN_ORG_MAX + 1 + 16], be[8], *val = malloc(1 + payload_len);
@@ -82,7 +83,7 @@ int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, co
     if (rc == 0)
         rc = s_put(txn, vn_store_dbi(b->db, BDB_QUEUE), key, kl, val, 1 + payload_len);
     free(val);
-    kl = s_org_key(key, org, id, 16);
+    kl = s_org_key(key, org, id, id_len);
     if (rc == 0)
         rc = s_put(txn, vn_store_dbi(b->db, BDB_PENDING), key, kl, be, 8);
     return rc;
@@ -127,26 +128,24 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
     rec.source = b->keys->pub.org;
     s_audit_from_header(&rec, &fields, &p);
     uint64_t seq = 0;
-    uint8_t hash[32], *stored = NULL;
+    uint8_t hash[32];
     rc = vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT), vn_store_dbi(b->db, BDB_META), &rec,
                          &seq, hash);
-    if (rc == 0 && !(stored = malloc(8 + it->envelope_len)))
-        rc = -12;
     if (rc == 0) {
-        vn_put_be64(stored, seq);
-        memcpy(stored + 8, it->envelope, it->envelope_len);
-        rc = s_put(txn, vn_store_dbi(b->db, BDB_ENVELOPES), p.hdr->message_id.data, 16, stored,
-                   8 + it->envelope_len);
+        uint8_t key[8];
+        vn_put_be64(key, seq);
+        MDB_val ek = {8, key}, ev = {it->envelope_len, it->envelope};
+        rc = vn_store_error(mdb_put(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev, MDB_APPEND));
     }
-    free(stored);
+    uint8_t be_seq[8];
+    vn_put_be64(be_seq, seq);
     for (size_t i = 0; rc == 0 && i < p.hdr->n_recipients; i++)
-        rc = broker__enqueue(txn, b, p.hdr->recipients[i], 'D', p.hdr->message_id.data,
-                             p.hdr->message_id.data, 16);
+        rc = broker__enqueue(txn, b, p.hdr->recipients[i], 'D', be_seq, 8, be_seq, 8);
     if (rc == 0) {
-        uint8_t ekey[24];
+        uint8_t ekey[16];
         vn_put_be64(ekey, p.hdr->expires);
-        memcpy(ekey + 8, p.hdr->message_id.data, 16);
-        rc = s_put(txn, vn_store_dbi(b->db, BDB_EXPIRY), ekey, 24, "", 0);
+        memcpy(ekey + 8, be_seq, 8);
+        rc = s_put(txn, vn_store_dbi(b->db, BDB_EXPIRY), ekey, 16, "", 0);
     }
     if (rc == 0) {
         Vn__Receipt r = VN__RECEIPT__INIT;
@@ -197,11 +196,12 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     return rc;
 }
 
-/* Drop one queued item (delivery or notice) of org; *found says whether it was queued. */
-static int s_unqueue(MDB_txn *txn, broker_t *b, const char *org, const uint8_t id[16], int *found)
+/* Drop one queued item of org (a delivery: id = seq(be64); a notice: its 16-byte id). */
+static int s_unqueue(MDB_txn *txn, broker_t *b, const char *org, const uint8_t *id, size_t id_len,
+                     int *found)
 {
     uint8_t key[VN_ORG_MAX + 1 + 16], qkey[VN_ORG_MAX + 1 + 8];
-    size_t kl = s_org_key(key, org, id, 16);
+    size_t kl = s_org_key(key, org, id, id_len);
     MDB_val k = {kl, key}, v;
     *found = 0;
     int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v);
@@ -218,39 +218,49 @@ static int s_unqueue(MDB_txn *txn, broker_t *b, const char *org, const uint8_t i
     return vn_store_error(rc);
 }
 
-/* After a recipient is done with msgid: drop the stored envelope once nobody still waits for it. */
-int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p)
+int broker__pending(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq)
 {
-    uint8_t key[VN_ORG_MAX + 1 + 16];
-    for (size_t i = 0; i < p->hdr->n_recipients; i++) {
-        size_t kl = s_org_key(key, p->hdr->recipients[i], p->hdr->message_id.data, 16);
-        MDB_val k = {kl, key}, v;
-        if (mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v) == 0)
+    uint8_t key[VN_ORG_MAX + 1 + 8], be[8];
+    vn_put_be64(be, seq);
+    size_t kl = s_org_key(key, org, be, 8);
+    MDB_val k = {kl, key}, v;
+    return mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v) == 0;
+}
+
+int broker__unqueue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, int *found)
+{
+    uint8_t be[8];
+    vn_put_be64(be, seq);
+    return s_unqueue(txn, b, org, be, 8, found);
+}
+
+/* After a recipient is done with envelope seq: drop it once nobody still waits for it. */
+int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq)
+{
+    for (size_t i = 0; i < p->hdr->n_recipients; i++)
+        if (broker__pending(txn, b, p->hdr->recipients[i], seq))
             return 0;
-    }
-    uint8_t ekey[24];
+    uint8_t ekey[16], skey[8];
     vn_put_be64(ekey, p->hdr->expires);
-    memcpy(ekey + 8, p->hdr->message_id.data, 16);
-    MDB_val ek = {24, ekey}, mk = {16, p->hdr->message_id.data};
+    vn_put_be64(ekey + 8, seq);
+    vn_put_be64(skey, seq);
+    MDB_val ek = {16, ekey}, sk = {8, skey};
     int rc = mdb_del(txn, vn_store_dbi(b->db, BDB_EXPIRY), &ek, NULL);
     if (rc == 0 || rc == MDB_NOTFOUND)
-        rc = mdb_del(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &mk, NULL);
+        rc = mdb_del(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &sk, NULL);
     return rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
 }
 
-/* The stored envelope for msgid, parsed. */
-int broker__stored_envelope(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], vn_parsed_t *p,
-                            uint64_t *accepted_seq)
+/* The stored envelope accepted under audit record seq, parsed. */
+int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t *p)
 {
-    MDB_val k = {16, (void *)msgid}, v;
+    uint8_t key[8];
+    vn_put_be64(key, seq);
+    MDB_val k = {8, key}, v;
     int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &k, &v);
     if (rc != 0)
         return vn_store_error(rc);
-    if (v.mv_size < 8)
-        return VN_E_STORE;
-    if (accepted_seq)
-        *accepted_seq = vn_get_be64(v.mv_data);
-    return vn_envelope_parse((uint8_t *)v.mv_data + 8, v.mv_size - 8, p);
+    return vn_envelope_parse(v.mv_data, v.mv_size, p);
 }
 
 /* Append a DELIVERED or EXPIRED record for one recipient of a stored envelope. */
@@ -277,17 +287,27 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 
 static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
 {
-    int found;
-    int rc = s_unqueue(txn, b, it->org, it->id, &found);
-    if (rc != 0 || !found || it->kind == ITEM_NOTICE_ACK)
+    int found, rc;
+    if (it->kind == ITEM_NOTICE_ACK)
+        return s_unqueue(txn, b, it->org, it->id, 16, &found);
+    /* The message id leads to its accepted sequence number through the receipt. */
+    MDB_val k = {16, it->id}, v;
+    if (mdb_get(txn, vn_store_dbi(b->db, BDB_DEDUP), &k, &v) != 0)
+        return 0; /* never accepted: nothing to ack */
+    Vn__Receipt *r = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
+    if (!r)
+        return VN_E_STORE;
+    uint64_t seq = r->audit_seq;
+    vn__receipt__free_unpacked(r, NULL);
+    if ((rc = broker__unqueue_delivery(txn, b, it->org, seq, &found)) != 0 || !found)
         return rc;
     vn_parsed_t p;
-    if ((rc = broker__stored_envelope(txn, b, it->id, &p, NULL)) != 0)
+    if ((rc = broker__stored_envelope(txn, b, seq, &p)) != 0)
         return rc == VN_E_NOT_FOUND ? 0 : rc;
     rc = broker__audit_outcome(txn, b, &p, it->org, it->org, VN__AUDIT_RECORD__EVENT__DELIVERED,
                                "ok", "", NULL);
     if (rc == 0)
-        rc = broker__release(txn, b, &p);
+        rc = broker__release(txn, b, &p, seq);
     vn_parsed_clear(&p);
     if (rc == 0)
         b->n_delivered++;
@@ -327,6 +347,17 @@ static void s_convert_accepts(broker_t *b, const char *code, const char *reason)
         }
 }
 
+/* Hand something to the main thread: ['S'][routing][bytes], ['C'][org] or ['P']. */
+static void s_to_main(broker_t *b, char kind, const void *a, size_t a_len, const void *c,
+                      size_t c_len)
+{
+    zmq_send(b->storage_out, &kind, 1, a ? ZMQ_SNDMORE : 0);
+    if (a)
+        zmq_send(b->storage_out, a, a_len, c ? ZMQ_SNDMORE : 0);
+    if (c)
+        zmq_send(b->storage_out, c, c_len, 0);
+}
+
 void broker__batch_commit(broker_t *b)
 {
     if (b->n_batch == 0)
@@ -351,40 +382,32 @@ void broker__batch_commit(broker_t *b)
     for (size_t i = 0; i < b->n_batch; i++) {
         item_t *it = &b->batch[i];
         if (it->reply)
-            broker__send(b, it->routing, it->routing_len, it->reply, it->reply_len);
+            s_to_main(b, 'S', it->routing, it->routing_len, it->reply, it->reply_len);
         if (committed && it->kind == ITEM_ACCEPT)
             b->n_accepted++;
         if (it->kind == ITEM_REFUSE)
             b->n_refused++;
-        if (committed && it->kind != ITEM_ACCEPT && it->kind != ITEM_REFUSE) {
-            session_t *s = broker__session(b, it->org);
-            if (s)
-                s->credit++;
-        }
+        if (committed && (it->kind == ITEM_ACK || it->kind == ITEM_NOTICE_ACK))
+            s_to_main(b, 'C', it->org, strlen(it->org), NULL, 0);
         free(it->reply);
         free(it->envelope);
         it->reply = it->envelope = NULL;
     }
     b->n_batch = 0;
-    b->pump_needed = 1;
+    s_to_main(b, 'P', NULL, 0, NULL, 0);
 }
 
-void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
-                    const char *code, const char *reason, const uint8_t *envelope, size_t len)
+item_t *broker__batch_add(broker_t *b, item_kind_t kind, const char *org, const uint8_t *routing,
+                          size_t routing_len)
 {
     if (b->n_batch == BATCH_MAX)
         broker__batch_commit(b);
     item_t *it = &b->batch[b->n_batch++];
     memset(it, 0, sizeof *it);
-    it->kind = ITEM_REFUSE;
+    it->kind = kind;
     snprintf(it->org, sizeof it->org, "%s", org);
-    memcpy(it->routing, routing, routing_len);
+    if (routing_len)
+        memcpy(it->routing, routing, routing_len);
     it->routing_len = routing_len;
-    snprintf(it->code, sizeof it->code, "%s", code);
-    snprintf(it->reason, sizeof it->reason, "%s", reason);
-    if (envelope && (it->envelope = malloc(len))) {
-        memcpy(it->envelope, envelope, len);
-        it->envelope_len = len;
-    }
-    vn_info("event=refused org=%s code=%s", org, code);
+    return it;
 }

@@ -75,12 +75,12 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         Vn__Deliver d = VN__DELIVER__INIT;
         Vn__Notice *notice = NULL;
-        if (val[0] == 'D' && v.mv_size == 17) {
-            MDB_val ek = {16, (void *)(val + 1)}, ev;
-            if (mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev) != 0 || ev.mv_size < 8)
+        if (val[0] == 'D' && v.mv_size == 9) {
+            MDB_val ek = {8, (void *)(val + 1)}, ev;
+            if (mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev) != 0)
                 continue; /* released under us; the ack bookkeeping will catch up */
-            d.audit_seq = vn_get_be64(ev.mv_data);
-            d.envelope = (ProtobufCBinaryData){ev.mv_size - 8, (uint8_t *)ev.mv_data + 8};
+            d.audit_seq = vn_get_be64(val + 1);
+            d.envelope = (ProtobufCBinaryData){ev.mv_size, ev.mv_data};
             m.body_case = VN__WIRE_MESSAGE__BODY_DELIVER;
             m.deliver = &d;
         } else if (val[0] == 'N' && (notice = vn__notice__unpack(NULL, v.mv_size - 1, val + 1))) {
@@ -134,77 +134,69 @@ static int s_notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, cons
     if (vn__notice__get_packed_size(&n) > sizeof buf)
         return VN_E_TOO_LARGE;
     size_t len = vn__notice__pack(&n, buf);
-    return broker__enqueue(txn, b, p->hdr->sender, 'N', notice_id, buf, len);
+    return broker__enqueue(txn, b, p->hdr->sender, 'N', notice_id, 16, buf, len);
 }
 
 /* Drop every queued copy of an envelope that expired, with an EXPIRED record and a notice each. */
-static int s_expire_one(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], int *n_expired)
+static int s_expire_one(MDB_txn *txn, broker_t *b, uint64_t seq, int *n_expired)
 {
     vn_parsed_t p;
-    int rc = broker__stored_envelope(txn, b, msgid, &p, NULL);
+    int rc = broker__stored_envelope(txn, b, seq, &p);
     if (rc != 0)
         return rc == VN_E_NOT_FOUND ? 0 : rc;
     for (size_t i = 0; rc == 0 && i < p.hdr->n_recipients; i++) {
         const char *r = p.hdr->recipients[i];
-        uint8_t key[VN_ORG_MAX + 1 + 16], qkey[VN_ORG_MAX + 1 + 8];
-        size_t rl = strlen(r) + 1;
-        memcpy(key, r, rl);
-        memcpy(key + rl, msgid, 16);
-        MDB_val k = {rl + 16, key}, v;
-        if (mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v) != 0 || v.mv_size != 8)
+        int found;
+        if ((rc = broker__unqueue_delivery(txn, b, r, seq, &found)) != 0 || !found)
             continue; /* this recipient has it already */
-        memcpy(qkey, r, rl);
-        memcpy(qkey + rl, v.mv_data, 8);
-        MDB_val qk = {rl + 8, qkey};
-        mdb_del(txn, vn_store_dbi(b->db, BDB_QUEUE), &qk, NULL);
-        mdb_del(txn, vn_store_dbi(b->db, BDB_PENDING), &k, NULL);
-        uint64_t seq;
+        uint64_t audit_seq;
         const char *reason = "not delivered before it expired";
         rc = broker__audit_outcome(txn, b, &p, b->keys->pub.org, r,
-                                   VN__AUDIT_RECORD__EVENT__EXPIRED, "expired", reason, &seq);
+                                   VN__AUDIT_RECORD__EVENT__EXPIRED, "expired", reason, &audit_seq);
         if (rc == 0)
-            rc = s_notify_sender(txn, b, &p, r, "expired", reason, seq);
+            rc = s_notify_sender(txn, b, &p, r, "expired", reason, audit_seq);
         (*n_expired)++;
     }
     if (rc == 0)
-        rc = broker__release(txn, b, &p);
+        rc = broker__release(txn, b, &p, seq);
     vn_parsed_clear(&p);
     return rc;
 }
 
-void broker__expire(broker_t *b)
+int broker__expire(broker_t *b)
 {
     MDB_txn *txn;
-    if (vn_store_begin(b->db, 0, &txn) != 0)
-        return;
+    int rc = vn_store_begin(b->db, 0, &txn);
+    if (rc != 0)
+        return rc;
     MDB_cursor *cur;
-    if (mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_EXPIRY), &cur) != 0) {
+    if ((rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_EXPIRY), &cur))) != 0) {
         mdb_txn_abort(txn);
-        return;
+        return rc;
     }
     uint64_t now = vn_now();
-    uint8_t due[64][16];
-    int n_due = 0, n_expired = 0, rc = 0;
+    uint64_t due[64];
+    int n_due = 0, n_expired = 0;
     MDB_val k, v;
     for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && n_due < 64;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 24 || vn_get_be64(k.mv_data) > now)
+        if (k.mv_size != 16 || vn_get_be64(k.mv_data) > now)
             break;
-        memcpy(due[n_due++], (uint8_t *)k.mv_data + 8, 16);
+        due[n_due++] = vn_get_be64((uint8_t *)k.mv_data + 8);
     }
     mdb_cursor_close(cur);
     for (int i = 0; i < n_due && rc == 0; i++)
         rc = s_expire_one(txn, b, due[i], &n_expired);
     if (n_due == 0) {
         mdb_txn_abort(txn);
-        return;
+        return 0;
     }
     rc = rc == 0 ? vn_store_commit(txn) : (mdb_txn_abort(txn), rc);
     if (rc != 0) {
         vn_error("event=expiry-failed error=\"%s\"", vn_strerror(rc));
-        return;
+        return rc;
     }
     b->n_expired += (uint64_t)n_expired;
     vn_info("event=expired messages=%d deliveries=%d", n_due, n_expired);
-    b->pump_needed = 1;
+    return n_expired;
 }

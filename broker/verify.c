@@ -16,7 +16,7 @@
 #include <zmq.h>
 
 #define JOBS_EP "inproc://vn-jobs"
-#define RESULTS_EP "inproc://vn-results"
+#define STORE_IN_EP "inproc://vn-store-in"
 #define CLOCK_SKEW 300 /* seconds an agent's clock may run ahead */
 
 /* The registered organisation id, read in the worker's own read transaction. */
@@ -115,9 +115,10 @@ done:
 static void *s_worker(void *arg)
 {
     broker_t *b = arg;
+    pthread_setname_np(pthread_self(), "vn-verify");
     void *in = zmq_socket(b->ctx, ZMQ_PULL), *out = zmq_socket(b->ctx, ZMQ_PUSH);
     zmq_connect(in, JOBS_EP);
-    zmq_connect(out, RESULTS_EP);
+    zmq_connect(out, STORE_IN_EP);
     while (!atomic_load(&b->workers_stop)) {
         zmq_pollitem_t item = {in, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, 100) <= 0)
@@ -144,6 +145,7 @@ static void *s_worker(void *arg)
             memcpy(org, zmq_msg_data(&parts[1]), org_len), org[org_len] = '\0';
         s_check(b, org, zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]), code, sizeof code,
                 reason, sizeof reason);
+        zmq_send(out, "V", 1, ZMQ_SNDMORE);
         zmq_msg_send(&parts[0], out, ZMQ_SNDMORE);
         zmq_msg_send(&parts[1], out, ZMQ_SNDMORE);
         zmq_send(out, code, strlen(code), ZMQ_SNDMORE);
@@ -160,9 +162,8 @@ int broker__workers_start(broker_t *b)
 {
     int linger = 0;
     b->jobs = zmq_socket(b->ctx, ZMQ_PUSH);
-    b->results = zmq_socket(b->ctx, ZMQ_PULL);
     zmq_setsockopt(b->jobs, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_bind(b->jobs, JOBS_EP) != 0 || zmq_bind(b->results, RESULTS_EP) != 0)
+    if (zmq_bind(b->jobs, JOBS_EP) != 0)
         return -1;
     b->workers = calloc((size_t)b->cfg.workers, sizeof *b->workers);
     if (!b->workers)

@@ -6,15 +6,18 @@
 
 #include "vn_store.h"
 
-/* Database indexes, in the order they are opened. Keys and values:
+/* Database indexes, in the order they are opened. Keys are chosen so that writes land at the end
+ * of each B-tree (sequence numbers, not random ids): a group commit then rewrites a few pages, not
+ * one page per message per database.
  *   META      "audit_head" -> seq(be64) hash(32); "registry_gen" -> be64; "queue_seq" -> be64
  *   ORGS      org id -> OrgEntry
  *   AUDIT     seq(be64) -> AuditRecord
- *   ENVELOPES msgid(16) -> accepted_seq(be64) pending(be64) envelope
- *   QUEUE     org id NUL qseq(be64) -> 'D' msgid(16) | 'N' Notice
- *   PENDING   org id NUL msgid(16) -> qseq(be64)   (find a queued delivery from its ack)
- *   DEDUP     msgid(16) -> Receipt                  (a resent message gets the original receipt)
- *   EXPIRY    expires(be64) msgid(16) -> ""        (expiry scan in time order) */
+ *   ENVELOPES seq(be64) of its ACCEPTED record -> envelope
+ *   QUEUE     org id NUL qseq(be64) -> 'D' seq(be64) | 'N' Notice
+ *   PENDING   org id NUL seq(be64) -> qseq   (a queued delivery, found from its ack via DEDUP)
+ *             org id NUL notice id(16) -> qseq
+ *   DEDUP     msgid(16) -> Receipt        (a resent message gets the original receipt; holds the seq)
+ *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order) */
 enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY };
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,

@@ -1,0 +1,205 @@
+/* storage.c -- the storage thread: collects verdicts (from the workers) and acks and refusals
+ * (from the main thread), applies them in group commits, runs the expiry scan, and hands replies,
+ * credits and pump requests back to the main thread, which alone talks to agents.
+ *
+ * To storage (inproc://vn-store-in, PULL):
+ *   ['V'][routing][org][code][reason][envelope]   a verdict: code empty = accept, else refuse
+ *   ['K'|'N'][org][id16]                          a delivery ack / notice ack
+ * To main (inproc://vn-store-out, PULL):
+ *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump */
+#include "broker.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define STORE_IN_EP "inproc://vn-store-in"
+#define STORE_OUT_EP "inproc://vn-store-out"
+
+static void *s_storage_in; /* the storage thread's PULL; only it reads from it */
+
+/* --- storage thread side --- */
+
+static int s_frame_str(zmq_msg_t *m, char *out, size_t cap)
+{
+    size_t n = zmq_msg_size(m);
+    if (n >= cap)
+        return -1;
+    memcpy(out, zmq_msg_data(m), n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* Take one message off the input into the batch. Returns 1 if one was read. */
+static int s_take_one(broker_t *b)
+{
+    zmq_msg_t parts[6];
+    int n = 0, more = 1;
+    for (; n < 6 && more; n++) {
+        zmq_msg_init(&parts[n]);
+        if (zmq_msg_recv(&parts[n], s_storage_in, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&parts[n]);
+            return 0;
+        }
+        more = zmq_msg_more(&parts[n]);
+    }
+    char kind = zmq_msg_size(&parts[0]) == 1 ? *(char *)zmq_msg_data(&parts[0]) : 0;
+    char org[VN_ORG_MAX + 1];
+    if (kind == 'V' && n == 6 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
+        s_frame_str(&parts[2], org, sizeof org) == 0) {
+        char code[64], reason[256];
+        s_frame_str(&parts[3], code, sizeof code);
+        s_frame_str(&parts[4], reason, sizeof reason);
+        item_t *it = broker__batch_add(b, code[0] ? ITEM_REFUSE : ITEM_ACCEPT, org,
+                                       zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]));
+        snprintf(it->code, sizeof it->code, "%s", code);
+        snprintf(it->reason, sizeof it->reason, "%s", reason);
+        size_t len = zmq_msg_size(&parts[5]);
+        if (len && (it->envelope = malloc(len))) {
+            memcpy(it->envelope, zmq_msg_data(&parts[5]), len);
+            it->envelope_len = len;
+        } else if (len && it->kind == ITEM_ACCEPT) {
+            it->kind = ITEM_REFUSE; /* out of memory: refuse rather than lose it silently */
+            snprintf(it->code, sizeof it->code, "storage-error");
+            snprintf(it->reason, sizeof it->reason, "the broker is out of memory");
+        }
+    } else if ((kind == 'K' || kind == 'N') && n == 3 && zmq_msg_size(&parts[2]) == 16 &&
+               s_frame_str(&parts[1], org, sizeof org) == 0) {
+        item_t *it = broker__batch_add(b, kind == 'K' ? ITEM_ACK : ITEM_NOTICE_ACK, org, NULL, 0);
+        memcpy(it->id, zmq_msg_data(&parts[2]), 16);
+    } else {
+        vn_error("event=storage-input-malformed kind=%d frames=%d", kind, n);
+    }
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&parts[i]);
+    return 1;
+}
+
+static void *s_storage(void *arg)
+{
+    broker_t *b = arg;
+    pthread_setname_np(pthread_self(), "vn-storage");
+    uint64_t next_tick = 0, next_stats = vn_monotonic_ms() + 30000;
+    for (;;) {
+        int stopping = atomic_load(&b->storage_stop);
+        zmq_pollitem_t it = {s_storage_in, 0, ZMQ_POLLIN, 0};
+        if (!stopping)
+            zmq_poll(&it, 1, 200);
+        /* Everything that arrived while the last commit was syncing forms the next group. */
+        while (b->n_batch < BATCH_MAX && s_take_one(b))
+            ;
+        broker__batch_commit(b);
+        uint64_t now = vn_monotonic_ms();
+        if (now >= next_tick) {
+            next_tick = now + 1000;
+            if (broker__expire(b) > 0)
+                zmq_send(b->storage_out, "P", 1, 0);
+        }
+        if (now >= next_stats) {
+            next_stats = now + 30000;
+            vn_info("event=stats accepted=%llu refused=%llu delivered=%llu expired=%llu "
+                    "commits=%llu", (unsigned long long)b->n_accepted,
+                    (unsigned long long)b->n_refused, (unsigned long long)b->n_delivered,
+                    (unsigned long long)b->n_expired, (unsigned long long)b->n_commits);
+        }
+        if (stopping && b->n_batch == 0)
+            break;
+    }
+    return NULL;
+}
+
+int broker__storage_start(broker_t *b)
+{
+    int linger = 0, hwm = 0;
+    s_storage_in = zmq_socket(b->ctx, ZMQ_PULL);
+    b->from_storage = zmq_socket(b->ctx, ZMQ_PULL);
+    zmq_setsockopt(s_storage_in, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(b->from_storage, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_bind(s_storage_in, STORE_IN_EP) != 0 || zmq_bind(b->from_storage, STORE_OUT_EP) != 0)
+        return -1;
+    b->to_storage = zmq_socket(b->ctx, ZMQ_PUSH);
+    b->storage_out = zmq_socket(b->ctx, ZMQ_PUSH);
+    zmq_setsockopt(b->to_storage, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(b->storage_out, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(b->to_storage, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(b->storage_out, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(b->to_storage, STORE_IN_EP) != 0 ||
+        zmq_connect(b->storage_out, STORE_OUT_EP) != 0)
+        return -1;
+    if (pthread_create(&b->storage, NULL, s_storage, b) != 0)
+        return -1;
+    b->storage_started = 1;
+    return 0;
+}
+
+/* Stop after the workers: what they verified is committed and answered before exit. */
+void broker__storage_stop(broker_t *b)
+{
+    if (b->storage_started) {
+        atomic_store(&b->storage_stop, 1);
+        pthread_join(b->storage, NULL);
+        b->storage_started = 0;
+        broker__storage_replies(b);
+    }
+    if (s_storage_in) zmq_close(s_storage_in);
+    if (b->storage_out) zmq_close(b->storage_out);
+    if (b->to_storage) zmq_close(b->to_storage);
+    if (b->from_storage) zmq_close(b->from_storage);
+    s_storage_in = b->storage_out = b->to_storage = b->from_storage = NULL;
+}
+
+/* --- main thread side --- */
+
+void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
+                    const char *code, const char *reason, const uint8_t *envelope, size_t len)
+{
+    zmq_send(b->to_storage, "V", 1, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, routing, routing_len, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, code, strlen(code), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, reason, strlen(reason), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, envelope, envelope ? len : 0, 0);
+    vn_info("event=refused org=%s code=%s", org, code);
+}
+
+void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16])
+{
+    zmq_send(b->to_storage, kind == ITEM_ACK ? "K" : "N", 1, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, id, 16, 0);
+}
+
+void broker__storage_replies(broker_t *b)
+{
+    for (int i = 0; i < 4096; i++) {
+        zmq_msg_t parts[3];
+        int n = 0, more = 1;
+        for (; n < 3 && more; n++) {
+            zmq_msg_init(&parts[n]);
+            if (zmq_msg_recv(&parts[n], b->from_storage, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+                zmq_msg_close(&parts[n]);
+                return;
+            }
+            more = zmq_msg_more(&parts[n]);
+        }
+        char kind = *(char *)zmq_msg_data(&parts[0]);
+        if (kind == 'S' && n == 3) {
+            broker__send(b, zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]),
+                         zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]));
+        } else if (kind == 'C' && n == 2) {
+            char org[VN_ORG_MAX + 1];
+            session_t *s = s_frame_str(&parts[1], org, sizeof org) == 0 ? broker__session(b, org)
+                                                                       : NULL;
+            if (s)
+                s->credit++;
+            b->pump_needed = 1;
+        } else if (kind == 'P') {
+            b->pump_needed = 1;
+        }
+        for (int j = 0; j < n; j++)
+            zmq_msg_close(&parts[j]);
+    }
+}
