@@ -152,6 +152,9 @@ static int s_broker_message(agent_t *a)
         case VN__WIRE_MESSAGE__BODY_DELIVER: agent__on_deliver(a, m->deliver); break;
         case VN__WIRE_MESSAGE__BODY_NOTICE: agent__on_notice(a, m->notice); break;
         case VN__WIRE_MESSAGE__BODY_DIRECTORY: agent__directory_update(a, m->directory); break;
+        case VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE:
+            agent__on_consent_response(a, m->consent_response);
+            break;
         default: vn_warn("event=unexpected-message type=%d", (int)m->body_case);
         }
         vn__wire_message__free_unpacked(m, NULL);
@@ -183,6 +186,7 @@ void agent_run(agent_t *a, volatile int *stop)
         agent__commit(a);
         uint64_t now = vn_monotonic_ms();
         agent__submit_timeouts(a, now);
+        agent__consent_timeouts(a, now);
         agent__fetch_wake(a, now);
         if (now >= a->next_resend_ms) {
             a->next_resend_ms = now + RESEND_MS;
@@ -202,6 +206,7 @@ void agent_fini(agent_t *a)
     free(a->out);
     free(a->submits);
     free(a->fetches);
+    free(a->consents);
     if (a->dealer) {
         zmq_socket_monitor(a->dealer, NULL, 0);
         zmq_close(a->dealer);

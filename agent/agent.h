@@ -57,8 +57,8 @@ typedef struct agent {
     MDB_txn *txn;            /* the open batch transaction, if any */
     outgoing_t *out;
     size_t n_out, cap_out;
-    waiter_t *submits, *fetches;
-    size_t n_submits, n_fetches;
+    waiter_t *submits, *fetches, *consents;
+    size_t n_submits, n_fetches, n_consents;
     uint64_t resend_mark, next_resend_ms;
     int inbox_grew;
     uint64_t n_sent, n_received;
@@ -100,6 +100,11 @@ int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16
 void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f);
 void agent__fetch_wake(agent_t *a, uint64_t now_ms);
 void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiAck *ack);
+
+/* consent.c */
+void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiConsent *c);
+void agent__on_consent_response(agent_t *a, const Vn__ConsentResponse *resp);
+void agent__consent_timeouts(agent_t *a, uint64_t now_ms);
 
 /* api.c */
 void agent__api_handle(agent_t *a);

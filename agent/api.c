@@ -87,6 +87,7 @@ static int s_handle_one(agent_t *a)
             case VN__API_REQUEST__BODY_FETCH: agent__fetch(a, routing, routing_len, req->fetch); break;
             case VN__API_REQUEST__BODY_ACK: agent__ack(a, routing, routing_len, req->ack); break;
             case VN__API_REQUEST__BODY_STATUS: s_status(a, routing, routing_len); break;
+            case VN__API_REQUEST__BODY_CONSENT: agent__consent(a, routing, routing_len, req->consent); break;
             default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
             }
         }

@@ -297,6 +297,7 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
     r.audit_seq = rf->audit_seq;
     r.code = rf->code;
     r.reason = rf->reason;
+    r.reason_nl = rf->reason_nl;
     /* A storage problem at the broker is not a verdict: keep the message and retry later. */
     if (strcmp(rf->code, "storage-full") == 0 || strcmp(rf->code, "storage-error") == 0) {
         r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;

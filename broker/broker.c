@@ -67,6 +67,10 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         snprintf(err, errlen, "%s: not a broker key set (sector %s)", cfg->keys, b->keys->pub.sector);
         return VN_E_CONFIG;
     }
+    pthread_rwlock_init(&b->policy_lock, NULL);
+    if (broker__policy_load(b, err, errlen) != 0)
+        return VN_E_CONFIG;
+    vn_info("event=policy-loaded file=%s bases=%zu", cfg->policy, vn_policy_count(b->policy));
     b->db = vn_brokerdb_open(cfg->data, cfg->map_size, 0, &rc, err, errlen);
     if (!b->db)
         return rc;
@@ -178,6 +182,13 @@ static int s_handle_one(broker_t *b)
         if (m->notice_ack->notice_id.len == 16)
             broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
         break;
+    case VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST:
+        if (m->consent_request->op_case == VN__CONSENT_REQUEST__OP_ADD ||
+            m->consent_request->op_case == VN__CONSENT_REQUEST__OP_WITHDRAW)
+            broker__consent_forward(b, routing, routing_len, org->pub.org, m->consent_request);
+        else
+            broker__consent_list(b, org->pub.org, routing, routing_len, m->consent_request);
+        break;
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
         broker__send(b, routing, routing_len, b->directory, b->directory_len);
         break;
@@ -199,7 +210,11 @@ void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            vn_info("event=reload");
+            char err[1200];
+            if (broker__policy_load(b, err, sizeof err) == 0)
+                vn_info("event=policy-reloaded bases=%zu", vn_policy_count(b->policy));
+            else
+                vn_error("event=policy-refused error=\"%s\" action=keeping-running-policy", err);
             broker__registry_refresh(b, 1);
         }
         zmq_pollitem_t items[] = {
@@ -240,4 +255,5 @@ void broker_fini(broker_t *b)
     free(b->orgs);
     free(b->sessions);
     free(b->directory);
+    vn_policy_destroy(&b->policy);
 }

@@ -11,6 +11,7 @@
 #include "vn_config.h"
 #include "vn_envelope.h"
 #include "vn_keys.h"
+#include "vn_policy.h"
 #include "vn_registry.h"
 #include "vn_store.h"
 #include "wire.pb-c.h"
@@ -28,7 +29,11 @@ typedef struct {
     uint64_t last_qseq;     /* highest queue position sent in this session */
 } session_t;
 
-typedef enum { ITEM_ACCEPT, ITEM_REFUSE, ITEM_ACK, ITEM_NOTICE_ACK } item_kind_t;
+typedef enum {
+    ITEM_ACCEPT, ITEM_REFUSE, ITEM_ACK, ITEM_NOTICE_ACK,
+    ITEM_CONSENT,   /* a consent registration or withdrawal (request bytes in envelope) */
+    ITEM_WITHHOLD,  /* a delivery whose justification no longer holds (seq in id[0..7]) */
+} item_kind_t;
 
 /* One piece of work for the next group commit. */
 typedef struct {
@@ -38,8 +43,8 @@ typedef struct {
     size_t routing_len;
     uint8_t *envelope;      /* owned; ACCEPT, and REFUSE when there was one */
     size_t envelope_len;
-    char code[64];          /* REFUSE: stable reason code */
-    char reason[256];       /* REFUSE: human message */
+    char code[96];          /* REFUSE: stable reason code */
+    char reason[700];       /* REFUSE: English, newline, Dutch; ACCEPT: "review" when flagged */
     uint8_t id[16];         /* ACK: message id; NOTICE_ACK: notice id */
     /* filled by the commit */
     uint8_t *reply;         /* packed WireMessage to send back, owned */
@@ -66,6 +71,8 @@ typedef struct broker {
     vn_org_t *orgs;
     size_t n_orgs;
     uint64_t registry_gen;
+    vn_policy_t *policy;    /* swapped on SIGHUP under policy_lock; workers read it */
+    pthread_rwlock_t policy_lock;
     uint8_t *directory;     /* packed WireMessage with the signed directory */
     size_t directory_len;
     session_t *sessions;
@@ -90,6 +97,20 @@ int broker__send_wire(broker_t *b, const uint8_t *routing, size_t routing_len,
 int broker__registry_refresh(broker_t *b, int force);
 const vn_org_t *broker__org(const broker_t *b, const char *id);
 
+/* policy_env.c: the policy's lookups, from one read transaction */
+typedef struct {
+    broker_t *b;
+    MDB_txn *txn;
+    Vn__OrgEntry *orgs[VN_MAX_RECIPIENTS + 2];
+    int n_orgs;
+    Vn__ConsentRecord *consent;
+    Vn__AuditRecord *reply;
+} broker_env_t;
+void broker__env_init(broker_env_t *e, broker_t *b, MDB_txn *txn, vn_policy_env_t *out);
+void broker__env_clear(broker_env_t *e);
+/* Load (or reload) the policy file; on error the running policy stays. */
+int broker__policy_load(broker_t *b, char *err, size_t errlen);
+
 /* zap.c */
 void broker__zap_handle(broker_t *b);
 
@@ -109,6 +130,12 @@ void broker__storage_stop(broker_t *b);
 /* main thread: have the storage thread audit and answer a refusal */
 void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                     const char *code, const char *reason, const uint8_t *envelope, size_t len);
+/* main thread: have the storage thread apply a consent registration or withdrawal */
+void broker__consent_forward(broker_t *b, const uint8_t *routing, size_t routing_len,
+                             const char *org, const Vn__ConsentRequest *req);
+/* main thread: have the storage thread withhold a delivery (audited, sender told) */
+void broker__withhold_request(broker_t *b, const char *org, uint64_t seq, const char *code,
+                              const char *reason);
 /* main thread: have the storage thread apply a delivery or notice ack */
 void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16]);
 /* main thread: act on what the storage thread sent (replies, credits, pump requests) */
@@ -125,7 +152,16 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
                           const char *recipient, Vn__AuditRecord__Event event, const char *outcome,
                           const char *reason, uint64_t *seq);
 
+/* consent.c */
+int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
+void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
+                          const Vn__ConsentRequest *req);
+int broker__withhold(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, const char *code,
+                     const char *reason);
+
 /* deliver.c */
+int broker__notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *recipient,
+                          const char *code, const char *reason, uint64_t seq);
 session_t *broker__session(broker_t *b, const char *org);
 void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                    const Vn__Hello *hello);

@@ -125,6 +125,7 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
     rec.event = VN__AUDIT_RECORD__EVENT__ACCEPTED;
     rec.actor_org = it->org;
     rec.outcome = "ok";
+    rec.review = strcmp(it->reason, "review") == 0;
     rec.source = b->keys->pub.org;
     s_audit_from_header(&rec, &fields, &p);
     uint64_t seq = 0;
@@ -169,6 +170,10 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     vn_parsed_t p = {0};
     Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
     s_audit_fields_t fields;
+    /* The reason comes as "English\nDutch"; the audit log keeps the English one. */
+    char *nl = strchr(it->reason, '\n');
+    if (nl)
+        *nl++ = '\0';
     rec.event = VN__AUDIT_RECORD__EVENT__REFUSED;
     rec.actor_org = it->org;
     rec.outcome = it->code;
@@ -186,6 +191,7 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
             r.message_id = p.hdr->message_id;
         r.code = it->code;
         r.reason = it->reason;
+        r.reason_nl = nl ? nl : "";
         r.audit_seq = seq;
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
@@ -328,6 +334,12 @@ static int s_commit(broker_t *b, int audited)
         case ITEM_REFUSE: rc = s_apply_refuse(txn, b, it, audited); break;
         case ITEM_ACK:
         case ITEM_NOTICE_ACK: rc = audited ? s_apply_ack(txn, b, it) : 0; break;
+        case ITEM_CONSENT: rc = audited ? broker__consent_apply(txn, b, it) : 0; break;
+        case ITEM_WITHHOLD:
+            rc = audited ? broker__withhold(txn, b, it->org, vn_get_be64(it->id), it->code,
+                                            it->reason)
+                         : 0;
+            break;
         }
     }
     if (rc != 0) {

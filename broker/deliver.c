@@ -55,6 +55,26 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
     b->pump_needed = 1;
 }
 
+/* 0 if a consent-based envelope may no longer go to recipient (verdict says why), else 1. */
+static int s_still_justified(broker_t *b, MDB_txn *txn, const char *recipient, const uint8_t *env,
+                             size_t len, vn_verdict_t *verdict)
+{
+    vn_parsed_t p;
+    if (vn_envelope_parse(env, len, &p) != 0)
+        return 1;
+    int ok = 1;
+    if (strcmp(p.hdr->basis, "consent") == 0) {
+        broker_env_t e;
+        vn_policy_env_t penv;
+        broker__env_init(&e, b, txn, &penv);
+        const char *sector = penv.sector_of(&e, recipient);
+        ok = vn_policy_consent_still_valid(p.hdr, recipient, sector, &penv, vn_now(), verdict) == 0;
+        broker__env_clear(&e);
+    }
+    vn_parsed_clear(&p);
+    return ok;
+}
+
 /* Send queue entries of one session while it has credit. */
 static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
 {
@@ -79,6 +99,14 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
             MDB_val ek = {8, (void *)(val + 1)}, ev;
             if (mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev) != 0)
                 continue; /* released under us; the ack bookkeeping will catch up */
+            vn_verdict_t verdict;
+            if (!s_still_justified(b, txn, s->org, ev.mv_data, ev.mv_size, &verdict)) {
+                /* Checked again at delivery: a withdrawn or expired consent stops it here. */
+                broker__withhold_request(b, s->org, vn_get_be64(val + 1), verdict.code,
+                                         verdict.reason_en);
+                s->last_qseq = qseq;
+                continue;
+            }
             d.audit_seq = vn_get_be64(val + 1);
             d.envelope = (ProtobufCBinaryData){ev.mv_size, ev.mv_data};
             m.body_case = VN__WIRE_MESSAGE__BODY_DELIVER;
@@ -119,8 +147,8 @@ void broker__pump(broker_t *b)
 }
 
 /* Queue a notice for the sender that one recipient did not get msgid. */
-static int s_notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *recipient,
-                           const char *code, const char *reason, uint64_t seq)
+int broker__notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *recipient,
+                          const char *code, const char *reason, uint64_t seq)
 {
     uint8_t notice_id[16], buf[1024];
     randombytes_buf(notice_id, sizeof notice_id);
@@ -154,7 +182,7 @@ static int s_expire_one(MDB_txn *txn, broker_t *b, uint64_t seq, int *n_expired)
         rc = broker__audit_outcome(txn, b, &p, b->keys->pub.org, r,
                                    VN__AUDIT_RECORD__EVENT__EXPIRED, "expired", reason, &audit_seq);
         if (rc == 0)
-            rc = s_notify_sender(txn, b, &p, r, "expired", reason, audit_seq);
+            rc = broker__notify_sender(txn, b, &p, r, "expired", reason, audit_seq);
         (*n_expired)++;
     }
     if (rc == 0)

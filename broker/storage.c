@@ -5,6 +5,8 @@
  * To storage (inproc://vn-store-in, PULL):
  *   ['V'][routing][org][code][reason][envelope]   a verdict: code empty = accept, else refuse
  *   ['K'|'N'][org][id16]                          a delivery ack / notice ack
+ *   ['Q'][routing][org][ConsentRequest]           a consent registration or withdrawal
+ *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
  * To main (inproc://vn-store-out, PULL):
  *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump */
 #include "broker.h"
@@ -50,7 +52,7 @@ static int s_take_one(broker_t *b)
     char org[VN_ORG_MAX + 1];
     if (kind == 'V' && n == 6 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
         s_frame_str(&parts[2], org, sizeof org) == 0) {
-        char code[64], reason[256];
+        char code[96], reason[700];
         s_frame_str(&parts[3], code, sizeof code);
         s_frame_str(&parts[4], reason, sizeof reason);
         item_t *it = broker__batch_add(b, code[0] ? ITEM_REFUSE : ITEM_ACCEPT, org,
@@ -66,6 +68,21 @@ static int s_take_one(broker_t *b)
             snprintf(it->code, sizeof it->code, "storage-error");
             snprintf(it->reason, sizeof it->reason, "the broker is out of memory");
         }
+    } else if (kind == 'Q' && n == 4 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
+               s_frame_str(&parts[2], org, sizeof org) == 0) {
+        item_t *it = broker__batch_add(b, ITEM_CONSENT, org, zmq_msg_data(&parts[1]),
+                                       zmq_msg_size(&parts[1]));
+        size_t len = zmq_msg_size(&parts[3]);
+        if ((it->envelope = malloc(len ? len : 1))) {
+            memcpy(it->envelope, zmq_msg_data(&parts[3]), len);
+            it->envelope_len = len;
+        }
+    } else if (kind == 'W' && n == 5 && zmq_msg_size(&parts[2]) == 8 &&
+               s_frame_str(&parts[1], org, sizeof org) == 0) {
+        item_t *it = broker__batch_add(b, ITEM_WITHHOLD, org, NULL, 0);
+        memcpy(it->id, zmq_msg_data(&parts[2]), 8);
+        s_frame_str(&parts[3], it->code, sizeof it->code);
+        s_frame_str(&parts[4], it->reason, sizeof it->reason);
     } else if ((kind == 'K' || kind == 'N') && n == 3 && zmq_msg_size(&parts[2]) == 16 &&
                s_frame_str(&parts[1], org, sizeof org) == 0) {
         item_t *it = broker__batch_add(b, kind == 'K' ? ITEM_ACK : ITEM_NOTICE_ACK, org, NULL, 0);
@@ -163,6 +180,33 @@ void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t
     zmq_send(b->to_storage, reason, strlen(reason), ZMQ_SNDMORE);
     zmq_send(b->to_storage, envelope, envelope ? len : 0, 0);
     vn_info("event=refused org=%s code=%s", org, code);
+}
+
+void broker__consent_forward(broker_t *b, const uint8_t *routing, size_t routing_len,
+                             const char *org, const Vn__ConsentRequest *req)
+{
+    size_t len = vn__consent_request__get_packed_size(req);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return;
+    vn__consent_request__pack(req, buf);
+    zmq_send(b->to_storage, "Q", 1, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, routing, routing_len, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, buf, len, 0);
+    free(buf);
+}
+
+void broker__withhold_request(broker_t *b, const char *org, uint64_t seq, const char *code,
+                              const char *reason)
+{
+    uint8_t be[8];
+    vn_put_be64(be, seq);
+    zmq_send(b->to_storage, "W", 1, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, be, 8, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, code, strlen(code), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, reason, strlen(reason), 0);
 }
 
 void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16])

@@ -2,7 +2,6 @@
  * thread, so signature checks never wait behind an fsync. In: [routing][org][envelope];
  * out: [routing][org][code][reason][envelope], code empty when the envelope may be accepted. */
 #include "broker.h"
-#include "vn_basis.h"
 #include "vn_brokerdb.h"
 #include "vn_envelope.h"
 #include "vn_error.h"
@@ -96,12 +95,21 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
         REFUSE("ttl-too-long", "envelope lives longer than the broker's maximum of %llu days",
                (unsigned long long)(b->cfg.max_ttl / 86400));
     if (!h->basis[0])
-        REFUSE("missing-legal-basis", "a disclosure needs a legal basis");
-    if (!vn_basis_known(h->basis))
-        REFUSE("unknown-legal-basis",
-               "'%.64s' is not a legal basis for setting professional secrecy aside (consent, "
-               "meldrecht, advies, raad-1-240, gi-ots, conflict-van-plichten, terugkoppeling)",
-               h->basis);
+        REFUSE("missing-legal-basis", "a disclosure needs a legal basis\n"
+                                      "een verstrekking heeft een grondslag nodig");
+    /* The policy: basis, sectors, category, subject, justification fields, consent, reply. */
+    broker_env_t env;
+    vn_policy_env_t penv;
+    vn_verdict_t verdict;
+    broker__env_init(&env, b, txn, &penv);
+    pthread_rwlock_rdlock(&b->policy_lock);
+    int allowed = vn_policy_check(b->policy, h, &penv, now, &verdict) == 0;
+    pthread_rwlock_unlock(&b->policy_lock);
+    broker__env_clear(&env);
+    if (!allowed)
+        REFUSE(verdict.code, "%s\n%s", verdict.reason_en, verdict.reason_nl);
+    if (verdict.review)
+        snprintf(reason, reason_len, "review"); /* accepted, flagged for review */
 done:
     if (recipient)
         vn__org_entry__free_unpacked(recipient, NULL);
@@ -139,7 +147,7 @@ static void *s_worker(void *arg)
                 zmq_msg_close(&parts[i]);
             continue;
         }
-        char org[VN_ORG_MAX + 1] = "", code[64], reason[256];
+        char org[VN_ORG_MAX + 1] = "", code[96], reason[700];
         size_t org_len = zmq_msg_size(&parts[1]);
         if (org_len <= VN_ORG_MAX)
             memcpy(org, zmq_msg_data(&parts[1]), org_len), org[org_len] = '\0';

@@ -17,6 +17,8 @@ int cli_inbox(int argc, char **argv);
 int cli_ack(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_consent(int argc, char **argv);
+int cli_policy(int argc, char **argv);
 
 /* Print "vangnet: " + message to stderr and return code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

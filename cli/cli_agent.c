@@ -63,7 +63,22 @@ int cli_send(int argc, char **argv)
         {"field", required_argument, NULL, 'f'},   {"user", required_argument, NULL, 'u'},
         {"role", required_argument, NULL, 'r'},    {"file", required_argument, NULL, 'F'},
         {"wait", required_argument, NULL, 'w'},    {"expires-in", required_argument, NULL, 'e'},
+        /* named justification fields (see config/policy.conf) */
+        {"consent-ref", required_argument, NULL, 1000},
+        {"onveiligheid", required_argument, NULL, 1001},
+        {"consultatie", required_argument, NULL, 1002},
+        {"client-geinformeerd", required_argument, NULL, 1003},
+        {"ots-referentie", required_argument, NULL, 1004},
+        {"aanleiding", required_argument, NULL, 1005},
+        {"noodzaak", required_argument, NULL, 1006},
+        {"in-reply-to", required_argument, NULL, 1007},
+        {"afweging-tekst", required_argument, NULL, 1008},
+        {"afweging", required_argument, NULL, 1009},
         {NULL, 0, NULL, 0}};
+    static const char *const named[] = {"consent-ref", "onveiligheid", "collegiale-consultatie",
+                                        "client-geinformeerd", "ots-referentie", "aanleiding",
+                                        "noodzaak", "in-reply-to", "afweging"};
+    static char afweging_keys[5][24];
     const char *agent = NULL, *subject = NULL, *category = NULL, *basis = NULL, *file = NULL,
                *user = NULL, *role = "professional", *to[MAX_LIST];
     char *to_arg = NULL;
@@ -102,7 +117,22 @@ int cli_send(int argc, char **argv)
             if (*end || expires_in < 1 || expires_in > 365L * 86400)
                 return cli_fail(CLI_USAGE, "send: --expires-in takes 1 to 31536000 seconds");
             break;
-        default: return CLI_USAGE;
+        case 1009: /* --afweging 1=ja,2=nee,...: the afwegingskader's answers */
+            for (char *save = NULL, *tok = strtok_r(optarg, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                if (tok[0] < '1' || tok[0] > '5' || tok[1] != '=' || n_fields == MAX_LIST)
+                    return cli_fail(CLI_USAGE, "send: --afweging wants 1=ja,2=nee,... (questions 1-5)");
+                snprintf(afweging_keys[tok[0] - '1'], sizeof afweging_keys[0], "afwegingsvraag-%c",
+                         tok[0]);
+                fields[n_fields].key = afweging_keys[tok[0] - '1'];
+                fields[n_fields++].value = tok + 2;
+            }
+            break;
+        default:
+            if (c < 1000 || c > 1008 || n_fields == MAX_LIST)
+                return CLI_USAGE;
+            fields[n_fields].key = named[c - 1000];
+            fields[n_fields++].value = optarg;
         }
     }
     if (optind != argc)
@@ -149,6 +179,8 @@ int cli_send(int argc, char **argv)
     case VN_CLIENT_REFUSED:
         printf("refused message=%s code=%s audit-seq=%llu\nreason: %s\n", r.message_id, r.code,
                (unsigned long long)r.audit_seq, r.reason);
+        if (r.reason_nl[0])
+            printf("reden:  %s\n", r.reason_nl);
         return CLI_REFUSED;
     default:
         printf("queued message=%s: stored by the agent, no receipt from the broker yet%s%s\n",

@@ -18,9 +18,17 @@ static const char s_usage[] =
     "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"
     "  audit show --data DIR [--json]                 print the audit log\n"
     "  audit verify --data DIR                        check the audit hash chain\n"
+    "  policy check FILE                              validate a policy file, print what it allows\n"
     "agency (through the local agent):\n"
-    "  send --agent EP --to ORG[,ORG] --subject BSN --category CAT --basis BASIS\n"
-    "       [--field KEY=VALUE]... [--user ID --role ROLE] --file PATH|-\n"
+    "  send --agent EP --to ORG[,ORG] --subject BSN|--anonymous --category CAT --basis BASIS\n"
+    "       [justification] [--user ID --role ROLE] [--wait S] [--expires-in S] --file PATH|-\n"
+    "       justification: --consent-ref ID | --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt\n"
+    "         --onveiligheid acuut|structureel --consultatie YYYY-MM-DD --client-geinformeerd TEXT\n"
+    "         | --ots-referentie REF --aanleiding op-verzoek|eigen-initiatief | --afweging-tekst TEXT\n"
+    "         | --noodzaak TEXT | --in-reply-to MSGID | --field KEY=VALUE (any field)\n"
+    "  consent add --agent EP --subject BSN --given-by client|wettelijk-vertegenwoordiger\n"
+    "       --to ORG|sector:NAME[,...] --categories CAT[,...] --purpose TEXT --until DATE|--days N\n"
+    "  consent withdraw --agent EP ID | consent list --agent EP [--subject BSN]\n"
     "  inbox --agent EP [--wait SECONDS] [--json]\n"
     "  ack --agent EP MSGID\n"
     "  status --agent EP\n"
@@ -46,7 +54,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"keygen", cli_keygen}, {"org", cli_org},       {"send", cli_send},
         {"inbox", cli_inbox},   {"ack", cli_ack},       {"status", cli_status},
-        {"audit", cli_audit},
+        {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");

@@ -180,6 +180,7 @@ int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint3
         vn_hex(result->audit_hash, r->audit_hash.data, 32);
     snprintf(result->code, sizeof result->code, "%s", r->code);
     snprintf(result->reason, sizeof result->reason, "%s", r->reason);
+    snprintf(result->reason_nl, sizeof result->reason_nl, "%s", r->reason_nl);
     vn__api_response__free_unpacked(resp, NULL);
     return 0;
 }
@@ -311,5 +312,117 @@ int vn_client_status(vn_client_t *self, vn_client_status_t *st)
     st->sent = resp->status->sent;
     st->received = resp->status->received;
     vn__api_response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+static void s_join(char *out, size_t len, char *const *items, size_t n)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? "," : "", items[i]);
+}
+
+static void s_consent_copy(vn_client_consent_record_t *out, const Vn__ApiConsentRecord *r)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", r->id);
+    snprintf(out->subject, sizeof out->subject, "%s", r->subject);
+    snprintf(out->given_by, sizeof out->given_by, "%s", r->given_by);
+    s_join(out->recipients, sizeof out->recipients, r->recipients, r->n_recipients);
+    s_join(out->categories, sizeof out->categories, r->categories, r->n_categories);
+    snprintf(out->purpose, sizeof out->purpose, "%s", r->purpose);
+    out->valid_from = r->valid_from;
+    out->expires = r->expires;
+    out->withdrawn = r->withdrawn;
+    out->registered = r->registered;
+}
+
+/* Send a consent operation; on success *resp holds a consent result (free it). */
+static int s_consent_call(vn_client_t *c, Vn__ApiConsent *op, Vn__ApiResponse **resp)
+{
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_CONSENT;
+    req.consent = op;
+    int rc = s_call(c, &req, 10000, resp);
+    if (rc == 0)
+        rc = s_expect(c, *resp, VN__API_RESPONSE__BODY_CONSENT);
+    return rc;
+}
+
+static int s_consent_one(vn_client_t *c, Vn__ApiConsent *op, vn_client_consent_record_t *out)
+{
+    Vn__ApiResponse *resp;
+    int rc = s_consent_call(c, op, &resp);
+    if (rc != 0)
+        return rc;
+    if (resp->consent->n_records != 1) {
+        vn__api_response__free_unpacked(resp, NULL);
+        return s_fail(c, VN_CLIENT_E_PROTOCOL, "", "%s", "unexpected answer from the agent");
+    }
+    s_consent_copy(out, resp->consent->records[0]);
+    vn__api_response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+int vn_client_consent_add(vn_client_t *self, const vn_client_consent_t *c,
+                          vn_client_consent_record_t *out)
+{
+    if (!c || !c->subject_bsn || !c->given_by || !c->purpose || !c->n_recipients ||
+        !c->n_categories)
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "incomplete consent");
+    Vn__ApiConsentAdd add = VN__API_CONSENT_ADD__INIT;
+    add.subject_bsn = (char *)c->subject_bsn;
+    add.given_by = (char *)c->given_by;
+    add.n_recipients = c->n_recipients;
+    add.recipients = (char **)c->recipients;
+    add.n_categories = c->n_categories;
+    add.categories = (char **)c->categories;
+    add.purpose = (char *)c->purpose;
+    add.valid_from = c->valid_from;
+    add.expires = c->expires;
+    Vn__ApiConsent op = VN__API_CONSENT__INIT;
+    op.op_case = VN__API_CONSENT__OP_ADD;
+    op.add = &add;
+    return s_consent_one(self, &op, out);
+}
+
+int vn_client_consent_withdraw(vn_client_t *self, const char *id, vn_client_consent_record_t *out)
+{
+    if (!id || !id[0])
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "no consent id");
+    Vn__ApiConsent op = VN__API_CONSENT__INIT;
+    op.op_case = VN__API_CONSENT__OP_WITHDRAW;
+    op.withdraw = (char *)id;
+    return s_consent_one(self, &op, out);
+}
+
+int vn_client_consent_list(vn_client_t *self, const char *subject_bsn,
+                           vn_client_consent_record_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    Vn__ApiConsent op = VN__API_CONSENT__INIT;
+    if (subject_bsn) {
+        op.op_case = VN__API_CONSENT__OP_LIST_SUBJECT_BSN;
+        op.list_subject_bsn = (char *)subject_bsn;
+    } else {
+        op.op_case = VN__API_CONSENT__OP_LIST_ALL;
+        op.list_all = 1;
+    }
+    Vn__ApiResponse *resp;
+    int rc = s_consent_call(self, &op, &resp);
+    if (rc != 0)
+        return rc;
+    size_t count = resp->consent->n_records;
+    vn_client_consent_record_t *list = calloc(count + 1, sizeof *list);
+    if (!list) {
+        vn__api_response__free_unpacked(resp, NULL);
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "out of memory");
+    }
+    for (size_t i = 0; i < count; i++)
+        s_consent_copy(&list[i], resp->consent->records[i]);
+    vn__api_response__free_unpacked(resp, NULL);
+    *out = list;
+    *n = count;
     return 0;
 }

@@ -128,6 +128,9 @@ const char *vn_audit_event_name(Vn__AuditRecord__Event e)
     case VN__AUDIT_RECORD__EVENT__EXPIRED: return "EXPIRED";
     case VN__AUDIT_RECORD__EVENT__ORG_ADDED: return "ORG_ADDED";
     case VN__AUDIT_RECORD__EVENT__ORG_REVOKED: return "ORG_REVOKED";
+    case VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED: return "CONSENT_ADDED";
+    case VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN: return "CONSENT_WITHDRAWN";
+    case VN__AUDIT_RECORD__EVENT__WITHHELD: return "WITHHELD";
     default: return "UNKNOWN";
     }
 }
@@ -162,6 +165,8 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
         fprintf(out, " msg=%s subject=%s size=%llu", msgid, pseud,
                 (unsigned long long)r->content_size);
     fprintf(out, " outcome=%s", r->outcome[0] ? r->outcome : "-");
+    if (r->review)
+        fputs(" review=required", out);
     if (r->reason[0])
         fprintf(out, " reason=\"%s\"", r->reason);
     fputc('\n', out);

@@ -17,8 +17,10 @@
  *   PENDING   org id NUL seq(be64) -> qseq   (a queued delivery, found from its ack via DEDUP)
  *             org id NUL notice id(16) -> qseq
  *   DEDUP     msgid(16) -> Receipt        (a resent message gets the original receipt; holds the seq)
- *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order) */
-enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY };
+ *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order)
+ *   CONSENTS  consent id -> ConsentRecord */
+enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY,
+       BDB_CONSENTS };
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen);

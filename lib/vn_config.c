@@ -63,6 +63,7 @@ static int s_broker_key(vn_broker_config_t *c, const char *section, const char *
     if (strcmp(name, "endpoint") == 0) return s_endpoint(c->endpoint, sizeof c->endpoint, value, 0);
     if (strcmp(name, "data") == 0) return s_copy(c->data, sizeof c->data, value);
     if (strcmp(name, "keys") == 0) return s_copy(c->keys, sizeof c->keys, value);
+    if (strcmp(name, "policy") == 0) return s_copy(c->policy, sizeof c->policy, value);
     if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
     if (strcmp(name, "map_size_mb") == 0 && s_number(value, 1, 1 << 20, &n)) {
         c->map_size = (size_t)n << 20;
@@ -146,8 +147,9 @@ int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, 
     cfg->log_level = VN_LOG_INFO;
     s_ctx_t ctx = {.cfg = cfg};
     int rc = s_load(path, &ctx, err, errlen);
-    if (rc == 0 && (!cfg->data[0] || !cfg->keys[0])) {
-        snprintf(err, errlen, "%s: [broker] needs data = DIR and keys = FILE.secret", path);
+    if (rc == 0 && (!cfg->data[0] || !cfg->keys[0] || !cfg->policy[0])) {
+        snprintf(err, errlen, "%s: [broker] needs data = DIR, keys = FILE.secret and policy = FILE",
+                 path);
         rc = VN_E_CONFIG;
     }
     return rc;

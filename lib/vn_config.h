@@ -9,6 +9,7 @@ typedef struct {
     char endpoint[256];     /* [broker] endpoint = tcp://127.0.0.1:7700 (port * picks a free one) */
     char data[1024];        /* [broker] data = directory of the LMDB store */
     char keys[1024];        /* [broker] keys = the broker's .secret file */
+    char policy[1024];      /* [broker] policy = the policy file (config/policy.conf) */
     size_t map_size;        /* [broker] map_size_mb = 1024 */
     size_t max_envelope;    /* [broker] max_envelope_kb = 1024 */
     uint64_t max_ttl;       /* [broker] max_ttl_days = 30 */

@@ -68,8 +68,9 @@ typedef struct {
     char message_id[33];    /* hex */
     uint64_t audit_seq;     /* the broker's audit record (ACCEPTED or REFUSED) */
     char audit_hash[65];    /* hex SHA-256 of that record, for ACCEPTED */
-    char code[64];          /* REFUSED: stable reason code */
-    char reason[512];       /* REFUSED: human message */
+    char code[96];          /* REFUSED: stable reason code, e.g. "consent-expired" */
+    char reason[512];       /* REFUSED: human message, English */
+    char reason_nl[512];    /* REFUSED: the same in Dutch (when the broker gave one) */
 } vn_client_result_t;
 
 /* Hand a notification to the agent and wait up to wait_ms for the broker's receipt or refusal.
@@ -117,6 +118,41 @@ typedef struct {
 } vn_client_status_t;
 
 int vn_client_status(vn_client_t *self, vn_client_status_t *status);
+
+/* A consent the organisation obtained, to register at the broker (strings borrowed for the call). */
+typedef struct {
+    const char *subject_bsn;            /* pseudonymised by the agent */
+    const char *given_by;               /* "client" or "wettelijk-vertegenwoordiger" */
+    const char *const *recipients;      /* organisation ids or "sector:NAME" */
+    size_t n_recipients;
+    const char *const *categories;      /* or "*" */
+    size_t n_categories;
+    const char *purpose;
+    uint64_t valid_from;                /* unix seconds; 0: now */
+    uint64_t expires;                   /* unix seconds */
+} vn_client_consent_t;
+
+/* A registered consent as the broker holds it; lists are comma-separated. */
+typedef struct {
+    char id[32];                        /* use as the consent-ref justification field */
+    char subject[65];                   /* pseudonym, hex */
+    char given_by[32];
+    char recipients[1024];
+    char categories[512];
+    char purpose[512];
+    uint64_t valid_from, expires, withdrawn, registered;  /* withdrawn: 0 while in force */
+} vn_client_consent_record_t;
+
+/* Register a consent; *out gets its id. VN_CLIENT_E_AGENT with a code such as "consent-invalid". */
+int vn_client_consent_add(vn_client_t *self, const vn_client_consent_t *c,
+                          vn_client_consent_record_t *out);
+/* Withdraw a consent this organisation registered; deliveries still queued that rely on it are
+ * withheld and their senders told. */
+int vn_client_consent_withdraw(vn_client_t *self, const char *id, vn_client_consent_record_t *out);
+/* This organisation's consents, for one subject (subject_bsn) or all (NULL). *out is the
+ * caller's to free(). */
+int vn_client_consent_list(vn_client_t *self, const char *subject_bsn,
+                           vn_client_consent_record_t **out, size_t *n);
 
 #ifdef __cplusplus
 }

@@ -10,8 +10,11 @@ vn_org ggz-mondriaan ggz
 for org in wijkteam-heerlen vt-zuid-limburg ggz-mondriaan; do vn_agent_start $org; done
 
 echo "Synthetisch: kind B komt vaak zonder ontbijt op school." > "$T/msg.txt"
+# The neighbourhood team registers the parents' consent, then discloses under it.
+ref=$(vn_consent wijkteam-heerlen vt-zuid-limburg,sector:ggz zorgsignaal)
+[[ $ref =~ ^c[0-9a-f]{16}$ ]] || fail "consent not registered: '$ref'"
 out=$("$VANGNET" send --agent "$(api wijkteam-heerlen)" --to vt-zuid-limburg,ggz-mondriaan \
-      --subject $BSN --category zorgsignaal --basis consent --field consent-ref=c-0042 \
+      --subject $BSN --category zorgsignaal --basis consent --consent-ref "$ref" \
       --user prof-12 --role wijkcoach --file "$T/msg.txt")
 echo "$out"
 [[ $out =~ ^accepted\ message=([0-9a-f]{32})\ audit-seq=([0-9]+) ]] || fail "no receipt: $out"
@@ -21,7 +24,7 @@ for org in vt-zuid-limburg ggz-mondriaan; do
     inbox=$("$VANGNET" inbox --agent "$(api $org)" --wait 10 --json)
     echo "$inbox" | grep -q "\"message_id\":\"$msgid\"" || fail "$org did not receive: $inbox"
     echo "$inbox" | grep -q "kind B komt vaak zonder ontbijt" || fail "$org content wrong"
-    echo "$inbox" | grep -q '"consent-ref":"c-0042"' || fail "$org justification missing"
+    echo "$inbox" | grep -q "\"consent-ref\":\"$ref\"" || fail "$org justification missing"
     echo "$inbox" | grep -q '"user_role":"wijkcoach"' || fail "$org role missing"
     "$VANGNET" ack --agent "$(api $org)" "$msgid" | grep -q acknowledged || fail "ack $org"
     "$VANGNET" inbox --agent "$(api $org)" | grep -q "inbox empty" || fail "$org inbox not empty after ack"
@@ -38,7 +41,7 @@ set -e
 wait_for "'$VANGNET' audit show --data '$T/broker-data' | grep -c DELIVERED | grep -qx 2"
 audit=$("$VANGNET" audit show --data "$T/broker-data")
 echo "$audit"
-echo "$audit" | grep ACCEPTED | grep -q "actor=wijkteam-heerlen user=prof-12 role=wijkcoach to=vt-zuid-limburg,ggz-mondriaan basis=consent consent-ref=c-0042" \
+echo "$audit" | grep ACCEPTED | grep -q "actor=wijkteam-heerlen user=prof-12 role=wijkcoach to=vt-zuid-limburg,ggz-mondriaan basis=consent consent-ref=$ref" \
     || fail "ACCEPTED record incomplete"
 "$VANGNET" audit show --data "$T/broker-data" --json | grep -q "\"message_id\":\"$msgid\"" || fail "json audit"
 # The broker never saw content or the BSN.

@@ -43,7 +43,7 @@ second=$(sed -n '2s/receipt seq=\([0-9]*\) duplicate=1/\1/p' <<<"$out")
 # The agent refuses bad input from the IT system before anything leaves it.
 vn_agent_start wijkteam-heerlen
 echo "x" > "$T/m.txt"
-send() { "$VANGNET" send --agent "$(api wijkteam-heerlen)" --category zorgsignaal --basis consent --file "$T/m.txt" "$@"; }
+send() { "$VANGNET" send --agent "$(api wijkteam-heerlen)" $MELD --file "$T/m.txt" "$@"; }
 set +e
 send --to vt-zuid-limburg --subject 123456789 2>"$T/e1"; r1=$?
 send --to vt-zuid-limburg --subject 12345678a 2>"$T/e2"; r2=$?

@@ -12,7 +12,7 @@ vn_agent_kill vt-zuid-limburg
 
 echo "Synthetisch: melding tijdens afwezigheid." > "$T/m.txt"
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
-    --category melding --basis meldrecht --file "$T/m.txt" | grep -q '^accepted' || fail "not accepted"
+    $MELD --file "$T/m.txt" | grep -q '^accepted' || fail "not accepted"
 sleep 1
 vn_agent_start vt-zuid-limburg
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 10 | grep -q "melding tijdens afwezigheid" \
@@ -22,7 +22,7 @@ vn_agent_start vt-zuid-limburg
 vn_broker_kill TERM
 set +e
 out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
-      --category melding --basis meldrecht --wait 1 --file "$T/m.txt"); rc=$?
+      $MELD --wait 1 --file "$T/m.txt"); rc=$?
 set -e
 [ $rc -eq 4 ] && [[ $out == queued* ]] || fail "expected queued (4), got $rc: $out"
 "$VANGNET" status --agent "$(api ggz-mondriaan)" | grep -q "outbox=1" || fail "outbox not holding it"

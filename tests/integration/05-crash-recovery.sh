@@ -15,7 +15,7 @@ vn_agent_kill vt-zuid-limburg        # deliveries pile up at the broker
 
 for i in $(seq "$N"); do
     echo "Synthetisch bericht $i" | "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg \
-        --subject $BSN --category zorgsignaal --basis consent --wait 0 --file - >/dev/null || true
+        --subject $BSN $MELD --wait 0 --file - >/dev/null || true
 done
 wait_for "'$VANGNET' status --agent '$(api ggz-mondriaan)' | grep -q outbox=0" 60
 accepted=$("$VANGNET" audit show --data "$T/broker-data" | grep -c ACCEPTED)

@@ -15,7 +15,7 @@ full=0
 for i in $(seq 40); do
     set +e
     out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
-          --category zorgsignaal --basis consent --wait 10 --file "$T/big.txt"); rc=$?
+          $MELD --wait 10 --file "$T/big.txt"); rc=$?
     set -e
     if [ $rc -eq 0 ]; then accepted=$((accepted + 1)); continue; fi
     # Refused by the broker as "storage full"; the agent keeps it and retries (exit 4, queued).
@@ -36,5 +36,5 @@ wait_for "'$VANGNET' status --agent '$(api vt-zuid-limburg)' | grep -q 'inbox=$(
 "$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
 # And a new submission is accepted straight away.
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
-    --category zorgsignaal --basis consent --file "$T/big.txt" | grep -q '^accepted' || fail "no room after delivery"
+    $MELD --file "$T/big.txt" | grep -q '^accepted' || fail "no room after delivery"
 echo "06-storage-full: ok"

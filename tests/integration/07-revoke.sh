@@ -14,7 +14,7 @@ wait_for "grep -q 'event=revoked' '$T/school-de-linde.log'"
 echo x > "$T/m.txt"
 set +e
 "$VANGNET" send --agent "$(api school-de-linde)" --to vt-zuid-limburg --subject $BSN \
-    --category zorgsignaal --basis consent --file "$T/m.txt" --wait 2 2>"$T/e"; rc=$?
+    $MELD --file "$T/m.txt" --wait 2 2>"$T/e"; rc=$?
 set -e
 [ $rc -ne 0 ] || fail "revoked organisation could still send"
 # A raw peer with the revoked key is not even admitted.
@@ -27,10 +27,10 @@ grep -q "reason=revoked" "$T/broker.log" || fail "revoked key not refused at aut
 # Nobody can send to it any more, and the others still work.
 set +e
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to school-de-linde --subject $BSN \
-    --category zorgsignaal --basis consent --file "$T/m.txt" 2>/dev/null; rc=$?
+    $MELD --file "$T/m.txt" 2>/dev/null; rc=$?
 set -e
 [ $rc -eq 2 ] || fail "sending to a revoked organisation: rc=$rc"
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
-    --category zorgsignaal --basis consent --file "$T/m.txt" | grep -q '^accepted' || fail "others broken"
+    $MELD --file "$T/m.txt" | grep -q '^accepted' || fail "others broken"
 "$VANGNET" audit show --data "$T/broker-data" | grep -q "ORG_REVOKED .*to=school-de-linde" || fail "not audited"
 echo "07-revoke: ok"

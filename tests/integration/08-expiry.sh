@@ -11,7 +11,7 @@ vn_agent_start vt-zuid-limburg
 vn_agent_kill vt-zuid-limburg
 echo "Synthetisch: verloopt." > "$T/m.txt"
 out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
-      --category zorgsignaal --basis consent --expires-in 2 --file "$T/m.txt")
+      $MELD --expires-in 2 --file "$T/m.txt")
 [[ $out =~ message=([0-9a-f]{32}) ]] || fail "not accepted: $out"
 msgid=${BASH_REMATCH[1]}
 notice=$("$VANGNET" inbox --agent "$(api ggz-mondriaan)" --wait 15)

@@ -4,6 +4,8 @@
 set -euo pipefail
 
 BUILD=${VN_BUILD:?VN_BUILD must point at the build directory}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+POLICY="$REPO/config/policy.conf"
 VANGNET="$BUILD/cli/vangnet"
 BROKER_BIN="$BUILD/broker/vangnet-broker"
 AGENT_BIN="$BUILD/agent/vangnet-agent"
@@ -39,6 +41,7 @@ vn_setup() {
 endpoint = tcp://127.0.0.1:*
 data = $T/broker-data
 keys = $T/keys/broker.secret
+policy = $POLICY
 map_size_mb = ${VN_BROKER_MAP_MB:-256}
 CONF
 }
@@ -108,3 +111,13 @@ api() { echo "ipc://$T/$1.sock"; }
 
 # A synthetic BSN that passes the elfproef.
 BSN=111222333
+
+# A complete Meldcode report to Veilig Thuis (art. 5.2.6 Wmo 2015), as `vangnet send` options.
+MELD="--basis meldrecht --category melding --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt --onveiligheid acuut --consultatie $(date -u +%F) --client-geinformeerd nee:gevaar-voor-kind"
+
+# vn_consent ORG TO CATEGORIES [SUBJECT]: ORG registers a consent (valid 30 days); prints its id.
+vn_consent() {
+    "$VANGNET" consent add --agent "$(api "$1")" --subject "${4:-$BSN}" --given-by client \
+        --to "$2" --categories "$3" --purpose "test: zorg afstemmen" --days 30 |
+        sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p'
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "vn_envelope.h"
@@ -25,12 +26,20 @@ static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubk
                       size_t size, uint8_t **out, size_t *len)
 {
     vn_recipient_t r = {to->org, to->box_pk};
+    char today[16];
+    time_t t = time(NULL);
+    strftime(today, sizeof today, "%Y-%m-%d", gmtime(&t));
+    vn_field_t just[] = {{"afwegingsvraag-1", "ja"}, {"afwegingsvraag-2", "ja"},
+                         {"afwegingsvraag-3", "nvt"}, {"afwegingsvraag-4", "nvt"},
+                         {"afwegingsvraag-5", "nvt"}, {"onveiligheid", "acuut"},
+                         {"collegiale-consultatie", today}, {"client-geinformeerd", "ja"}};
     uint8_t pseud[32];
     memset(pseud, 0x5a, sizeof pseud);
     uint64_t now = vn_now();
     int expired = strcmp(mode, "expired") == 0;
-    vn_seal_params_t p = {.recipients = &r, .n_recipients = 1, .category = "zorgsignaal",
-                          .basis = "consent", .subject_pseudonym = pseud,
+    vn_seal_params_t p = {.recipients = &r, .n_recipients = 1, .category = "melding",
+                          .basis = "meldrecht", .justification = just, .n_justification = 8,
+                          .subject_pseudonym = pseud,
                           .created = expired ? now - 100 : now,
                           .expires = expired ? now - 10 : now + 3600,
                           .user_id = "rawpeer", .user_role = "test"};

@@ -21,7 +21,7 @@ static void test_broker_defaults(void **state)
     (void)state;
     vn_broker_config_t c;
     char err[512];
-    assert_int_equal(vn_broker_config_load(s_file("b.conf", "[broker]\ndata = /d\nkeys = /k\n"), &c,
+    assert_int_equal(vn_broker_config_load(s_file("b.conf", "[broker]\ndata = /d\nkeys = /k\npolicy = /p\n"), &c,
                                            err, sizeof err),
                      0);
     assert_string_equal(c.endpoint, "tcp://127.0.0.1:7700");

@@ -1,0 +1,290 @@
+/* consent.c -- consent records at the broker: registered and withdrawn by the organisation that
+ * obtained the consent (storage thread, audited), listed for that organisation (main thread), and
+ * withdrawing one withholds every queued delivery that relied on it. */
+#include "broker.h"
+#include "vn_audit.h"
+#include "vn_brokerdb.h"
+#include "vn_envelope.h"
+#include "vn_error.h"
+#include "vn_keys.h"
+#include "vn_log.h"
+#include "vn_util.h"
+#include "vn_wire.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LIST 32
+
+/* NULL if r is a valid registration, else a refusal code with reason. */
+static const char *s_invalid(const Vn__ConsentRecord *r, char *reason, size_t len)
+{
+    if (r->subject_pseudonym.len != 32)
+        return snprintf(reason, len, "a consent is about one subject (BSN)"), "consent-invalid";
+    if (strcmp(r->given_by, "client") != 0 && strcmp(r->given_by, "wettelijk-vertegenwoordiger") != 0)
+        return snprintf(reason, len, "given_by must be client or wettelijk-vertegenwoordiger"),
+               "consent-invalid";
+    if (r->n_recipients == 0 || r->n_recipients > MAX_LIST || r->n_categories == 0 ||
+        r->n_categories > MAX_LIST)
+        return snprintf(reason, len, "name 1 to %d recipients and categories", MAX_LIST),
+               "consent-invalid";
+    for (size_t i = 0; i < r->n_recipients; i++) {
+        const char *x = r->recipients[i];
+        int ok = strncmp(x, "sector:", 7) == 0 ? vn_sector_valid(x + 7) && strcmp(x + 7, "broker")
+                                               : vn_org_id_valid(x);
+        if (!ok)
+            return snprintf(reason, len, "'%.64s' is neither an organisation nor sector:NAME", x),
+                   "consent-invalid";
+    }
+    for (size_t i = 0; i < r->n_categories; i++)
+        if (!vn_field_valid(r->categories[i], 64))
+            return snprintf(reason, len, "invalid category"), "consent-invalid";
+    if (!vn_field_valid(r->purpose, VN_FIELD_MAX))
+        return snprintf(reason, len, "a consent states its purpose"), "consent-invalid";
+    if (r->expires <= r->valid_from || r->expires <= vn_now())
+        return snprintf(reason, len, "the consent must expire after it starts, in the future"),
+               "consent-invalid";
+    return NULL;
+}
+
+/* Audit a consent change: who, about whom, for whom, which categories, purpose, period. */
+static int s_audit(MDB_txn *txn, broker_t *b, const char *org, const Vn__ConsentRecord *r,
+                   Vn__AuditRecord__Event event, uint64_t *seq)
+{
+    char categories[512] = "", from[24], until[24];
+    for (size_t i = 0; i < r->n_categories; i++)
+        snprintf(categories + strlen(categories), sizeof categories - strlen(categories), "%s%s",
+                 i ? "," : "", r->categories[i]);
+    snprintf(from, sizeof from, "%llu", (unsigned long long)r->valid_from);
+    snprintf(until, sizeof until, "%llu", (unsigned long long)r->expires);
+    Vn__AuditJustification j[5] = {VN__AUDIT_JUSTIFICATION__INIT, VN__AUDIT_JUSTIFICATION__INIT,
+                                   VN__AUDIT_JUSTIFICATION__INIT, VN__AUDIT_JUSTIFICATION__INIT,
+                                   VN__AUDIT_JUSTIFICATION__INIT};
+    const char *kv[5][2] = {{"consent-ref", r->id}, {"given-by", r->given_by},
+                            {"categories", categories}, {"valid-from", from}, {"expires", until}};
+    Vn__AuditJustification *jp[5];
+    for (int i = 0; i < 5; i++) {
+        j[i].key = (char *)kv[i][0];
+        j[i].value = (char *)kv[i][1];
+        jp[i] = &j[i];
+    }
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    rec.event = event;
+    rec.actor_org = (char *)org;
+    rec.subject_pseudonym = r->subject_pseudonym;
+    rec.n_recipients = r->n_recipients;
+    rec.recipients = r->recipients;
+    rec.basis = "consent";
+    rec.n_justification = 5;
+    rec.justification = jp;
+    rec.outcome = "ok";
+    rec.reason = r->purpose;
+    rec.source = b->keys->pub.org;
+    return vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT), vn_store_dbi(b->db, BDB_META),
+                           &rec, seq, NULL);
+}
+
+static int s_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r)
+{
+    size_t len = vn__consent_record__get_packed_size(r);
+    uint8_t *buf = malloc(len);
+    if (!buf)
+        return -12;
+    vn__consent_record__pack(r, buf);
+    MDB_val k = {strlen(r->id), r->id}, v = {len, buf};
+    int rc = vn_store_error(mdb_put(txn, vn_store_dbi(b->db, BDB_CONSENTS), &k, &v, 0));
+    free(buf);
+    return rc;
+}
+
+int broker__withhold(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, const char *code,
+                     const char *reason)
+{
+    int found;
+    int rc = broker__unqueue_delivery(txn, b, org, seq, &found);
+    if (rc != 0 || !found)
+        return rc;
+    vn_parsed_t p;
+    if ((rc = broker__stored_envelope(txn, b, seq, &p)) != 0)
+        return rc == VN_E_NOT_FOUND ? 0 : rc;
+    uint64_t audit_seq;
+    rc = broker__audit_outcome(txn, b, &p, b->keys->pub.org, org, VN__AUDIT_RECORD__EVENT__WITHHELD,
+                               code, reason, &audit_seq);
+    if (rc == 0)
+        rc = broker__notify_sender(txn, b, &p, org, code, reason, audit_seq);
+    if (rc == 0)
+        rc = broker__release(txn, b, &p, seq);
+    vn_parsed_clear(&p);
+    vn_info("event=withheld recipient=%s seq=%llu code=%s", org, (unsigned long long)seq, code);
+    return rc;
+}
+
+/* Withhold every queued delivery whose envelope relies on consent id. */
+static int s_withhold_relying(MDB_txn *txn, broker_t *b, const char *id)
+{
+    typedef struct {
+        char org[VN_ORG_MAX + 1];
+        uint64_t seq;
+    } hit_t;
+    hit_t *hits = NULL;
+    size_t n = 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_QUEUE), &cur));
+    for (int mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *val = v.mv_data;
+        if (v.mv_size != 9 || val[0] != 'D' || k.mv_size < 9)
+            continue;
+        uint64_t seq = vn_get_be64(val + 1);
+        vn_parsed_t p;
+        if (broker__stored_envelope(txn, b, seq, &p) != 0)
+            continue;
+        const char *ref = vn_header_field(p.hdr, "consent-ref");
+        if (ref && strcmp(p.hdr->basis, "consent") == 0 && strcmp(ref, id) == 0) {
+            hit_t *more = realloc(hits, (n + 1) * sizeof *more);
+            if (more) {
+                hits = more;
+                snprintf(hits[n].org, sizeof hits[n].org, "%.*s", (int)(k.mv_size - 9),
+                         (char *)k.mv_data);
+                hits[n++].seq = seq;
+            }
+        }
+        vn_parsed_clear(&p);
+    }
+    if (!rc)
+        mdb_cursor_close(cur);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = broker__withhold(txn, b, hits[i].org, hits[i].seq, "consent-withdrawn",
+                              "the consent this disclosure relied on was withdrawn");
+    free(hits);
+    return rc;
+}
+
+static int s_respond(item_t *it, Vn__ConsentResponse *resp)
+{
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE;
+    m.consent_response = resp;
+    free(it->reply);
+    it->reply = NULL;
+    return vn_wire_pack(&m, &it->reply, &it->reply_len);
+}
+
+/* Storage thread: apply a registration or withdrawal carried in it->envelope (a ConsentRequest). */
+int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
+{
+    Vn__ConsentRequest *req = vn__consent_request__unpack(NULL, it->envelope_len, it->envelope);
+    if (!req)
+        return 0;
+    Vn__ConsentResponse resp = VN__CONSENT_RESPONSE__INIT;
+    resp.request_id = req->request_id;
+    char reason[200] = "";
+    int rc = 0;
+    Vn__ConsentRecord *stored = NULL, *records[1];
+    if (req->op_case == VN__CONSENT_REQUEST__OP_ADD) {
+        Vn__ConsentRecord *r = req->add;
+        const char *code = s_invalid(r, reason, sizeof reason);
+        if (code) {
+            resp.code = (char *)code;
+            resp.reason = reason;
+        } else {
+            uint8_t raw[8];
+            char id[20] = "c";
+            randombytes_buf(raw, sizeof raw);
+            vn_hex(id + 1, raw, sizeof raw);
+            r->version = 1;
+            r->id = id;
+            r->owner = it->org; /* from the authenticated connection, never from the request */
+            r->withdrawn = 0;
+            r->registered = vn_now();
+            if ((rc = s_put(txn, b, r)) == 0)
+                rc = s_audit(txn, b, it->org, r, VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED,
+                             &resp.audit_seq);
+            records[0] = r;
+            resp.n_records = 1;
+            resp.records = records;
+            if (rc == 0)
+                rc = s_respond(it, &resp);
+            r->id = r->owner = NULL; /* borrowed from our stack and the item */
+            vn__consent_request__free_unpacked(req, NULL);
+            return rc;
+        }
+    } else if (req->op_case == VN__CONSENT_REQUEST__OP_WITHDRAW) {
+        MDB_val k = {strlen(req->withdraw), req->withdraw}, v;
+        if (mdb_get(txn, vn_store_dbi(b->db, BDB_CONSENTS), &k, &v) != 0 ||
+            !(stored = vn__consent_record__unpack(NULL, v.mv_size, v.mv_data))) {
+            resp.code = "consent-unknown";
+            resp.reason = "no such consent";
+        } else if (strcmp(stored->owner, it->org) != 0) {
+            resp.code = "consent-not-owned";
+            resp.reason = "only the organisation that registered a consent can withdraw it";
+        } else {
+            if (!stored->withdrawn) {
+                stored->withdrawn = vn_now();
+                rc = s_put(txn, b, stored);
+                if (rc == 0)
+                    rc = s_audit(txn, b, it->org, stored,
+                                 VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN, &resp.audit_seq);
+                if (rc == 0)
+                    rc = s_withhold_relying(txn, b, stored->id);
+            }
+            records[0] = stored;
+            resp.n_records = 1;
+            resp.records = records;
+        }
+    } else {
+        resp.code = "malformed-request";
+        resp.reason = "unknown consent operation";
+    }
+    if (rc == 0)
+        rc = s_respond(it, &resp);
+    if (stored)
+        vn__consent_record__free_unpacked(stored, NULL);
+    vn__consent_request__free_unpacked(req, NULL);
+    return rc;
+}
+
+/* Main thread: the caller's consents (optionally for one subject), read-only. */
+void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
+                          const Vn__ConsentRequest *req)
+{
+    Vn__ConsentResponse resp = VN__CONSENT_RESPONSE__INIT;
+    resp.request_id = req->request_id;
+    Vn__ConsentRecord **list = NULL;
+    size_t n = 0;
+    MDB_txn *txn;
+    if (vn_store_begin(b->db, 1, &txn) == 0) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_CONSENTS), &cur);
+        for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && n < 1000;
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            Vn__ConsentRecord *r = vn__consent_record__unpack(NULL, v.mv_size, v.mv_data);
+            int mine = r && strcmp(r->owner, org) == 0 &&
+                       (req->op_case == VN__CONSENT_REQUEST__OP_LIST_ALL ||
+                        (req->list_subject.len == 32 && r->subject_pseudonym.len == 32 &&
+                         memcmp(r->subject_pseudonym.data, req->list_subject.data, 32) == 0));
+            Vn__ConsentRecord **more = mine ? realloc(list, (n + 1) * sizeof *more) : NULL;
+            if (more) {
+                list = more;
+                list[n++] = r;
+            } else if (r) {
+                vn__consent_record__free_unpacked(r, NULL);
+            }
+        }
+        mdb_cursor_close(cur);
+        mdb_txn_abort(txn);
+    }
+    resp.n_records = n;
+    resp.records = list;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE;
+    m.consent_response = &resp;
+    broker__send_wire(b, routing, routing_len, &m);
+    for (size_t i = 0; i < n; i++)
+        vn__consent_record__free_unpacked(list[i], NULL);
+    free(list);
+}

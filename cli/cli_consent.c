@@ -1,0 +1,148 @@
+/* cli_consent.c -- `vangnet consent add|withdraw|list --agent EP`: consent records at the broker. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vangnet/client.h"
+
+#define MAX_LIST 32
+
+static void s_print(const vn_client_consent_record_t *r)
+{
+    char from[16], until[16], gone[16] = "";
+    time_t t;
+    t = (time_t)r->valid_from;
+    strftime(from, sizeof from, "%Y-%m-%d", gmtime(&t));
+    t = (time_t)r->expires;
+    strftime(until, sizeof until, "%Y-%m-%d", gmtime(&t));
+    if (r->withdrawn) {
+        t = (time_t)r->withdrawn;
+        strftime(gone, sizeof gone, "%Y-%m-%d", gmtime(&t));
+    }
+    printf("consent %s  subject %.16s...  given by %s\n  for:        %s\n  categories: %s\n"
+           "  purpose:    %s\n  valid:      %s to %s%s%s\n",
+           r->id, r->subject, r->given_by, r->recipients, r->categories, r->purpose, from, until,
+           r->withdrawn ? ", WITHDRAWN " : "", gone);
+}
+
+/* Parse YYYY-MM-DD (UTC midnight) into unix seconds; 0 on error. */
+static uint64_t s_date(const char *s)
+{
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end || *end)
+        return 0;
+    time_t t = timegm(&tm);
+    return t > 0 ? (uint64_t)t : 0;
+}
+
+static size_t s_split(char *list, const char **out)
+{
+    size_t n = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n < MAX_LIST;
+         tok = strtok_r(NULL, ",", &save))
+        out[n++] = tok;
+    return n;
+}
+
+static int s_fail_client(vn_client_t *c, const char *what)
+{
+    const char *code = vn_client_error_code(c);
+    int rc = strncmp(code, "consent-", 8) == 0 || strcmp(code, "invalid-bsn") == 0 ? CLI_USAGE
+                                                                                   : CLI_FAIL;
+    cli_fail(rc, "consent %s: %s%s%s", what, code, code[0] ? ": " : "", vn_client_error(c));
+    return rc;
+}
+
+int cli_consent(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"agent", required_argument, NULL, 'a'},    {"subject", required_argument, NULL, 's'},
+        {"given-by", required_argument, NULL, 'g'}, {"to", required_argument, NULL, 't'},
+        {"categories", required_argument, NULL, 'c'}, {"purpose", required_argument, NULL, 'p'},
+        {"from", required_argument, NULL, 'f'},     {"until", required_argument, NULL, 'u'},
+        {"days", required_argument, NULL, 'd'},     {NULL, 0, NULL, 0}};
+    if (argc < 2)
+        return cli_fail(CLI_USAGE, "consent: add|withdraw|list --agent EP ...");
+    const char *verb = argv[1], *agent = NULL, *subject = NULL, *given_by = NULL, *purpose = NULL;
+    char *to = NULL, *cats = NULL, *end;
+    uint64_t from = 0, until = 0;
+    long days = 0;
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': agent = optarg; break;
+        case 's': subject = optarg; break;
+        case 'g': given_by = optarg; break;
+        case 't': to = optarg; break;
+        case 'c': cats = optarg; break;
+        case 'p': purpose = optarg; break;
+        case 'f':
+            if (!(from = s_date(optarg)))
+                return cli_fail(CLI_USAGE, "consent: --from wants YYYY-MM-DD");
+            break;
+        case 'u':
+            if (!(until = s_date(optarg)))
+                return cli_fail(CLI_USAGE, "consent: --until wants YYYY-MM-DD");
+            break;
+        case 'd':
+            days = strtol(optarg, &end, 10);
+            if (*end || days < 1 || days > 3660)
+                return cli_fail(CLI_USAGE, "consent: --days takes 1 to 3660");
+            break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (!agent)
+        return cli_fail(CLI_USAGE, "consent %s: --agent EP is required", verb);
+    vn_client_t *cl = vn_client_new(agent);
+    if (!cl)
+        return cli_fail(CLI_USAGE, "cannot use agent endpoint '%s'", agent);
+    int rc = CLI_OK;
+    vn_client_consent_record_t r;
+    if (strcmp(verb, "add") == 0 && optind == argc) {
+        const char *recipients[MAX_LIST], *categories[MAX_LIST];
+        if (!subject || !given_by || !to || !cats || !purpose || (!until && !days)) {
+            vn_client_destroy(&cl);
+            return cli_fail(CLI_USAGE, "consent add: needs --subject BSN --given-by "
+                                       "client|wettelijk-vertegenwoordiger --to ORG|sector:NAME[,...] "
+                                       "--categories CAT[,...] --purpose TEXT and --until DATE or --days N");
+        }
+        vn_client_consent_t in = {
+            .subject_bsn = subject, .given_by = given_by, .recipients = recipients,
+            .n_recipients = s_split(to, recipients), .categories = categories,
+            .n_categories = s_split(cats, categories), .purpose = purpose, .valid_from = from,
+            .expires = until ? until : (uint64_t)time(NULL) + (uint64_t)days * 86400};
+        if (vn_client_consent_add(cl, &in, &r) != 0)
+            rc = s_fail_client(cl, "add");
+        else
+            s_print(&r);
+    } else if (strcmp(verb, "withdraw") == 0 && optind == argc - 1) {
+        if (vn_client_consent_withdraw(cl, argv[optind], &r) != 0)
+            rc = s_fail_client(cl, "withdraw");
+        else
+            s_print(&r);
+    } else if (strcmp(verb, "list") == 0 && optind == argc) {
+        vn_client_consent_record_t *list;
+        size_t n;
+        if (vn_client_consent_list(cl, subject, &list, &n) != 0) {
+            rc = s_fail_client(cl, "list");
+        } else {
+            for (size_t i = 0; i < n; i++)
+                s_print(&list[i]);
+            if (n == 0)
+                puts("no consents");
+            free(list);
+        }
+    } else {
+        rc = cli_fail(CLI_USAGE, "consent: add ... | withdraw --agent EP ID | list --agent EP "
+                                 "[--subject BSN]");
+    }
+    vn_client_destroy(&cl);
+    return rc;
+}

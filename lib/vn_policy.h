@@ -1,0 +1,68 @@
+/* vn_policy.h -- the rules of lawful disclosure as data: per legal basis, who may send, who may
+ * receive, which categories, which justification fields; loaded from a policy file. */
+#ifndef VN_POLICY_H
+#define VN_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envelope.pb-c.h"
+
+typedef struct vn_policy vn_policy_t;
+
+/* Load and check a whole policy file. NULL on any error, with err naming file, line and reason;
+ * nothing of a bad file is used. */
+vn_policy_t *vn_policy_load(const char *path, char *err, size_t errlen);
+void vn_policy_destroy(vn_policy_t **self_p);
+
+/* What a consent-based disclosure relies on, as the broker's consent registry knows it. */
+typedef struct {
+    int found;
+    const char *owner;              /* organisation that registered (obtained) the consent */
+    const uint8_t *subject;         /* 32-byte pseudonym */
+    const char *const *recipients;  /* organisation ids or "sector:NAME" */
+    size_t n_recipients;
+    const char *const *categories;
+    size_t n_categories;
+    uint64_t valid_from, expires, withdrawn;
+} vn_consent_view_t;
+
+/* What a reply (terugkoppeling) refers to: the earlier message, as the audit log knows it. */
+typedef struct {
+    int found;
+    const char *sender;             /* who sent the earlier message */
+    const char *const *recipients;
+    size_t n_recipients;
+    const char *basis;
+} vn_reply_view_t;
+
+/* Lookups the broker provides; ctx is passed through. */
+typedef struct {
+    void *ctx;
+    const char *(*sector_of)(void *ctx, const char *org);      /* NULL if unknown */
+    void (*consent)(void *ctx, const char *ref, vn_consent_view_t *out);
+    void (*reply)(void *ctx, const char *msgid_hex, vn_reply_view_t *out);
+} vn_policy_env_t;
+
+/* A verdict: code empty when the disclosure is allowed. Codes are stable (see docs/policy.md). */
+typedef struct {
+    char code[96];
+    char reason_en[320];
+    char reason_nl[320];
+    int review;                     /* allowed, but flagged for a privacy officer's review */
+} vn_verdict_t;
+
+/* Check a header against the policy at time now. Returns 0 if allowed, -1 if refused. */
+int vn_policy_check(const vn_policy_t *p, const Vn__Header *hdr, const vn_policy_env_t *env,
+                    uint64_t now, vn_verdict_t *v);
+
+/* Check only that a consent still covers delivery to recipient (at delivery time). */
+int vn_policy_consent_still_valid(const Vn__Header *hdr, const char *recipient,
+                                  const char *recipient_sector, const vn_policy_env_t *env,
+                                  uint64_t now, vn_verdict_t *v);
+
+/* Print the table of what the policy allows. */
+void vn_policy_print(const vn_policy_t *p, void *file);
+size_t vn_policy_count(const vn_policy_t *p);
+
+#endif
