@@ -13,10 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "vn_brokerdb.h"
+#include "vn_envelope.h"
 #include "vn_keys.h"
 #include "vn_registry.h"
 #include "vn_subject.h"
@@ -77,6 +79,26 @@ static double s_pct(samples_t *s, double p)
     qsort(s->v, s->n, sizeof *s->v, s_cmp_u64);
     size_t i = (size_t)(p * (double)(s->n - 1));
     return (double)s->v[i] / 1000.0;
+}
+
+/* A complete Meldcode report: the policy's meldrecht fields (the date is filled in at start). */
+static char s_today[16];
+static vn_field_t s_meld[8] = {{"afwegingsvraag-1", "ja"}, {"afwegingsvraag-2", "ja"},
+                               {"afwegingsvraag-3", "nvt"}, {"afwegingsvraag-4", "nvt"},
+                               {"afwegingsvraag-5", "nvt"}, {"onveiligheid", "acuut"},
+                               {"collegiale-consultatie", s_today}, {"client-geinformeerd", "ja"}};
+static Vn__ApiJustification s_meld_api_v[8], *s_meld_api[8];
+
+static void s_meld_init(void)
+{
+    time_t t = time(NULL);
+    strftime(s_today, sizeof s_today, "%Y-%m-%d", gmtime(&t));
+    for (int i = 0; i < 8; i++) {
+        vn__api_justification__init(&s_meld_api_v[i]);
+        s_meld_api_v[i].key = (char *)s_meld[i].key;
+        s_meld_api_v[i].value = (char *)s_meld[i].value;
+        s_meld_api[i] = &s_meld_api_v[i];
+    }
 }
 
 /* ---- process orchestration ---- */
@@ -142,7 +164,8 @@ static int s_setup(void)
     snprintf(path, sizeof path, "%s/broker.conf", g.dir);
     FILE *f = fopen(path, "w");
     fprintf(f, "[broker]\nendpoint = tcp://127.0.0.1:*\ndata = %s/broker-data\nkeys = %s/broker.secret\n"
-               "map_size_mb = 4096\nworkers = 2\nlog_level = warn\n", g.dir, g.dir);
+               "policy = %s/../config/policy.conf\nmap_size_mb = 4096\nworkers = 2\nlog_level = warn\n",
+            g.dir, g.dir, g.bin);
     fclose(f);
     char prog[512], log[512];
     snprintf(prog, sizeof prog, "%s/broker/vangnet-broker", g.bin);
@@ -301,8 +324,10 @@ static void *s_vangnet_sender(void *arg)
             sub.n_to = 1;
             sub.to = to_list;
             sub.subject_bsn = "111222333";
-            sub.category = "zorgsignaal";
-            sub.basis = "consent";
+            sub.category = "melding";
+            sub.basis = "meldrecht";
+            sub.n_justification = 8;
+            sub.justification = s_meld_api;
             sub.user_id = "bench";
             sub.user_role = "bench";
             sub.content = (ProtobufCBinaryData){CONTENT, content};
@@ -569,8 +594,6 @@ typedef struct {
     samples_t *lat;
 } direct_t;
 
-#include "vn_envelope.h"
-
 static int s_direct_prepare(direct_t *d)
 {
     char path[400], org[64], err[512];
@@ -595,8 +618,9 @@ static int s_direct_prepare(direct_t *d)
     for (long i = 0; i < d->count; i++) {
         const vn_pubkeys_t *r = &to[(i + d->index) % g.recipients];
         vn_recipient_t rc = {r->org, r->box_pk};
-        vn_seal_params_t p = {.recipients = &rc, .n_recipients = 1, .category = "zorgsignaal",
-                              .basis = "consent", .subject_pseudonym = pseud, .created = now,
+        vn_seal_params_t p = {.recipients = &rc, .n_recipients = 1, .category = "melding",
+                              .basis = "meldrecht", .justification = s_meld,
+                              .n_justification = 8, .subject_pseudonym = pseud, .created = now,
                               .expires = now + 86400, .user_id = "bench", .user_role = "bench"};
         uint8_t *env;
         size_t env_len;
@@ -740,6 +764,7 @@ int main(int argc, char **argv)
                         "[--messages COUNT] [--rate PER_S] [--seconds S] [--broker-only]\n");
         return 2;
     }
+    s_meld_init();
     if (sodium_init() < 0 || s_setup() != 0) {
         fprintf(stderr, "bench: setup failed\n");
         s_stop_all();

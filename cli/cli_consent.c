@@ -65,13 +65,14 @@ int cli_consent(int argc, char **argv)
         {"given-by", required_argument, NULL, 'g'}, {"to", required_argument, NULL, 't'},
         {"categories", required_argument, NULL, 'c'}, {"purpose", required_argument, NULL, 'p'},
         {"from", required_argument, NULL, 'f'},     {"until", required_argument, NULL, 'u'},
-        {"days", required_argument, NULL, 'd'},     {NULL, 0, NULL, 0}};
+        {"days", required_argument, NULL, 'd'},     {"seconds", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
     if (argc < 2)
         return cli_fail(CLI_USAGE, "consent: add|withdraw|list --agent EP ...");
     const char *verb = argv[1], *agent = NULL, *subject = NULL, *given_by = NULL, *purpose = NULL;
     char *to = NULL, *cats = NULL, *end;
     uint64_t from = 0, until = 0;
-    long days = 0;
+    long days = 0, seconds = 0;
     int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -95,6 +96,11 @@ int cli_consent(int argc, char **argv)
             if (*end || days < 1 || days > 3660)
                 return cli_fail(CLI_USAGE, "consent: --days takes 1 to 3660");
             break;
+        case 'S':
+            seconds = strtol(optarg, &end, 10);
+            if (*end || seconds < 1 || seconds > 3660L * 86400)
+                return cli_fail(CLI_USAGE, "consent: --seconds takes 1 to 316224000");
+            break;
         default: return CLI_USAGE;
         }
     }
@@ -107,17 +113,18 @@ int cli_consent(int argc, char **argv)
     vn_client_consent_record_t r;
     if (strcmp(verb, "add") == 0 && optind == argc) {
         const char *recipients[MAX_LIST], *categories[MAX_LIST];
-        if (!subject || !given_by || !to || !cats || !purpose || (!until && !days)) {
+        if (!subject || !given_by || !to || !cats || !purpose || (!until && !days && !seconds)) {
             vn_client_destroy(&cl);
             return cli_fail(CLI_USAGE, "consent add: needs --subject BSN --given-by "
                                        "client|wettelijk-vertegenwoordiger --to ORG|sector:NAME[,...] "
-                                       "--categories CAT[,...] --purpose TEXT and --until DATE or --days N");
+                                       "--categories CAT[,...] --purpose TEXT and --until DATE, --days N or --seconds N");
         }
         vn_client_consent_t in = {
             .subject_bsn = subject, .given_by = given_by, .recipients = recipients,
             .n_recipients = s_split(to, recipients), .categories = categories,
             .n_categories = s_split(cats, categories), .purpose = purpose, .valid_from = from,
-            .expires = until ? until : (uint64_t)time(NULL) + (uint64_t)days * 86400};
+            .expires = until ? until
+                       : (uint64_t)time(NULL) + (days ? (uint64_t)days * 86400 : (uint64_t)seconds)};
         if (vn_client_consent_add(cl, &in, &r) != 0)
             rc = s_fail_client(cl, "add");
         else

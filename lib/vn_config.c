@@ -114,6 +114,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
 static int s_handler(void *user, const char *section, const char *name, const char *value)
 {
     s_ctx_t *ctx = user;
+    if (ctx->err[0])
+        return 0; /* keep the first error: inih reports the first failing line */
     int ok = ctx->agent ? s_agent_key(ctx->cfg, section, name, value)
                         : s_broker_key(ctx->cfg, section, name, value);
     if (!ok)

@@ -135,6 +135,8 @@ static int s_key_handler(void *user, const char *section, const char *name, cons
     s_parse_t *p = user;
     unsigned bit = 0;
     int ok = 1;
+    if (p->err[0])
+        return 0; /* keep the first error: inih reports the first failing line */
     if (strcmp(section, "vangnet-key") != 0) {
         snprintf(p->err, sizeof p->err, "unexpected section [%s]", section);
         return 0;

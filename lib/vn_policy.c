@@ -92,6 +92,9 @@ static int s_handler(void *user, const char *section, const char *name, const ch
 {
     s_parse_t *ps = user;
     vn_policy_t *p = ps->p;
+    /* Debian's inih goes on after an error and reports the first line: keep the first message. */
+    if (ps->err[0])
+        return 0;
     if (!vn_basis_known(section)) {
         snprintf(ps->err, sizeof ps->err, "[%.64s] is not a legal basis vangnet knows", section);
         return 0;

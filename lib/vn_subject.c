@@ -66,6 +66,8 @@ typedef struct {
 static int s_pkey_handler(void *user, const char *section, const char *name, const char *value)
 {
     s_pkey_t *p = user;
+    if (p->err[0])
+        return 0; /* keep the first error: inih reports the first failing line */
     if (strcmp(section, "vangnet-pseudonym-key") != 0) {
         snprintf(p->err, sizeof p->err, "unexpected section [%s]", section);
         return 0;

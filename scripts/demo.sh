@@ -38,6 +38,7 @@ cat > "$D/broker.conf" <<CONF
 endpoint = tcp://127.0.0.1:*
 data = $D/broker
 keys = $D/keys/broker.secret
+policy = $PWD/config/policy.conf
 CONF
 "$B/broker/vangnet-broker" --config "$D/broker.conf" 2>"$D/broker.log" & PIDS+=($!)
 wait_for "[ -s '$D/broker/endpoint' ]"
@@ -63,26 +64,46 @@ for o in $ORGS; do
 done
 api() { echo "ipc://$D/$1.sock"; }
 
-step "1. The school shares a concern with the neighbourhood team, with the parents' consent"
+step "1. The school registers the parents' consent, then shares a concern with the neighbourhood team"
+CONSENT=$("$V" consent add --agent "$(api school-de-linde)" --subject 111222333 --given-by wettelijk-vertegenwoordiger \
+    --to wijkteam-heerlen,sector:ggz --categories zorgsignaal --purpose "passende hulp voor het gezin" --days 180)
+echo "$CONSENT"
+REF=$(sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p' <<<"$CONSENT")
 echo "Leerling (synthetisch, groep 4) komt sinds weken zonder ontbijt en met blauwe plekken; ouders gaven toestemming om het wijkteam in te schakelen." \
   | "$V" send --agent "$(api school-de-linde)" --to wijkteam-heerlen --subject 111222333 \
-      --category zorgsignaal --basis consent --field consent-ref=TST-2026-0117 \
-      --field consent-given-by=ouder --user j.devries --role intern-begeleider --file -
+      --category zorgsignaal --basis consent --consent-ref "$REF" \
+      --user j.devries --role intern-begeleider --file -
 
 step "2. GGZ reports to Veilig Thuis under the Meldcode's right to report (art. 5.2.6 Wmo 2015)"
 echo "Client (synthetisch) met ernstige psychiatrische problematiek zorgt alleen voor twee kinderen (4 en 7); kindcheck positief, acute onveiligheid vermoed." \
   | "$V" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject 111222333 \
-      --category melding --basis meldrecht --field afwegingsvraag-1=ja --field afwegingsvraag-2=ja \
-      --field onveiligheid=acuut --field collegiale-consultatie=2026-11-20 \
-      --field client-geinformeerd=nee:gevaar-voor-kind --user dr.bakker --role psychiater --file -
+      --category melding --basis meldrecht --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt \
+      --onveiligheid acuut --consultatie "$(date -u +%F)" \
+      --client-geinformeerd "nee: gevaar voor de kinderen" --user dr.bakker --role psychiater --file -
 
-step "3. A disclosure without a lawful basis is refused by the broker, and the refusal is audited"
+step "3. A report under the Meldcode's right to report, but to GGZ instead of Veilig Thuis: refused"
 set +e
-echo "Even checken hoe het met het gezin gaat." \
+echo "Zorgen over het gezin." \
   | "$V" send --agent "$(api wijkteam-heerlen)" --to ggz-mondriaan --subject 111222333 \
-      --category zorgsignaal --basis nieuwsgierigheid --user p.jansen --role wijkcoach --file -
-echo "(exit code $?: refused)"
+      --category melding --basis meldrecht --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt \
+      --onveiligheid structureel --consultatie "$(date -u +%F)" --client-geinformeerd ja \
+      --user p.jansen --role wijkcoach --file -
+echo "(exit code $?: refused, and the refusal is in the audit log)"
 set -e
+
+step "4. GGZ is offline; the school shares under the consent, then the parents withdraw it"
+kill -TERM "${PIDS[2]}"; wait "${PIDS[2]}" 2>/dev/null || true
+echo "Vervolg: leerling (synthetisch) meldt zich ziek na weekend bij vader." \
+  | "$V" send --agent "$(api school-de-linde)" --to ggz-mondriaan --subject 111222333 \
+      --category zorgsignaal --basis consent --consent-ref "$REF" \
+      --user j.devries --role intern-begeleider --file -
+"$V" consent withdraw --agent "$(api school-de-linde)" "$REF"
+"$B/agent/vangnet-agent" --config "$D/ggz-mondriaan.conf" 2>>"$D/ggz-mondriaan.log" & PIDS[2]=$!
+wait_for "'$V' status --agent ipc://$D/ggz-mondriaan.sock | grep -q 'connected=yes'"
+echo "--- GGZ's inbox after reconnecting (the withdrawn disclosure was withheld):"
+"$V" inbox --agent "$(api ggz-mondriaan)" --wait 2
+echo "--- the school's inbox: the broker told it why"
+"$V" inbox --agent "$(api school-de-linde)" --wait 5
 
 step "What each recipient received, decrypted by its own agent (the broker only saw ciphertext)"
 for org in wijkteam-heerlen vt-zuid-limburg; do
@@ -95,6 +116,9 @@ for org in wijkteam-heerlen vt-zuid-limburg; do
     done
 done
 wait_for "[ \$('$V' audit show --data '$D/broker' | grep -c DELIVERED) -eq 2 ]"
+for id in $("$V" inbox --agent "$(api school-de-linde)" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
+    "$V" ack --agent "$(api school-de-linde)" "$id" >/dev/null
+done
 
 step "The broker's audit trail (NEN 7513 fields; no content, no citizen number)"
 "$V" audit show --data "$D/broker"

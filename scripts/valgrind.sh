@@ -20,7 +20,7 @@ for o in ggz-a:ggz vt-b:veilig-thuis; do
     "$V" keygen --org "${o%%:*}" --sector "${o##*:}" --out "$D" >/dev/null
     "$V" org add --data "$D/bd" "$D/${o%%:*}.public" >/dev/null
 done
-printf '[broker]\nendpoint = tcp://127.0.0.1:*\ndata = %s/bd\nkeys = %s/broker.secret\n' "$D" "$D" > "$D/b.conf"
+printf '[broker]\nendpoint = tcp://127.0.0.1:*\ndata = %s/bd\nkeys = %s/broker.secret\npolicy = %s/config/policy.conf\n' "$D" "$D" "$PWD" > "$D/b.conf"
 $VG --log-file="$D/vg-broker.txt" build-vg/broker/vangnet-broker --config "$D/b.conf" 2>/dev/null & PIDS+=($!)
 for _ in $(seq 100); do [ -s "$D/bd/endpoint" ] && break; sleep 0.2; done
 EP=$(cat "$D/bd/endpoint")
@@ -37,11 +37,16 @@ for o in ggz-a vt-b; do
 done
 for i in 1 2 3; do
     echo "bericht $i" | "$V" send --agent "ipc://$D/ggz-a.sock" --to vt-b --subject 111222333 \
-        --category zorgsignaal --basis consent --file - >/dev/null
+        --basis meldrecht --category melding --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt \
+        --onveiligheid acuut --consultatie "$(date -u +%F)" --client-geinformeerd ja --file - >/dev/null
 done
 echo x | "$V" send --agent "ipc://$D/ggz-a.sock" --to vt-b --subject 111222333 \
     --category zorgsignaal --basis bogus --file - >/dev/null || true
 "$V" inbox --agent "ipc://$D/vt-b.sock" --wait 10 >/dev/null
+ref=$("$V" consent add --agent "ipc://$D/ggz-a.sock" --subject 111222333 --given-by client \
+    --to vt-b --categories zorgsignaal --purpose test --days 5 | sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p')
+"$V" consent list --agent "ipc://$D/ggz-a.sock" >/dev/null
+"$V" consent withdraw --agent "ipc://$D/ggz-a.sock" "$ref" >/dev/null
 for id in $("$V" inbox --agent "ipc://$D/vt-b.sock" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
     "$V" ack --agent "ipc://$D/vt-b.sock" "$id" >/dev/null
 done

@@ -38,7 +38,7 @@ set -e
 [ $rc -eq 2 ] && grep -q not-found "$T/ack.err" || fail "double ack: rc=$rc $(cat $T/ack.err)"
 
 # Two DELIVERED records, one per recipient, after the ACCEPTED one; the chain is intact.
-wait_for "'$VANGNET' audit show --data '$T/broker-data' | grep -c DELIVERED | grep -qx 2"
+wait_for "audit_grep -c DELIVERED | grep -qx 2"
 audit=$("$VANGNET" audit show --data "$T/broker-data")
 echo "$audit"
 echo "$audit" | grep ACCEPTED | grep -q "actor=wijkteam-heerlen user=prof-12 role=wijkcoach to=vt-zuid-limburg,ggz-mondriaan basis=consent consent-ref=$ref" \

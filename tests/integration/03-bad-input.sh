@@ -16,7 +16,7 @@ raw() { "$VN_RAWPEER" --broker "$BROKER_EP" --broker-public "$K/broker.public" "
 expect() { # expect CODE OUTPUT
     [[ $2 == "refusal code=$1 "* ]] || fail "expected refusal $1, got: $2"
     seq=$(sed -n 's/.* seq=\([0-9]*\).*/\1/p' <<<"$2")
-    "$VANGNET" audit show --data "$T/broker-data" | grep -E "^ *$seq .*REFUSED .*outcome=$1" >/dev/null \
+    audit_grep -E "^ *$seq .*REFUSED .*outcome=$1" >/dev/null \
         || fail "refusal $1 not audited as record $seq"
     echo "refused as expected: $1 (audit record $seq)"
 }
@@ -37,7 +37,7 @@ out=$(raw --keys $K/wijkteam-heerlen.secret --twice $to_vt)
 first=$(sed -n '1s/receipt seq=\([0-9]*\) duplicate=0/\1/p' <<<"$out")
 second=$(sed -n '2s/receipt seq=\([0-9]*\) duplicate=1/\1/p' <<<"$out")
 [ -n "$first" ] && [ "$first" = "$second" ] || fail "resend not deduplicated: $out"
-[ "$("$VANGNET" audit show --data "$T/broker-data" | grep -c 'ACCEPTED.*actor=wijkteam-heerlen')" -eq 1 ] \
+[ "$(audit_grep -c 'ACCEPTED.*actor=wijkteam-heerlen')" -eq 1 ] \
     || fail "resent message audited twice"
 
 # The agent refuses bad input from the IT system before anything leaves it.
@@ -59,7 +59,7 @@ set +e
 out=$("$VANGNET" send --agent "$(api wijkteam-heerlen)" --category zorgsignaal --basis nieuwsgierigheid       --file "$T/m.txt" --to vt-zuid-limburg --subject $BSN); r5=$?
 set -e
 [ $r5 -eq 3 ] && [[ $out == *"code=unknown-legal-basis"* ]] && [[ $out == *"reason: "* ]]     || fail "unknown basis: rc=$r5 $out"
-"$VANGNET" audit show --data "$T/broker-data" | grep -q "REFUSED .*actor=wijkteam-heerlen.*basis=nieuwsgierigheid.*outcome=unknown-legal-basis" \
+audit_grep -q "REFUSED .*actor=wijkteam-heerlen.*basis=nieuwsgierigheid.*outcome=unknown-legal-basis" \
     || fail "unknown basis not audited"
 # The broker still serves: a good notification goes through and arrives.
 send --to vt-zuid-limburg --subject $BSN | grep -q '^accepted' || fail "broker stopped serving"

@@ -18,7 +18,7 @@ for i in $(seq "$N"); do
         --subject $BSN $MELD --wait 0 --file - >/dev/null || true
 done
 wait_for "'$VANGNET' status --agent '$(api ggz-mondriaan)' | grep -q outbox=0" 60
-accepted=$("$VANGNET" audit show --data "$T/broker-data" | grep -c ACCEPTED)
+accepted=$(audit_grep -c ACCEPTED)
 [ "$accepted" -eq "$N" ] || fail "$accepted of $N accepted"
 
 # Crash 1: the broker, with every message receipted and none delivered.
@@ -38,6 +38,6 @@ uniq_ids=$(grep '"message_id"' "$T/inbox.json" | sort -u | wc -l)
 bodies=$(grep -o 'Synthetisch bericht [0-9]*' "$T/inbox.json" | sort -u | wc -l)
 [ "$ids" -eq "$N" ] && [ "$uniq_ids" -eq "$N" ] && [ "$bodies" -eq "$N" ] \
     || fail "inbox holds $ids messages, $uniq_ids distinct, $bodies bodies; expected $N"
-wait_for "[ \$('$VANGNET' audit show --data '$T/broker-data' | grep -c DELIVERED) -eq $N ]" 30
+wait_for "[ \$(audit_grep -c DELIVERED) -eq $N ]" 30
 "$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
 echo "05-crash-recovery: ok ($N messages)"

@@ -32,5 +32,5 @@ set -e
 [ $rc -eq 2 ] || fail "sending to a revoked organisation: rc=$rc"
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
     $MELD --file "$T/m.txt" | grep -q '^accepted' || fail "others broken"
-"$VANGNET" audit show --data "$T/broker-data" | grep -q "ORG_REVOKED .*to=school-de-linde" || fail "not audited"
+audit_grep -q "ORG_REVOKED .*to=school-de-linde" || fail "not audited"
 echo "07-revoke: ok"

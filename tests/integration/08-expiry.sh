@@ -17,7 +17,7 @@ msgid=${BASH_REMATCH[1]}
 notice=$("$VANGNET" inbox --agent "$(api ggz-mondriaan)" --wait 15)
 echo "$notice"
 [[ $notice == *"about message $msgid: expired for vt-zuid-limburg"* ]] || fail "sender not told"
-"$VANGNET" audit show --data "$T/broker-data" | grep -q "EXPIRED .*to=vt-zuid-limburg.*msg=$msgid.*outcome=expired" \
+audit_grep -q "EXPIRED .*to=vt-zuid-limburg.*msg=$msgid.*outcome=expired" \
     || fail "no EXPIRED record"
 vn_agent_start vt-zuid-limburg
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 2 | grep -q "inbox empty" || fail "expired message delivered"

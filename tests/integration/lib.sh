@@ -95,7 +95,10 @@ CONF
     local pid=$!
     VN_PIDS+=("$pid")
     eval "AGENT_PID_${org//-/_}=$pid"
-    wait_for "'$VANGNET' status --agent ipc://$T/$org.sock | grep -q 'connected=yes.*directory-orgs=[1-9]'"
+    # Ready when connected with a directory that lists every registered organisation.
+    local n_orgs
+    n_orgs=$("$VANGNET" org list --data "$T/broker-data" | tail -n +2 | wc -l)
+    wait_for "'$VANGNET' status --agent ipc://$T/$org.sock | grep -q 'connected=yes.*directory-orgs=$n_orgs '"
 }
 
 vn_agent_pid() { eval "echo \$AGENT_PID_${1//-/_}"; }
@@ -108,6 +111,13 @@ vn_agent_kill() {
 }
 
 api() { echo "ipc://$T/$1.sock"; }
+
+# audit_grep [grep options] PATTERN: search the broker's audit log. It is written to a file first:
+# `audit show | grep -q` fails under pipefail once grep stops reading a long log early.
+audit_grep() {
+    "$VANGNET" audit show --data "$T/broker-data" > "$T/audit.txt"
+    grep "$@" "$T/audit.txt"
+}
 
 # A synthetic BSN that passes the elfproef.
 BSN=111222333

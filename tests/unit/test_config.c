@@ -40,6 +40,13 @@ static void test_broker_errors(void **state)
                      VN_E_CONFIG);
     assert_non_null(strstr(err, "b1.conf:3"));
     assert_non_null(strstr(err, "colour"));
+    /* Two bad lines: the first is reported, with its own reason. */
+    assert_int_equal(vn_broker_config_load(s_file("b5.conf", "[broker]\nworkers = 0\ncolour = x\n"),
+                                           &c, err, sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "b5.conf:2"));
+    assert_non_null(strstr(err, "workers"));
+    assert_null(strstr(err, "colour"));
     assert_int_equal(vn_broker_config_load(s_file("b2.conf", "[broker]\ndata = /d\n"), &c, err,
                                            sizeof err),
                      VN_E_CONFIG);
