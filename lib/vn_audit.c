@@ -93,6 +93,8 @@ int vn_audit_verify(MDB_txn *txn, MDB_dbi audit, MDB_dbi meta, uint64_t *n_recor
             *why = "record missing or out of order";
         else if (!rec)
             *why = "record does not decode";
+        else if (rec->version != VN_AUDIT_VERSION)
+            *why = "record has an unknown version";
         else if (rec->seq != seq)
             *why = "record's own sequence number differs from its position";
         else if (rec->prev_hash.len != 32 || memcmp(rec->prev_hash.data, prev, 32) != 0)

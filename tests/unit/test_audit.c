@@ -142,6 +142,27 @@ static void s_rewrite_last(fx_t *f, MDB_txn *txn)
     mdb_put(txn, vn_store_dbi(f->db, BDB_AUDIT), &k, &v, 0);
 }
 
+static void s_bump_version(fx_t *f, MDB_txn *txn)
+{
+    /* A record claiming another format version is refused even if it still decodes. */
+    uint8_t kb[8];
+    MDB_val k = s_key(kb, 10), v;
+    assert_int_equal(mdb_get(txn, vn_store_dbi(f->db, BDB_AUDIT), &k, &v), 0);
+    Vn__AuditRecord *r = vn__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+    r->version = 2;
+    uint8_t buf[512];
+    MDB_val nv = {vn__audit_record__pack(r, buf), buf};
+    vn__audit_record__free_unpacked(r, NULL);
+    assert_int_equal(mdb_put(txn, vn_store_dbi(f->db, BDB_AUDIT), &k, &nv, 0), 0);
+}
+
+static void test_unknown_version(void **state)
+{
+    uint64_t bad;
+    assert_int_equal(s_verify_after(*state, s_bump_version, &bad), VN_E_CHAIN);
+    assert_int_equal(bad, 10);
+}
+
 static void test_intact(void **state)
 {
     uint64_t bad;
@@ -190,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_intact),          cmocka_unit_test(test_changed_byte),
         cmocka_unit_test(test_deleted_record),  cmocka_unit_test(test_swapped_records),
         cmocka_unit_test(test_truncated),       cmocka_unit_test(test_rewritten_last),
+        cmocka_unit_test(test_unknown_version),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
