@@ -86,7 +86,9 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         return -errno;
     }
     b->router = zmq_socket(b->ctx, ZMQ_ROUTER);
-    int one = 1, linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS;
+    /* Per-peer outbound queue: deliveries are bounded by credit, answers by what an agent has in
+     * flight; room for bursts, never unbounded. */
+    int one = 1, linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, sndhwm = 100000;
     zmq_setsockopt(b->router, ZMQ_CURVE_SERVER, &one, sizeof one);
     zmq_setsockopt(b->router, ZMQ_CURVE_SECRETKEY, b->keys->curve_sk, 40);
     zmq_setsockopt(b->router, ZMQ_ZAP_DOMAIN, "vangnet", 7);
@@ -97,6 +99,7 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     zmq_setsockopt(b->router, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
     zmq_setsockopt(b->router, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
     zmq_setsockopt(b->router, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(b->router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
     int max_msg = (int)cfg->max_envelope + 65536; /* the frame cap: bigger frames never reach us */
     int64_t max_msg64 = max_msg;
     zmq_setsockopt(b->router, ZMQ_MAXMSGSIZE, &max_msg64, sizeof max_msg64);

@@ -122,6 +122,11 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
         int src = broker__send_wire(b, s->routing, s->routing_len, &m);
         if (notice)
             vn__notice__free_unpacked(notice, NULL);
+        if (src == -EAGAIN) {
+            /* Its outbound queue is full: keep it connected, try again on the next pump. */
+            b->pump_needed = 1;
+            break;
+        }
         if (src != 0) {
             /* Peer gone (ROUTER_MANDATORY): it stays queued and is sent after its next hello. */
             s->connected = 0;

@@ -231,8 +231,11 @@ void broker__storage_replies(broker_t *b)
         }
         char kind = *(char *)zmq_msg_data(&parts[0]);
         if (kind == 'S' && n == 3) {
-            broker__send(b, zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]),
-                         zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]));
+            /* A receipt or refusal that cannot be queued is not lost for good: the agent resends
+             * the message and the broker answers again from its deduplication record. */
+            if (broker__send(b, zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]),
+                             zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2])) != 0)
+                vn_warn("event=answer-not-sent reason=peer-gone-or-queue-full");
         } else if (kind == 'C' && n == 2) {
             char org[VN_ORG_MAX + 1];
             session_t *s = s_frame_str(&parts[1], org, sizeof org) == 0 ? broker__session(b, org)
