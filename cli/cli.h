@@ -2,6 +2,8 @@
 #ifndef VN_CLI_H
 #define VN_CLI_H
 
+#include <stddef.h>
+
 enum {
     CLI_OK = 0,
     CLI_FAIL = 1,     /* the operation failed (I/O, storage, unreachable agent) */
@@ -19,6 +21,15 @@ int cli_status(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_consent(int argc, char **argv);
 int cli_policy(int argc, char **argv);
+
+struct vn_client;
+/* A client for the agent at endpoint, or NULL (having said why). */
+struct vn_client *cli_connect(const char *endpoint);
+/* Report the client's last error as "what: code: message"; returns the exit code: CLI_USAGE when
+ * the agent or broker said the input was wrong (invalid-*, unknown-*, consent-*...), else CLI_FAIL. */
+int cli_client_fail(struct vn_client *c, const char *what);
+/* Split "a,b,c" in place into at most max items; returns how many. */
+size_t cli_split(char *list, const char **out, size_t max);
 
 /* Print "vangnet: " + message to stderr and return code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,45 +15,6 @@
 
 #define MAX_LIST 32
 
-/* Agent error codes that mean the user's input was wrong (exit 2), not that something broke. */
-static int s_exit_for(const char *code)
-{
-    static const char *const usage[] = {"invalid-bsn", "invalid-subject", "invalid-field",
-                                        "invalid-recipients", "unknown-recipient",
-                                        "duplicate-recipient", "too-large", "invalid-message-id",
-                                        "not-found", NULL};
-    for (int i = 0; usage[i]; i++)
-        if (strcmp(code, usage[i]) == 0)
-            return CLI_USAGE;
-    return CLI_FAIL;
-}
-
-static int s_client_fail(vn_client_t *c, const char *cmd)
-{
-    const char *code = vn_client_error_code(c);
-    int rc = code[0] ? s_exit_for(code) : CLI_FAIL;
-    cli_fail(rc, "%s: %s%s%s", cmd, code, code[0] ? ": " : "", vn_client_error(c));
-    return rc;
-}
-
-static vn_client_t *s_connect(const char *agent)
-{
-    vn_client_t *c = vn_client_new(agent);
-    if (!c)
-        cli_fail(CLI_USAGE, "cannot use agent endpoint '%s'", agent);
-    return c;
-}
-
-/* Split "a,b,c" in place into at most MAX_LIST items. */
-static size_t s_split(char *list, const char **out)
-{
-    size_t n = 0;
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n < MAX_LIST;
-         tok = strtok_r(NULL, ",", &save))
-        out[n++] = tok;
-    return n;
-}
-
 int cli_send(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -142,7 +103,7 @@ int cli_send(int argc, char **argv)
                                    "(or --anonymous) --category CAT --basis BASIS --file PATH|-");
     if (subject && anonymous)
         return cli_fail(CLI_USAGE, "send: --subject and --anonymous exclude each other");
-    if (!(n_to = s_split(to_arg, to)))
+    if (!(n_to = cli_split(to_arg, to, MAX_LIST)))
         return cli_fail(CLI_USAGE, "send: --to names no organisation");
     if (!user) {
         struct passwd *pw = getpwuid(getuid());
@@ -153,7 +114,7 @@ int cli_send(int argc, char **argv)
     int rc = vn_read_file(file, 512 * 1024, &content, &len);
     if (rc != 0)
         return cli_fail(CLI_FAIL, "send: %s: cannot read (at most 512 KiB)", file);
-    vn_client_t *cl = s_connect(agent);
+    vn_client_t *cl = cli_connect(agent);
     if (!cl) {
         free(content);
         return CLI_USAGE;
@@ -166,7 +127,7 @@ int cli_send(int argc, char **argv)
     rc = vn_client_submit(cl, &n, (uint32_t)wait_s * 1000, &r);
     free(content);
     if (rc != 0) {
-        rc = s_client_fail(cl, "send");
+        rc = cli_client_fail(cl, "send");
         vn_client_destroy(&cl);
         return rc;
     }
@@ -271,12 +232,12 @@ int cli_inbox(int argc, char **argv)
     }
     if (!agent || optind != argc)
         return cli_fail(CLI_USAGE, "inbox: --agent EP [--wait SECONDS] [--max N] [--json]");
-    vn_client_t *cl = s_connect(agent);
+    vn_client_t *cl = cli_connect(agent);
     if (!cl)
         return CLI_USAGE;
     vn_client_inbox_t *in;
     if (vn_client_fetch(cl, (uint32_t)wait_s * 1000, (uint32_t)max, &in) != 0) {
-        int rc = s_client_fail(cl, "inbox");
+        int rc = cli_client_fail(cl, "inbox");
         vn_client_destroy(&cl);
         return rc;
     }
@@ -320,10 +281,10 @@ int cli_ack(int argc, char **argv)
     const char *agent = s_agent_only(argc, argv, 1);
     if (!agent)
         return cli_fail(CLI_USAGE, "ack: --agent EP MSGID");
-    vn_client_t *cl = s_connect(agent);
+    vn_client_t *cl = cli_connect(agent);
     if (!cl)
         return CLI_USAGE;
-    int rc = vn_client_ack(cl, argv[optind]) == 0 ? CLI_OK : s_client_fail(cl, "ack");
+    int rc = vn_client_ack(cl, argv[optind]) == 0 ? CLI_OK : cli_client_fail(cl, "ack");
     if (rc == CLI_OK)
         printf("acknowledged %s\n", argv[optind]);
     vn_client_destroy(&cl);
@@ -335,11 +296,11 @@ int cli_status(int argc, char **argv)
     const char *agent = s_agent_only(argc, argv, 0);
     if (!agent)
         return cli_fail(CLI_USAGE, "status: --agent EP");
-    vn_client_t *cl = s_connect(agent);
+    vn_client_t *cl = cli_connect(agent);
     if (!cl)
         return CLI_USAGE;
     vn_client_status_t st;
-    int rc = vn_client_status(cl, &st) == 0 ? CLI_OK : s_client_fail(cl, "status");
+    int rc = vn_client_status(cl, &st) == 0 ? CLI_OK : cli_client_fail(cl, "status");
     if (rc == CLI_OK)
         printf("org=%s connected=%s outbox=%llu inbox=%llu directory-generation=%llu "
                "directory-orgs=%u sent=%llu received=%llu\n",

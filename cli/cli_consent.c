@@ -40,24 +40,6 @@ static uint64_t s_date(const char *s)
     return t > 0 ? (uint64_t)t : 0;
 }
 
-static size_t s_split(char *list, const char **out)
-{
-    size_t n = 0;
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n < MAX_LIST;
-         tok = strtok_r(NULL, ",", &save))
-        out[n++] = tok;
-    return n;
-}
-
-static int s_fail_client(vn_client_t *c, const char *what)
-{
-    const char *code = vn_client_error_code(c);
-    int rc = strncmp(code, "consent-", 8) == 0 || strcmp(code, "invalid-bsn") == 0 ? CLI_USAGE
-                                                                                   : CLI_FAIL;
-    cli_fail(rc, "consent %s: %s%s%s", what, code, code[0] ? ": " : "", vn_client_error(c));
-    return rc;
-}
-
 int cli_consent(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -106,9 +88,9 @@ int cli_consent(int argc, char **argv)
     }
     if (!agent)
         return cli_fail(CLI_USAGE, "consent %s: --agent EP is required", verb);
-    vn_client_t *cl = vn_client_new(agent);
+    vn_client_t *cl = cli_connect(agent);
     if (!cl)
-        return cli_fail(CLI_USAGE, "cannot use agent endpoint '%s'", agent);
+        return CLI_USAGE;
     int rc = CLI_OK;
     vn_client_consent_record_t r;
     if (strcmp(verb, "add") == 0 && optind == argc) {
@@ -121,24 +103,24 @@ int cli_consent(int argc, char **argv)
         }
         vn_client_consent_t in = {
             .subject_bsn = subject, .given_by = given_by, .recipients = recipients,
-            .n_recipients = s_split(to, recipients), .categories = categories,
-            .n_categories = s_split(cats, categories), .purpose = purpose, .valid_from = from,
+            .n_recipients = cli_split(to, recipients, MAX_LIST), .categories = categories,
+            .n_categories = cli_split(cats, categories, MAX_LIST), .purpose = purpose, .valid_from = from,
             .expires = until ? until
                        : (uint64_t)time(NULL) + (days ? (uint64_t)days * 86400 : (uint64_t)seconds)};
         if (vn_client_consent_add(cl, &in, &r) != 0)
-            rc = s_fail_client(cl, "add");
+            rc = cli_client_fail(cl, "consent add");
         else
             s_print(&r);
     } else if (strcmp(verb, "withdraw") == 0 && optind == argc - 1) {
         if (vn_client_consent_withdraw(cl, argv[optind], &r) != 0)
-            rc = s_fail_client(cl, "withdraw");
+            rc = cli_client_fail(cl, "consent withdraw");
         else
             s_print(&r);
     } else if (strcmp(verb, "list") == 0 && optind == argc) {
         vn_client_consent_record_t *list;
         size_t n;
         if (vn_client_consent_list(cl, subject, &list, &n) != 0) {
-            rc = s_fail_client(cl, "list");
+            rc = cli_client_fail(cl, "consent list");
         } else {
             for (size_t i = 0; i < n; i++)
                 s_print(&list[i]);

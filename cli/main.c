@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vangnet/client.h"
+
 static const char s_usage[] =
     "usage: vangnet COMMAND [OPTIONS]\n"
     "\n"
@@ -44,6 +46,37 @@ int cli_fail(int code, const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return code;
+}
+
+struct vn_client *cli_connect(const char *endpoint)
+{
+    vn_client_t *c = vn_client_new(endpoint);
+    if (!c)
+        cli_fail(CLI_USAGE, "cannot use agent endpoint '%s'", endpoint);
+    return c;
+}
+
+int cli_client_fail(struct vn_client *c, const char *what)
+{
+    static const char *const usage[] = {"invalid-bsn", "invalid-subject", "invalid-field",
+                                        "invalid-recipients", "unknown-recipient",
+                                        "duplicate-recipient", "too-large", "invalid-message-id",
+                                        "not-found", NULL};
+    const char *code = vn_client_error_code(c);
+    int rc = strncmp(code, "consent-", 8) == 0 ? CLI_USAGE : CLI_FAIL;
+    for (int i = 0; usage[i]; i++)
+        if (strcmp(code, usage[i]) == 0)
+            rc = CLI_USAGE;
+    return cli_fail(rc, "%s: %s%s%s", what, code, code[0] ? ": " : "", vn_client_error(c));
+}
+
+size_t cli_split(char *list, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n < max;
+         tok = strtok_r(NULL, ",", &save))
+        out[n++] = tok;
+    return n;
 }
 
 int main(int argc, char **argv)

@@ -2,12 +2,7 @@
 # 04: the recipient's agent is offline; the message waits at the broker and arrives, once, when
 # it comes back; the sender's agent also holds messages while the broker is away.
 . "$(dirname "$0")/lib.sh"
-vn_setup
-vn_broker_start
-vn_org ggz-mondriaan ggz
-vn_org vt-zuid-limburg veilig-thuis
-vn_agent_start ggz-mondriaan
-vn_agent_start vt-zuid-limburg
+vn_setup_pair
 vn_agent_kill vt-zuid-limburg
 
 echo "Synthetisch: melding tijdens afwezigheid." > "$T/m.txt"

@@ -2,12 +2,7 @@
 # 06: the broker's LMDB map fills up: new submissions are refused with "storage-full", nothing
 # already stored is lost, and the broker keeps delivering (which frees room again).
 . "$(dirname "$0")/lib.sh"
-VN_BROKER_MAP_MB=2 vn_setup
-vn_broker_start
-vn_org ggz-mondriaan ggz
-vn_org vt-zuid-limburg veilig-thuis
-vn_agent_start ggz-mondriaan
-vn_agent_start vt-zuid-limburg
+VN_BROKER_MAP_MB=2 vn_setup_pair
 vn_agent_kill vt-zuid-limburg
 head -c 300000 /dev/zero | tr '\0' 'x' > "$T/big.txt"
 accepted=0

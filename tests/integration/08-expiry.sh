@@ -2,12 +2,7 @@
 # 08: a message not delivered before it expires is dropped with an EXPIRED record, the sender's
 # agent is told (a notice in its inbox), and the recipient never gets it.
 . "$(dirname "$0")/lib.sh"
-vn_setup
-vn_broker_start
-vn_org ggz-mondriaan ggz
-vn_org vt-zuid-limburg veilig-thuis
-vn_agent_start ggz-mondriaan
-vn_agent_start vt-zuid-limburg
+vn_setup_pair
 vn_agent_kill vt-zuid-limburg
 echo "Synthetisch: verloopt." > "$T/m.txt"
 out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \

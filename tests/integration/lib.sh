@@ -112,6 +112,16 @@ vn_agent_kill() {
 
 api() { echo "ipc://$T/$1.sock"; }
 
+# vn_setup_pair: a broker, a GGZ institution and Veilig Thuis, both agents running.
+vn_setup_pair() {
+    vn_setup
+    vn_broker_start
+    vn_org ggz-mondriaan ggz
+    vn_org vt-zuid-limburg veilig-thuis
+    vn_agent_start ggz-mondriaan
+    vn_agent_start vt-zuid-limburg
+}
+
 # audit_grep [grep options] PATTERN: search the broker's audit log. It is written to a file first:
 # `audit show | grep -q` fails under pipefail once grep stops reading a long log early.
 audit_grep() {
