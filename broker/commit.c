@@ -130,7 +130,7 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
     s_audit_from_header(&rec, &fields, &p);
     uint64_t seq = 0;
     uint8_t hash[32];
-    rc = vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT), vn_store_dbi(b->db, BDB_META), &rec,
+    rc = vn_audit_append(txn, b->db, &rec,
                          &seq, hash);
     if (rc == 0) {
         uint8_t key[8];
@@ -182,8 +182,7 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     if (it->envelope && vn_envelope_parse(it->envelope, it->envelope_len, &p) == 0)
         s_audit_from_header(&rec, &fields, &p);
     uint64_t seq = 0;
-    int rc = audited ? vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT),
-                                       vn_store_dbi(b->db, BDB_META), &rec, &seq, NULL)
+    int rc = audited ? vn_audit_append(txn, b->db, &rec, &seq, NULL)
                      : 0;
     if (rc == 0) {
         Vn__Refusal r = VN__REFUSAL__INIT;
@@ -287,8 +286,7 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
     rec.outcome = (char *)outcome;
     rec.reason = (char *)reason;
     rec.source = b->keys->pub.org;
-    return vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT), vn_store_dbi(b->db, BDB_META),
-                           &rec, seq, NULL);
+    return vn_audit_append(txn, b->db, &rec, seq, NULL);
 }
 
 static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
@@ -346,7 +344,21 @@ static int s_commit(broker_t *b, int audited)
         mdb_txn_abort(txn);
         return rc;
     }
-    return audited ? vn_store_commit(txn) : (mdb_txn_abort(txn), 0);
+    if (!audited) {
+        mdb_txn_abort(txn);
+        return 0;
+    }
+    /* One signed checkpoint per group commit covers everything appended so far. */
+    uint64_t signed_size;
+    int crc = vn_audit_checkpoint(txn, b->db, b->keys, &signed_size);
+    if (crc == VN_E_CHAIN)
+        vn_error("event=checkpoint-refused reason=\"the stored audit log no longer matches the last "
+                 "signed checkpoint: it was altered on disk\" action=not-signing");
+    else if (crc != 0) {
+        mdb_txn_abort(txn);
+        return crc;
+    }
+    return vn_store_commit(txn);
 }
 
 static void s_convert_accepts(broker_t *b, const char *code, const char *reason)

@@ -82,8 +82,7 @@ static int s_audit(MDB_txn *txn, broker_t *b, const char *org, const Vn__Consent
     rec.outcome = "ok";
     rec.reason = r->purpose;
     rec.source = b->keys->pub.org;
-    return vn_audit_append(txn, vn_store_dbi(b->db, BDB_AUDIT), vn_store_dbi(b->db, BDB_META),
-                           &rec, seq, NULL);
+    return vn_audit_append(txn, b->db, &rec, seq, NULL);
 }
 
 static int s_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r)

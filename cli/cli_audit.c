@@ -10,6 +10,9 @@
 #include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_util.h"
+#include "vn_merkle.h"
+#include "vn_keys.h"
+#include <stdlib.h>
 
 static json_object *s_record_json(const Vn__AuditRecord *r)
 {
@@ -46,24 +49,119 @@ static json_object *s_record_json(const Vn__AuditRecord *r)
     return o;
 }
 
+/* Print an inclusion proof for record seq, or a consistency proof from..to, against the latest
+ * signed checkpoint, in a form a third party can check (docs/audit.md). */
+static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, uint64_t from,
+                   uint64_t to)
+{
+    uint8_t *cpbuf = NULL, (*proof)[VN_HASH] = malloc(VN_MERKLE_MAX_PROOF * VN_HASH), root[VN_HASH];
+    size_t cplen = 0, len = 0;
+    char hex[1100];
+    Vn__Checkpoint *cp = NULL;
+    int result = CLI_FAIL;
+    if (!proof || vn_audit_latest_checkpoint(txn, db, &cpbuf, &cplen) != 0 ||
+        vn_checkpoint_open(cpbuf, cplen, NULL, &cp) != 0) {
+        cli_fail(CLI_FAIL, "audit: no signed checkpoint yet");
+        goto done;
+    }
+    uint64_t size = to ? to : cp->size;
+    vn_audit_tree_t tree = {txn, db};
+    if (size > cp->size || (inclusion ? seq > size : from > size)) {
+        cli_fail(CLI_USAGE, "audit: beyond the latest checkpoint (size %llu)",
+                 (unsigned long long)cp->size);
+        goto done;
+    }
+    int rc = inclusion ? vn_merkle_inclusion(vn_audit_node, &tree, seq - 1, size, proof, &len)
+                       : vn_merkle_consistency(vn_audit_node, &tree, from, size, proof, &len);
+    if (rc == 0)
+        rc = vn_merkle_root(vn_audit_node, &tree, size, root);
+    if (rc != 0) {
+        cli_fail(CLI_FAIL, "audit: %s", vn_strerror(rc));
+        goto done;
+    }
+    printf("tree_size: %llu\nroot: %s\n", (unsigned long long)size, vn_hex(hex, root, VN_HASH));
+    if (inclusion) {
+        uint8_t key[8], leaf[VN_HASH];
+        vn_put_be64(key, seq);
+        MDB_val k = {8, key}, v;
+        if (mdb_get(txn, vn_store_dbi(db, BDB_AUDIT), &k, &v) != 0) {
+            cli_fail(CLI_FAIL, "audit: no record %llu", (unsigned long long)seq);
+            goto done;
+        }
+        vn_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
+        printf("leaf_index: %llu\nleaf_hash: %s\n", (unsigned long long)(seq - 1),
+               vn_hex(hex, leaf, VN_HASH));
+        if (v.mv_size * 2 < sizeof hex)
+            printf("record: %s\n", vn_hex(hex, v.mv_data, v.mv_size));
+        if (!vn_merkle_verify_inclusion(leaf, seq - 1, size, proof, len, root)) {
+            cli_fail(CLI_FAIL, "audit: the proof does not verify against the stored tree");
+            goto done;
+        }
+    } else {
+        uint8_t old_root[VN_HASH];
+        if (vn_merkle_root(vn_audit_node, &tree, from, old_root) != 0 ||
+            !vn_merkle_verify_consistency(from, size, old_root, root, proof, len)) {
+            cli_fail(CLI_FAIL, "audit: the proof does not verify against the stored tree");
+            goto done;
+        }
+        printf("from_size: %llu\nfrom_root: %s\n", (unsigned long long)from,
+               vn_hex(hex, old_root, VN_HASH));
+    }
+    printf("proof:");
+    for (size_t i = 0; i < len; i++)
+        printf(" %s", vn_hex(hex, proof[i], VN_HASH));
+    printf("\ncheckpoint: %s\n", vn_hex(hex, cpbuf, cplen < 500 ? cplen : 0));
+    result = CLI_OK;
+done:
+    if (cp)
+        vn__checkpoint__free_unpacked(cp, NULL);
+    free(cpbuf);
+    free(proof);
+    return result;
+}
+
 int cli_audit(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"broker-public", required_argument, NULL, 'b'},
+                                         {"seq", required_argument, NULL, 's'},
+                                         {"from", required_argument, NULL, 'f'},
+                                         {"to", required_argument, NULL, 't'},
                                          {NULL, 0, NULL, 0}};
-    const char *data = NULL;
+    const char *data = NULL, *broker_pub = NULL;
     int json = 0, c;
+    uint64_t seq = 0, from = 0, to = 0;
+    char *end;
     if (argc < 2)
-        return cli_fail(CLI_USAGE, "audit: show|verify --data DIR");
+        return cli_fail(CLI_USAGE, "audit: show|verify|prove|consistency --data DIR");
     const char *verb = argv[1];
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd') data = optarg;
-        else if (c == 'j') json = 1;
-        else return CLI_USAGE;
+        switch (c) {
+        case 'd': data = optarg; break;
+        case 'j': json = 1; break;
+        case 'b': broker_pub = optarg; break;
+        case 's': case 'f': case 't': {
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (*end || n == 0)
+                return cli_fail(CLI_USAGE, "audit: --seq, --from and --to take a number >= 1");
+            *(c == 's' ? &seq : c == 'f' ? &from : &to) = n;
+            break;
+        }
+        default: return CLI_USAGE;
+        }
     }
-    if (!data || optind != argc || (strcmp(verb, "show") != 0 && strcmp(verb, "verify") != 0))
-        return cli_fail(CLI_USAGE, "audit: show [--json] --data DIR | verify --data DIR");
+    int known = strcmp(verb, "show") == 0 || strcmp(verb, "verify") == 0 ||
+                (strcmp(verb, "prove") == 0 && seq) || (strcmp(verb, "consistency") == 0 && from);
+    if (!data || optind != argc || !known)
+        return cli_fail(CLI_USAGE, "audit: show [--json] --data DIR | verify --data DIR "
+                                   "[--broker-public FILE] | prove --seq N --data DIR | "
+                                   "consistency --from SIZE [--to SIZE] --data DIR");
+    vn_pubkeys_t broker;
+    char kerr[1200];
+    if (broker_pub && vn_pubkeys_load(broker_pub, &broker, kerr, sizeof kerr) != 0)
+        return cli_fail(CLI_USAGE, "audit: %s", kerr);
 
     char err[1200];
     int rc;
@@ -77,17 +175,25 @@ int cli_audit(int argc, char **argv)
     }
     int result = CLI_OK;
     if (strcmp(verb, "verify") == 0) {
-        uint64_t n, bad;
-        const char *why;
-        rc = vn_audit_verify(txn, vn_store_dbi(db, BDB_AUDIT), vn_store_dbi(db, BDB_META), &n,
-                             &bad, &why);
+        vn_audit_report_t r;
+        rc = vn_audit_verify(txn, db, broker_pub ? broker.sign_pk : NULL, &r);
+        char root[65];
         if (rc == 0) {
-            printf("audit log intact: %llu records, hash chain verified\n", (unsigned long long)n);
+            printf("audit log intact: %llu records; hash chain and Merkle tree recomputed; "
+                   "%llu checkpoints match%s\n", (unsigned long long)r.records,
+                   (unsigned long long)r.checkpoints,
+                   broker_pub ? " and carry the broker's signature" : " (signatures not checked: "
+                                                                      "give --broker-public)");
+            if (r.checkpoints)
+                printf("latest checkpoint: size %llu, root %s\n",
+                       (unsigned long long)r.latest_size, vn_hex(root, r.latest_root, 32));
         } else {
-            printf("audit log BROKEN at record %llu: %s\n", (unsigned long long)bad,
-                   why ? why : vn_strerror(rc));
+            printf("audit log BROKEN at record %llu: %s\n", (unsigned long long)r.bad_seq,
+                   r.why ? r.why : vn_strerror(rc));
             result = CLI_FAIL;
         }
+    } else if (strcmp(verb, "prove") == 0 || strcmp(verb, "consistency") == 0) {
+        result = s_proof(txn, db, verb[0] == 'p', seq, from, to);
     } else {
         MDB_cursor *cur;
         MDB_val k, v;

@@ -1,5 +1,6 @@
 /* vn_audit.c -- appending and verifying the hash chain; each record holds the previous one's hash. */
 #include "vn_audit.h"
+#include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_util.h"
 
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #define HEAD_KEY "audit_head"
+#define CHECKPOINT_DOMAIN "vangnet-checkpoint-v1"
 
 static int s_head(MDB_txn *txn, MDB_dbi meta, uint64_t *seq, uint8_t hash[32])
 {
@@ -29,11 +31,57 @@ static int s_head(MDB_txn *txn, MDB_dbi meta, uint64_t *seq, uint8_t hash[32])
     return 0;
 }
 
-int vn_audit_append(MDB_txn *txn, MDB_dbi audit, MDB_dbi meta, Vn__AuditRecord *rec,
-                    uint64_t *seq_out, uint8_t hash_out[32])
+int vn_audit_size(MDB_txn *txn, vn_store_t *db, uint64_t *size)
 {
+    uint8_t hash[32];
+    return s_head(txn, vn_store_dbi(db, BDB_META), size, hash);
+}
+
+static void s_node_key(uint8_t key[9], unsigned level, uint64_t index)
+{
+    key[0] = (uint8_t)level;
+    vn_put_be64(key + 1, index);
+}
+
+int vn_audit_node(void *ctx, unsigned level, uint64_t index, uint8_t out[VN_HASH])
+{
+    vn_audit_tree_t *t = ctx;
+    uint8_t key[9];
+    s_node_key(key, level, index);
+    MDB_val k = {9, key}, v;
+    int rc = mdb_get(t->txn, vn_store_dbi(t->db, BDB_MERKLE), &k, &v);
+    if (rc != 0)
+        return vn_store_error(rc);
+    if (v.mv_size != VN_HASH)
+        return VN_E_CHAIN;
+    memcpy(out, v.mv_data, VN_HASH);
+    return 0;
+}
+
+/* Add leaf number index and every perfect subtree it completes: O(log n) writes. */
+static int s_tree_append(MDB_txn *txn, vn_store_t *db, uint64_t index, const uint8_t leaf[32])
+{
+    uint8_t key[9], hash[VN_HASH], left[VN_HASH];
+    vn_audit_tree_t t = {txn, db};
+    memcpy(hash, leaf, VN_HASH);
+    for (unsigned level = 0;; level++, index >>= 1) {
+        s_node_key(key, level, index);
+        MDB_val k = {9, key}, v = {VN_HASH, hash};
+        int rc = vn_store_error(mdb_put(txn, vn_store_dbi(db, BDB_MERKLE), &k, &v, 0));
+        if (rc != 0 || !(index & 1))
+            return rc;
+        if ((rc = vn_audit_node(&t, level, index - 1, left)) != 0)
+            return rc;
+        vn_merkle_node_hash(left, hash, hash);
+    }
+}
+
+int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t *seq_out,
+                    uint8_t hash_out[32])
+{
+    MDB_dbi audit = vn_store_dbi(db, BDB_AUDIT), meta = vn_store_dbi(db, BDB_META);
     uint64_t seq;
-    uint8_t prev[32], hash[32], key[8], head[40];
+    uint8_t prev[32], hash[32], key[8], head[40], leaf[VN_HASH];
     int rc = s_head(txn, meta, &seq, prev);
     if (rc != 0)
         return rc;
@@ -48,11 +96,14 @@ int vn_audit_append(MDB_txn *txn, MDB_dbi audit, MDB_dbi meta, Vn__AuditRecord *
         return -ENOMEM;
     vn__audit_record__pack(rec, buf);
     crypto_hash_sha256(hash, buf, len);
+    vn_merkle_leaf_hash(buf, len, leaf);
     vn_put_be64(key, seq);
     MDB_val k = {8, key}, v = {len, buf};
     rc = vn_store_error(mdb_put(txn, audit, &k, &v, MDB_APPEND));
     free(buf);
     rec->prev_hash = (ProtobufCBinaryData){0, NULL}; /* prev lives on our stack */
+    if (rc == 0)
+        rc = s_tree_append(txn, db, seq - 1, leaf);
     if (rc != 0)
         return rc;
     memcpy(head, key, 8);
@@ -68,57 +119,223 @@ int vn_audit_append(MDB_txn *txn, MDB_dbi audit, MDB_dbi meta, Vn__AuditRecord *
     return 0;
 }
 
-int vn_audit_verify(MDB_txn *txn, MDB_dbi audit, MDB_dbi meta, uint64_t *n_records,
-                    uint64_t *bad_seq, const char **why)
+static void s_checkpoint_message(const uint8_t *cp, size_t len, crypto_sign_state *st)
 {
-    uint64_t head_seq, expect = 1;
-    uint8_t head_hash[32], prev[32] = {0};
-    *n_records = 0;
-    *bad_seq = 0;
-    *why = NULL;
-    int rc = s_head(txn, meta, &head_seq, head_hash);
-    if (rc != 0) {
-        *why = "head record unreadable";
-        return rc;
+    crypto_sign_init(st);
+    crypto_sign_update(st, (const uint8_t *)CHECKPOINT_DOMAIN, strlen(CHECKPOINT_DOMAIN));
+    crypto_sign_update(st, cp, len);
+}
+
+int vn_checkpoint_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[32],
+                       Vn__Checkpoint **out)
+{
+    *out = NULL;
+    Vn__SignedCheckpoint *sc = vn__signed_checkpoint__unpack(NULL, len, buf);
+    if (!sc)
+        return VN_E_MALFORMED;
+    int rc = 0;
+    if (sc->signature.len != crypto_sign_BYTES) {
+        rc = VN_E_MALFORMED;
+    } else if (broker_sign_pk) {
+        crypto_sign_state st;
+        s_checkpoint_message(sc->checkpoint.data, sc->checkpoint.len, &st);
+        if (crypto_sign_final_verify(&st, sc->signature.data, broker_sign_pk) != 0)
+            rc = VN_E_BAD_SIGNATURE;
     }
+    Vn__Checkpoint *cp = rc ? NULL : vn__checkpoint__unpack(NULL, sc->checkpoint.len, sc->checkpoint.data);
+    vn__signed_checkpoint__free_unpacked(sc, NULL);
+    if (rc)
+        return rc;
+    if (!cp || cp->root.len != VN_HASH) {
+        if (cp)
+            vn__checkpoint__free_unpacked(cp, NULL);
+        return VN_E_MALFORMED;
+    }
+    if (cp->version != 1) {
+        vn__checkpoint__free_unpacked(cp, NULL);
+        return VN_E_VERSION;
+    }
+    *out = cp;
+    return 0;
+}
+
+int vn_audit_latest_checkpoint(MDB_txn *txn, vn_store_t *db, uint8_t **out, size_t *len)
+{
     MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn, audit, &cur)) != 0)
-        return vn_store_error(rc);
     MDB_val k, v;
-    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), expect++) {
-        uint64_t seq = k.mv_size == 8 ? vn_get_be64(k.mv_data) : 0;
-        Vn__AuditRecord *rec = vn__audit_record__unpack(NULL, v.mv_size, v.mv_data);
-        if (seq != expect)
-            *why = "record missing or out of order";
-        else if (!rec)
-            *why = "record does not decode";
-        else if (rec->version != VN_AUDIT_VERSION)
-            *why = "record has an unknown version";
-        else if (rec->seq != seq)
-            *why = "record's own sequence number differs from its position";
-        else if (rec->prev_hash.len != 32 || memcmp(rec->prev_hash.data, prev, 32) != 0)
-            *why = "previous-hash link broken (a record before it was changed or removed)";
-        if (rec)
-            vn__audit_record__free_unpacked(rec, NULL);
-        if (*why) {
-            *bad_seq = expect;
-            mdb_cursor_close(cur);
-            return VN_E_CHAIN;
+    int rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(db, BDB_CHECKPOINTS), &cur));
+    if (rc != 0)
+        return rc;
+    rc = vn_store_error(mdb_cursor_get(cur, &k, &v, MDB_LAST));
+    if (rc == 0) {
+        *out = malloc(v.mv_size ? v.mv_size : 1);
+        if (*out) {
+            memcpy(*out, v.mv_data, v.mv_size);
+            *len = v.mv_size;
+        } else {
+            rc = -ENOMEM;
         }
-        crypto_hash_sha256(prev, v.mv_data, v.mv_size);
-        (*n_records)++;
     }
     mdb_cursor_close(cur);
-    if (mrc != MDB_NOTFOUND)
-        return vn_store_error(mrc);
-    if (*n_records != head_seq || (head_seq && memcmp(prev, head_hash, 32) != 0)) {
-        *bad_seq = *n_records + 1;
-        *why = *n_records < head_seq ? "log truncated: head names later records"
-                                     : "last record differs from the head hash";
-        return VN_E_CHAIN;
+    return rc;
+}
+
+int vn_audit_checkpoint(MDB_txn *txn, vn_store_t *db, const vn_keyset_t *broker,
+                        uint64_t *signed_size)
+{
+    uint64_t size;
+    uint8_t root[VN_HASH];
+    *signed_size = 0;
+    int rc = vn_audit_size(txn, db, &size);
+    if (rc != 0 || size == 0)
+        return rc;
+    vn_audit_tree_t t = {txn, db};
+    uint8_t *last = NULL;
+    size_t last_len = 0;
+    rc = vn_audit_latest_checkpoint(txn, db, &last, &last_len);
+    if (rc == 0) {
+        Vn__Checkpoint *prev;
+        rc = vn_checkpoint_open(last, last_len, broker->pub.sign_pk, &prev);
+        free(last);
+        if (rc != 0)
+            return rc;
+        /* Never sign two inconsistent checkpoints: the last one must still hold. */
+        uint8_t again[VN_HASH];
+        int same = vn_merkle_root(vn_audit_node, &t, prev->size, again) == 0 &&
+                   prev->size <= size && memcmp(again, prev->root.data, VN_HASH) == 0;
+        uint64_t prev_size = prev->size;
+        vn__checkpoint__free_unpacked(prev, NULL);
+        if (!same)
+            return VN_E_CHAIN;
+        if (prev_size == size)
+            return 0;
+    } else if (rc != VN_E_NOT_FOUND) {
+        return rc;
     }
-    return 0;
+    if ((rc = vn_merkle_root(vn_audit_node, &t, size, root)) != 0)
+        return rc;
+    Vn__Checkpoint cp = VN__CHECKPOINT__INIT;
+    cp.version = 1;
+    cp.origin = (char *)broker->pub.org;
+    cp.size = size;
+    cp.root = (ProtobufCBinaryData){VN_HASH, root};
+    cp.time = vn_now();
+    uint8_t cpbuf[256], sig[crypto_sign_BYTES], out[512], key[8];
+    size_t cplen = vn__checkpoint__pack(&cp, cpbuf);
+    crypto_sign_state st;
+    s_checkpoint_message(cpbuf, cplen, &st);
+    crypto_sign_final_create(&st, sig, NULL, broker->sign_sk);
+    Vn__SignedCheckpoint sc = VN__SIGNED_CHECKPOINT__INIT;
+    sc.checkpoint = (ProtobufCBinaryData){cplen, cpbuf};
+    sc.signature = (ProtobufCBinaryData){sizeof sig, sig};
+    size_t outlen = vn__signed_checkpoint__pack(&sc, out);
+    vn_put_be64(key, size);
+    MDB_val k = {8, key}, v = {outlen, out};
+    rc = vn_store_error(mdb_put(txn, vn_store_dbi(db, BDB_CHECKPOINTS), &k, &v, MDB_APPEND));
+    if (rc == 0)
+        *signed_size = size;
+    return rc;
+}
+
+#define FAIL(seq_, why_)            \
+    do {                            \
+        report->bad_seq = (seq_);   \
+        report->why = (why_);       \
+        rc = VN_E_CHAIN;            \
+        goto done;                  \
+    } while (0)
+
+int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
+                    vn_audit_report_t *report)
+{
+    memset(report, 0, sizeof *report);
+    uint64_t head_seq, expect = 1;
+    uint8_t head_hash[32], prev[32] = {0};
+    MDB_cursor *cur = NULL, *ccur = NULL;
+    Vn__Checkpoint *cp = NULL;
+    int rc = s_head(txn, vn_store_dbi(db, BDB_META), &head_seq, head_hash);
+    if (rc != 0) {
+        report->why = "head record unreadable";
+        return rc == VN_E_CHAIN ? rc : rc;
+    }
+    vn_merkle_range_t *range = malloc(sizeof *range);
+    if (!range)
+        return -ENOMEM;
+    vn_merkle_range_init(range);
+    vn_audit_tree_t tree = {txn, db};
+    MDB_val k, v, ck, cv;
+    if ((rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(db, BDB_AUDIT), &cur))) != 0 ||
+        (rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(db, BDB_CHECKPOINTS), &ccur))) != 0)
+        goto done;
+    /* Checkpoints are visited in size order alongside the records. */
+    int crc = mdb_cursor_get(ccur, &ck, &cv, MDB_FIRST);
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    for (;;) {
+        /* Check every checkpoint whose size the recomputed tree has reached. */
+        while (crc == 0 && ck.mv_size == 8 && vn_get_be64(ck.mv_data) <= range->size) {
+            uint64_t size = vn_get_be64(ck.mv_data);
+            rc = vn_checkpoint_open(cv.mv_data, cv.mv_size, broker_sign_pk, &cp);
+            if (rc == VN_E_BAD_SIGNATURE)
+                FAIL(size, "a checkpoint's signature is not the broker's");
+            if (rc != 0 || cp->size != size)
+                FAIL(size, "a checkpoint is damaged");
+            uint8_t root[VN_HASH];
+            vn_merkle_range_root(range, root);
+            if (memcmp(root, cp->root.data, VN_HASH) != 0)
+                FAIL(size, "the records up to this signed checkpoint were changed, removed or "
+                           "reordered after it was signed");
+            report->checkpoints++;
+            report->latest_size = size;
+            memcpy(report->latest_root, root, VN_HASH);
+            vn__checkpoint__free_unpacked(cp, NULL);
+            cp = NULL;
+            crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT);
+        }
+        if (mrc != 0)
+            break;
+        uint64_t seq = k.mv_size == 8 ? vn_get_be64(k.mv_data) : 0;
+        Vn__AuditRecord *r = vn__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+        const char *why = seq != expect ? "record missing or out of order"
+                          : !r ? "record does not decode"
+                          : r->version != VN_AUDIT_VERSION ? "record has an unknown version"
+                          : r->seq != seq ? "record's own sequence number differs from its position"
+                          : r->prev_hash.len != 32 || memcmp(r->prev_hash.data, prev, 32) != 0
+                              ? "previous-hash link broken (a record before it was changed or removed)"
+                              : NULL;
+        if (r)
+            vn__audit_record__free_unpacked(r, NULL);
+        if (why)
+            FAIL(expect, why);
+        uint8_t leaf[VN_HASH], stored[VN_HASH];
+        vn_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
+        if (vn_audit_node(&tree, 0, seq - 1, stored) != 0 || memcmp(leaf, stored, VN_HASH) != 0)
+            FAIL(seq, "record differs from its leaf in the Merkle tree");
+        crypto_hash_sha256(prev, v.mv_data, v.mv_size);
+        vn_merkle_range_append(range, leaf);
+        report->records++;
+        expect++;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (mrc != MDB_NOTFOUND) {
+        rc = vn_store_error(mrc);
+        goto done;
+    }
+    if (crc == 0)
+        FAIL(range->size + 1, "log truncated: a signed checkpoint covers records that are gone");
+    if (report->records != head_seq || (head_seq && memcmp(prev, head_hash, 32) != 0))
+        FAIL(report->records + 1, report->records < head_seq
+                                      ? "log truncated: head names later records"
+                                      : "last record differs from the head hash");
+    rc = 0;
+done:
+    if (cp)
+        vn__checkpoint__free_unpacked(cp, NULL);
+    if (cur)
+        mdb_cursor_close(cur);
+    if (ccur)
+        mdb_cursor_close(ccur);
+    free(range);
+    return rc;
 }
 
 const char *vn_audit_event_name(Vn__AuditRecord__Event e)

@@ -1,4 +1,5 @@
-/* vn_audit.h -- the broker's append-only, hash-chained audit log (NEN 7513 fields). */
+/* vn_audit.h -- the broker's append-only audit log (NEN 7513 fields): a hash chain, an RFC 6962
+ * Merkle tree kept incrementally in LMDB, and signed checkpoints. */
 #ifndef VN_AUDIT_H
 #define VN_AUDIT_H
 
@@ -6,19 +7,55 @@
 #include <stdio.h>
 
 #include "audit.pb-c.h"
+#include "vn_keys.h"
+#include "vn_merkle.h"
 #include "vn_store.h"
 
 #define VN_AUDIT_VERSION 1
 
-/* Append rec inside txn: sets version, seq, time (if 0), prev_hash, and advances the head.
- * seq_out and hash_out (SHA-256 of the stored bytes) may be NULL. 0 or a vangnet error. */
-int vn_audit_append(MDB_txn *txn, MDB_dbi audit, MDB_dbi meta, Vn__AuditRecord *rec,
-                    uint64_t *seq_out, uint8_t hash_out[32]);
+/* Append rec inside txn (a broker store): sets version, seq, time (if 0), prev_hash, advances the
+ * head and adds the record's leaf to the Merkle tree (O(log n) writes). seq_out and hash_out
+ * (SHA-256 of the stored bytes) may be NULL. 0 or a vangnet error. */
+int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t *seq_out,
+                    uint8_t hash_out[32]);
 
-/* Walk the whole log checking sequence, chaining and the head. 0 if intact, else VN_E_CHAIN with
- * *bad_seq the first bad record and why a short explanation. */
-int vn_audit_verify(MDB_txn *txn, MDB_dbi audit, MDB_dbi meta, uint64_t *n_records,
-                    uint64_t *bad_seq, const char **why);
+/* Number of records (the tree size). */
+int vn_audit_size(MDB_txn *txn, vn_store_t *db, uint64_t *size);
+
+/* The tree's node lookup over a broker store, for vn_merkle_* (ctx: a vn_audit_tree_t). */
+typedef struct {
+    MDB_txn *txn;
+    vn_store_t *db;
+} vn_audit_tree_t;
+int vn_audit_node(void *ctx, unsigned level, uint64_t index, uint8_t out[VN_HASH]);
+
+/* Sign a checkpoint of the current size if it grew since the last one, after checking that the
+ * last checkpoint's root is still what the stored tree gives for its size (so two inconsistent
+ * checkpoints are never signed: VN_E_CHAIN). *signed_size = 0 when nothing new was signed. */
+int vn_audit_checkpoint(MDB_txn *txn, vn_store_t *db, const vn_keyset_t *broker,
+                        uint64_t *signed_size);
+/* The newest signed checkpoint, packed (caller frees), or VN_E_NOT_FOUND. */
+int vn_audit_latest_checkpoint(MDB_txn *txn, vn_store_t *db, uint8_t **out, size_t *len);
+/* Check a signed checkpoint against the broker's key; *out (free with
+ * vn__checkpoint__free_unpacked) on success. VN_E_BAD_SIGNATURE, VN_E_MALFORMED, VN_E_VERSION. */
+int vn_checkpoint_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[32],
+                       Vn__Checkpoint **out);
+
+/* What verify found. */
+typedef struct {
+    uint64_t records;
+    uint64_t checkpoints;           /* signed checkpoints checked */
+    uint64_t latest_size;
+    uint8_t latest_root[VN_HASH];
+    uint64_t bad_seq;               /* the first bad record (0 if none could be named) */
+    const char *why;
+} vn_audit_report_t;
+
+/* Walk the whole log: sequence, version, hash chain, each record against its leaf in the tree,
+ * and every checkpoint's root against the recomputed tree (signatures too when broker_sign_pk is
+ * given). 0 if intact, else VN_E_CHAIN with the report saying where and why. */
+int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
+                    vn_audit_report_t *report);
 
 const char *vn_audit_event_name(Vn__AuditRecord__Event e);
 

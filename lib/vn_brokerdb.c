@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char *const s_names[] = {"meta", "orgs", "audit", "envelopes", "queue",
-                                      "pending", "dedup", "expiry", "consents", NULL};
+                                      "pending", "dedup", "expiry", "consents", "merkle",
+                                      "checkpoints", NULL};
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen)

@@ -44,7 +44,7 @@ static int s_bump_and_audit(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord__Event
     rec.recipients = recips;
     rec.outcome = "ok";
     rec.source = "vangnet-cli";
-    return vn_audit_append(txn, vn_store_dbi(db, BDB_AUDIT), vn_store_dbi(db, BDB_META), &rec,
+    return vn_audit_append(txn, db, &rec,
                            NULL, NULL);
 }
 

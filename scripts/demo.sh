@@ -75,11 +75,13 @@ echo "Leerling (synthetisch, groep 4) komt sinds weken zonder ontbijt en met bla
       --user j.devries --role intern-begeleider --file -
 
 step "2. GGZ reports to Veilig Thuis under the Meldcode's right to report (art. 5.2.6 Wmo 2015)"
-echo "Client (synthetisch) met ernstige psychiatrische problematiek zorgt alleen voor twee kinderen (4 en 7); kindcheck positief, acute onveiligheid vermoed." \
+MELDING=$(echo "Client (synthetisch) met ernstige psychiatrische problematiek zorgt alleen voor twee kinderen (4 en 7); kindcheck positief, acute onveiligheid vermoed." \
   | "$V" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject 111222333 \
       --category melding --basis meldrecht --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt \
       --onveiligheid acuut --consultatie "$(date -u +%F)" \
-      --client-geinformeerd "nee: gevaar voor de kinderen" --user dr.bakker --role psychiater --file -
+      --client-geinformeerd "nee: gevaar voor de kinderen" --user dr.bakker --role psychiater --file -)
+echo "$MELDING"
+MELDING_SEQ=$(sed -n 's/.* audit-seq=\([0-9]*\) .*/\1/p' <<<"$MELDING")
 
 step "3. A report under the Meldcode's right to report, but to GGZ instead of Veilig Thuis: refused"
 set +e
@@ -125,6 +127,8 @@ step "The broker's audit trail (NEN 7513 fields; no content, no citizen number)"
 if grep -rqa "111222333" "$D/broker" "$D/broker.log"; then echo "BSN found at the broker!"; exit 1; fi
 echo "(checked: the citizen number appears nowhere in the broker's store or log)"
 
-step "A privacy officer verifies the audit log's hash chain"
-"$V" audit verify --data "$D/broker"
+step "A privacy officer verifies the audit log: hash chain, Merkle tree and the broker's signed checkpoints"
+"$V" audit verify --data "$D/broker" --broker-public "$D/keys/broker.public"
+echo "--- an inclusion proof for the Meldcode report's ACCEPTED record, checkable by anyone:"
+"$V" audit prove --seq "$MELDING_SEQ" --data "$D/broker" | grep -v "^record:"
 step "Stopping every process"

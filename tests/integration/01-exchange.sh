@@ -47,5 +47,11 @@ echo "$audit" | grep ACCEPTED | grep -q "actor=wijkteam-heerlen user=prof-12 rol
 # The broker never saw content or the BSN.
 ! grep -rqa "ontbijt" "$T/broker-data" || fail "content reached the broker's store"
 ! grep -rqa "$BSN" "$T/broker-data" "$T/broker.log" || fail "BSN reached the broker"
-"$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
+# The Merkle tree and the broker's signed checkpoints verify; proofs can be printed and checked.
+"$VANGNET" audit verify --data "$T/broker-data" --broker-public "$T/keys/broker.public" > "$T/verify.txt"
+grep -q "intact: .* checkpoints match and carry the broker's signature" "$T/verify.txt" || fail "verify: $(cat "$T/verify.txt")"
+seq=$(sed -n 's/^accepted message=[0-9a-f]* audit-seq=\([0-9]*\) .*/\1/p' <<<"$out")
+"$VANGNET" audit prove --seq "$seq" --data "$T/broker-data" > "$T/prove.txt"
+grep -q "^leaf_index: $((seq - 1))$" "$T/prove.txt" && grep -q "^proof:" "$T/prove.txt" || fail "prove"
+"$VANGNET" audit consistency --from 1 --data "$T/broker-data" | grep -q "^from_size: 1$" || fail "consistency"
 echo "01-exchange: ok"

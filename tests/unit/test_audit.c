@@ -7,10 +7,33 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <sodium.h>
+
 typedef struct {
     char *dir;
     vn_store_t *db;
+    vn_keyset_t *broker;
 } fx_t;
+
+/* Append records first..last (the content a forger may change through outcome). */
+static void s_append(vn_store_t *db, MDB_txn *txn, int first, int last, const char *outcome)
+{
+    for (int i = first; i <= last; i++) {
+        Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+        char *to[] = {"vt-zuid-limburg"};
+        rec.event = VN__AUDIT_RECORD__EVENT__ACCEPTED;
+        rec.actor_org = "ggz-mondriaan";
+        rec.n_recipients = 1;
+        rec.recipients = to;
+        rec.basis = "meldrecht";
+        rec.outcome = (char *)(i == 3 ? outcome : "ok");
+        rec.time_us = 1000000u * (uint64_t)i; /* fixed, so a forger can reproduce the others */
+        uint64_t seq;
+        uint8_t hash[32];
+        assert_int_equal(vn_audit_append(txn, db, &rec, &seq, hash), 0);
+        assert_int_equal(seq, i);
+    }
+}
 
 static int setup(void **state)
 {
@@ -19,25 +42,19 @@ static int setup(void **state)
     int rc;
     f->dir = test_tmpdir();
     f->db = vn_brokerdb_open(f->dir, 1 << 24, 0, &rc, err, sizeof err);
+    f->broker = vn_keyset_generate("broker", "broker");
     assert_non_null(f->db);
     MDB_txn *txn;
+    uint64_t signed_size;
     assert_int_equal(vn_store_begin(f->db, 0, &txn), 0);
-    for (int i = 1; i <= 10; i++) {
-        Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
-        char *to[] = {"vt-zuid-limburg"};
-        rec.event = VN__AUDIT_RECORD__EVENT__ACCEPTED;
-        rec.actor_org = "ggz-mondriaan";
-        rec.n_recipients = 1;
-        rec.recipients = to;
-        rec.basis = "meldrecht";
-        rec.outcome = "ok";
-        uint64_t seq;
-        uint8_t hash[32];
-        assert_int_equal(vn_audit_append(txn, vn_store_dbi(f->db, BDB_AUDIT),
-                                         vn_store_dbi(f->db, BDB_META), &rec, &seq, hash),
-                         0);
-        assert_int_equal(seq, i);
-    }
+    s_append(f->db, txn, 1, 4, "ok");
+    assert_int_equal(vn_audit_checkpoint(txn, f->db, f->broker, &signed_size), 0);
+    assert_int_equal(signed_size, 4);
+    assert_int_equal(vn_audit_checkpoint(txn, f->db, f->broker, &signed_size), 0);
+    assert_int_equal(signed_size, 0); /* nothing new: nothing signed */
+    s_append(f->db, txn, 5, 10, "ok");
+    assert_int_equal(vn_audit_checkpoint(txn, f->db, f->broker, &signed_size), 0);
+    assert_int_equal(signed_size, 10);
     assert_int_equal(vn_store_commit(txn), 0);
     *state = f;
     return 0;
@@ -47,18 +64,17 @@ static int teardown(void **state)
 {
     fx_t *f = *state;
     vn_store_destroy(&f->db);
+    vn_keyset_destroy(&f->broker);
     test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }
 
-static int s_verify(fx_t *f, uint64_t *bad, const char **why)
+static int s_verify(fx_t *f, const uint8_t *pk, vn_audit_report_t *r)
 {
     MDB_txn *txn;
-    uint64_t n;
     assert_int_equal(vn_store_begin(f->db, 1, &txn), 0);
-    int rc = vn_audit_verify(txn, vn_store_dbi(f->db, BDB_AUDIT), vn_store_dbi(f->db, BDB_META),
-                             &n, bad, why);
+    int rc = vn_audit_verify(txn, f->db, pk, r);
     mdb_txn_abort(txn);
     return rc;
 }
@@ -67,13 +83,12 @@ static int s_verify(fx_t *f, uint64_t *bad, const char **why)
 static int s_verify_after(fx_t *f, void (*edit)(fx_t *, MDB_txn *), uint64_t *bad)
 {
     MDB_txn *txn;
-    uint64_t n;
-    const char *why;
+    vn_audit_report_t r;
     assert_int_equal(vn_store_begin(f->db, 0, &txn), 0);
     edit(f, txn);
-    int rc = vn_audit_verify(txn, vn_store_dbi(f->db, BDB_AUDIT), vn_store_dbi(f->db, BDB_META),
-                             &n, bad, &why);
+    int rc = vn_audit_verify(txn, f->db, f->broker->pub.sign_pk, &r);
     mdb_txn_abort(txn);
+    *bad = r.bad_seq;
     return rc;
 }
 
@@ -165,16 +180,61 @@ static void test_unknown_version(void **state)
 
 static void test_intact(void **state)
 {
+    fx_t *f = *state;
+    vn_audit_report_t r;
+    assert_int_equal(s_verify(f, f->broker->pub.sign_pk, &r), 0);
+    assert_int_equal(r.records, 10);
+    assert_int_equal(r.checkpoints, 2);
+    assert_int_equal(r.latest_size, 10);
+}
+
+static void test_checkpoint_by_another_key(void **state)
+{
+    fx_t *f = *state;
+    vn_keyset_t *other = vn_keyset_generate("broker", "broker");
+    vn_audit_report_t r;
+    assert_int_equal(s_verify(f, other->pub.sign_pk, &r), VN_E_CHAIN);
+    assert_int_equal(r.bad_seq, 4);
+    assert_non_null(strstr(r.why, "signature"));
+    vn_keyset_destroy(&other);
+}
+
+/* Someone with the disk but not the broker's key rewrites record 3 and rebuilds everything the
+ * disk holds consistently: chain, head and tree. Only the signed checkpoints can tell. */
+static void s_rewrite_history(fx_t *f, MDB_txn *txn)
+{
+    assert_int_equal(mdb_drop(txn, vn_store_dbi(f->db, BDB_AUDIT), 0), 0);
+    assert_int_equal(mdb_drop(txn, vn_store_dbi(f->db, BDB_MERKLE), 0), 0);
+    MDB_val hk = {10, "audit_head"};
+    assert_int_equal(mdb_del(txn, vn_store_dbi(f->db, BDB_META), &hk, NULL), 0);
+    s_append(f->db, txn, 1, 10, "refused");
+}
+
+static void test_rewritten_history(void **state)
+{
     uint64_t bad;
-    const char *why;
-    assert_int_equal(s_verify(*state, &bad, &why), 0);
+    assert_int_equal(s_verify_after(*state, s_rewrite_history, &bad), VN_E_CHAIN);
+    assert_int_equal(bad, 4); /* the first signed checkpoint after the change */
+}
+
+static void test_never_signs_inconsistent(void **state)
+{
+    fx_t *f = *state;
+    MDB_txn *txn;
+    uint64_t signed_size;
+    assert_int_equal(vn_store_begin(f->db, 0, &txn), 0);
+    s_rewrite_history(f, txn);
+    s_append(f->db, txn, 11, 11, "ok");
+    assert_int_equal(vn_audit_checkpoint(txn, f->db, f->broker, &signed_size), VN_E_CHAIN);
+    assert_int_equal(signed_size, 0);
+    mdb_txn_abort(txn);
 }
 
 static void test_changed_byte(void **state)
 {
     uint64_t bad;
     assert_int_equal(s_verify_after(*state, s_flip_byte, &bad), VN_E_CHAIN);
-    assert_int_equal(bad, 5); /* record 4 changed: record 5's link no longer matches */
+    assert_int_equal(bad, 4); /* the changed record itself no longer matches its leaf */
 }
 
 static void test_deleted_record(void **state)
@@ -207,11 +267,16 @@ static void test_rewritten_last(void **state)
 
 int main(void)
 {
+    if (sodium_init() < 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intact),          cmocka_unit_test(test_changed_byte),
         cmocka_unit_test(test_deleted_record),  cmocka_unit_test(test_swapped_records),
         cmocka_unit_test(test_truncated),       cmocka_unit_test(test_rewritten_last),
         cmocka_unit_test(test_unknown_version),
+        cmocka_unit_test(test_checkpoint_by_another_key),
+        cmocka_unit_test(test_rewritten_history),
+        cmocka_unit_test(test_never_signs_inconsistent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
