@@ -19,7 +19,7 @@
  *   DEDUP     msgid(16) -> Receipt        (a resent message gets the original receipt; holds the seq)
  *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order)
  *   CONSENTS  consent id -> ConsentRecord
- *   MERKLE    level(1) index(be64) -> SHA-256   (every perfect subtree of the audit log's tree)
+ *   MERKLE    last leaf covered(be64) level(1) -> SHA-256  (every perfect subtree of the tree)
  *   CHECKPOINTS size(be64) -> SignedCheckpoint */
 enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY,
        BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS };
