@@ -66,6 +66,7 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     if (!a->db)
         return rc;
     agent__directory_load(a);
+    agent__auditor_load(a);
 
     a->ctx = zmq_ctx_new();
     a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);
@@ -120,6 +121,7 @@ static void s_monitor_event(agent_t *a)
         vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
         s_hello(a);
         agent__resend(a, 1);
+        a->consistency_pending = 0;
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
         if (a->connected)
             vn_warn("event=disconnected broker=%s", a->cfg.broker_endpoint);
@@ -152,6 +154,9 @@ static int s_broker_message(agent_t *a)
         case VN__WIRE_MESSAGE__BODY_DELIVER: agent__on_deliver(a, m->deliver); break;
         case VN__WIRE_MESSAGE__BODY_NOTICE: agent__on_notice(a, m->notice); break;
         case VN__WIRE_MESSAGE__BODY_DIRECTORY: agent__directory_update(a, m->directory); break;
+        case VN__WIRE_MESSAGE__BODY_CONSISTENCY_RESPONSE:
+            agent__on_consistency(a, m->consistency_response);
+            break;
         case VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE:
             agent__on_consent_response(a, m->consent_response);
             break;

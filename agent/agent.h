@@ -60,6 +60,9 @@ typedef struct agent {
     waiter_t *submits, *fetches, *consents;
     size_t n_submits, n_fetches, n_consents;
     uint64_t resend_mark, next_resend_ms;
+    uint64_t cp_size;        /* the newest broker checkpoint verified (auditor.c) */
+    uint8_t cp_root[32];
+    int consistency_pending, log_inconsistent;
     int inbox_grew;
     uint64_t n_sent, n_received;
 } agent_t;
@@ -105,6 +108,11 @@ void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn
 void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiConsent *c);
 void agent__on_consent_response(agent_t *a, const Vn__ConsentResponse *resp);
 void agent__consent_timeouts(agent_t *a, uint64_t now_ms);
+
+/* auditor.c */
+void agent__auditor_load(agent_t *a);
+void agent__audit_receipt(agent_t *a, const Vn__Receipt *r);
+void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp);
 
 /* api.c */
 void agent__api_handle(agent_t *a);

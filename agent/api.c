@@ -36,6 +36,8 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
     st.directory_orgs = a->dir ? (uint32_t)a->dir->n_orgs : 0;
     st.sent = a->n_sent;
     st.received = a->n_received;
+    st.checkpoint_size = a->cp_size;
+    st.log_inconsistent = a->log_inconsistent;
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_STATUS;
     resp.status = &st;

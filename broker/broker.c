@@ -192,6 +192,9 @@ static int s_handle_one(broker_t *b)
         else
             broker__consent_list(b, org->pub.org, routing, routing_len, m->consent_request);
         break;
+    case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
+        broker__consistency(b, routing, routing_len, m->consistency_request);
+        break;
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
         broker__send(b, routing, routing_len, b->directory, b->directory_len);
         break;

@@ -45,7 +45,9 @@ typedef struct {
     size_t envelope_len;
     char code[96];          /* REFUSE: stable reason code */
     char reason[700];       /* REFUSE: English, newline, Dutch; ACCEPT: "review" when flagged */
-    uint8_t id[16];         /* ACK: message id; NOTICE_ACK: notice id */
+    uint8_t id[16];         /* ACK: message id; NOTICE_ACK: notice id; ACCEPT: message id */
+    uint64_t seq;           /* ACCEPT: the new ACCEPTED record (0 for a resent message) */
+    uint8_t hash[32];       /* ACCEPT: SHA-256 of that record */
     /* filled by the commit */
     uint8_t *reply;         /* packed WireMessage to send back, owned */
     size_t reply_len;
@@ -110,6 +112,12 @@ void broker__env_init(broker_env_t *e, broker_t *b, MDB_txn *txn, vn_policy_env_
 void broker__env_clear(broker_env_t *e);
 /* Load (or reload) the policy file; on error the running policy stays. */
 int broker__policy_load(broker_t *b, char *err, size_t errlen);
+
+/* proofs.c: receipts with checkpoint and inclusion proof; consistency proofs for agents */
+int broker__receipt_with_proof(MDB_txn *txn, broker_t *b, item_t *it, const uint8_t *checkpoint,
+                               size_t checkpoint_len, uint64_t tree_size);
+void broker__consistency(broker_t *b, const uint8_t *routing, size_t routing_len,
+                         const Vn__ConsistencyRequest *req);
 
 /* zap.c */
 void broker__zap_handle(broker_t *b);

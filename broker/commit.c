@@ -149,6 +149,9 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         rc = s_put(txn, vn_store_dbi(b->db, BDB_EXPIRY), ekey, 16, "", 0);
     }
     if (rc == 0) {
+        it->seq = seq;
+        memcpy(it->hash, hash, 32);
+        memcpy(it->id, p.hdr->message_id.data, 16);
         Vn__Receipt r = VN__RECEIPT__INIT;
         r.message_id = p.hdr->message_id;
         r.audit_seq = seq;
@@ -357,6 +360,19 @@ static int s_commit(broker_t *b, int audited)
     else if (crc != 0) {
         mdb_txn_abort(txn);
         return crc;
+    }
+    /* Receipts carry that checkpoint and their record's inclusion proof. */
+    uint8_t *cp = NULL;
+    size_t cp_len = 0;
+    if (signed_size && vn_audit_latest_checkpoint(txn, b->db, &cp, &cp_len) == 0) {
+        for (size_t i = 0; i < b->n_batch && rc == 0; i++)
+            if (b->batch[i].kind == ITEM_ACCEPT && b->batch[i].seq)
+                rc = broker__receipt_with_proof(txn, b, &b->batch[i], cp, cp_len, signed_size);
+    }
+    free(cp);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
     }
     return vn_store_commit(txn);
 }

@@ -303,10 +303,12 @@ int cli_status(int argc, char **argv)
     int rc = vn_client_status(cl, &st) == 0 ? CLI_OK : cli_client_fail(cl, "status");
     if (rc == CLI_OK)
         printf("org=%s connected=%s outbox=%llu inbox=%llu directory-generation=%llu "
-               "directory-orgs=%u sent=%llu received=%llu\n",
+               "directory-orgs=%u sent=%llu received=%llu audit-log=%s checkpoint=%llu\n",
                st.org, st.connected ? "yes" : "no", (unsigned long long)st.outbox_pending,
                (unsigned long long)st.inbox_pending, (unsigned long long)st.directory_generation,
-               st.directory_orgs, (unsigned long long)st.sent, (unsigned long long)st.received);
+               st.directory_orgs, (unsigned long long)st.sent, (unsigned long long)st.received,
+               st.log_inconsistent ? "INCONSISTENT" : "consistent",
+               (unsigned long long)st.checkpoint_size);
     vn_client_destroy(&cl);
     return rc;
 }

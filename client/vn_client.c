@@ -311,6 +311,8 @@ int vn_client_status(vn_client_t *self, vn_client_status_t *st)
     st->directory_orgs = resp->status->directory_orgs;
     st->sent = resp->status->sent;
     st->received = resp->status->received;
+    st->checkpoint_size = resp->status->checkpoint_size;
+    st->log_inconsistent = resp->status->log_inconsistent;
     vn__api_response__free_unpacked(resp, NULL);
     return 0;
 }

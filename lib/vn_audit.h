@@ -15,7 +15,8 @@
 
 /* Append rec inside txn (a broker store): sets version, seq, time (if 0), prev_hash, advances the
  * head and adds the record's leaf to the Merkle tree (O(log n) writes). seq_out and hash_out
- * (SHA-256 of the stored bytes) may be NULL. 0 or a vangnet error. */
+ * (SHA-256 of the stored bytes) may be NULL. 0 or a vangnet error.
+ * rec->prev_hash is overwritten (left empty): save it first if rec came from a decoder. */
 int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t *seq_out,
                     uint8_t hash_out[32]);
 

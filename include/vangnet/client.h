@@ -115,6 +115,8 @@ typedef struct {
     int connected;
     uint64_t outbox_pending, inbox_pending, directory_generation, sent, received;
     uint32_t directory_orgs;
+    uint64_t checkpoint_size;   /* newest broker audit-log checkpoint this agent verified */
+    int log_inconsistent;       /* the broker's log contradicted a checkpoint it signed: alarm */
 } vn_client_status_t;
 
 int vn_client_status(vn_client_t *self, vn_client_status_t *status);

@@ -1,0 +1,159 @@
+/* auditor.c -- the agent as an auditor of the broker's log: every receipt's record must be in the
+ * signed tree (inclusion proof), and every newer checkpoint must extend the one the agent holds
+ * (consistency proof). A broker that rewrites history after signing cannot satisfy both; the agent
+ * then raises an alarm, keeps it across restarts and reports it in its status. */
+#include "agent.h"
+#include "audit.pb-c.h"
+#include "vn_audit.h"
+#include "vn_error.h"
+#include "vn_log.h"
+#include "vn_util.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HELD_KEY "checkpoint"
+#define ALARM_KEY "log_alarm"
+
+static void s_alarm(agent_t *a, const char *why)
+{
+    vn_error("event=AUDIT-LOG-ALARM reason=\"%s\" action=\"keep this agent's data; tell the privacy "
+             "officer: the broker's audit log contradicts what it signed\"", why);
+    a->log_inconsistent = 1;
+    MDB_txn *txn = agent__txn(a);
+    if (txn) {
+        MDB_val k = {strlen(ALARM_KEY), ALARM_KEY}, v = {strlen(why), (void *)why};
+        mdb_put(txn, vn_store_dbi(a->db, ADB_META), &k, &v, 0);
+    }
+}
+
+/* Adopt a verified checkpoint as the newest held one (durably). */
+static void s_hold(agent_t *a, const ProtobufCBinaryData *signed_cp, const Vn__Checkpoint *cp)
+{
+    a->cp_size = cp->size;
+    memcpy(a->cp_root, cp->root.data, 32);
+    MDB_txn *txn = agent__txn(a);
+    if (txn) {
+        MDB_val k = {strlen(HELD_KEY), HELD_KEY}, v = {signed_cp->len, signed_cp->data};
+        mdb_put(txn, vn_store_dbi(a->db, ADB_META), &k, &v, 0);
+    }
+}
+
+void agent__auditor_load(agent_t *a)
+{
+    MDB_txn *txn;
+    if (vn_store_begin(a->db, 1, &txn) != 0)
+        return;
+    MDB_val k = {strlen(HELD_KEY), HELD_KEY}, v;
+    Vn__Checkpoint *cp;
+    if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &k, &v) == 0 &&
+        vn_checkpoint_open(v.mv_data, v.mv_size, a->broker.sign_pk, &cp) == 0) {
+        a->cp_size = cp->size;
+        memcpy(a->cp_root, cp->root.data, 32);
+        vn__checkpoint__free_unpacked(cp, NULL);
+    }
+    MDB_val ak = {strlen(ALARM_KEY), ALARM_KEY};
+    if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &ak, &v) == 0) {
+        a->log_inconsistent = 1;
+        vn_error("event=AUDIT-LOG-ALARM reason=\"%.*s\" note=raised-before-restart", (int)v.mv_size,
+                 (char *)v.mv_data);
+    }
+    mdb_txn_abort(txn);
+}
+
+/* Offer a newer signed checkpoint: adopt the first, ask for consistency with later ones. */
+static void s_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, const Vn__Checkpoint *cp)
+{
+    if (a->cp_size == 0) {
+        s_hold(a, signed_cp, cp);
+        return;
+    }
+    if (cp->size == a->cp_size) {
+        if (memcmp(cp->root.data, a->cp_root, 32) != 0)
+            s_alarm(a, "two checkpoints of the same size with different roots");
+        return;
+    }
+    if (cp->size < a->cp_size || a->consistency_pending)
+        return;
+    Vn__ConsistencyRequest req = VN__CONSISTENCY_REQUEST__INIT;
+    req.from = a->cp_size;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST;
+    m.consistency_request = &req;
+    if (agent__send_broker(a, &m) == 0)
+        a->consistency_pending = 1;
+}
+
+void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
+{
+    if (r->checkpoint.len == 0)
+        return; /* a resent message's original receipt carries no proof */
+    Vn__Checkpoint *cp;
+    int rc = vn_checkpoint_open(r->checkpoint.data, r->checkpoint.len, a->broker.sign_pk, &cp);
+    if (rc != 0) {
+        s_alarm(a, rc == VN_E_BAD_SIGNATURE ? "a checkpoint not signed by the broker's pinned key"
+                                            : "an unreadable checkpoint");
+        return;
+    }
+    /* The record is ours: it must say what we sent, hash to the receipt, and be in the tree. */
+    uint8_t hash[32], leaf[VN_HASH];
+    crypto_hash_sha256(hash, r->audit_record.data, r->audit_record.len);
+    vn_merkle_leaf_hash(r->audit_record.data, r->audit_record.len, leaf);
+    Vn__AuditRecord *rec = vn__audit_record__unpack(NULL, r->audit_record.len, r->audit_record.data);
+    int ok = rec && rec->seq == r->audit_seq && rec->message_id.len == 16 &&
+             r->message_id.len == 16 && memcmp(rec->message_id.data, r->message_id.data, 16) == 0 &&
+             strcmp(rec->actor_org, a->keys->pub.org) == 0 && r->audit_hash.len == 32 &&
+             memcmp(hash, r->audit_hash.data, 32) == 0 && r->n_inclusion_proof <= VN_MERKLE_MAX_PROOF;
+    uint8_t *proof = ok ? malloc(r->n_inclusion_proof * VN_HASH + 1) : NULL;
+    for (size_t i = 0; proof && i < r->n_inclusion_proof; i++) {
+        if (r->inclusion_proof[i].len != VN_HASH)
+            ok = 0;
+        else
+            memcpy(proof + i * VN_HASH, r->inclusion_proof[i].data, VN_HASH);
+    }
+    ok = ok && proof && r->audit_seq >= 1 &&
+         vn_merkle_verify_inclusion(leaf, r->audit_seq - 1, cp->size, proof, r->n_inclusion_proof,
+                                    cp->root.data);
+    free(proof);
+    if (rec)
+        vn__audit_record__free_unpacked(rec, NULL);
+    if (!ok)
+        s_alarm(a, "a receipt whose record is not what was sent or not in the signed log");
+    else
+        s_offer(a, &r->checkpoint, cp);
+    vn__checkpoint__free_unpacked(cp, NULL);
+}
+
+void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp)
+{
+    a->consistency_pending = 0;
+    Vn__Checkpoint *cp;
+    if (vn_checkpoint_open(resp->checkpoint.data, resp->checkpoint.len, a->broker.sign_pk, &cp) != 0) {
+        s_alarm(a, "a consistency answer with a checkpoint not signed by the broker");
+        return;
+    }
+    int ok = resp->from == a->cp_size && resp->n_proof <= VN_MERKLE_MAX_PROOF && cp->size >= a->cp_size;
+    uint8_t *proof = ok ? malloc(resp->n_proof * VN_HASH + 1) : NULL;
+    for (size_t i = 0; proof && i < resp->n_proof; i++) {
+        if (resp->proof[i].len != VN_HASH)
+            ok = 0;
+        else
+            memcpy(proof + i * VN_HASH, resp->proof[i].data, VN_HASH);
+    }
+    ok = ok && proof &&
+         vn_merkle_verify_consistency(a->cp_size, cp->size, a->cp_root, cp->root.data, proof,
+                                      resp->n_proof);
+    free(proof);
+    if (ok) {
+        s_hold(a, &resp->checkpoint, cp);
+        vn_debug("event=log-consistent size=%llu", (unsigned long long)cp->size);
+    } else {
+        char why[160];
+        snprintf(why, sizeof why, "the log of size %llu signed earlier is not a prefix of the "
+                                  "log of size %llu signed now: history was rewritten",
+                 (unsigned long long)a->cp_size, (unsigned long long)cp->size);
+        s_alarm(a, why);
+    }
+    vn__checkpoint__free_unpacked(cp, NULL);
+}
