@@ -31,6 +31,15 @@ int cli_client_fail(struct vn_client *c, const char *what);
 /* Split "a,b,c" in place into at most max items; returns how many. */
 size_t cli_split(char *list, const char **out, size_t max);
 
+/* cli_audit.c / cli_audit_report.c */
+struct json_object;
+struct Vn__AuditRecord;
+struct json_object *cli_audit_json(const struct Vn__AuditRecord *r);
+int cli_audit_report(int argc, char **argv);
+/* Append who read the audit log, with which command and filter (NEN 7513: access is logged). */
+void cli_audit_log_access(const char *data, const char *command, const char *filter,
+                          const unsigned char *subject);
+
 /* Print "vangnet: " + message to stderr and return code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -2,6 +2,8 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +16,7 @@
 #include "vn_keys.h"
 #include <stdlib.h>
 
-static json_object *s_record_json(const Vn__AuditRecord *r)
+json_object *cli_audit_json(const Vn__AuditRecord *r)
 {
     char hex[65];
     json_object *o = json_object_new_object(), *to = json_object_new_array(),
@@ -120,8 +122,51 @@ done:
     return result;
 }
 
+void cli_audit_log_access(const char *data, const char *command, const char *filter,
+                          const uint8_t *subject)
+{
+    char err[1200], who[64];
+    int rc;
+    struct passwd *pw = getpwuid(getuid());
+    snprintf(who, sizeof who, "%s", pw ? pw->pw_name : "unknown");
+    vn_store_t *db = vn_brokerdb_open(data, 0, 0, &rc, err, sizeof err);
+    MDB_txn *txn;
+    if (!db || vn_store_begin(db, 0, &txn) != 0) {
+        fprintf(stderr, "vangnet: warning: this access to the audit log could not be logged: %s\n",
+                db ? "store not writable" : err);
+        vn_store_destroy(&db);
+        return;
+    }
+    Vn__AuditJustification j[2] = {VN__AUDIT_JUSTIFICATION__INIT, VN__AUDIT_JUSTIFICATION__INIT};
+    Vn__AuditJustification *jp[2] = {&j[0], &j[1]};
+    j[0].key = "command";
+    j[0].value = (char *)command;
+    j[1].key = "filter";
+    j[1].value = (char *)(filter && filter[0] ? filter : "-");
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    rec.event = VN__AUDIT_RECORD__EVENT__AUDIT_ACCESSED;
+    rec.actor_org = "audit-reader";
+    rec.user_id = who;
+    rec.user_role = "privacy-officer";
+    rec.n_justification = 2;
+    rec.justification = jp;
+    if (subject)
+        rec.subject_pseudonym = (ProtobufCBinaryData){32, (uint8_t *)subject};
+    rec.outcome = "ok";
+    rec.source = "vangnet-cli";
+    rc = vn_audit_append(txn, db, &rec, NULL, NULL);
+    rc = rc == 0 ? vn_store_commit(txn) : (mdb_txn_abort(txn), rc);
+    if (rc != 0)
+        fprintf(stderr, "vangnet: warning: this access to the audit log could not be logged: %s\n",
+                vn_strerror(rc));
+    vn_store_destroy(&db);
+}
+
 int cli_audit(int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "subject") == 0 ||
+                      strcmp(argv[1], "review") == 0))
+        return cli_audit_report(argc, argv);
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"broker-public", required_argument, NULL, 'b'},
@@ -208,7 +253,7 @@ int cli_audit(int argc, char **argv)
                 continue;
             }
             if (json) {
-                json_object *o = s_record_json(r);
+                json_object *o = cli_audit_json(r);
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
                 json_object_put(o);
             } else {
@@ -220,5 +265,10 @@ int cli_audit(int argc, char **argv)
     }
     mdb_txn_abort(txn);
     vn_store_destroy(&db);
+    char filter[64] = "";
+    if (seq || from)
+        snprintf(filter, sizeof filter, "%s=%llu", seq ? "seq" : "from",
+                 (unsigned long long)(seq ? seq : from));
+    cli_audit_log_access(data, verb, filter, NULL); /* after reading: verify sees the log as found */
     return result;
 }

@@ -78,6 +78,35 @@ static int s_tree_append(MDB_txn *txn, vn_store_t *db, uint64_t index, const uin
     }
 }
 
+/* Index keys: subject pseudonym(32) seq(8), and org NUL seq(8), for the acting organisation and
+ * every recipient. Values are empty: the key is the index. remove=1 deletes them (pruning). */
+int vn_audit__index(MDB_txn *txn, vn_store_t *db, const Vn__AuditRecord *rec, uint64_t seq,
+                    int remove)
+{
+    uint8_t key[VN_ORG_MAX + 1 + 32 + 8];
+    MDB_val empty = {0, ""};
+    int rc = 0;
+    if (rec->subject_pseudonym.len == 32) {
+        memcpy(key, rec->subject_pseudonym.data, 32);
+        vn_put_be64(key + 32, seq);
+        MDB_val k = {40, key};
+        rc = remove ? mdb_del(txn, vn_store_dbi(db, BDB_IDX_SUBJECT), &k, NULL)
+                    : mdb_put(txn, vn_store_dbi(db, BDB_IDX_SUBJECT), &k, &empty, 0);
+    }
+    for (size_t i = 0; (rc == 0 || rc == MDB_NOTFOUND) && i <= rec->n_recipients; i++) {
+        const char *org = i == 0 ? rec->actor_org : rec->recipients[i - 1];
+        size_t len = org ? strlen(org) : 0;
+        if (len == 0 || len > VN_ORG_MAX + 7) /* "sector:" entries of consents are longer ids */
+            continue;
+        memcpy(key, org, len + 1);
+        vn_put_be64(key + len + 1, seq);
+        MDB_val k = {len + 9, key};
+        rc = remove ? mdb_del(txn, vn_store_dbi(db, BDB_IDX_ORG), &k, NULL)
+                    : mdb_put(txn, vn_store_dbi(db, BDB_IDX_ORG), &k, &empty, 0);
+    }
+    return rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
+}
+
 int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t *seq_out,
                     uint8_t hash_out[32])
 {
@@ -106,6 +135,8 @@ int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t
     rec->prev_hash = (ProtobufCBinaryData){0, NULL}; /* prev lives on our stack */
     if (rc == 0)
         rc = s_tree_append(txn, db, seq - 1, leaf);
+    if (rc == 0)
+        rc = vn_audit__index(txn, db, rec, seq, 0);
     if (rc != 0)
         return rc;
     memcpy(head, key, 8);
@@ -353,6 +384,7 @@ const char *vn_audit_event_name(Vn__AuditRecord__Event e)
     case VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED: return "CONSENT_ADDED";
     case VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN: return "CONSENT_WITHDRAWN";
     case VN__AUDIT_RECORD__EVENT__WITHHELD: return "WITHHELD";
+    case VN__AUDIT_RECORD__EVENT__AUDIT_ACCESSED: return "AUDIT_READ";
     default: return "UNKNOWN";
     }
 }

@@ -20,6 +20,10 @@
 int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t *seq_out,
                     uint8_t hash_out[32]);
 
+/* Add (or, remove = 1, drop) the index entries of a record: by subject, by organisation. */
+int vn_audit__index(MDB_txn *txn, vn_store_t *db, const Vn__AuditRecord *rec, uint64_t seq,
+                    int remove);
+
 /* Number of records (the tree size). */
 int vn_audit_size(MDB_txn *txn, vn_store_t *db, uint64_t *size);
 

@@ -20,9 +20,11 @@
  *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order)
  *   CONSENTS  consent id -> ConsentRecord
  *   MERKLE    last leaf covered(be64) level(1) -> SHA-256  (every perfect subtree of the tree)
- *   CHECKPOINTS size(be64) -> SignedCheckpoint */
+ *   CHECKPOINTS size(be64) -> SignedCheckpoint
+ *   IDX_SUBJECT pseudonym(32) seq(be64) -> ""   (a subject's records, in order, without a scan)
+ *   IDX_ORG   org id NUL seq(be64) -> ""        (an organisation's records as actor or recipient) */
 enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY,
-       BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS };
+       BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS, BDB_IDX_SUBJECT, BDB_IDX_ORG };
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen);

@@ -1,0 +1,505 @@
+/* cli_audit_report.c -- `vangnet audit query|subject|review`: what a privacy officer asks of the
+ * log: filtered records (table, JSON lines, CSV), a data subject's access report (GDPR art. 15,
+ * HTML), and the disclosures that need a human look. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vn_audit.h"
+#include "vn_audit_query.h"
+#include "vn_brokerdb.h"
+#include "vn_error.h"
+#include "vn_subject.h"
+#include "vn_util.h"
+
+typedef struct {
+    const char *data, *format, *out, *pseudonym_key, *bsn;
+    int with_names;
+    vn_audit_filter_t f;
+    uint8_t subject[32];
+    char desc[512];             /* the filter, for the access record */
+    FILE *fp;
+    size_t count;
+} s_opts_t;
+
+static uint64_t s_date_us(const char *s)
+{
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end || *end)
+        return 0;
+    time_t t = timegm(&tm);
+    return t > 0 ? (uint64_t)t * 1000000u : 0;
+}
+
+/* A date (full = 0) or an ISO 8601 UTC time (full = 1). */
+static void s_when(uint64_t us, char *out, size_t len, int full)
+{
+    time_t t = (time_t)(us / 1000000u);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    if (full)
+        strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    else
+        strftime(out, len, "%Y-%m-%d", &tm);
+}
+
+static int s_event_by_name(const char *name)
+{
+    for (int e = 1; e <= 10; e++)
+        if (strcasecmp(vn_audit_event_name((Vn__AuditRecord__Event)e), name) == 0)
+            return e;
+    return -2;
+}
+
+static void s_csv_field(FILE *out, const char *s, int last)
+{
+    int quote = strpbrk(s, ",\"\n") != NULL;
+    if (quote) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}
+
+static int s_print_query(void *ctx, const Vn__AuditRecord *r)
+{
+    s_opts_t *o = ctx;
+    o->count++;
+    if (strcmp(o->format, "jsonl") == 0) {
+        json_object *j = cli_audit_json(r);
+        fprintf(o->fp, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+        json_object_put(j);
+    } else if (strcmp(o->format, "csv") == 0) {
+        char seq[24], when[32], recips[1024] = "", just[2048] = "", subj[65] = "", msg[33] = "";
+        snprintf(seq, sizeof seq, "%llu", (unsigned long long)r->seq);
+        s_when(r->time_us, when, sizeof when, 1);
+        for (size_t i = 0; i < r->n_recipients; i++)
+            snprintf(recips + strlen(recips), sizeof recips - strlen(recips), "%s%s", i ? ";" : "",
+                     r->recipients[i]);
+        for (size_t i = 0; i < r->n_justification; i++)
+            snprintf(just + strlen(just), sizeof just - strlen(just), "%s%s=%s", i ? ";" : "",
+                     r->justification[i]->key, r->justification[i]->value);
+        if (r->subject_pseudonym.len == 32)
+            vn_hex(subj, r->subject_pseudonym.data, 32);
+        if (r->message_id.len == 16)
+            vn_hex(msg, r->message_id.data, 16);
+        const char *fields[] = {seq, when, vn_audit_event_name(r->event), r->actor_org,
+                                r->user_id, r->user_role, recips, subj, r->category, r->basis,
+                                just, msg, r->outcome, r->reason};
+        for (size_t i = 0; i < 14; i++)
+            s_csv_field(o->fp, fields[i], i == 13);
+    } else {
+        vn_audit_print(o->fp, r);
+    }
+    return 0;
+}
+
+/* ---- the data subject's access report ---- */
+
+typedef struct {
+    uint64_t seq, time_us;
+    char msgid[33], actor[80], category[80], basis[80], user[160], recipients[512];
+    char outcomes[1024];    /* per recipient: delivered on DATE / not delivered: reason */
+    int refused;
+} s_row_t;
+
+typedef struct {
+    s_opts_t *o;
+    s_row_t *rows;
+    size_t n, cap;
+    char consents[8192];
+} s_report_t;
+
+static s_row_t *s_row_for(s_report_t *rep, const uint8_t *msgid)
+{
+    char hex[33];
+    vn_hex(hex, msgid, 16);
+    for (size_t i = rep->n; i-- > 0;)
+        if (strcmp(rep->rows[i].msgid, hex) == 0)
+            return &rep->rows[i];
+    return NULL;
+}
+
+static const char *s_basis_text(const char *basis)
+{
+    static const char *const map[][2] = {
+        {"consent", "met toestemming / with consent"},
+        {"meldrecht", "melding aan Veilig Thuis (art. 5.2.6 Wmo 2015) / report to Veilig Thuis"},
+        {"raad-1-240", "informatie aan de Raad voor de Kinderbescherming (art. 1:240 BW)"},
+        {"gi-ots", "informatie aan de gecertificeerde instelling bij ondertoezichtstelling"},
+        {"conflict-van-plichten", "conflict van plichten / conflict of duties"},
+        {"terugkoppeling", "terugkoppeling van Veilig Thuis aan de melder"},
+        {"advies", "anonieme adviesvraag"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(basis, map[i][0]) == 0)
+            return map[i][1];
+    return basis;
+}
+
+static int s_collect(void *ctx, const Vn__AuditRecord *r)
+{
+    s_report_t *rep = ctx;
+    char when[32];
+    s_when(r->time_us, when, sizeof when, 0);
+    if (r->event == VN__AUDIT_RECORD__EVENT__ACCEPTED || r->event == VN__AUDIT_RECORD__EVENT__REFUSED) {
+        if (rep->n == rep->cap) {
+            size_t cap = rep->cap ? 2 * rep->cap : 64;
+            s_row_t *more = realloc(rep->rows, cap * sizeof *more);
+            if (!more)
+                return 1;
+            rep->rows = more;
+            rep->cap = cap;
+        }
+        s_row_t *row = &rep->rows[rep->n++];
+        memset(row, 0, sizeof *row);
+        row->seq = r->seq;
+        row->time_us = r->time_us;
+        row->refused = r->event == VN__AUDIT_RECORD__EVENT__REFUSED;
+        if (r->message_id.len == 16)
+            vn_hex(row->msgid, r->message_id.data, 16);
+        snprintf(row->actor, sizeof row->actor, "%s", r->actor_org);
+        snprintf(row->category, sizeof row->category, "%s", r->category);
+        snprintf(row->basis, sizeof row->basis, "%s", r->basis);
+        snprintf(row->user, sizeof row->user, "%s (%s)", r->user_id, r->user_role);
+        for (size_t i = 0; i < r->n_recipients; i++)
+            snprintf(row->recipients + strlen(row->recipients),
+                     sizeof row->recipients - strlen(row->recipients), "%s%s", i ? ", " : "",
+                     r->recipients[i]);
+    } else if (r->message_id.len == 16 && (r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ||
+                                           r->event == VN__AUDIT_RECORD__EVENT__EXPIRED ||
+                                           r->event == VN__AUDIT_RECORD__EVENT__WITHHELD)) {
+        s_row_t *row = s_row_for(rep, r->message_id.data);
+        if (row && r->n_recipients == 1)
+            snprintf(row->outcomes + strlen(row->outcomes),
+                     sizeof row->outcomes - strlen(row->outcomes), "%s%s: %s %s", row->outcomes[0] ? "; " : "",
+                     r->recipients[0],
+                     r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ? "ontvangen op / received" : "niet verstrekt / not disclosed,",
+                     r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ? when : r->outcome);
+    } else if (r->event == VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED ||
+               r->event == VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN) {
+        char recips[512] = "";
+        for (size_t i = 0; i < r->n_recipients; i++)
+            snprintf(recips + strlen(recips), sizeof recips - strlen(recips), "%s%s", i ? ", " : "",
+                     r->recipients[i]);
+        snprintf(rep->consents + strlen(rep->consents), sizeof rep->consents - strlen(rep->consents),
+                 "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", when, r->actor_org,
+                 r->event == VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED ? "gegeven voor / given for"
+                                                                         : "ingetrokken / withdrawn",
+                 recips);
+    }
+    return 0;
+}
+
+static void s_html(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: fputc(*s, out);
+        }
+    }
+}
+
+static void s_render(s_report_t *rep, const s_opts_t *o)
+{
+    FILE *out = o->fp;
+    char now[32];
+    s_when((uint64_t)time(NULL) * 1000000u, now, sizeof now, 0);
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
+                 "<title>Overzicht van verstrekkingen</title><style>"
+                 "body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
+                 "table{border-collapse:collapse;width:100%%}td,th{border:1px solid #999;"
+                 "padding:.3em .5em;text-align:left;vertical-align:top}th{background:#eee}"
+                 "</style></head><body>\n<h1>Overzicht van verstrekkingen over u</h1>\n"
+                 "<p><em>Disclosures about you.</em> Dit overzicht (art. 15 AVG) toont welke "
+                 "organisaties informatie over u hebben gedeeld via vangnet, aan wie, wanneer, welk "
+                 "soort informatie en op welke grond. De inhoud staat niet in dit overzicht: die is "
+                 "alleen bij de betrokken organisaties. Opgesteld op %s.</p>\n"
+                 "<h2>Verstrekkingen / disclosures</h2>\n<table><tr><th>Datum</th><th>Door</th>"
+                 "<th>Aan (ontvangers)</th><th>Soort informatie</th><th>Grondslag en doel</th>"
+                 "<th>Afgeleverd</th>%s</tr>\n",
+            now, o->with_names ? "<th>Medewerker</th>" : "");
+    size_t shown = 0;
+    for (size_t i = 0; i < rep->n; i++) {
+        const s_row_t *r = &rep->rows[i];
+        if (r->refused)
+            continue;
+        char when[32];
+        s_when(r->time_us, when, sizeof when, 0);
+        fprintf(out, "<tr><td>%s</td><td>", when);
+        s_html(out, r->actor);
+        fputs("</td><td>", out);
+        s_html(out, r->recipients);
+        fputs("</td><td>", out);
+        s_html(out, r->category);
+        fputs("</td><td>", out);
+        s_html(out, s_basis_text(r->basis));
+        fputs("</td><td>", out);
+        s_html(out, r->outcomes[0] ? r->outcomes : "nog niet / not yet");
+        if (o->with_names) {
+            fputs("</td><td>", out);
+            s_html(out, r->user);
+        }
+        fputs("</td></tr>\n", out);
+        shown++;
+    }
+    if (!shown)
+        fputs("<tr><td colspan=\"6\">Geen verstrekkingen gevonden / none found.</td></tr>\n", out);
+    fputs("</table>\n<h2>Geweigerd (niet verstrekt) / refused, nothing disclosed</h2>\n<table>"
+          "<tr><th>Datum</th><th>Door</th><th>Aan</th><th>Grondslag</th></tr>\n", out);
+    for (size_t i = 0; i < rep->n; i++) {
+        const s_row_t *r = &rep->rows[i];
+        if (!r->refused)
+            continue;
+        char when[32];
+        s_when(r->time_us, when, sizeof when, 0);
+        fprintf(out, "<tr><td>%s</td><td>", when);
+        s_html(out, r->actor);
+        fputs("</td><td>", out);
+        s_html(out, r->recipients);
+        fputs("</td><td>", out);
+        s_html(out, s_basis_text(r->basis));
+        fputs("</td></tr>\n", out);
+    }
+    fprintf(out, "</table>\n<h2>Toestemmingen / consents</h2>\n<table><tr><th>Datum</th>"
+                 "<th>Geregistreerd door</th><th></th><th>Ontvangers</th></tr>\n%s</table>\n"
+                 "</body></html>\n", rep->consents);
+}
+
+/* ---- review ---- */
+
+typedef struct {
+    char org[80];
+    uint64_t refused, accepted;
+    uint64_t days[4096];     /* accepted per day, by day number modulo the window */
+    uint64_t first_day;
+} s_org_stats_t;
+
+typedef struct {
+    FILE *out;
+    s_org_stats_t orgs[256];
+    size_t n_orgs;
+    uint64_t conflicts, unconsulted;
+} s_review_t;
+
+static s_org_stats_t *s_stats(s_review_t *rv, const char *org)
+{
+    for (size_t i = 0; i < rv->n_orgs; i++)
+        if (strcmp(rv->orgs[i].org, org) == 0)
+            return &rv->orgs[i];
+    if (rv->n_orgs == 256)
+        return NULL;
+    s_org_stats_t *s = &rv->orgs[rv->n_orgs++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->org, sizeof s->org, "%s", org);
+    return s;
+}
+
+static int s_review_visit(void *ctx, const Vn__AuditRecord *r)
+{
+    s_review_t *rv = ctx;
+    if (r->event == VN__AUDIT_RECORD__EVENT__ACCEPTED) {
+        if (r->review || strcmp(r->basis, "conflict-van-plichten") == 0) {
+            fputs("  conflict van plichten: ", rv->out);
+            vn_audit_print(rv->out, r);
+            rv->conflicts++;
+        }
+        int consulted = 0;
+        for (size_t i = 0; i < r->n_justification; i++)
+            consulted |= strcmp(r->justification[i]->key, "collegiale-consultatie") == 0;
+        if (strcmp(r->basis, "meldrecht") == 0 && !consulted) {
+            fputs("  melding zonder collegiale consultatie: ", rv->out);
+            vn_audit_print(rv->out, r);
+            rv->unconsulted++;
+        }
+    }
+    s_org_stats_t *s = s_stats(rv, r->actor_org);
+    if (s && r->event == VN__AUDIT_RECORD__EVENT__REFUSED)
+        s->refused++;
+    if (s && r->event == VN__AUDIT_RECORD__EVENT__ACCEPTED) {
+        uint64_t day = r->time_us / 86400000000u;
+        if (!s->accepted)
+            s->first_day = day;
+        if (day - s->first_day < 4096)
+            s->days[day - s->first_day]++;
+        s->accepted++;
+    }
+    return 0;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void s_review_volumes(s_review_t *rv)
+{
+    fputs("\nRefusals and volumes per organisation:\n", rv->out);
+    for (size_t i = 0; i < rv->n_orgs; i++) {
+        s_org_stats_t *s = &rv->orgs[i];
+        if (!s->accepted && !s->refused)
+            continue;
+        fprintf(rv->out, "  %-32s disclosures=%llu refused=%llu\n", s->org,
+                (unsigned long long)s->accepted, (unsigned long long)s->refused);
+        uint64_t active[4096];
+        size_t n = 0;
+        for (size_t d = 0; d < 4096; d++)
+            if (s->days[d])
+                active[n++] = s->days[d];
+        if (n < 3)
+            continue;
+        qsort(active, n, sizeof *active, s_cmp);
+        uint64_t median = active[n / 2];
+        for (size_t d = 0; d < 4096; d++)
+            if (s->days[d] >= 10 && s->days[d] > 3 * median) {
+                char when[32];
+                s_when((s->first_day + d) * 86400000000u, when, sizeof when, 0);
+                fprintf(rv->out, "    unusual volume on %s: %llu disclosures (median day %llu)\n",
+                        when, (unsigned long long)s->days[d], (unsigned long long)median);
+            }
+    }
+}
+
+int cli_audit_report(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},   {"from", required_argument, NULL, 'f'},
+        {"until", required_argument, NULL, 'u'},  {"org", required_argument, NULL, 'o'},
+        {"subject", required_argument, NULL, 's'}, {"bsn", required_argument, NULL, 'B'},
+        {"pseudonym-key", required_argument, NULL, 'k'}, {"basis", required_argument, NULL, 'b'},
+        {"category", required_argument, NULL, 'c'}, {"event", required_argument, NULL, 'e'},
+        {"refused", no_argument, NULL, 'r'},     {"format", required_argument, NULL, 'F'},
+        {"out", required_argument, NULL, 'O'},   {"with-names", no_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0}};
+    const char *verb = argv[1];
+    s_opts_t o = {.format = "table", .f = {.event = -1}};
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        /* The filter, as given, goes into the access record (not paths, not the BSN). */
+        size_t used = strlen(o.desc);
+        for (int i = 0; opts[i].name && !strchr("dkOFB", c); i++)
+            if (opts[i].val == c)
+                snprintf(o.desc + used, sizeof o.desc - used, "%s%s=%s", used ? " " : "",
+                         opts[i].name, optarg ? optarg : "yes");
+        switch (c) {
+        case 'd': o.data = optarg; break;
+        case 'f': case 'u': {
+            uint64_t t = s_date_us(optarg);
+            if (!t)
+                return cli_fail(CLI_USAGE, "audit %s: dates are YYYY-MM-DD", verb);
+            *(c == 'f' ? &o.f.from_us : &o.f.until_us) = t;
+            break;
+        }
+        case 'o': o.f.org = optarg; break;
+        case 's':
+            if (vn_unhex(o.subject, 32, optarg) != 0)
+                return cli_fail(CLI_USAGE, "audit %s: --subject is a 64-hex-digit pseudonym", verb);
+            o.f.subject = o.subject;
+            break;
+        case 'B': o.bsn = optarg; break;
+        case 'k': o.pseudonym_key = optarg; break;
+        case 'b': o.f.basis = optarg; break;
+        case 'c': o.f.category = optarg; break;
+        case 'e':
+            if ((o.f.event = s_event_by_name(optarg)) < 0)
+                return cli_fail(CLI_USAGE, "audit %s: unknown event '%s'", verb, optarg);
+            break;
+        case 'r': o.f.refused_only = 1; break;
+        case 'F': o.format = optarg; break;
+        case 'O': o.out = optarg; break;
+        case 'n': o.with_names = 1; break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (!o.data || optind != argc)
+        return cli_fail(CLI_USAGE, "audit %s: --data DIR is required", verb);
+    if (strcmp(o.format, "table") != 0 && strcmp(o.format, "jsonl") != 0 &&
+        strcmp(o.format, "csv") != 0)
+        return cli_fail(CLI_USAGE, "audit query: --format table|jsonl|csv");
+    if (o.bsn || strcmp(verb, "subject") == 0) {
+        /* At the agency, where the pseudonym key is: the BSN never reaches the broker's data. */
+        char err[1200];
+        uint8_t key[VN_PSEUDONYM_KEY_BYTES];
+        if (!o.bsn || !o.pseudonym_key)
+            return cli_fail(CLI_USAGE, "audit %s: --bsn BSN --pseudonym-key FILE", verb);
+        if (vn_pseudonym_key_load(o.pseudonym_key, key, err, sizeof err) != 0)
+            return cli_fail(CLI_FAIL, "audit %s: %s", verb, err);
+        int rc = vn_pseudonym(o.subject, o.bsn, key);
+        if (rc != 0)
+            return cli_fail(CLI_USAGE, "audit %s: %s", verb, vn_strerror(rc));
+        o.f.subject = o.subject;
+        char hex[65];
+        size_t used = strlen(o.desc);
+        snprintf(o.desc + used, sizeof o.desc - used, "%ssubject=%s", used ? " " : "",
+                 vn_hex(hex, o.subject, 32));
+    }
+    char err[1200];
+    int rc;
+    vn_store_t *db = vn_brokerdb_open(o.data, 0, VN_STORE_READONLY, &rc, err, sizeof err);
+    if (!db)
+        return cli_fail(CLI_FAIL, "audit: %s", err);
+    o.fp = o.out ? fopen(o.out, "w") : stdout;
+    if (!o.fp) {
+        vn_store_destroy(&db);
+        return cli_fail(CLI_FAIL, "audit: cannot write %s", o.out);
+    }
+    MDB_txn *txn;
+    uint64_t examined = 0;
+    int result = CLI_OK;
+    if ((rc = vn_store_begin(db, 1, &txn)) == 0) {
+        if (strcmp(verb, "query") == 0) {
+            if (strcmp(o.format, "csv") == 0)
+                fputs("seq,time,event,actor,user_id,user_role,recipients,subject,category,basis,"
+                      "justification,message_id,outcome,reason\n", o.fp);
+            rc = vn_audit_query(txn, db, &o.f, s_print_query, &o, &examined);
+            fprintf(stderr, "%zu records matched (%llu read)\n", o.count,
+                    (unsigned long long)examined);
+        } else if (strcmp(verb, "subject") == 0) {
+            s_report_t rep = {.o = &o};
+            o.f.event = -1;
+            rc = vn_audit_query(txn, db, &o.f, s_collect, &rep, &examined);
+            if (rc == 0)
+                s_render(&rep, &o);
+            free(rep.rows);
+        } else {
+            s_review_t *rv = calloc(1, sizeof *rv);
+            rv->out = o.fp;
+            fputs("Disclosures that need a human look:\n", o.fp);
+            rc = vn_audit_query(txn, db, &o.f, s_review_visit, rv, &examined);
+            fprintf(o.fp, "  (%llu conflicts of duties, %llu Meldcode reports without a collegial "
+                          "consultation date)\n",
+                    (unsigned long long)rv->conflicts, (unsigned long long)rv->unconsulted);
+            s_review_volumes(rv);
+            free(rv);
+        }
+        mdb_txn_abort(txn);
+    }
+    if (o.out)
+        fclose(o.fp);
+    vn_store_destroy(&db);
+    if (rc != 0) {
+        cli_fail(CLI_FAIL, "audit %s: %s", verb, vn_strerror(rc));
+        result = CLI_FAIL;
+    }
+    cli_audit_log_access(o.data, verb, o.desc, o.f.subject);
+    return result;
+}
