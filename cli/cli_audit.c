@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <pwd.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -123,6 +124,47 @@ done:
 }
 
 void cli_audit_log_access(const char *data, const char *command, const char *filter,
+                          const uint8_t *subject);
+
+/* Retention: prune the detail of records older than --before and older than keep_years. */
+static int s_prune(const char *data, const char *before, long keep_years, int below_minimum)
+{
+    struct tm tm = {0};
+    const char *end = before ? strptime(before, "%Y-%m-%d", &tm) : NULL;
+    if (!data || !end || *end)
+        return cli_fail(CLI_USAGE, "audit prune --data DIR --before YYYY-MM-DD [--keep-years N]");
+    if (keep_years < 5 && !below_minimum)
+        return cli_fail(CLI_USAGE, "audit prune: NEN 7513 asks to keep audit records at least 5 "
+                                   "years; --keep-years %ld needs --below-legal-minimum", keep_years);
+    uint64_t cutoff = (uint64_t)timegm(&tm) * 1000000u;
+    uint64_t limit = vn_now_us() - (uint64_t)keep_years * 365 * 86400 * 1000000u;
+    if (cutoff > limit)
+        cutoff = limit; /* never younger than the retention period */
+    char err[1200];
+    int rc;
+    vn_store_t *db = vn_brokerdb_open(data, 0, 0, &rc, err, sizeof err);
+    if (!db)
+        return cli_fail(CLI_FAIL, "audit prune: %s", err);
+    MDB_txn *txn;
+    uint64_t pruned = 0;
+    if ((rc = vn_store_begin(db, 0, &txn)) == 0) {
+        rc = vn_audit_prune(txn, db, cutoff, &pruned);
+        rc = rc == 0 ? vn_store_commit(txn) : (mdb_txn_abort(txn), rc);
+    }
+    vn_store_destroy(&db);
+    if (rc != 0)
+        return cli_fail(CLI_FAIL, "audit prune: %s", vn_strerror(rc));
+    char when[32], filter[96];
+    time_t t = (time_t)(cutoff / 1000000u);
+    strftime(when, sizeof when, "%Y-%m-%d", gmtime(&t));
+    printf("pruned the detail of %llu records older than %s; their leaves stay in the tree\n",
+           (unsigned long long)pruned, when);
+    snprintf(filter, sizeof filter, "before=%s pruned=%llu", when, (unsigned long long)pruned);
+    cli_audit_log_access(data, "prune", filter, NULL);
+    return CLI_OK;
+}
+
+void cli_audit_log_access(const char *data, const char *command, const char *filter,
                           const uint8_t *subject)
 {
     char err[1200], who[64];
@@ -173,9 +215,13 @@ int cli_audit(int argc, char **argv)
                                          {"seq", required_argument, NULL, 's'},
                                          {"from", required_argument, NULL, 'f'},
                                          {"to", required_argument, NULL, 't'},
+                                         {"before", required_argument, NULL, 'B'},
+                                         {"keep-years", required_argument, NULL, 'y'},
+                                         {"below-legal-minimum", no_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
-    const char *data = NULL, *broker_pub = NULL;
-    int json = 0, c;
+    const char *data = NULL, *broker_pub = NULL, *before = NULL;
+    int json = 0, c, below_minimum = 0;
+    long keep_years = 5;
     uint64_t seq = 0, from = 0, to = 0;
     char *end;
     if (argc < 2)
@@ -187,6 +233,13 @@ int cli_audit(int argc, char **argv)
         case 'd': data = optarg; break;
         case 'j': json = 1; break;
         case 'b': broker_pub = optarg; break;
+        case 'B': before = optarg; break;
+        case 'L': below_minimum = 1; break;
+        case 'y':
+            keep_years = strtol(optarg, &end, 10);
+            if (*end || keep_years < 0 || keep_years > 100)
+                return cli_fail(CLI_USAGE, "audit prune: --keep-years takes 0 to 100");
+            break;
         case 's': case 'f': case 't': {
             unsigned long long n = strtoull(optarg, &end, 10);
             if (*end || n == 0)
@@ -197,6 +250,8 @@ int cli_audit(int argc, char **argv)
         default: return CLI_USAGE;
         }
     }
+    if (strcmp(verb, "prune") == 0)
+        return s_prune(data, before, keep_years, below_minimum);
     int known = strcmp(verb, "show") == 0 || strcmp(verb, "verify") == 0 ||
                 (strcmp(verb, "prove") == 0 && seq) || (strcmp(verb, "consistency") == 0 && from);
     if (!data || optind != argc || !known)
@@ -224,9 +279,9 @@ int cli_audit(int argc, char **argv)
         rc = vn_audit_verify(txn, db, broker_pub ? broker.sign_pk : NULL, &r);
         char root[65];
         if (rc == 0) {
-            printf("audit log intact: %llu records; hash chain and Merkle tree recomputed; "
-                   "%llu checkpoints match%s\n", (unsigned long long)r.records,
-                   (unsigned long long)r.checkpoints,
+            printf("audit log intact: %llu records (%llu pruned); hash chain and Merkle tree "
+                   "recomputed; %llu checkpoints match%s\n", (unsigned long long)r.records,
+                   (unsigned long long)r.pruned, (unsigned long long)r.checkpoints,
                    broker_pub ? " and carry the broker's signature" : " (signatures not checked: "
                                                                       "give --broker-public)");
             if (r.checkpoints)

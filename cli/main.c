@@ -25,6 +25,7 @@ static const char s_usage[] =
     "  audit subject --data DIR --bsn BSN --pseudonym-key FILE [--out F.html] [--with-names]\n"
     "  audit review --data DIR [--from D] [--until D]  disclosures that need a human look\n"
     "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"
+    "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"
     "  policy check FILE                              validate a policy file, print what it allows\n"
     "agency (through the local agent):\n"
     "  send --agent EP --to ORG[,ORG] --subject BSN|--anonymous --category CAT --basis BASIS\n"

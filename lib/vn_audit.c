@@ -329,6 +329,10 @@ int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
             break;
         uint64_t seq = k.mv_size == 8 ? vn_get_be64(k.mv_data) : 0;
         Vn__AuditRecord *r = vn__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+        int pruned = r && r->pruned && r->original_hash.len == 32;
+        uint8_t original[32];
+        if (pruned)
+            memcpy(original, r->original_hash.data, 32);
         const char *why = seq != expect ? "record missing or out of order"
                           : !r ? "record does not decode"
                           : r->version != VN_AUDIT_VERSION ? "record has an unknown version"
@@ -341,10 +345,19 @@ int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
         if (why)
             FAIL(expect, why);
         uint8_t leaf[VN_HASH], stored[VN_HASH];
-        vn_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
-        if (vn_audit_node(&tree, 0, seq - 1, stored) != 0 || memcmp(leaf, stored, VN_HASH) != 0)
-            FAIL(seq, "record differs from its leaf in the Merkle tree");
-        crypto_hash_sha256(prev, v.mv_data, v.mv_size);
+        if (vn_audit_node(&tree, 0, seq - 1, stored) != 0)
+            FAIL(seq, "record has no leaf in the Merkle tree");
+        if (pruned) {
+            /* Detail removed after retention: its leaf stays, covered by the checkpoints. */
+            memcpy(leaf, stored, VN_HASH);
+            memcpy(prev, original, 32);
+            report->pruned++;
+        } else {
+            vn_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
+            if (memcmp(leaf, stored, VN_HASH) != 0)
+                FAIL(seq, "record differs from its leaf in the Merkle tree");
+            crypto_hash_sha256(prev, v.mv_data, v.mv_size);
+        }
         vn_merkle_range_append(range, leaf);
         report->records++;
         expect++;
@@ -389,6 +402,48 @@ const char *vn_audit_event_name(Vn__AuditRecord__Event e)
     }
 }
 
+int vn_audit_prune(MDB_txn *txn, vn_store_t *db, uint64_t before_us, uint64_t *pruned)
+{
+    uint64_t size;
+    *pruned = 0;
+    int rc = vn_audit_size(txn, db, &size);
+    for (uint64_t seq = 1; rc == 0 && seq <= size; seq++) {
+        uint8_t key[8], original[32], buf[128];
+        vn_put_be64(key, seq);
+        MDB_val k = {8, key}, v;
+        if ((rc = vn_store_error(mdb_get(txn, vn_store_dbi(db, BDB_AUDIT), &k, &v))) != 0)
+            break;
+        Vn__AuditRecord *r = vn__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+        if (!r) {
+            rc = VN_E_CHAIN;
+            break;
+        }
+        if (r->time_us >= before_us) { /* records are in time order: done */
+            vn__audit_record__free_unpacked(r, NULL);
+            break;
+        }
+        if (!r->pruned) {
+            crypto_hash_sha256(original, v.mv_data, v.mv_size);
+            rc = vn_audit__index(txn, db, r, seq, 1);
+            Vn__AuditRecord stub = VN__AUDIT_RECORD__INIT;
+            stub.version = VN_AUDIT_VERSION;
+            stub.seq = seq;
+            stub.time_us = r->time_us;
+            stub.event = r->event;
+            stub.prev_hash = r->prev_hash;
+            stub.pruned = 1;
+            stub.original_hash = (ProtobufCBinaryData){32, original};
+            MDB_val nv = {vn__audit_record__pack(&stub, buf), buf};
+            if (rc == 0)
+                rc = vn_store_error(mdb_put(txn, vn_store_dbi(db, BDB_AUDIT), &k, &nv, 0));
+            if (rc == 0)
+                (*pruned)++;
+        }
+        vn__audit_record__free_unpacked(r, NULL);
+    }
+    return rc;
+}
+
 void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
 {
     time_t secs = (time_t)(r->time_us / 1000000u);
@@ -396,6 +451,11 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
     char when[32], msgid[33] = "-", pseud[17] = "-";
     gmtime_r(&secs, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (r->pruned) {
+        fprintf(out, "%6llu %s %-11s (detail pruned after the retention period)\n",
+                (unsigned long long)r->seq, when, vn_audit_event_name(r->event));
+        return;
+    }
     if (r->message_id.len == 16)
         vn_hex(msgid, r->message_id.data, 16);
     if (r->subject_pseudonym.len == 32)

@@ -52,6 +52,7 @@ typedef struct {
     uint64_t checkpoints;           /* signed checkpoints checked */
     uint64_t latest_size;
     uint8_t latest_root[VN_HASH];
+    uint64_t pruned;                /* records whose detail was pruned (their leaves checked) */
     uint64_t bad_seq;               /* the first bad record (0 if none could be named) */
     const char *why;
 } vn_audit_report_t;
@@ -61,6 +62,11 @@ typedef struct {
  * given). 0 if intact, else VN_E_CHAIN with the report saying where and why. */
 int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
                     vn_audit_report_t *report);
+
+/* Retention: replace every record older than before_us by a stub (seq, time, event, prev_hash and
+ * the SHA-256 of the original), dropping its index entries; its leaf stays in the tree, so the
+ * chain and every checkpoint still verify. *pruned counts records pruned now. */
+int vn_audit_prune(MDB_txn *txn, vn_store_t *db, uint64_t before_us, uint64_t *pruned);
 
 const char *vn_audit_event_name(Vn__AuditRecord__Event e);
 
