@@ -237,6 +237,36 @@ static void test_changed_byte(void **state)
     assert_int_equal(bad, 4); /* the changed record itself no longer matches its leaf */
 }
 
+/* Every byte of every stored record, flipped in turn: verify fails and names that record. */
+static void test_every_byte_of_every_record(void **state)
+{
+    fx_t *f = *state;
+    for (uint64_t seq = 1; seq <= 10; seq++) {
+        MDB_txn *txn;
+        uint8_t kb[8];
+        MDB_val k = s_key(kb, seq), v;
+        assert_int_equal(vn_store_begin(f->db, 1, &txn), 0);
+        assert_int_equal(mdb_get(txn, vn_store_dbi(f->db, BDB_AUDIT), &k, &v), 0);
+        size_t len = v.mv_size;
+        uint8_t *orig = malloc(len), *copy = malloc(len);
+        memcpy(orig, v.mv_data, len);
+        mdb_txn_abort(txn);
+        for (size_t pos = 0; pos < len; pos++) {
+            assert_int_equal(vn_store_begin(f->db, 0, &txn), 0);
+            memcpy(copy, orig, len);
+            copy[pos] ^= 0x01;
+            MDB_val nv = {len, copy};
+            assert_int_equal(mdb_put(txn, vn_store_dbi(f->db, BDB_AUDIT), &k, &nv, 0), 0);
+            vn_audit_report_t r;
+            assert_int_equal(vn_audit_verify(txn, f->db, f->broker->pub.sign_pk, &r), VN_E_CHAIN);
+            assert_int_equal(r.bad_seq, seq);
+            mdb_txn_abort(txn);
+        }
+        free(orig);
+        free(copy);
+    }
+}
+
 static void test_deleted_record(void **state)
 {
     uint64_t bad;
@@ -271,6 +301,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intact),          cmocka_unit_test(test_changed_byte),
+        cmocka_unit_test(test_every_byte_of_every_record),
         cmocka_unit_test(test_deleted_record),  cmocka_unit_test(test_swapped_records),
         cmocka_unit_test(test_truncated),       cmocka_unit_test(test_rewritten_last),
         cmocka_unit_test(test_unknown_version),
