@@ -85,6 +85,22 @@ static void s_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, const Vn__
         a->consistency_pending = 1;
 }
 
+/* A proof as one flat buffer of n hashes (caller frees), or NULL if a node has the wrong size. */
+static uint8_t *s_proof(ProtobufCBinaryData *nodes, size_t n)
+{
+    if (n > VN_MERKLE_MAX_PROOF)
+        return NULL;
+    uint8_t *flat = malloc(n * VN_HASH + 1);
+    for (size_t i = 0; flat && i < n; i++) {
+        if (nodes[i].len != VN_HASH) {
+            free(flat);
+            return NULL;
+        }
+        memcpy(flat + i * VN_HASH, nodes[i].data, VN_HASH);
+    }
+    return flat;
+}
+
 void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
 {
     if (r->checkpoint.len == 0)
@@ -104,14 +120,8 @@ void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
     int ok = rec && rec->seq == r->audit_seq && rec->message_id.len == 16 &&
              r->message_id.len == 16 && memcmp(rec->message_id.data, r->message_id.data, 16) == 0 &&
              strcmp(rec->actor_org, a->keys->pub.org) == 0 && r->audit_hash.len == 32 &&
-             memcmp(hash, r->audit_hash.data, 32) == 0 && r->n_inclusion_proof <= VN_MERKLE_MAX_PROOF;
-    uint8_t *proof = ok ? malloc(r->n_inclusion_proof * VN_HASH + 1) : NULL;
-    for (size_t i = 0; proof && i < r->n_inclusion_proof; i++) {
-        if (r->inclusion_proof[i].len != VN_HASH)
-            ok = 0;
-        else
-            memcpy(proof + i * VN_HASH, r->inclusion_proof[i].data, VN_HASH);
-    }
+             memcmp(hash, r->audit_hash.data, 32) == 0;
+    uint8_t *proof = ok ? s_proof(r->inclusion_proof, r->n_inclusion_proof) : NULL;
     ok = ok && proof && r->audit_seq >= 1 &&
          vn_merkle_verify_inclusion(leaf, r->audit_seq - 1, cp->size, proof, r->n_inclusion_proof,
                                     cp->root.data);
@@ -133,14 +143,8 @@ void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp)
         s_alarm(a, "a consistency answer with a checkpoint not signed by the broker");
         return;
     }
-    int ok = resp->from == a->cp_size && resp->n_proof <= VN_MERKLE_MAX_PROOF && cp->size >= a->cp_size;
-    uint8_t *proof = ok ? malloc(resp->n_proof * VN_HASH + 1) : NULL;
-    for (size_t i = 0; proof && i < resp->n_proof; i++) {
-        if (resp->proof[i].len != VN_HASH)
-            ok = 0;
-        else
-            memcpy(proof + i * VN_HASH, resp->proof[i].data, VN_HASH);
-    }
+    int ok = resp->from == a->cp_size && cp->size >= a->cp_size;
+    uint8_t *proof = ok ? s_proof(resp->proof, resp->n_proof) : NULL;
     ok = ok && proof &&
          vn_merkle_verify_consistency(a->cp_size, cp->size, a->cp_root, cp->root.data, proof,
                                       resp->n_proof);

@@ -55,6 +55,49 @@ static void s_report(const char *what, uint64_t *lat, size_t n, uint64_t results
            (double)results / (double)n, (double)read / (double)n);
 }
 
+static uint64_t s_base_us;
+static char s_orgs[ORGS][32];
+
+/* Filter makers: a random subject, organisation or starting time. */
+static void s_by_subject(vn_audit_filter_t *f, uint8_t scratch[32], long records)
+{
+    (void)records;
+    s_subject(scratch, (uint32_t)randombytes_uniform(SUBJECTS));
+    f->subject = scratch;
+}
+
+static void s_by_org(vn_audit_filter_t *f, uint8_t scratch[32], long records)
+{
+    (void)scratch;
+    (void)records;
+    f->org = s_orgs[randombytes_uniform(ORGS)];
+}
+
+static void s_by_time(vn_audit_filter_t *f, uint8_t scratch[32], long records)
+{
+    (void)scratch;
+    f->from_us = s_base_us + (uint64_t)randombytes_uniform((uint32_t)records) * 1000u;
+}
+
+/* Run n queries made by make, each stopping after limit results; print their latencies. */
+static void s_queries(MDB_txn *txn, vn_store_t *db, const char *what, int n, size_t limit,
+                      void (*make)(vn_audit_filter_t *, uint8_t *, long), long records)
+{
+    uint64_t lat[200], read = 0, total = 0, total_read = 0;
+    uint8_t scratch[32];
+    for (int q = 0; q < n && q < 200; q++) {
+        vn_audit_filter_t f = {.event = -1};
+        make(&f, scratch, records);
+        s_count_t cnt = {0, limit};
+        uint64_t ts = s_us();
+        vn_audit_query(txn, db, &f, s_count, &cnt, &read);
+        lat[q] = s_us() - ts;
+        total += cnt.n;
+        total_read += read;
+    }
+    s_report(what, lat, (size_t)n, total, total_read);
+}
+
 int main(int argc, char **argv)
 {
     long records = 1000000, batch = 1000;
@@ -81,14 +124,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "vn-audit-bench: %s\n", err);
         return 1;
     }
-    char orgs[ORGS][32];
     for (int i = 0; i < ORGS; i++)
-        snprintf(orgs[i], sizeof orgs[i], "org-%02d", i);
+        snprintf(s_orgs[i], sizeof s_orgs[i], "org-%02d", i);
     printf("audit log benchmark: %ld records, group commits of %ld, each fsync'd with a signed "
            "checkpoint\n", records, batch);
 
     /* 1. Append, as the broker does. */
-    uint64_t t0 = s_us(), base_us = vn_now_us() - (uint64_t)records * 1000u;
+    uint64_t t0 = s_us();
+    s_base_us = vn_now_us() - (uint64_t)records * 1000u;
     long done = 0;
     uint64_t *commit_lat = calloc((size_t)(records / batch + 1), sizeof *commit_lat);
     size_t n_commits = 0;
@@ -103,15 +146,15 @@ int main(int argc, char **argv)
             s_subject(subject, r);
             randombytes_buf(msgid, sizeof msgid);
             randombytes_buf(chash, sizeof chash);
-            char *to[2] = {orgs[(done + 1) % ORGS], orgs[(done + 7) % ORGS]};
+            char *to[2] = {s_orgs[(done + 1) % ORGS], s_orgs[(done + 7) % ORGS]};
             Vn__AuditJustification j = VN__AUDIT_JUSTIFICATION__INIT, *jp = &j;
             j.key = "consent-ref";
             j.value = "c0123456789abcdef";
             Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
             rec.event = done % 10 == 9 ? VN__AUDIT_RECORD__EVENT__REFUSED
                                        : VN__AUDIT_RECORD__EVENT__ACCEPTED;
-            rec.time_us = base_us + (uint64_t)done * 1000u;
-            rec.actor_org = orgs[done % ORGS];
+            rec.time_us = s_base_us + (uint64_t)done * 1000u;
+            rec.actor_org = s_orgs[done % ORGS];
             rec.user_id = "prof-1234";
             rec.user_role = "jeugdverpleegkundige";
             rec.n_recipients = 1 + (size_t)(done % 2);
@@ -155,55 +198,10 @@ int main(int argc, char **argv)
 
     /* 3. Queries. */
     printf("queries:\n");
-    enum { Q = 200 };
-    uint64_t lat[Q], read = 0, total_read = 0, total = 0;
-    uint8_t subject[32];
-    s_count_t cnt = {0};
-    for (int q = 0; q < Q; q++) {
-        s_subject(subject, (uint32_t)randombytes_uniform(SUBJECTS));
-        vn_audit_filter_t f = {.subject = subject, .event = -1};
-        cnt = (s_count_t){0, (size_t)-1};
-        uint64_t ts = s_us();
-        vn_audit_query(txn, db, &f, s_count, &cnt, &read);
-        lat[q] = s_us() - ts;
-        total += cnt.n;
-        total_read += read;
-    }
-    s_report("one subject, all its records", lat, Q, total, total_read);
-    total = total_read = 0;
-    for (int q = 0; q < Q; q++) {
-        vn_audit_filter_t f = {.org = orgs[randombytes_uniform(ORGS)], .event = -1};
-        cnt = (s_count_t){0, 100};
-        uint64_t ts = s_us();
-        vn_audit_query(txn, db, &f, s_count, &cnt, &read);
-        lat[q] = s_us() - ts;
-        total += cnt.n;
-        total_read += read;
-    }
-    s_report("one organisation, first 100 records", lat, Q, total, total_read);
-    total = total_read = 0;
-    for (int q = 0; q < 20; q++) {
-        vn_audit_filter_t f = {.org = orgs[randombytes_uniform(ORGS)], .event = -1};
-        cnt = (s_count_t){0, (size_t)-1};
-        uint64_t ts = s_us();
-        vn_audit_query(txn, db, &f, s_count, &cnt, &read);
-        lat[q] = s_us() - ts;
-        total += cnt.n;
-        total_read += read;
-    }
-    s_report("one organisation, all its records", lat, 20, total, total_read);
-    total = total_read = 0;
-    for (int q = 0; q < Q; q++) {
-        vn_audit_filter_t f = {.from_us = base_us + (uint64_t)randombytes_uniform((uint32_t)records) * 1000u,
-                               .event = -1};
-        cnt = (s_count_t){0, 100};
-        uint64_t ts = s_us();
-        vn_audit_query(txn, db, &f, s_count, &cnt, &read);
-        lat[q] = s_us() - ts;
-        total += cnt.n;
-        total_read += read;
-    }
-    s_report("from a time, first 100 records", lat, Q, total, total_read);
+    s_queries(txn, db, "one subject, all its records", 200, (size_t)-1, s_by_subject, records);
+    s_queries(txn, db, "one organisation, first 100 records", 200, 100, s_by_org, records);
+    s_queries(txn, db, "one organisation, all its records", 20, (size_t)-1, s_by_org, records);
+    s_queries(txn, db, "from a time, first 100 records", 200, 100, s_by_time, records);
     mdb_txn_abort(txn);
     vn_store_destroy(&db);
     vn_keyset_destroy(&broker);

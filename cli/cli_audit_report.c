@@ -217,6 +217,18 @@ static void s_html(FILE *out, const char *s)
     }
 }
 
+/* The cells every report row starts with: date, by whom, to whom. */
+static void s_row_cells(FILE *out, const s_row_t *r)
+{
+    char when[32];
+    s_when(r->time_us, when, sizeof when, 0);
+    fprintf(out, "<tr><td>%s</td><td>", when);
+    s_html(out, r->actor);
+    fputs("</td><td>", out);
+    s_html(out, r->recipients);
+    fputs("</td><td>", out);
+}
+
 static void s_render(s_report_t *rep, const s_opts_t *o)
 {
     FILE *out = o->fp;
@@ -241,13 +253,7 @@ static void s_render(s_report_t *rep, const s_opts_t *o)
         const s_row_t *r = &rep->rows[i];
         if (r->refused)
             continue;
-        char when[32];
-        s_when(r->time_us, when, sizeof when, 0);
-        fprintf(out, "<tr><td>%s</td><td>", when);
-        s_html(out, r->actor);
-        fputs("</td><td>", out);
-        s_html(out, r->recipients);
-        fputs("</td><td>", out);
+        s_row_cells(out, r);
         s_html(out, r->category);
         fputs("</td><td>", out);
         s_html(out, s_basis_text(r->basis));
@@ -268,13 +274,7 @@ static void s_render(s_report_t *rep, const s_opts_t *o)
         const s_row_t *r = &rep->rows[i];
         if (!r->refused)
             continue;
-        char when[32];
-        s_when(r->time_us, when, sizeof when, 0);
-        fprintf(out, "<tr><td>%s</td><td>", when);
-        s_html(out, r->actor);
-        fputs("</td><td>", out);
-        s_html(out, r->recipients);
-        fputs("</td><td>", out);
+        s_row_cells(out, r);
         s_html(out, s_basis_text(r->basis));
         fputs("</td></tr>\n", out);
     }
