@@ -21,6 +21,7 @@ int cli_status(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_consent(int argc, char **argv);
 int cli_policy(int argc, char **argv);
+int cli_broker(int argc, char **argv);
 
 struct vn_client;
 /* A client for the agent at endpoint, or NULL (having said why). */

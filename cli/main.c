@@ -18,6 +18,8 @@ static const char s_usage[] =
     "  org add --data DIR FILE.public                 register an organisation\n"
     "  org list --data DIR                            list organisations\n"
     "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"
+    "  broker status --data DIR [--json]              health: log, checkpoints, queues, store;\n"
+    "                                                 exit 1 when an alert fires\n"
     "  audit show --data DIR [--json]                 print the audit log\n"
     "  audit verify --data DIR [--broker-public F]    recompute chain, tree, signed checkpoints\n"
     "  audit query --data DIR [--from D] [--until D] [--org ID] [--subject HEX|--bsn B --pseudonym-key F]\n"
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
         {"keygen", cli_keygen}, {"org", cli_org},       {"send", cli_send},
         {"inbox", cli_inbox},   {"ack", cli_ack},       {"status", cli_status},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
+        {"broker", cli_broker},
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");

@@ -42,7 +42,9 @@ vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *d
     }
     if ((mrc = mdb_env_create(&self->env)) != 0 ||
         (mrc = mdb_env_set_maxdbs(self->env, MAX_DBS)) != 0 ||
-        (mrc = mdb_env_set_mapsize(self->env, map_size ? map_size : (size_t)1 << 30)) != 0 ||
+        /* No size given: LMDB keeps the size the environment was created with (tools must not
+         * misreport or change the broker's map). */
+        (map_size && (mrc = mdb_env_set_mapsize(self->env, map_size)) != 0) ||
         (mrc = mdb_env_set_maxreaders(self->env, 126)) != 0 ||
         (mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (readonly ? MDB_RDONLY : 0), 0600)) != 0) {
         *rc = vn_store_error(mrc);

@@ -10,7 +10,8 @@ typedef struct vn_store vn_store_t;
 #define VN_STORE_READONLY 1
 
 /* Open (creating dir if needed, unless read-only) an environment with the given named databases.
- * map_size in bytes (0: 1 GiB). NULL on failure with *rc set and err naming the cause.
+ * map_size in bytes (0: as the environment was created, or LMDB's default for a new one). NULL on
+ * failure with *rc set and err naming the cause.
  * Commits are fully durable (fsync): no MDB_NOSYNC. */
 vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *db_names,
                           int flags, int *rc, char *err, size_t errlen);

@@ -9,6 +9,12 @@ echo "Synthetisch: melding tijdens afwezigheid." > "$T/m.txt"
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
     $MELD --file "$T/m.txt" | grep -q '^accepted' || fail "not accepted"
 sleep 1
+# The operator sees it waiting for the offline recipient, and nothing to alert on.
+"$VANGNET" broker status --data "$T/broker-data" >"$T/st.txt" || fail "broker status alerted: $(cat "$T/st.txt")"
+grep -qE "queue: +vt-zuid-limburg +1 waiting" "$T/st.txt" && grep -qE "alerts: +none" "$T/st.txt" \
+    || fail "broker status: $(cat "$T/st.txt")"
+"$VANGNET" broker status --data "$T/broker-data" --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['queues'][0]['queued']==1 and d['alerts']==[]" \
+    || fail "broker status --json"
 vn_agent_start vt-zuid-limburg
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 10 | grep -q "melding tijdens afwezigheid" \
     || fail "not delivered after reconnect"

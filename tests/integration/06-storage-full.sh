@@ -21,6 +21,10 @@ done
 [ $full -eq 1 ] || fail "map never filled"
 [ $accepted -gt 0 ] || fail "nothing accepted before full"
 grep -q "event=storage-full" "$T/broker.log" || fail "storage-full not logged"
+set +e
+"$VANGNET" broker status --data "$T/broker-data" >"$T/st.txt"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "ALERT: .*store .*full: raise map_size_mb" "$T/st.txt" || fail "no store alert: $rc $(cat "$T/st.txt")"
 kill -0 "$BROKER_PID" || fail "broker died"
 echo "accepted $accepted before the store was full"
 # Everything accepted before is delivered; delivery frees room, and the agent's retry of the
