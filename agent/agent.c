@@ -212,6 +212,7 @@ void agent_fini(agent_t *a)
     free(a->submits);
     free(a->fetches);
     free(a->consents);
+    free(a->seen_cp);
     if (a->dealer) {
         zmq_socket_monitor(a->dealer, NULL, 0);
         zmq_close(a->dealer);

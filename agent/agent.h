@@ -63,6 +63,10 @@ typedef struct agent {
     uint64_t cp_size;        /* the newest broker checkpoint verified (auditor.c) */
     uint8_t cp_root[32];
     int consistency_pending, log_inconsistent;
+    uint8_t *seen_cp;        /* the last signed checkpoint whose signature was verified */
+    size_t seen_cp_len;
+    uint64_t seen_cp_size;
+    uint8_t seen_cp_root[32];
     int inbox_grew;
     uint64_t n_sent, n_received;
 } agent_t;

@@ -29,10 +29,11 @@ static void s_alarm(agent_t *a, const char *why)
 }
 
 /* Adopt a verified checkpoint as the newest held one (durably). */
-static void s_hold(agent_t *a, const ProtobufCBinaryData *signed_cp, const Vn__Checkpoint *cp)
+static void s_hold(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t size,
+                   const uint8_t root[32])
 {
-    a->cp_size = cp->size;
-    memcpy(a->cp_root, cp->root.data, 32);
+    a->cp_size = size;
+    memcpy(a->cp_root, root, 32);
     MDB_txn *txn = agent__txn(a);
     if (txn) {
         MDB_val k = {strlen(HELD_KEY), HELD_KEY}, v = {signed_cp->len, signed_cp->data};
@@ -63,18 +64,19 @@ void agent__auditor_load(agent_t *a)
 }
 
 /* Offer a newer signed checkpoint: adopt the first, ask for consistency with later ones. */
-static void s_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, const Vn__Checkpoint *cp)
+static void s_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t size,
+                    const uint8_t root[32])
 {
     if (a->cp_size == 0) {
-        s_hold(a, signed_cp, cp);
+        s_hold(a, signed_cp, size, root);
         return;
     }
-    if (cp->size == a->cp_size) {
-        if (memcmp(cp->root.data, a->cp_root, 32) != 0)
+    if (size == a->cp_size) {
+        if (memcmp(root, a->cp_root, 32) != 0)
             s_alarm(a, "two checkpoints of the same size with different roots");
         return;
     }
-    if (cp->size < a->cp_size || a->consistency_pending)
+    if (size < a->cp_size || a->consistency_pending)
         return;
     Vn__ConsistencyRequest req = VN__CONSISTENCY_REQUEST__INIT;
     req.from = a->cp_size;
@@ -101,12 +103,42 @@ static uint8_t *s_proof(ProtobufCBinaryData *nodes, size_t n)
     return flat;
 }
 
+/* Receipts of one group commit carry the same checkpoint: verify its signature once. */
+static int s_checkpoint(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t *size,
+                        uint8_t root[32])
+{
+    if (a->seen_cp && a->seen_cp_len == signed_cp->len &&
+        memcmp(a->seen_cp, signed_cp->data, signed_cp->len) == 0) {
+        *size = a->seen_cp_size;
+        memcpy(root, a->seen_cp_root, 32);
+        return 0;
+    }
+    Vn__Checkpoint *cp;
+    int rc = vn_checkpoint_open(signed_cp->data, signed_cp->len, a->broker.sign_pk, &cp);
+    if (rc != 0)
+        return rc;
+    *size = cp->size;
+    memcpy(root, cp->root.data, 32);
+    vn__checkpoint__free_unpacked(cp, NULL);
+    uint8_t *copy = malloc(signed_cp->len ? signed_cp->len : 1);
+    if (copy) {
+        memcpy(copy, signed_cp->data, signed_cp->len);
+        free(a->seen_cp);
+        a->seen_cp = copy;
+        a->seen_cp_len = signed_cp->len;
+        a->seen_cp_size = *size;
+        memcpy(a->seen_cp_root, root, 32);
+    }
+    return 0;
+}
+
 void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
 {
     if (r->checkpoint.len == 0)
         return; /* a resent message's original receipt carries no proof */
-    Vn__Checkpoint *cp;
-    int rc = vn_checkpoint_open(r->checkpoint.data, r->checkpoint.len, a->broker.sign_pk, &cp);
+    uint64_t cp_size;
+    uint8_t cp_root[32];
+    int rc = s_checkpoint(a, &r->checkpoint, &cp_size, cp_root);
     if (rc != 0) {
         s_alarm(a, rc == VN_E_BAD_SIGNATURE ? "a checkpoint not signed by the broker's pinned key"
                                             : "an unreadable checkpoint");
@@ -123,16 +155,15 @@ void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
              memcmp(hash, r->audit_hash.data, 32) == 0;
     uint8_t *proof = ok ? s_proof(r->inclusion_proof, r->n_inclusion_proof) : NULL;
     ok = ok && proof && r->audit_seq >= 1 &&
-         vn_merkle_verify_inclusion(leaf, r->audit_seq - 1, cp->size, proof, r->n_inclusion_proof,
-                                    cp->root.data);
+         vn_merkle_verify_inclusion(leaf, r->audit_seq - 1, cp_size, proof, r->n_inclusion_proof,
+                                    cp_root);
     free(proof);
     if (rec)
         vn__audit_record__free_unpacked(rec, NULL);
     if (!ok)
         s_alarm(a, "a receipt whose record is not what was sent or not in the signed log");
     else
-        s_offer(a, &r->checkpoint, cp);
-    vn__checkpoint__free_unpacked(cp, NULL);
+        s_offer(a, &r->checkpoint, cp_size, cp_root);
 }
 
 void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp)
@@ -150,7 +181,7 @@ void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp)
                                       resp->n_proof);
     free(proof);
     if (ok) {
-        s_hold(a, &resp->checkpoint, cp);
+        s_hold(a, &resp->checkpoint, cp->size, cp->root.data);
         vn_debug("event=log-consistent size=%llu", (unsigned long long)cp->size);
     } else {
         char why[160];
