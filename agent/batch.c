@@ -96,16 +96,8 @@ int agent__next_counter(agent_t *a, const char *name, uint64_t *out)
     MDB_txn *txn = agent__txn(a);
     if (!txn)
         return VN_E_STORE;
-    MDB_val k = {strlen(name), (void *)name}, v;
-    uint64_t n = 0;
-    if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &k, &v) == 0 && v.mv_size == 8)
-        n = vn_get_be64(v.mv_data);
-    uint8_t buf[8];
-    vn_put_be64(buf, ++n);
-    v.mv_size = 8;
-    v.mv_data = buf;
-    *out = n;
-    return vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_META), &k, &v, 0));
+    int rc = vn_meta_get_u64(txn, vn_store_dbi(a->db, ADB_META), name, out);
+    return rc ? rc : vn_meta_put_u64(txn, vn_store_dbi(a->db, ADB_META), name, ++*out);
 }
 
 waiter_t *agent__waiter_add(waiter_t **list, size_t *n, const uint8_t *routing, size_t routing_len)

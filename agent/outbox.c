@@ -14,13 +14,21 @@
 #include <string.h>
 #include <zmq.h>
 
+/* The wire message that carries an envelope to the broker (borrowing env). */
+static void s_submit_message(Vn__WireMessage *m, Vn__Submit *s, const uint8_t *env, size_t len)
+{
+    vn__submit__init(s);
+    s->envelope = (ProtobufCBinaryData){len, (uint8_t *)env};
+    vn__wire_message__init(m);
+    m->body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
+    m->submit = s;
+}
+
 static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
 {
-    Vn__Submit s = VN__SUBMIT__INIT;
-    s.envelope = (ProtobufCBinaryData){len, (uint8_t *)env};
-    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-    m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
-    m.submit = &s;
+    Vn__Submit s;
+    Vn__WireMessage m;
+    s_submit_message(&m, &s, env, len);
     if (agent__send_broker(a, &m) == 0)
         a->n_sent++;
 }
@@ -168,11 +176,10 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
                          rc == VN_E_STORE_FULL ? "storage-full" : "storage-error", vn_strerror(rc));
         return;
     }
-    Vn__Submit sub = VN__SUBMIT__INIT;
-    sub.envelope = (ProtobufCBinaryData){env_len, env};
-    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-    m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
-    m.submit = &sub;
+    /* Sent only once the outbox entry is durable: after this turn's commit. */
+    Vn__Submit sub;
+    Vn__WireMessage m;
+    s_submit_message(&m, &sub, env, env_len);
     uint8_t *wire;
     size_t wire_len;
     if (vn_wire_pack(&m, &wire, &wire_len) == 0) {

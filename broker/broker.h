@@ -153,6 +153,8 @@ void broker__storage_replies(broker_t *b);
 int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t *id,
                     size_t id_len, const uint8_t *payload, size_t payload_len);
 int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t *p);
+/* The sequence number of msgid's ACCEPTED record, from its receipt. VN_E_NOT_FOUND if never accepted. */
+int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], uint64_t *seq);
 int broker__pending(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq);
 int broker__unqueue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, int *found);
 int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);

@@ -292,20 +292,28 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
     return vn_audit_append(txn, b->db, &rec, seq, NULL);
 }
 
+int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], uint64_t *seq)
+{
+    MDB_val k = {16, (void *)msgid}, v;
+    int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_DEDUP), &k, &v);
+    if (rc != 0)
+        return vn_store_error(rc);
+    Vn__Receipt *r = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
+    if (!r)
+        return VN_E_STORE;
+    *seq = r->audit_seq;
+    vn__receipt__free_unpacked(r, NULL);
+    return 0;
+}
+
 static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
 {
     int found, rc;
     if (it->kind == ITEM_NOTICE_ACK)
         return s_unqueue(txn, b, it->org, it->id, 16, &found);
-    /* The message id leads to its accepted sequence number through the receipt. */
-    MDB_val k = {16, it->id}, v;
-    if (mdb_get(txn, vn_store_dbi(b->db, BDB_DEDUP), &k, &v) != 0)
-        return 0; /* never accepted: nothing to ack */
-    Vn__Receipt *r = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
-    if (!r)
-        return VN_E_STORE;
-    uint64_t seq = r->audit_seq;
-    vn__receipt__free_unpacked(r, NULL);
+    uint64_t seq;
+    if ((rc = broker__accepted_seq(txn, b, it->id, &seq)) != 0)
+        return rc == VN_E_NOT_FOUND ? 0 : rc; /* never accepted: nothing to ack */
     if ((rc = broker__unqueue_delivery(txn, b, it->org, seq, &found)) != 0 || !found)
         return rc;
     vn_parsed_t p;

@@ -55,16 +55,10 @@ static void s_reply(void *ctx, const char *msgid_hex, vn_reply_view_t *out)
     broker_env_t *e = ctx;
     memset(out, 0, sizeof *out);
     uint8_t id[16], key[8];
-    if (vn_unhex(id, 16, msgid_hex) != 0)
+    uint64_t seq;
+    if (vn_unhex(id, 16, msgid_hex) != 0 || broker__accepted_seq(e->txn, e->b, id, &seq) != 0)
         return;
-    MDB_val k = {16, id}, v;
-    if (mdb_get(e->txn, vn_store_dbi(e->b->db, BDB_DEDUP), &k, &v) != 0)
-        return;
-    Vn__Receipt *r = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
-    if (!r)
-        return;
-    vn_put_be64(key, r->audit_seq);
-    vn__receipt__free_unpacked(r, NULL);
+    vn_put_be64(key, seq);
     MDB_val ak = {8, key}, av;
     if (mdb_get(e->txn, vn_store_dbi(e->b->db, BDB_AUDIT), &ak, &av) != 0)
         return;

@@ -290,7 +290,7 @@ int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
     int rc = s_head(txn, vn_store_dbi(db, BDB_META), &head_seq, head_hash);
     if (rc != 0) {
         report->why = "head record unreadable";
-        return rc == VN_E_CHAIN ? rc : rc;
+        return rc;
     }
     vn_merkle_range_t *range = malloc(sizeof *range);
     if (!range)

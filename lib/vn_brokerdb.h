@@ -29,8 +29,4 @@ enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen);
 
-/* Read/write a big-endian counter in META. A missing counter reads as 0. */
-int vn_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t *out);
-int vn_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t v);
-
 #endif

@@ -1,10 +1,12 @@
 /* vn_store.c -- LMDB environment ownership. A transaction never crosses threads. */
 #include "vn_store.h"
 #include "vn_error.h"
+#include "vn_util.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #define MAX_DBS 16
@@ -115,4 +117,28 @@ int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn)
 int vn_store_commit(MDB_txn *txn)
 {
     return vn_store_error(mdb_txn_commit(txn));
+}
+
+int vn_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t *out)
+{
+    MDB_val k = {strlen(name), (void *)name}, v;
+    int rc = mdb_get(txn, meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *out = 0;
+        return 0;
+    }
+    if (rc != 0)
+        return vn_store_error(rc);
+    if (v.mv_size < 8)
+        return VN_E_STORE;
+    *out = vn_get_be64(v.mv_data);
+    return 0;
+}
+
+int vn_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t value)
+{
+    uint8_t buf[8];
+    vn_put_be64(buf, value);
+    MDB_val k = {strlen(name), (void *)name}, v = {8, buf};
+    return vn_store_error(mdb_put(txn, meta, &k, &v, 0));
 }

@@ -4,6 +4,7 @@
 
 #include <lmdb.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct vn_store vn_store_t;
 
@@ -25,6 +26,11 @@ MDB_env *vn_store_env(const vn_store_t *self);
 int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn);
 /* Commit (fsync'd). On failure the transaction is gone; VN_E_STORE_FULL when the map is full. */
 int vn_store_commit(MDB_txn *txn);
+/* Read/write a big-endian counter named name in database dbi. A missing counter reads as 0;
+ * one of the wrong size is VN_E_STORE. */
+int vn_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out);
+int vn_meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v);
+
 /* Map an LMDB return code to a vangnet code (MDB_MAP_FULL -> VN_E_STORE_FULL, MDB_NOTFOUND -> VN_E_NOT_FOUND). */
 int vn_store_error(int mdb_rc);
 
