@@ -110,6 +110,9 @@ typedef struct {
 } broker_env_t;
 void broker__env_init(broker_env_t *e, broker_t *b, MDB_txn *txn, vn_policy_env_t *out);
 void broker__env_clear(broker_env_t *e);
+/* A registered organisation's entry, looked up once per envelope check (cached in e). NULL if
+ * unknown. Borrowed until broker__env_clear. */
+const Vn__OrgEntry *broker__env_org(broker_env_t *e, const char *org);
 /* Load (or reload) the policy file; on error the running policy stays. */
 int broker__policy_load(broker_t *b, char *err, size_t errlen);
 

@@ -7,21 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *s_sector_of(void *ctx, const char *org)
+const Vn__OrgEntry *broker__env_org(broker_env_t *e, const char *org)
 {
-    broker_env_t *e = ctx;
     for (int i = 0; i < e->n_orgs; i++)
         if (strcmp(e->orgs[i]->id, org) == 0)
-            return e->orgs[i]->sector;
+            return e->orgs[i];
     MDB_val k = {strlen(org), (void *)org}, v;
     if (e->n_orgs == (int)(sizeof e->orgs / sizeof e->orgs[0]) ||
         mdb_get(e->txn, vn_store_dbi(e->b->db, BDB_ORGS), &k, &v) != 0)
         return NULL;
     Vn__OrgEntry *o = vn__org_entry__unpack(NULL, v.mv_size, v.mv_data);
-    if (!o)
+    if (!o || o->sign_key.len != 32) {
+        if (o)
+            vn__org_entry__free_unpacked(o, NULL);
         return NULL;
+    }
     e->orgs[e->n_orgs++] = o;
-    return o->sector;
+    return o;
+}
+
+static const char *s_sector_of(void *ctx, const char *org)
+{
+    const Vn__OrgEntry *o = broker__env_org(ctx, org);
+    return o ? o->sector : NULL;
 }
 
 static void s_consent(void *ctx, const char *ref, vn_consent_view_t *out)

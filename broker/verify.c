@@ -2,7 +2,6 @@
  * thread, so signature checks never wait behind an fsync. In: [routing][org][envelope];
  * out: [routing][org][code][reason][envelope], code empty when the envelope may be accepted. */
 #include "broker.h"
-#include "vn_brokerdb.h"
 #include "vn_envelope.h"
 #include "vn_error.h"
 #include "vn_log.h"
@@ -18,17 +17,6 @@
 #define STORE_IN_EP "inproc://vn-store-in"
 #define CLOCK_SKEW 300 /* seconds an agent's clock may run ahead */
 
-/* The registered organisation id, read in the worker's own read transaction. */
-static int s_org(broker_t *b, MDB_txn *txn, const char *id, Vn__OrgEntry **out)
-{
-    MDB_val k = {strlen(id), (void *)id}, v;
-    *out = NULL;
-    if (mdb_get(txn, vn_store_dbi(b->db, BDB_ORGS), &k, &v) != 0)
-        return VN_E_NOT_FOUND;
-    *out = vn__org_entry__unpack(NULL, v.mv_size, v.mv_data);
-    return *out && (*out)->sign_key.len == 32 ? 0 : VN_E_STORE;
-}
-
 #define REFUSE(c, ...)                                   \
     do {                                                 \
         snprintf(code, code_len, "%s", c);               \
@@ -41,8 +29,12 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
                     size_t code_len, char *reason, size_t reason_len)
 {
     vn_parsed_t p = {0};
-    Vn__OrgEntry *sender = NULL, *recipient = NULL;
+    const Vn__OrgEntry *sender, *recipient;
     MDB_txn *txn = NULL;
+    /* One registry cache serves the checks below and the policy's sector lookups. */
+    broker_env_t env;
+    vn_policy_env_t penv;
+    broker__env_init(&env, b, NULL, &penv);
     code[0] = reason[0] = '\0';
     if (len > b->cfg.max_envelope)
         REFUSE("too-large", "envelope of %zu bytes exceeds the limit of %zu", len,
@@ -57,7 +49,8 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
                p.hdr->sender, org);
     if (vn_store_begin(b->db, 1, &txn) != 0)
         REFUSE("storage-error", "broker storage unavailable");
-    if (s_org(b, txn, org, &sender) != 0 || sender->revoked)
+    env.txn = txn;
+    if (!(sender = broker__env_org(&env, org)) || sender->revoked)
         REFUSE("sender-revoked", "organisation %s is not registered or was revoked", org);
     rc = vn_envelope_verify(&p, sender->sign_key.data);
     if (rc == VN_E_WRONG_SENDER_KEY)
@@ -71,13 +64,10 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
         for (size_t j = 0; j < i; j++)
             if (strcmp(h->recipients[i], h->recipients[j]) == 0)
                 REFUSE("duplicate-recipient", "recipient %s is listed twice", h->recipients[i]);
-        if (s_org(b, txn, h->recipients[i], &recipient) != 0)
+        if (!(recipient = broker__env_org(&env, h->recipients[i])))
             REFUSE("unknown-recipient", "recipient %s is not a registered organisation",
                    h->recipients[i]);
-        int revoked = recipient->revoked;
-        vn__org_entry__free_unpacked(recipient, NULL);
-        recipient = NULL;
-        if (revoked)
+        if (recipient->revoked)
             REFUSE("recipient-revoked", "recipient %s was revoked", h->recipients[i]);
         int wrapped = 0;
         for (size_t w = 0; w < p.env->n_wrapped; w++)
@@ -98,23 +88,16 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
         REFUSE("missing-legal-basis", "a disclosure needs a legal basis\n"
                                       "een verstrekking heeft een grondslag nodig");
     /* The policy: basis, sectors, category, subject, justification fields, consent, reply. */
-    broker_env_t env;
-    vn_policy_env_t penv;
     vn_verdict_t verdict;
-    broker__env_init(&env, b, txn, &penv);
     pthread_rwlock_rdlock(&b->policy_lock);
     int allowed = vn_policy_check(b->policy, h, &penv, now, &verdict) == 0;
     pthread_rwlock_unlock(&b->policy_lock);
-    broker__env_clear(&env);
     if (!allowed)
         REFUSE(verdict.code, "%s\n%s", verdict.reason_en, verdict.reason_nl);
     if (verdict.review)
         snprintf(reason, reason_len, "review"); /* accepted, flagged for review */
 done:
-    if (recipient)
-        vn__org_entry__free_unpacked(recipient, NULL);
-    if (sender)
-        vn__org_entry__free_unpacked(sender, NULL);
+    broker__env_clear(&env);
     if (txn)
         mdb_txn_abort(txn);
     vn_parsed_clear(&p);
