@@ -2,6 +2,7 @@
  * the local API, the batch commit each turn, resends and timeouts. */
 #include "agent.h"
 #include "vn_error.h"
+#include "vn_http.h"
 #include "vn_log.h"
 #include "vn_subject.h"
 #include "vn_util.h"
@@ -48,6 +49,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
 {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
+    a->started = a->connection_changed = vn_now();
+    a->storage_ok = 1;
     int rc = vn_keyset_load(cfg->keys, &a->keys, err, errlen);
     if (rc != 0)
         return rc;
@@ -99,6 +102,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
                  zmq_strerror(errno));
         return VN_E_CONFIG;
     }
+    if (agent__http_start(a, err, errlen) != 0)
+        return VN_E_CONFIG;
     return 0;
 }
 
@@ -117,7 +122,7 @@ static void s_monitor_event(agent_t *a)
     if (zmq_msg_size(&ev) >= 2)
         memcpy(&event, zmq_msg_data(&ev), 2);
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-        a->connected = 1;
+        agent__set_connected(a, 1);
         vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
         s_hello(a);
         agent__resend(a, 1);
@@ -125,11 +130,11 @@ static void s_monitor_event(agent_t *a)
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
         if (a->connected)
             vn_warn("event=disconnected broker=%s", a->cfg.broker_endpoint);
-        a->connected = 0;
+        agent__set_connected(a, 0);
     } else {
         vn_error("event=handshake-failed broker=%s reason=%s", a->cfg.broker_endpoint,
                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not-admitted" : "protocol");
-        a->connected = 0;
+        agent__set_connected(a, 0);
     }
     zmq_msg_close(&ev);
     zmq_msg_close(&addr);
@@ -168,10 +173,36 @@ static int s_broker_message(agent_t *a)
     return 1;
 }
 
-void agent_run(agent_t *a, volatile int *stop)
+void agent__set_connected(agent_t *a, int connected)
+{
+    if (a->connected != connected)
+        a->connection_changed = vn_now();
+    a->connected = connected;
+}
+
+/* SIGHUP: the log level (the rest of the configuration needs a restart). */
+static void s_reload(agent_t *a)
+{
+    vn_agent_config_t cfg;
+    char err[1200];
+    if (!a->config_path[0])
+        return;
+    if (vn_agent_config_load(a->config_path, &cfg, err, sizeof err) != 0) {
+        vn_error("event=config-refused error=\"%s\" action=keeping-running-settings", err);
+        return;
+    }
+    vn_log_set_level((enum vn_log_level)cfg.log_level);
+    vn_info("event=config-reloaded log_level=%s", vn_log_level_name(cfg.log_level));
+}
+
+void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
 {
     a->next_resend_ms = vn_monotonic_ms() + RESEND_MS;
     while (!*stop) {
+        if (*reload) {
+            *reload = 0;
+            s_reload(a);
+        }
         zmq_pollitem_t items[] = {
             {a->dealer, 0, ZMQ_POLLIN, 0},
             {a->api, 0, ZMQ_POLLIN, 0},
@@ -183,7 +214,7 @@ void agent_run(agent_t *a, volatile int *stop)
             s_monitor_event(a);
         if (a->revoked) {
             zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
-            a->connected = 0;
+            agent__set_connected(a, 0);
         }
         for (int i = 0; i < 512 && s_broker_message(a); i++)
             ;
@@ -204,6 +235,7 @@ void agent_run(agent_t *a, volatile int *stop)
 
 void agent_fini(agent_t *a)
 {
+    vn_http_destroy(&a->http); /* first: its thread reads the store */
     if (a->txn)
         mdb_txn_abort(a->txn);
     for (size_t i = 0; i < a->n_out; i++)

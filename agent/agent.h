@@ -2,6 +2,7 @@
 #ifndef VN_AGENT_H
 #define VN_AGENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,7 +53,8 @@ typedef struct agent {
     uint8_t *pseudonym_key;  /* sodium_malloc'd, 32 bytes */
     vn_store_t *db;
     void *ctx, *dealer, *monitor, *api;
-    int connected, revoked;
+    _Atomic int connected;   /* read by the HTTP thread, like the other _Atomic fields */
+    int revoked;
     Vn__Directory *dir;
     MDB_txn *txn;            /* the open batch transaction, if any */
     outgoing_t *out;
@@ -62,18 +64,28 @@ typedef struct agent {
     uint64_t resend_mark, next_resend_ms;
     uint64_t cp_size;        /* the newest broker checkpoint verified (auditor.c) */
     uint8_t cp_root[32];
-    int consistency_pending, log_inconsistent;
+    int consistency_pending;
+    _Atomic int log_inconsistent;
     uint8_t *seen_cp;        /* the last signed checkpoint whose signature was verified */
     size_t seen_cp_len;
     uint64_t seen_cp_size;
     uint8_t seen_cp_root[32];
     int inbox_grew;
-    uint64_t n_sent, n_received;
+    _Atomic uint64_t n_sent, n_received;
+    _Atomic uint64_t connection_changed; /* seconds: when connected last changed */
+    _Atomic uint64_t last_receipt;       /* seconds: the broker's last receipt */
+    _Atomic uint64_t consistency_failures;
+    _Atomic int storage_ok;
+    uint64_t started;
+    struct vn_http *http;
+    char config_path[1024];  /* for SIGHUP: log level */
 } agent_t;
 
 /* agent.c */
 int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errlen);
-void agent_run(agent_t *a, volatile int *stop);
+void agent_run(agent_t *a, volatile int *stop, volatile int *reload);
+/* Record a change of the broker connection (for metrics and the status page). */
+void agent__set_connected(agent_t *a, int connected);
 void agent_fini(agent_t *a);
 int agent__send_broker(agent_t *a, Vn__WireMessage *m);
 
@@ -117,6 +129,9 @@ void agent__consent_timeouts(agent_t *a, uint64_t now_ms);
 void agent__auditor_load(agent_t *a);
 void agent__audit_receipt(agent_t *a, const Vn__Receipt *r);
 void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp);
+
+/* metrics.c: /metrics, /healthz, /readyz and /status on the loopback HTTP endpoint */
+int agent__http_start(agent_t *a, char *err, size_t errlen);
 
 /* api.c */
 void agent__api_handle(agent_t *a);

@@ -21,6 +21,7 @@ static void s_alarm(agent_t *a, const char *why)
     vn_error("event=AUDIT-LOG-ALARM reason=\"%s\" action=\"keep this agent's data; tell the privacy "
              "officer: the broker's audit log contradicts what it signed\"", why);
     a->log_inconsistent = 1;
+    a->consistency_failures++;
     MDB_txn *txn = agent__txn(a);
     if (txn) {
         MDB_val k = {strlen(ALARM_KEY), ALARM_KEY}, v = {strlen(why), (void *)why};

@@ -53,6 +53,7 @@ void agent__commit(agent_t *a)
     if (a->txn) {
         int rc = vn_store_commit(a->txn);
         a->txn = NULL;
+        a->storage_ok = rc == 0;
         if (rc != 0) {
             /* Nothing was stored, so nothing is acknowledged: the broker redelivers and the
              * IT system hears the error. */

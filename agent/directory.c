@@ -58,6 +58,10 @@ int agent__directory_update(agent_t *a, const Vn__SignedDirectory *sd)
         vn_error("event=directory-rejected error=\"%s\"", vn_strerror(rc));
         return rc;
     }
+    if (a->dir && d->generation == a->dir->generation) {
+        vn__directory__free_unpacked(d, NULL); /* the broker's liveness probe: nothing new */
+        return 0;
+    }
     if (a->dir && d->generation < a->dir->generation) {
         vn_warn("event=directory-rejected reason=older generation=%llu",
                 (unsigned long long)d->generation);

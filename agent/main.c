@@ -25,8 +25,9 @@ int main(int argc, char **argv)
         agent_fini(&agent);
         return 1;
     }
-    vn_info("event=started org=%s api=%s", agent.keys->pub.org, cfg.api);
-    agent_run(&agent, (volatile int *)&vn_daemon_stop);
+    snprintf(agent.config_path, sizeof agent.config_path, "%s", config);
+    vn_info("event=started org=%s api=%s version=%s", agent.keys->pub.org, cfg.api, VN_VERSION);
+    agent_run(&agent, (volatile int *)&vn_daemon_stop, (volatile int *)&vn_daemon_reload);
     vn_info("event=stopping");
     agent_fini(&agent);
     return 0;

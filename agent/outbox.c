@@ -278,6 +278,7 @@ void agent__on_receipt(agent_t *a, const Vn__Receipt *rc)
     if (rc->message_id.len != 16)
         return;
     agent__audit_receipt(a, rc);
+    a->last_receipt = vn_now();
     Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
     r.message_id = rc->message_id;
     r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__ACCEPTED;

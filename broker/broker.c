@@ -2,6 +2,7 @@
 #include "broker.h"
 #include "vn_brokerdb.h"
 #include "vn_error.h"
+#include "vn_http.h"
 #include "vn_log.h"
 #include "vn_util.h"
 #include "vn_wire.h"
@@ -12,6 +13,11 @@
 #include <string.h>
 #include <zmq.h>
 
+#define MONITOR_EP "inproc://vn-router-monitor"
+#define PROBE_EVERY_MS 30000
+/* After a disconnect event the router drops the pipe a moment later: probe for a while. */
+#define PROBE_AFTER_EVENT_MS 3000
+#define PROBE_AFTER_EVENT_EVERY_MS 250
 #define ZAP_ENFORCE_DOMAIN 93 /* ZMQ_ZAP_ENFORCE_DOMAIN, behind ZMQ_BUILD_DRAFT_API in zmq.h */
 #define HEARTBEAT_MS 2000
 #define DRAIN_MAX 512
@@ -60,6 +66,10 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
 {
     memset(b, 0, sizeof *b);
     b->cfg = *cfg;
+    b->started = vn_now();
+    atomic_store(&b->storage_ok, 1);
+    pthread_mutex_init(&b->sessions_lock, NULL);
+    pthread_mutex_init(&b->refusals_lock, NULL);
     int rc = vn_keyset_load(cfg->keys, &b->keys, err, errlen);
     if (rc != 0)
         return rc;
@@ -108,6 +118,11 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         return -errno;
     }
     s_write_endpoint(b);
+    /* A dropped connection does not say which organisation it was: probe the sessions then. */
+    zmq_socket_monitor(b->router, MONITOR_EP, ZMQ_EVENT_DISCONNECTED);
+    b->monitor = zmq_socket(b->ctx, ZMQ_PAIR);
+    zmq_setsockopt(b->monitor, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(b->monitor, MONITOR_EP);
     if (broker__storage_start(b) != 0) {
         snprintf(err, errlen, "cannot start the storage thread");
         return -1;
@@ -116,7 +131,40 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         snprintf(err, errlen, "cannot start the signature-checking workers");
         return -1;
     }
+    if (broker__http_start(b, err, errlen) != 0)
+        return VN_E_CONFIG;
     return 0;
+}
+
+static void s_monitor_events(broker_t *b)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, b->monitor, ZMQ_DONTWAIT) >= 0) {
+        if (!zmq_msg_more(&m))
+            b->probe_needed = 1; /* the event's second frame (its address) ends it */
+    }
+    zmq_msg_close(&m);
+}
+
+/* SIGHUP: policy, registry and log level; a bad file changes nothing. */
+static void s_reload(broker_t *b)
+{
+    char err[1200];
+    if (broker__policy_load(b, err, sizeof err) == 0)
+        vn_info("event=policy-reloaded bases=%zu", vn_policy_count(b->policy));
+    else
+        vn_error("event=policy-refused error=\"%s\" action=keeping-running-policy", err);
+    broker__registry_refresh(b, 1);
+    vn_broker_config_t cfg;
+    if (!b->config_path[0])
+        return;
+    if (vn_broker_config_load(b->config_path, &cfg, err, sizeof err) != 0) {
+        vn_error("event=config-refused error=\"%s\" action=keeping-running-settings", err);
+        return;
+    }
+    vn_log_set_level((enum vn_log_level)cfg.log_level);
+    vn_info("event=config-reloaded log_level=%s", vn_log_level_name(cfg.log_level));
 }
 
 /* One message from an agent: [routing][payload], identity from the ZAP User-Id. */
@@ -212,24 +260,22 @@ done:
 
 void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
 {
-    uint64_t next_tick = 0;
+    uint64_t next_tick = 0, next_probe = vn_monotonic_ms() + PROBE_EVERY_MS, probe_until = 0;
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            char err[1200];
-            if (broker__policy_load(b, err, sizeof err) == 0)
-                vn_info("event=policy-reloaded bases=%zu", vn_policy_count(b->policy));
-            else
-                vn_error("event=policy-refused error=\"%s\" action=keeping-running-policy", err);
-            broker__registry_refresh(b, 1);
+            s_reload(b);
         }
         zmq_pollitem_t items[] = {
             {b->router, 0, ZMQ_POLLIN, 0},
             {b->zap, 0, ZMQ_POLLIN, 0},
             {b->from_storage, 0, ZMQ_POLLIN, 0},
+            {b->monitor, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll(items, 3, 200) < 0 && errno != EINTR)
+        if (zmq_poll(items, 4, 200) < 0 && errno != EINTR)
             break;
+        if (items[3].revents & ZMQ_POLLIN)
+            s_monitor_events(b);
         while (zmq_poll(&items[1], 1, 0) > 0 && (items[1].revents & ZMQ_POLLIN))
             broker__zap_handle(b);
         for (int i = 0; i < DRAIN_MAX && s_handle_one(b); i++)
@@ -238,6 +284,15 @@ void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
         if (b->pump_needed)
             broker__pump(b);
         uint64_t now = vn_monotonic_ms();
+        if (b->probe_needed) {
+            b->probe_needed = 0;
+            probe_until = now + PROBE_AFTER_EVENT_MS;
+            next_probe = now;
+        }
+        if (now >= next_probe) {
+            next_probe = now + (now < probe_until ? PROBE_AFTER_EVENT_EVERY_MS : PROBE_EVERY_MS);
+            broker__probe_sessions(b);
+        }
         if (now >= next_tick) {
             next_tick = now + 1000;
             broker__registry_refresh(b, 0);
@@ -249,9 +304,13 @@ void broker_fini(broker_t *b)
 {
     /* Order matters: workers hand their last verdicts to storage, storage commits them and its
      * answers go out before the router closes. */
+    vn_http_destroy(&b->http); /* first: its thread reads the store and the sessions */
     if (b->workers)
         broker__workers_stop(b);
     broker__storage_stop(b);
+    if (b->router)
+        zmq_socket_monitor(b->router, NULL, 0);
+    if (b->monitor) zmq_close(b->monitor);
     if (b->router) zmq_close(b->router);
     if (b->zap) zmq_close(b->zap);
     if (b->jobs) zmq_close(b->jobs);
@@ -261,5 +320,6 @@ void broker_fini(broker_t *b)
     free(b->orgs);
     free(b->sessions);
     free(b->directory);
+    free(b->depths);
     vn_policy_destroy(&b->policy);
 }

@@ -12,6 +12,7 @@
 #include "vn_envelope.h"
 #include "vn_keys.h"
 #include "vn_policy.h"
+#include "vn_prom.h"
 #include "vn_registry.h"
 #include "vn_store.h"
 #include "wire.pb-c.h"
@@ -27,7 +28,21 @@ typedef struct {
     int connected;
     uint32_t credit;        /* deliveries it can still take before acking */
     uint64_t last_qseq;     /* highest queue position sent in this session */
+    uint64_t since;         /* when it last connected or was found gone (seconds) */
 } session_t;
+
+/* Refusals counted by their stable code, for the metrics (codes are a small fixed set). */
+#define REFUSAL_CODES_MAX 64
+typedef struct {
+    char code[48];
+    uint64_t n;
+} refusal_count_t;
+
+/* Per-recipient queue depth, kept by the storage thread to enforce the queue limits. */
+typedef struct {
+    char org[VN_ORG_MAX + 1];
+    uint64_t depth;
+} queue_depth_t;
 
 typedef enum {
     ITEM_ACCEPT, ITEM_REFUSE, ITEM_ACK, ITEM_NOTICE_ACK,
@@ -48,6 +63,8 @@ typedef struct {
     uint8_t id[16];         /* ACK: message id; NOTICE_ACK: notice id; ACCEPT: message id */
     uint64_t seq;           /* ACCEPT: the new ACCEPTED record (0 for a resent message) */
     uint8_t hash[32];       /* ACCEPT: SHA-256 of that record */
+    uint64_t latency_us;    /* ACK: from acceptance to the recipient's durable ack */
+    int delivered;          /* ACK: it removed a waiting delivery */
     /* filled by the commit */
     uint8_t *reply;         /* packed WireMessage to send back, owned */
     size_t reply_len;
@@ -77,13 +94,27 @@ typedef struct broker {
     pthread_rwlock_t policy_lock;
     uint8_t *directory;     /* packed WireMessage with the signed directory */
     size_t directory_len;
-    session_t *sessions;
+    session_t *sessions;    /* main thread writes; the HTTP thread reads under sessions_lock */
     size_t n_sessions;
-    int pump_needed;
+    pthread_mutex_t sessions_lock;
+    void *monitor;          /* the router's disconnect events: probe which session went */
+    int pump_needed, probe_needed;
     /* owned by the storage thread */
     item_t batch[BATCH_MAX];
     size_t n_batch;
-    uint64_t n_accepted, n_refused, n_delivered, n_expired, n_commits;
+    queue_depth_t *depths;
+    size_t n_depths;
+    int depths_valid;
+    /* metrics: written by the storage thread, read by the HTTP thread */
+    _Atomic uint64_t n_accepted, n_refused, n_delivered, n_expired, n_commits;
+    _Atomic int storage_ok;
+    refusal_count_t refusals[REFUSAL_CODES_MAX];
+    size_t n_refusal_codes;
+    pthread_mutex_t refusals_lock;
+    vn_histogram_t commit_latency, delivery_latency;
+    uint64_t started;       /* seconds since the epoch */
+    struct vn_http *http;
+    char config_path[1024]; /* for SIGHUP: log level */
 } broker_t;
 
 /* broker.c */
@@ -121,6 +152,18 @@ int broker__receipt_with_proof(MDB_txn *txn, broker_t *b, item_t *it, const uint
                                size_t checkpoint_len, uint64_t tree_size);
 void broker__consistency(broker_t *b, const uint8_t *routing, size_t routing_len,
                          const Vn__ConsistencyRequest *req);
+
+/* metrics.c: /metrics, /healthz, /readyz and /status on the loopback HTTP endpoint */
+int broker__http_start(broker_t *b, char *err, size_t errlen);
+void broker__count_refusal(broker_t *b, const char *code);
+
+/* queue_limits.c (storage thread): per-recipient depth, and refusing when a recipient's queue is
+ * over its size or age limit */
+void broker__depth_add(broker_t *b, const char *org, int64_t delta);
+void broker__depth_invalidate(broker_t *b);
+/* 0 if every recipient of p may take one more, else 1 with code and reason set. */
+int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
+                        size_t code_len, char *reason, size_t reason_len);
 
 /* zap.c */
 void broker__zap_handle(broker_t *b);
@@ -176,6 +219,10 @@ int broker__withhold(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, c
 int broker__notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *recipient,
                           const char *code, const char *reason, uint64_t seq);
 session_t *broker__session(broker_t *b, const char *org);
+/* Mark a session connected or gone (under sessions_lock, for the status page). */
+void broker__session_state(broker_t *b, session_t *s, int connected, const char *why);
+/* Find sessions whose peer went away: ROUTER_MANDATORY fails a send to a gone peer. */
+void broker__probe_sessions(broker_t *b);
 void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                    const Vn__Hello *hello);
 void broker__pump(broker_t *b);

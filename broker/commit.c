@@ -86,6 +86,8 @@ int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, co
     kl = s_org_key(key, org, id, id_len);
     if (rc == 0)
         rc = s_put(txn, vn_store_dbi(b->db, BDB_PENDING), key, kl, be, 8);
+    if (rc == 0)
+        broker__depth_add(b, org, 1);
     return rc;
 }
 
@@ -95,6 +97,8 @@ static int s_reply_wire(item_t *it, Vn__WireMessage *m)
     it->reply = NULL;
     return vn_wire_pack(m, &it->reply, &it->reply_len);
 }
+
+static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited);
 
 static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
 {
@@ -118,6 +122,12 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         vn__receipt__free_unpacked(m.receipt, NULL);
         vn_parsed_clear(&p);
         return rc;
+    }
+    if (broker__queue_check(txn, b, &p, it->code, sizeof it->code, it->reason,
+                            sizeof it->reason)) {
+        vn_parsed_clear(&p);
+        it->kind = ITEM_REFUSE;
+        return s_apply_refuse(txn, b, it, 1);
     }
 
     Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
@@ -223,6 +233,8 @@ static int s_unqueue(MDB_txn *txn, broker_t *b, const char *org, const uint8_t *
     if (rc == 0 || rc == MDB_NOTFOUND)
         rc = mdb_del(txn, vn_store_dbi(b->db, BDB_PENDING), &k, NULL);
     *found = rc == 0;
+    if (*found)
+        broker__depth_add(b, org, -1);
     return vn_store_error(rc);
 }
 
@@ -319,13 +331,14 @@ static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
     vn_parsed_t p;
     if ((rc = broker__stored_envelope(txn, b, seq, &p)) != 0)
         return rc == VN_E_NOT_FOUND ? 0 : rc;
+    uint64_t accepted = vn_audit_time_us(txn, b->db, seq), now = vn_now_us();
+    it->latency_us = accepted && now > accepted ? now - accepted : 0;
     rc = broker__audit_outcome(txn, b, &p, it->org, it->org, VN__AUDIT_RECORD__EVENT__DELIVERED,
                                "ok", "", NULL);
     if (rc == 0)
         rc = broker__release(txn, b, &p, seq);
     vn_parsed_clear(&p);
-    if (rc == 0)
-        b->n_delivered++;
+    it->delivered = rc == 0;
     return rc;
 }
 
@@ -410,6 +423,7 @@ void broker__batch_commit(broker_t *b)
 {
     if (b->n_batch == 0)
         return;
+    uint64_t t0 = vn_now_us();
     int rc = s_commit(b, 1), committed = rc == 0;
     if (rc == VN_E_STORE_FULL) {
         /* Nothing stored is touched; new disclosures are refused, acks still free space. */
@@ -425,16 +439,28 @@ void broker__batch_commit(broker_t *b)
                           "the broker could not store this message; try again later");
         s_commit(b, 0); /* answer without audit: the store refuses writes */
     }
-    if (committed)
+    if (committed) {
         b->n_commits++;
+        vn_histogram_observe_us(&b->commit_latency, vn_now_us() - t0);
+    } else {
+        broker__depth_invalidate(b);
+    }
+    atomic_store(&b->storage_ok, rc == 0);
     for (size_t i = 0; i < b->n_batch; i++) {
         item_t *it = &b->batch[i];
         if (it->reply)
             s_to_main(b, 'S', it->routing, it->routing_len, it->reply, it->reply_len);
         if (committed && it->kind == ITEM_ACCEPT)
             b->n_accepted++;
-        if (it->kind == ITEM_REFUSE)
+        if (it->kind == ITEM_REFUSE) {
             b->n_refused++;
+            broker__count_refusal(b, it->code);
+        }
+        if (committed && it->kind == ITEM_ACK && it->delivered) {
+            b->n_delivered++;
+            if (it->latency_us)
+                vn_histogram_observe_us(&b->delivery_latency, it->latency_us);
+        }
         if (committed && (it->kind == ITEM_ACK || it->kind == ITEM_NOTICE_ACK))
             s_to_main(b, 'C', it->org, strlen(it->org), NULL, 0);
         free(it->reply);

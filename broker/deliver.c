@@ -27,14 +27,37 @@ static session_t *s_session_add(broker_t *b, const char *org)
     session_t *s = broker__session(b, org);
     if (s)
         return s;
+    pthread_mutex_lock(&b->sessions_lock); /* the status page copies the array */
     session_t *more = realloc(b->sessions, (b->n_sessions + 1) * sizeof *more);
-    if (!more)
-        return NULL;
-    b->sessions = more;
-    s = more + b->n_sessions++;
-    memset(s, 0, sizeof *s);
-    memcpy(s->org, org, strnlen(org, VN_ORG_MAX));
+    if (more) {
+        b->sessions = more;
+        s = more + b->n_sessions++;
+        memset(s, 0, sizeof *s);
+        memcpy(s->org, org, strnlen(org, VN_ORG_MAX));
+    }
+    pthread_mutex_unlock(&b->sessions_lock);
     return s;
+}
+
+void broker__session_state(broker_t *b, session_t *s, int connected, const char *why)
+{
+    pthread_mutex_lock(&b->sessions_lock);
+    s->connected = connected;
+    s->since = vn_now();
+    pthread_mutex_unlock(&b->sessions_lock);
+    if (!connected)
+        vn_info("event=session-lost org=%s reason=%s", s->org, why);
+}
+
+void broker__probe_sessions(broker_t *b)
+{
+    for (size_t i = 0; i < b->n_sessions; i++) {
+        session_t *s = &b->sessions[i];
+        /* The directory is harmless to resend: an agent ignores a generation it has. */
+        if (s->connected && broker__send(b, s->routing, s->routing_len, b->directory,
+                                         b->directory_len) == -EHOSTUNREACH)
+            broker__session_state(b, s, 0, "peer-gone");
+    }
 }
 
 void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
@@ -45,7 +68,7 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
         return;
     memcpy(s->routing, routing, routing_len);
     s->routing_len = routing_len;
-    s->connected = 1;
+    broker__session_state(b, s, 1, "");
     s->credit = hello->credit == 0 ? DEFAULT_CREDIT
                 : hello->credit > MAX_CREDIT ? MAX_CREDIT : hello->credit;
     s->last_qseq = 0; /* everything unacked is sent again in this session */
@@ -129,8 +152,7 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
         }
         if (src != 0) {
             /* Peer gone (ROUTER_MANDATORY): it stays queued and is sent after its next hello. */
-            s->connected = 0;
-            vn_info("event=session-lost org=%s", s->org);
+            broker__session_state(b, s, 0, "peer-gone");
             break;
         }
         s->credit--;

@@ -25,7 +25,9 @@ int main(int argc, char **argv)
         broker_fini(&broker);
         return 1;
     }
-    vn_info("event=started org=%s workers=%d", broker.keys->pub.org, cfg.workers);
+    snprintf(broker.config_path, sizeof broker.config_path, "%s", config);
+    vn_info("event=started org=%s workers=%d version=%s", broker.keys->pub.org, cfg.workers,
+            VN_VERSION);
     broker_run(&broker, (volatile int *)&vn_daemon_stop, (volatile int *)&vn_daemon_reload);
     vn_info("event=stopping");
     broker_fini(&broker);

@@ -105,8 +105,7 @@ int broker__registry_refresh(broker_t *b, int force)
             m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
             m.refusal = &r;
             broker__send_wire(b, s->routing, s->routing_len, &m);
-            s->connected = 0;
-            vn_warn("event=session-closed org=%s reason=revoked", s->org);
+            broker__session_state(b, s, 0, "revoked");
         } else {
             broker__send(b, s->routing, s->routing_len, b->directory, b->directory_len);
         }

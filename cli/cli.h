@@ -41,6 +41,10 @@ int cli_audit_report(int argc, char **argv);
 void cli_audit_log_access(const char *data, const char *command, const char *filter,
                           const unsigned char *subject);
 
+/* cli_status.c: print a /status object (broker or agent); CLI_FAIL when it warns */
+int cli_status_print(struct json_object *o, int json);
+int cli_status_url(int argc, char **argv);
+
 /* Print "vangnet: " + message to stderr and return code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -293,6 +293,9 @@ int cli_ack(int argc, char **argv)
 
 int cli_status(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--url", 5) == 0)
+            return cli_status_url(argc, argv);
     const char *agent = s_agent_only(argc, argv, 0);
     if (!agent)
         return cli_fail(CLI_USAGE, "status: --agent EP");

@@ -485,3 +485,17 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
         fprintf(out, " reason=\"%s\"", r->reason);
     fputc('\n', out);
 }
+
+uint64_t vn_audit_time_us(MDB_txn *txn, vn_store_t *db, uint64_t seq)
+{
+    uint8_t key[8];
+    vn_put_be64(key, seq);
+    MDB_val k = {8, key}, v;
+    Vn__AuditRecord *r = mdb_get(txn, vn_store_dbi(db, BDB_AUDIT), &k, &v) == 0
+                             ? vn__audit_record__unpack(NULL, v.mv_size, v.mv_data)
+                             : NULL;
+    uint64_t t = r ? r->time_us : 0;
+    if (r)
+        vn__audit_record__free_unpacked(r, NULL);
+    return t;
+}

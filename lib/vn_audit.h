@@ -26,6 +26,8 @@ int vn_audit__index(MDB_txn *txn, vn_store_t *db, const Vn__AuditRecord *rec, ui
 
 /* Number of records (the tree size). */
 int vn_audit_size(MDB_txn *txn, vn_store_t *db, uint64_t *size);
+/* The time (unix microseconds) of record seq; 0 if it is missing or unreadable. */
+uint64_t vn_audit_time_us(MDB_txn *txn, vn_store_t *db, uint64_t seq);
 
 /* The tree's node lookup over a broker store, for vn_merkle_* (ctx: a vn_audit_tree_t). */
 typedef struct {

@@ -58,15 +58,7 @@ static uint64_t s_first_at(MDB_txn *txn, vn_store_t *db, uint64_t t, uint64_t si
     uint64_t lo = 1, hi = size + 1;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        uint8_t key[8];
-        vn_put_be64(key, mid);
-        MDB_val k = {8, key}, v;
-        Vn__AuditRecord *r = mdb_get(txn, vn_store_dbi(db, BDB_AUDIT), &k, &v) == 0
-                                 ? vn__audit_record__unpack(NULL, v.mv_size, v.mv_data)
-                                 : NULL;
-        uint64_t at = r ? r->time_us : 0;
-        if (r)
-            vn__audit_record__free_unpacked(r, NULL);
+        uint64_t at = vn_audit_time_us(txn, db, mid);
         if (at < t)
             lo = mid + 1;
         else

@@ -1,6 +1,7 @@
 /* vn_config.c -- INI configuration: unknown keys and bad values are errors, with the line. */
 #include "vn_config.h"
 #include "vn_error.h"
+#include "vn_http.h"
 #include "vn_log.h"
 
 #include <ini.h>
@@ -54,10 +55,47 @@ static int s_endpoint(char *dst, size_t len, const char *value, int local_only)
     return s_copy(dst, len, value);
 }
 
+static int s_metrics_key(vn_metrics_config_t *m, const char *name, const char *value, int broker)
+{
+    long long n;
+    int ipv6;
+    uint16_t port;
+    if (strcmp(name, "listen") == 0) {
+        if (strcmp(value, "off") == 0) {
+            m->listen[0] = '\0';
+            return 1;
+        }
+        return vn_http_parse_listen(value, &ipv6, &port) == 0 &&
+               s_copy(m->listen, sizeof m->listen, value);
+    }
+    if (strcmp(name, "storage_warn_percent") == 0 && s_number(value, 1, 100, &n)) {
+        m->storage_warn_percent = (int)n;
+        return 1;
+    }
+    if (broker && strcmp(name, "queue_warn_minutes") == 0 && s_number(value, 1, 525600, &n)) {
+        m->queue_warn_seconds = (uint64_t)n * 60;
+        return 1;
+    }
+    if (strcmp(name, "disconnect_warn_minutes") == 0 && s_number(value, 1, 525600, &n)) {
+        m->disconnect_warn_seconds = (uint64_t)n * 60;
+        return 1;
+    }
+    return 0;
+}
+
+static void s_metrics_defaults(vn_metrics_config_t *m)
+{
+    m->storage_warn_percent = 80;
+    m->queue_warn_seconds = 3600;
+    m->disconnect_warn_seconds = 900;
+}
+
 static int s_broker_key(vn_broker_config_t *c, const char *section, const char *name,
                         const char *value)
 {
     long long n;
+    if (strcmp(section, "metrics") == 0)
+        return s_metrics_key(&c->metrics, name, value, 1);
     if (strcmp(section, "broker") != 0)
         return 0;
     if (strcmp(name, "endpoint") == 0) return s_endpoint(c->endpoint, sizeof c->endpoint, value, 0);
@@ -81,6 +119,14 @@ static int s_broker_key(vn_broker_config_t *c, const char *section, const char *
         c->workers = (int)n;
         return 1;
     }
+    if (strcmp(name, "max_queue_per_recipient") == 0 && s_number(value, 0, 1LL << 40, &n)) {
+        c->max_queue_depth = (uint64_t)n;
+        return 1;
+    }
+    if (strcmp(name, "max_queue_age_hours") == 0 && s_number(value, 0, 24 * 3650, &n)) {
+        c->max_queue_age = (uint64_t)n * 3600;
+        return 1;
+    }
     return 0;
 }
 
@@ -88,6 +134,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
                        const char *value)
 {
     long long n;
+    if (strcmp(section, "metrics") == 0)
+        return s_metrics_key(&c->metrics, name, value, 0);
     if (strcmp(section, "agent") == 0) {
         if (strcmp(name, "keys") == 0) return s_copy(c->keys, sizeof c->keys, value);
         if (strcmp(name, "data") == 0) return s_copy(c->data, sizeof c->data, value);
@@ -95,6 +143,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
         if (strcmp(name, "pseudonym_key") == 0)
             return s_copy(c->pseudonym_key, sizeof c->pseudonym_key, value);
         if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
+        if (strcmp(name, "previous_keys") == 0)
+            return s_copy(c->previous_keys, sizeof c->previous_keys, value);
         if (strcmp(name, "default_ttl_hours") == 0 && s_number(value, 1, 24 * 365, &n)) {
             c->default_ttl = (uint64_t)n * 3600;
             return 1;
@@ -147,6 +197,9 @@ int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, 
     cfg->max_ttl = 30 * 86400;
     cfg->workers = 2;
     cfg->log_level = VN_LOG_INFO;
+    cfg->max_queue_depth = 100000;
+    cfg->max_queue_age = 168 * 3600;
+    s_metrics_defaults(&cfg->metrics);
     s_ctx_t ctx = {.cfg = cfg};
     int rc = s_load(path, &ctx, err, errlen);
     if (rc == 0 && (!cfg->data[0] || !cfg->keys[0] || !cfg->policy[0])) {
@@ -163,6 +216,7 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     cfg->default_ttl = 72 * 3600;
     cfg->map_size = (size_t)512 << 20;
     cfg->log_level = VN_LOG_INFO;
+    s_metrics_defaults(&cfg->metrics);
     s_ctx_t ctx = {.cfg = cfg, .agent = 1};
     int rc = s_load(path, &ctx, err, errlen);
     if (rc == 0 && (!cfg->keys[0] || !cfg->data[0] || !cfg->api[0] || !cfg->pseudonym_key[0] ||

@@ -5,6 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* [metrics]: the loopback HTTP endpoint and when the status page warns. Both daemons. */
+typedef struct {
+    char listen[64];               /* listen = 127.0.0.1:PORT | [::1]:PORT | off (default off) */
+    int storage_warn_percent;      /* storage_warn_percent = 80 */
+    uint64_t queue_warn_seconds;   /* queue_warn_minutes = 60 (broker) */
+    uint64_t disconnect_warn_seconds; /* disconnect_warn_minutes = 15 */
+} vn_metrics_config_t;
+
 typedef struct {
     char endpoint[256];     /* [broker] endpoint = tcp://127.0.0.1:7700 (port * picks a free one) */
     char data[1024];        /* [broker] data = directory of the LMDB store */
@@ -15,6 +23,9 @@ typedef struct {
     uint64_t max_ttl;       /* [broker] max_ttl_days = 30 */
     int workers;            /* [broker] workers = 2 (signature-checking threads) */
     int log_level;          /* [broker] log_level = info */
+    uint64_t max_queue_depth; /* [broker] max_queue_per_recipient = 100000 (0: no limit) */
+    uint64_t max_queue_age; /* [broker] max_queue_age_hours = 168 (0: no limit), in seconds */
+    vn_metrics_config_t metrics;
 } vn_broker_config_t;
 
 typedef struct {
@@ -27,6 +38,8 @@ typedef struct {
     int log_level;          /* [agent] log_level = info */
     char broker_endpoint[256]; /* [broker] endpoint = tcp://127.0.0.1:7700 */
     char broker_public[1024];  /* [broker] public = the broker's .public file (pinned keys) */
+    char previous_keys[1024];  /* [agent] previous_keys = the key set before a rotation (optional) */
+    vn_metrics_config_t metrics;
 } vn_agent_config_t;
 
 /* 0, or VN_E_CONFIG with err saying file, line and reason. */

@@ -6,6 +6,9 @@ enum vn_log_level { VN_LOG_ERROR, VN_LOG_WARN, VN_LOG_INFO, VN_LOG_DEBUG };
 
 /* Set the process's component name ("broker", "agent") and the most verbose level printed. */
 void vn_log_init(const char *component, enum vn_log_level level);
+/* Change the level while running (SIGHUP reload). */
+void vn_log_set_level(enum vn_log_level level);
+const char *vn_log_level_name(int level);
 void vn_log_write(enum vn_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

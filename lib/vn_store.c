@@ -142,3 +142,13 @@ int vn_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t value
     MDB_val k = {strlen(name), (void *)name}, v = {8, buf};
     return vn_store_error(mdb_put(txn, meta, &k, &v, 0));
 }
+
+void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_env_info(self->env, &info);
+    mdb_env_stat(self->env, &st);
+    *used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    *size = info.me_mapsize;
+}

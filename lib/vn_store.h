@@ -31,6 +31,9 @@ int vn_store_commit(MDB_txn *txn);
 int vn_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out);
 int vn_meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v);
 
+/* Pages in use and the map's size, in bytes (for storage metrics and warnings). */
+void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size);
+
 /* Map an LMDB return code to a vangnet code (MDB_MAP_FULL -> VN_E_STORE_FULL, MDB_NOTFOUND -> VN_E_NOT_FOUND). */
 int vn_store_error(int mdb_rc);
 

@@ -27,6 +27,9 @@ int vn_org_id_valid(const char *id);
 /* A printable, bounded field from outside (category, user id...): 1..max bytes, no control chars. */
 int vn_field_valid(const char *s, size_t max);
 
+/* A formatted string; the caller frees it. NULL when out of memory. */
+char *vn_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Big-endian uint64 for LMDB keys that sort numerically. */
 void vn_put_be64(uint8_t out[8], uint64_t v);
 uint64_t vn_get_be64(const uint8_t in[8]);

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-vn_install_deps
+vn_install_deps prometheus  # promtool checks the metrics output
 
 if [ -f build/build.ninja ]; then
     meson configure build -Db_sanitize=address,undefined -Dwerror=true -Dtests=enabled >/dev/null

@@ -11,9 +11,9 @@ echo "Synthetisch: melding tijdens afwezigheid." > "$T/m.txt"
 sleep 1
 # The operator sees it waiting for the offline recipient, and nothing to alert on.
 "$VANGNET" broker status --data "$T/broker-data" >"$T/st.txt" || fail "broker status alerted: $(cat "$T/st.txt")"
-grep -qE "queue: +vt-zuid-limburg +1 waiting" "$T/st.txt" && grep -qE "alerts: +none" "$T/st.txt" \
+grep -qE "queue: +vt-zuid-limburg +1 waiting" "$T/st.txt" && grep -qE "warnings: +none" "$T/st.txt" \
     || fail "broker status: $(cat "$T/st.txt")"
-"$VANGNET" broker status --data "$T/broker-data" --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['queues'][0]['queued']==1 and d['alerts']==[]" \
+"$VANGNET" broker status --data "$T/broker-data" --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['queues'][0]['queued']==1 and d['warnings']==[]" \
     || fail "broker status --json"
 vn_agent_start vt-zuid-limburg
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 10 | grep -q "melding tijdens afwezigheid" \

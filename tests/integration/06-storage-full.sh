@@ -24,8 +24,16 @@ grep -q "event=storage-full" "$T/broker.log" || fail "storage-full not logged"
 set +e
 "$VANGNET" broker status --data "$T/broker-data" >"$T/st.txt"; rc=$?
 set -e
-[ $rc -eq 1 ] && grep -q "ALERT: .*store .*full: raise map_size_mb" "$T/st.txt" || fail "no store alert: $rc $(cat "$T/st.txt")"
+[ $rc -eq 1 ] && grep -q "WARNING: .*store .*full: raise map_size_mb" "$T/st.txt" || fail "no store alert: $rc $(cat "$T/st.txt")"
 kill -0 "$BROKER_PID" || fail "broker died"
+# The running broker says the same on its status page and counts the refusals by code.
+set +e
+"$VANGNET" status --url "$(cat "$T/broker-data/metrics-address")" >"$T/live.txt"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "WARNING: .*store .*full" "$T/live.txt" || fail "live status: $rc $(cat "$T/live.txt")"
+curl -sf "$(cat "$T/broker-data/metrics-address")/metrics" > "$T/metrics.txt"
+grep -q '^vangnet_broker_notifications_refused_total{code="storage-full"} [1-9]' "$T/metrics.txt" \
+    || fail "storage-full refusals not counted: $(grep refused "$T/metrics.txt")"
 echo "accepted $accepted before the store was full"
 # Everything accepted before is delivered; delivery frees room, and the agent's retry of the
 # refused one then succeeds, so nothing is lost at either end.

@@ -43,6 +43,9 @@ data = $T/broker-data
 keys = $T/keys/broker.secret
 policy = $POLICY
 map_size_mb = ${VN_BROKER_MAP_MB:-256}
+${VN_BROKER_EXTRA:-}
+[metrics]
+listen = 127.0.0.1:0
 CONF
 }
 
@@ -87,9 +90,12 @@ keys = $T/keys/$org.secret
 data = $T/$org-data
 api = ipc://$T/$org.sock
 pseudonym_key = $T/keys/pseudonym.key
+${VN_AGENT_EXTRA:-}
 [broker]
 endpoint = $BROKER_EP
 public = $T/keys/broker.public
+[metrics]
+listen = 127.0.0.1:0
 CONF
     "$AGENT_BIN" --config "$T/$org.conf" >>"$T/$org.log" 2>&1 &
     local pid=$!

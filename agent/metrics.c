@@ -1,0 +1,177 @@
+/* metrics.c -- the agent's loopback HTTP endpoint: Prometheus metrics, liveness, readiness (store
+ * writable, broker connected) and a JSON status page. Runs on libmicrohttpd's thread: it reads the
+ * store in its own read transaction and the agent's state through atomics. */
+#include "agent.h"
+#include "vn_broker_stats.h"
+#include "vn_http.h"
+#include "vn_prom.h"
+#include "vn_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READY_STORE_PERCENT 99
+
+typedef struct {
+    uint64_t outbox, inbox, used, size;
+} s_store_t;
+
+static int s_store(agent_t *a, s_store_t *st)
+{
+    memset(st, 0, sizeof *st);
+    MDB_txn *txn;
+    if (vn_store_begin(a->db, 1, &txn) != 0)
+        return -1;
+    MDB_stat ms;
+    if (mdb_stat(txn, vn_store_dbi(a->db, ADB_OUTBOX), &ms) == 0)
+        st->outbox = ms.ms_entries;
+    if (mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &ms) == 0)
+        st->inbox = ms.ms_entries;
+    mdb_txn_abort(txn);
+    vn_store_usage(a->db, &st->used, &st->size);
+    return 0;
+}
+
+static int s_readiness(agent_t *a, const s_store_t *st, char *why, size_t len)
+{
+    if (!atomic_load(&a->storage_ok))
+        snprintf(why, len, "the last commit failed");
+    else if (st->size && st->used * 100 >= st->size * READY_STORE_PERCENT)
+        snprintf(why, len, "store %llu%% full", (unsigned long long)(st->used * 100 / st->size));
+    else if (access(a->cfg.data, W_OK) != 0)
+        snprintf(why, len, "data directory not writable");
+    else if (!atomic_load(&a->connected))
+        snprintf(why, len, "broker not connected");
+    else
+        return 1;
+    return 0;
+}
+
+static void s_gauge(vn_prom_t *p, const char *name, const char *type, const char *help, double v)
+{
+    vn_prom_family(p, name, type, help);
+    vn_prom_sample(p, name, NULL, NULL, v);
+}
+
+static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
+{
+    vn_prom_t p = {0};
+    s_gauge(&p, "vangnet_agent_outbox_depth", "gauge",
+            "Notifications stored here and waiting for the broker's receipt.", (double)st->outbox);
+    s_gauge(&p, "vangnet_agent_inbox_depth", "gauge",
+            "Notifications received and waiting for the IT system's acknowledgement.",
+            (double)st->inbox);
+    s_gauge(&p, "vangnet_agent_broker_connected", "gauge",
+            "1 while the CURVE session with the broker is up.", atomic_load(&a->connected));
+    s_gauge(&p, "vangnet_agent_broker_connection_changed_seconds", "gauge",
+            "When the broker connection last came up or went down (unix time).",
+            (double)atomic_load(&a->connection_changed));
+    s_gauge(&p, "vangnet_agent_last_receipt_seconds", "gauge",
+            "When the broker last issued a receipt for one of ours (unix time, 0: never).",
+            (double)atomic_load(&a->last_receipt));
+    s_gauge(&p, "vangnet_agent_notifications_sent_total", "counter",
+            "Notifications sent to the broker by this process.", (double)atomic_load(&a->n_sent));
+    s_gauge(&p, "vangnet_agent_notifications_received_total", "counter",
+            "Notifications received from the broker by this process.",
+            (double)atomic_load(&a->n_received));
+    s_gauge(&p, "vangnet_agent_checkpoint_consistency_failures_total", "counter",
+            "Times the broker's audit log contradicted a checkpoint it had signed.",
+            (double)atomic_load(&a->consistency_failures));
+    s_gauge(&p, "vangnet_agent_audit_log_inconsistent", "gauge",
+            "1 once an audit log alarm was raised (kept across restarts).",
+            atomic_load(&a->log_inconsistent));
+    s_gauge(&p, "vangnet_agent_store_used_bytes", "gauge", "LMDB map in use.", (double)st->used);
+    s_gauge(&p, "vangnet_agent_store_size_bytes", "gauge", "LMDB map size (map_size_mb).",
+            (double)st->size);
+    s_gauge(&p, "vangnet_agent_store_used_ratio", "gauge", "LMDB map in use, as a fraction.",
+            st->size ? (double)st->used / (double)st->size : 0);
+    s_gauge(&p, "vangnet_agent_storage_ok", "gauge", "0 after a failed commit, until one succeeds.",
+            atomic_load(&a->storage_ok));
+    s_gauge(&p, "vangnet_agent_start_time_seconds", "gauge", "When this agent process started.",
+            (double)a->started);
+    vn_prom_family(&p, "vangnet_build_info", "gauge", "Version of this vangnet program.");
+    vn_prom_printf(&p, "vangnet_build_info{component=\"agent\",version=\"%s\"} 1\n", VN_VERSION);
+    reply->body = vn_prom_take(&p, &reply->len);
+    reply->status = reply->body ? 200 : 500;
+    reply->content_type = VN_PROM_CONTENT_TYPE;
+}
+
+static void s_status(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
+{
+    uint64_t now = vn_now(), changed = atomic_load(&a->connection_changed);
+    uint64_t last = atomic_load(&a->last_receipt);
+    int connected = atomic_load(&a->connected);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "component", json_object_new_string("agent"));
+    json_object_object_add(o, "org", json_object_new_string(a->keys->pub.org));
+    json_object_object_add(o, "version", json_object_new_string(VN_VERSION));
+    json_object_object_add(o, "uptime_seconds", json_object_new_int64((int64_t)(now - a->started)));
+    json_object_object_add(o, "warnings", json_object_new_array());
+    json_object *broker = json_object_new_object();
+    json_object_object_add(broker, "endpoint", json_object_new_string(a->cfg.broker_endpoint));
+    json_object_object_add(broker, "connected", json_object_new_boolean(connected));
+    json_object_object_add(broker, "since_seconds", json_object_new_int64((int64_t)(now - changed)));
+    json_object_object_add(broker, "last_receipt_age_seconds",
+                           json_object_new_int64(last ? (int64_t)(now - last) : -1));
+    json_object_object_add(o, "broker", broker);
+    json_object_object_add(o, "outbox", json_object_new_int64((int64_t)st->outbox));
+    json_object_object_add(o, "inbox", json_object_new_int64((int64_t)st->inbox));
+    json_object_object_add(o, "audit_log", json_object_new_string(atomic_load(&a->log_inconsistent)
+                                                                      ? "INCONSISTENT"
+                                                                      : "consistent"));
+    double pct = st->size ? 100.0 * (double)st->used / (double)st->size : 0;
+    json_object *store = json_object_new_object();
+    json_object_object_add(store, "used_bytes", json_object_new_int64((int64_t)st->used));
+    json_object_object_add(store, "size_bytes", json_object_new_int64((int64_t)st->size));
+    json_object_object_add(store, "used_percent", json_object_new_double(pct));
+    json_object_object_add(o, "store", store);
+    if (!connected && now - changed > a->cfg.metrics.disconnect_warn_seconds)
+        vn_status_warn(o, "not connected to the broker for %llu minutes",
+                       (unsigned long long)(now - changed) / 60);
+    if (pct >= a->cfg.metrics.storage_warn_percent)
+        vn_status_warn(o, "store %.0f%% full: raise map_size_mb", pct);
+    if (atomic_load(&a->log_inconsistent))
+        vn_status_warn(o, "AUDIT LOG ALARM: the broker's log contradicts a checkpoint it signed");
+    char why[128];
+    if (!s_readiness(a, st, why, sizeof why))
+        vn_status_warn(o, "not ready: %s", why);
+    reply->body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+    reply->status = reply->body ? 200 : 500;
+    reply->content_type = "application/json";
+    json_object_put(o);
+}
+
+static void s_handle(void *user, const char *path, vn_http_reply_t *reply)
+{
+    agent_t *a = user;
+    s_store_t st;
+    char why[128];
+    if (strcmp(path, "/healthz") == 0) {
+        reply->status = 200;
+        reply->body = strdup("ok\n");
+        return;
+    }
+    int store_ok = s_store(a, &st) == 0;
+    if (strcmp(path, "/readyz") == 0) {
+        int ready = store_ok && s_readiness(a, &st, why, sizeof why);
+        reply->status = ready ? 200 : 503;
+        reply->body = vn_strdup_printf("%s\n", ready ? "ready" : store_ok ? why : "store unreadable");
+    } else if (!store_ok && (strcmp(path, "/metrics") == 0 || strcmp(path, "/status") == 0)) {
+        reply->status = 503;
+        reply->body = strdup("store unreadable\n");
+    } else if (strcmp(path, "/metrics") == 0) {
+        s_metrics(a, &st, reply);
+    } else if (strcmp(path, "/status") == 0) {
+        s_status(a, &st, reply);
+    }
+}
+
+int agent__http_start(agent_t *a, char *err, size_t errlen)
+{
+    if (!a->cfg.metrics.listen[0])
+        return 0;
+    a->http = vn_http_start(a->cfg.metrics.listen, a->cfg.data, s_handle, a, err, errlen);
+    return a->http ? 0 : -1;
+}

@@ -1,0 +1,166 @@
+/* vn_broker_stats.c -- gather the broker's health figures from its store, and warn. */
+#include "vn_broker_stats.h"
+#include "vn_audit.h"
+#include "vn_brokerdb.h"
+#include "vn_util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Queue depth per recipient (keys are org NUL qseq) and the oldest waiting delivery's age. */
+static int s_queues(MDB_txn *txn, vn_store_t *db, vn_broker_stats_t *st, uint64_t now)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (mdb_cursor_open(txn, vn_store_dbi(db, BDB_QUEUE), &cur) != 0)
+        return -1;
+    size_t cap = 0;
+    uint64_t oldest_seq = 0;
+    for (int m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0;
+         m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        size_t olen = strnlen(k.mv_data, k.mv_size);
+        if (olen > VN_ORG_MAX || olen + 9 != k.mv_size)
+            continue;
+        vn_queue_stat_t *q = st->n_queues ? &st->queues[st->n_queues - 1] : NULL;
+        if (!q || strlen(q->org) != olen || memcmp(q->org, k.mv_data, olen) != 0) {
+            if (st->n_queues == cap) {
+                cap = cap ? cap * 2 : 16;
+                vn_queue_stat_t *more = realloc(st->queues, cap * sizeof *more);
+                if (!more) {
+                    mdb_cursor_close(cur);
+                    return -1;
+                }
+                st->queues = more;
+            }
+            q = &st->queues[st->n_queues++];
+            memset(q, 0, sizeof *q);
+            memcpy(q->org, k.mv_data, olen);
+            oldest_seq = 0;
+        }
+        q->queued++;
+        const uint8_t *val = v.mv_data;
+        if (v.mv_size == 9 && val[0] == 'D' && !oldest_seq) {
+            oldest_seq = vn_get_be64(val + 1);
+            uint64_t t = vn_audit_time_us(txn, db, oldest_seq) / 1000000u;
+            q->oldest_seconds = t && now > t ? now - t : 0;
+        }
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}
+
+int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st)
+{
+    memset(st, 0, sizeof *st);
+    MDB_txn *txn;
+    int rc = vn_store_begin(db, 1, &txn);
+    if (rc != 0)
+        return rc;
+    vn_audit_size(txn, db, &st->records);
+    uint8_t *cpbuf = NULL;
+    size_t cplen;
+    Vn__Checkpoint *cp = NULL;
+    if (vn_audit_latest_checkpoint(txn, db, &cpbuf, &cplen) == 0 &&
+        vn_checkpoint_open(cpbuf, cplen, NULL, &cp) == 0) {
+        st->checkpoint_size = cp->size;
+        st->checkpoint_time = cp->time;
+        vn__checkpoint__free_unpacked(cp, NULL);
+    }
+    free(cpbuf);
+    if ((rc = vn_registry_load(txn, db, &st->orgs, &st->n_orgs)) == 0) {
+        for (size_t i = 0; i < st->n_orgs; i++)
+            st->revoked += st->orgs[i].revoked;
+        rc = s_queues(txn, db, st, vn_now());
+    }
+    MDB_stat envs;
+    if (rc == 0 && mdb_stat(txn, vn_store_dbi(db, BDB_ENVELOPES), &envs) == 0)
+        st->envelopes = envs.ms_entries;
+    mdb_txn_abort(txn);
+    vn_store_usage(db, &st->store_used, &st->store_size);
+    if (rc != 0)
+        vn_broker_stats_clear(st);
+    return rc;
+}
+
+void vn_broker_stats_clear(vn_broker_stats_t *st)
+{
+    free(st->orgs);
+    free(st->queues);
+    memset(st, 0, sizeof *st);
+}
+
+void vn_status_warn(json_object *status, const char *fmt, ...)
+{
+    json_object *arr;
+    if (!json_object_object_get_ex(status, "warnings", &arr)) {
+        arr = json_object_new_array();
+        json_object_object_add(status, "warnings", arr);
+    }
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    json_object_array_add(arr, json_object_new_string(line));
+}
+
+static json_object *s_u64(uint64_t v)
+{
+    return json_object_new_int64((int64_t)v);
+}
+
+json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_warn_limits_t *limits)
+{
+    uint64_t now = vn_now();
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "component", json_object_new_string("broker"));
+    json_object_object_add(o, "warnings", json_object_new_array());
+    json_object *audit = json_object_new_object();
+    json_object_object_add(audit, "records", s_u64(st->records));
+    json_object_object_add(audit, "checkpoint_size", s_u64(st->checkpoint_size));
+    json_object_object_add(audit, "checkpoint_age_seconds",
+                           json_object_new_int64(st->checkpoint_time
+                                                     ? (int64_t)(now - st->checkpoint_time)
+                                                     : -1));
+    json_object_object_add(o, "audit", audit);
+    json_object *orgs = json_object_new_array();
+    for (size_t i = 0; i < st->n_orgs; i++) {
+        json_object *org = json_object_new_object();
+        json_object_object_add(org, "id", json_object_new_string(st->orgs[i].pub.org));
+        json_object_object_add(org, "sector", json_object_new_string(st->orgs[i].pub.sector));
+        json_object_object_add(org, "revoked", json_object_new_boolean(st->orgs[i].revoked));
+        json_object_array_add(orgs, org);
+    }
+    json_object_object_add(o, "organisations", orgs);
+    json_object *qs = json_object_new_array();
+    for (size_t i = 0; i < st->n_queues; i++) {
+        const vn_queue_stat_t *q = &st->queues[i];
+        json_object *jq = json_object_new_object();
+        json_object_object_add(jq, "recipient", json_object_new_string(q->org));
+        json_object_object_add(jq, "queued", s_u64(q->queued));
+        json_object_object_add(jq, "oldest_seconds", s_u64(q->oldest_seconds));
+        json_object_array_add(qs, jq);
+        if (q->oldest_seconds > limits->queue_seconds)
+            vn_status_warn(o, "%s has had deliveries waiting for %llu minutes: is its agent down?",
+                           q->org, (unsigned long long)(q->oldest_seconds / 60));
+    }
+    json_object_object_add(o, "queues", qs);
+    double pct = st->store_size ? 100.0 * (double)st->store_used / (double)st->store_size : 0;
+    json_object *store = json_object_new_object();
+    json_object_object_add(store, "used_bytes", s_u64(st->store_used));
+    json_object_object_add(store, "size_bytes", s_u64(st->store_size));
+    json_object_object_add(store, "used_percent", json_object_new_double(pct));
+    json_object_object_add(store, "envelopes", s_u64(st->envelopes));
+    json_object_object_add(o, "store", store);
+    if (pct >= limits->storage_percent)
+        vn_status_warn(o, "store %.0f%% full: raise map_size_mb before submissions are refused",
+                       pct);
+    if (st->records > st->checkpoint_size &&
+        (st->checkpoint_time == 0 || now > st->checkpoint_time + 60))
+        vn_status_warn(o, "%llu audit records not covered by a signed checkpoint for over a "
+                          "minute: is the broker running?",
+                       (unsigned long long)(st->records - st->checkpoint_size));
+    return o;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# 15: operators' view. While notifications flow, the broker's and agents' /metrics pass promtool and
+# the counters move; /healthz, /readyz and the status page answer; `vangnet status --url` warns when
+# an agent is gone; no personal data or content appears in any of it.
+. "$(dirname "$0")/lib.sh"
+command -v promtool >/dev/null || fail "promtool missing (Debian package prometheus)"
+vn_setup_pair
+B_URL=$(cat "$T/broker-data/metrics-address")
+G_URL=$(cat "$T/ggz-mondriaan-data/metrics-address")
+V_URL=$(cat "$T/vt-zuid-limburg-data/metrics-address")
+scrape() { curl -sf "$1/metrics" > "$T/$2.prom" || fail "scrape $1"; }
+value() { awk -v m="$2" '$1 == m { print $2 }' "$T/$1.prom"; }
+
+for u in "$B_URL" "$G_URL" "$V_URL"; do
+    [ "$(curl -sf "$u/healthz")" = ok ] || fail "$u/healthz"
+    [ "$(curl -sf "$u/readyz")" = ready ] || fail "$u/readyz"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$u/nothing")" = 404 ] || fail "$u: unknown path"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$u/metrics")" = 405 ] || fail "$u: POST"
+done
+scrape "$B_URL" before
+before=$(value before vangnet_broker_notifications_accepted_total)
+[ "$before" = 0 ] || fail "accepted before traffic: $before"
+
+# Traffic in the background; scrape while it flows.
+echo "synthetic: zorgen over thuissituatie" > "$T/m.txt"
+( for i in $(seq 30); do
+      "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
+          --file "$T/m.txt" >/dev/null || exit 1
+  done ) &
+SENDER=$!
+VN_PIDS+=("$SENDER")
+moved=0
+for _ in $(seq 100); do
+    scrape "$B_URL" during
+    n=$(value during vangnet_broker_notifications_accepted_total)
+    if [ "${n:-0}" -gt 0 ]; then moved=1; break; fi
+    sleep 0.05
+done
+[ $moved -eq 1 ] || fail "accepted counter did not move during traffic"
+wait "$SENDER" || fail "sending failed"
+# One refusal, to see it counted by its code.
+set +e
+"$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
+    --basis consent --category melding --consent-ref c-none --file "$T/m.txt" >/dev/null
+set -e
+"$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --max 1000 --json > "$T/inbox.json"
+grep -o '"message_id":"[0-9a-f]*"' "$T/inbox.json" | cut -d'"' -f4 > "$T/ids"
+while read -r id; do "$VANGNET" ack --agent "$(api vt-zuid-limburg)" "$id" >/dev/null; done < "$T/ids"
+wait_for "curl -sf '$B_URL/metrics' | grep -q '^vangnet_broker_deliveries_total 30$'" 20
+
+scrape "$B_URL" after
+scrape "$G_URL" ggz
+scrape "$V_URL" vt
+for f in after ggz vt; do
+    promtool check metrics < "$T/$f.prom" > "$T/$f.lint" 2>&1 || fail "promtool $f: $(cat "$T/$f.lint")"
+done
+[ "$(value after vangnet_broker_notifications_accepted_total)" = 30 ] || fail "accepted != 30"
+grep -q '^vangnet_broker_notifications_refused_total{code="consent-[a-z-]*"} 1$' "$T/after.prom" \
+    || fail "refusal not counted by code: $(grep refused_total "$T/after.prom")"
+[ "$(value after vangnet_broker_delivery_latency_seconds_count)" = 30 ] || fail "delivery histogram"
+[ "$(value after vangnet_broker_commit_duration_seconds_count)" -gt 0 ] || fail "commit histogram"
+[ "$(value after vangnet_broker_agents_connected)" = 2 ] || fail "connected agents"
+[ "$(value ggz vangnet_agent_notifications_sent_total)" = 31 ] || fail "agent sent counter"
+[ "$(value ggz vangnet_agent_outbox_depth)" = 0 ] || fail "agent outbox"
+[ "$(value ggz vangnet_agent_broker_connected)" = 1 ] || fail "agent connection gauge"
+[ "$(value ggz vangnet_agent_last_receipt_seconds)" -gt 0 ] || fail "last receipt time"
+[ "$(value vt vangnet_agent_notifications_received_total)" = 30 ] || fail "agent received counter"
+# No personal data: neither the BSN nor its pseudonym nor content appears anywhere.
+if grep -h -e "$BSN" -e "thuissituatie" "$T"/*.prom; then fail "personal data in metrics"; fi
+
+# Status page: a clean bill while everyone is connected.
+"$VANGNET" status --url "$B_URL" > "$T/status.txt" || fail "status warned: $(cat "$T/status.txt")"
+grep -qE "organisation: +vt-zuid-limburg +veilig-thuis +connected" "$T/status.txt" || fail "status: $(cat "$T/status.txt")"
+"$VANGNET" status --url "$G_URL" | grep -q "broker: .* connected" || fail "agent status"
+
+# Veilig Thuis's agent goes away: the broker notices, and warns once the threshold passes.
+vn_agent_kill vt-zuid-limburg
+wait_for "curl -sf '$B_URL/metrics' | grep -q '^vangnet_broker_agent_connected{org=\"vt-zuid-limburg\"} 0$'" 20
+"$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
+    --file "$T/m.txt" >/dev/null
+scrape "$B_URL" offline
+grep -q '^vangnet_broker_queue_depth{recipient="vt-zuid-limburg"} 1$' "$T/offline.prom" || fail "queue depth"
+grep -q '^vangnet_broker_queue_oldest_age_seconds{recipient="vt-zuid-limburg"}' "$T/offline.prom" || fail "queue age"
+promtool check metrics < "$T/offline.prom" >/dev/null 2>&1 || fail "promtool offline"
+"$VANGNET" status --url "$B_URL" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+vt = [o for o in d["organisations"] if o["id"] == "vt-zuid-limburg"][0]
+assert vt["connected"] is False, vt
+assert [q for q in d["queues"] if q["recipient"] == "vt-zuid-limburg"][0]["queued"] == 1
+' || fail "status json after disconnect"
+# An agent that cannot reach its broker is not ready.
+vn_broker_kill TERM
+wait_for "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$G_URL/readyz')\" = 503 ]" 20
+curl -s "$G_URL/readyz" | grep -q "broker not connected" || fail "agent readyz reason"
+echo "15-metrics: ok"
