@@ -189,7 +189,7 @@ void cli_audit_log_access(const char *data, const char *command, const char *fil
     rec.event = VN__AUDIT_RECORD__EVENT__AUDIT_ACCESSED;
     rec.actor_org = "audit-reader";
     rec.user_id = who;
-    rec.user_role = "privacy-officer";
+    rec.user_role = strcmp(command, "backup") == 0 ? "operator" : "privacy-officer";
     rec.n_justification = 2;
     rec.justification = jp;
     if (subject)

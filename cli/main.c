@@ -18,8 +18,11 @@ static const char s_usage[] =
     "  org add --data DIR FILE.public                 register an organisation\n"
     "  org list --data DIR                            list organisations\n"
     "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"
-    "  broker status --data DIR [--json]              health: log, checkpoints, queues, store;\n"
-    "                                                 exit 1 when an alert fires\n"
+    "  broker status --data DIR [--json]              health from the store (also when stopped);\n"
+    "                                                 exit 1 when a warning fires\n"
+    "  status --url http://127.0.0.1:PORT [--json]    a running broker's or agent's status page\n"
+    "  backup --data DIR --out FILE                   consistent copy of the store, while it runs\n"
+    "  restore --in FILE --data NEW-DIR [--broker-public F]   install a backup, verify its log\n"
     "  audit show --data DIR [--json]                 print the audit log\n"
     "  audit verify --data DIR [--broker-public F]    recompute chain, tree, signed checkpoints\n"
     "  audit query --data DIR [--from D] [--until D] [--org ID] [--subject HEX|--bsn B --pseudonym-key F]\n"
@@ -96,7 +99,7 @@ int main(int argc, char **argv)
         {"keygen", cli_keygen}, {"org", cli_org},       {"send", cli_send},
         {"inbox", cli_inbox},   {"ack", cli_ack},       {"status", cli_status},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
-        {"broker", cli_broker},
+        {"broker", cli_broker}, {"backup", cli_backup}, {"restore", cli_restore},
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");
