@@ -22,13 +22,7 @@ before=$(value before vangnet_broker_notifications_accepted_total)
 [ "$before" = 0 ] || fail "accepted before traffic: $before"
 
 # Traffic in the background; scrape while it flows.
-echo "synthetic: zorgen over thuissituatie" > "$T/m.txt"
-( for i in $(seq 30); do
-      "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
-          --file "$T/m.txt" >/dev/null || exit 1
-  done ) &
-SENDER=$!
-VN_PIDS+=("$SENDER")
+vn_send_many 30
 moved=0
 for _ in $(seq 100); do
     scrape "$B_URL" during

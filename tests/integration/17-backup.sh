@@ -4,13 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 vn_setup_pair
 vn_agent_kill vt-zuid-limburg   # its deliveries wait in the broker's queue
-echo "synthetic: zorgen over thuissituatie" > "$T/m.txt"
-( for i in $(seq 40); do
-      "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
-          --file "$T/m.txt" >/dev/null || exit 1
-  done ) &
-SENDER=$!
-VN_PIDS+=("$SENDER")
+vn_send_many 40
 queued_now() {
     "$VANGNET" broker status --data "$T/broker-data" --json |
         python3 -c 'import json,sys; print(sum(q["queued"] for q in json.load(sys.stdin)["queues"]))'

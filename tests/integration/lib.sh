@@ -147,3 +147,15 @@ vn_consent() {
         --to "$2" --categories "$3" --purpose "test: zorg afstemmen" --days 30 |
         sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p'
 }
+
+# vn_send_many N: ggz-mondriaan sends N Meldcode reports to Veilig Thuis in the background; the
+# sender's pid is in SENDER (killed with the rest if the test fails).
+vn_send_many() {
+    echo "synthetic: zorgen over thuissituatie" > "$T/m.txt"
+    ( for _ in $(seq "$1"); do
+          "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
+              --file "$T/m.txt" >/dev/null || exit 1
+      done ) &
+    SENDER=$!
+    VN_PIDS+=("$SENDER")
+}
