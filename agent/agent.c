@@ -56,6 +56,15 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         return rc;
     if ((rc = vn_pubkeys_load(cfg->broker_public, &a->broker, err, errlen)) != 0)
         return rc;
+    if (cfg->previous_keys[0]) {
+        if ((rc = vn_keyset_load(cfg->previous_keys, &a->prev_keys, err, errlen)) != 0)
+            return rc;
+        if (strcmp(a->prev_keys->pub.org, a->keys->pub.org) != 0) {
+            snprintf(err, errlen, "%s: previous_keys belong to %s, not %s", cfg->previous_keys,
+                     a->prev_keys->pub.org, a->keys->pub.org);
+            return VN_E_CONFIG;
+        }
+    }
     if (strcmp(a->broker.sector, "broker") != 0) {
         snprintf(err, errlen, "%s: not a broker's public key file", cfg->broker_public);
         return VN_E_CONFIG;
@@ -256,6 +265,7 @@ void agent_fini(agent_t *a)
         vn__directory__free_unpacked(a->dir, NULL);
     vn_store_destroy(&a->db);
     vn_keyset_destroy(&a->keys);
+    vn_keyset_destroy(&a->prev_keys);
     if (a->pseudonym_key)
         sodium_free(a->pseudonym_key);
 }

@@ -49,6 +49,7 @@ typedef struct {
 typedef struct agent {
     vn_agent_config_t cfg;
     vn_keyset_t *keys;
+    vn_keyset_t *prev_keys;  /* before a key rotation, to open what was sealed to them (or NULL) */
     vn_pubkeys_t broker;
     uint8_t *pseudonym_key;  /* sodium_malloc'd, 32 bytes */
     vn_store_t *db;

@@ -23,7 +23,8 @@ static int s_verify(agent_t *a, const Vn__SignedDirectory *sd, Vn__Directory **o
         return VN_E_VERSION;
     }
     for (size_t i = 0; i < d->n_orgs; i++)
-        if (d->orgs[i]->sign_key.len != 32 || d->orgs[i]->box_key.len != 32) {
+        if (d->orgs[i]->sign_key.len != 32 || d->orgs[i]->box_key.len != 32 ||
+            (d->orgs[i]->prev_sign_key.len != 0 && d->orgs[i]->prev_sign_key.len != 32)) {
             vn__directory__free_unpacked(d, NULL);
             return VN_E_MALFORMED;
         }

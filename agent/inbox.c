@@ -4,6 +4,7 @@
 #include "vn_envelope.h"
 #include "vn_error.h"
 #include "vn_log.h"
+#include "vn_registry.h"
 #include "vn_util.h"
 #include "vn_wire.h"
 
@@ -92,9 +93,23 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
         vn_parsed_clear(&p);
         return; /* redelivered after the next hello, with a fresher directory */
     }
-    rc = vn_envelope_verify(&p, sender->sign_key.data);
+    /* After the sender's key rotation, its previous key still counts for what it created before
+     * the grace period ended; content wrapped to our own previous key opens with previous_keys. */
+    rc = vn_registry_verify_sender(&p, sender, p.hdr->created);
     if (rc == 0)
         rc = vn_envelope_decrypt(&p, a->keys, &content, &content_len);
+    if ((rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT) && a->prev_keys)
+        rc = vn_envelope_decrypt(&p, a->prev_keys, &content, &content_len);
+    const Vn__OrgEntry *self = agent__directory_find(a, a->keys->pub.org);
+    if ((rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT) && self && self->box_key.len == 32 &&
+        sodium_memcmp(self->box_key.data, a->keys->pub.box_pk, 32) != 0) {
+        /* Our keys were rotated at the broker but this agent still runs the old ones: hold it
+         * unacknowledged, so it comes again once the agent runs with the new keys. */
+        vn_error("event=delivery-held msg=%s reason=own-keys-rotated action=\"restart this agent "
+                 "with keys = the new key set and previous_keys = this one\"", hex);
+        vn_parsed_clear(&p);
+        return;
+    }
     if (rc != 0) {
         /* It can never open: record that in the inbox, so nothing disappears silently. */
         vn_error("event=delivery-rejected msg=%s sender=%s error=\"%s\"", hex, p.hdr->sender,

@@ -52,7 +52,11 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
     env.txn = txn;
     if (!(sender = broker__env_org(&env, org)) || sender->revoked)
         REFUSE("sender-revoked", "organisation %s is not registered or was revoked", org);
-    rc = vn_envelope_verify(&p, sender->sign_key.data);
+    rc = vn_registry_verify_sender(&p, sender, vn_now());
+    if (rc == VN_E_KEY_EXPIRED)
+        REFUSE("key-expired", "envelope is signed with %s's previous key, whose grace period after "
+               "the key rotation has ended\nde melding is ondertekend met de vorige sleutel van %s; "
+               "die is na de sleutelwissel niet meer geldig", org, org);
     if (rc == VN_E_WRONG_SENDER_KEY)
         REFUSE("wrong-sender-key", "envelope is signed with a key that is not %s's", org);
     if (rc == VN_E_CIPHERTEXT_MODIFIED)

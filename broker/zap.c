@@ -2,6 +2,7 @@
  * non-revoked organisation, and make that organisation's id the connection's User-Id. */
 #include "broker.h"
 #include "vn_log.h"
+#include "vn_util.h"
 
 #include <string.h>
 #include <zmq.h>
@@ -26,11 +27,20 @@ static void s_reply(void *sock, const char *version, const char *req_id, int req
     zmq_send(sock, "", 0, 0);
 }
 
-static const vn_org_t *s_find_by_curve(const broker_t *b, const char *z85)
+/* The organisation holding this CURVE key: its current one, or its previous one until the grace
+ * period after a key rotation ends (*expired says a previous key came too late). */
+static const vn_org_t *s_find_by_curve(const broker_t *b, const char *z85, int *expired)
 {
-    for (size_t i = 0; i < b->n_orgs; i++)
-        if (strcmp(b->orgs[i].pub.curve_pk, z85) == 0)
-            return &b->orgs[i];
+    for (size_t i = 0; i < b->n_orgs; i++) {
+        const vn_org_t *o = &b->orgs[i];
+        if (strcmp(o->pub.curve_pk, z85) == 0)
+            return o;
+        if (o->prev_curve_pk[0] && strcmp(o->prev_curve_pk, z85) == 0) {
+            if (vn_now() <= o->prev_valid_until)
+                return o;
+            *expired = 1;
+        }
+    }
     return NULL;
 }
 
@@ -64,14 +74,14 @@ void broker__zap_handle(broker_t *b)
     }
     char z85[41];
     zmq_z85_encode(z85, key, 32);
-    const vn_org_t *org = s_find_by_curve(b, z85);
+    int expired = 0;
+    const vn_org_t *org = s_find_by_curve(b, z85, &expired);
     if (!org && broker__registry_refresh(b, 0) == 1)
-        org = s_find_by_curve(b, z85); /* registered a moment ago */
+        org = s_find_by_curve(b, z85, &expired); /* registered a moment ago */
     if (!org || org->revoked) {
-        vn_warn("event=auth-refused address=%s key=%.8s... reason=%s", address, z85,
-                org ? "revoked" : "unregistered");
-        s_reply(b->zap, "1.0", frames[1], lens[1], "400",
-                org ? "organisation revoked" : "unknown key", "");
+        const char *why = org ? "revoked" : expired ? "rotated-key-expired" : "unregistered";
+        vn_warn("event=auth-refused address=%s key=%.8s... reason=%s", address, z85, why);
+        s_reply(b->zap, "1.0", frames[1], lens[1], "400", why, "");
         return;
     }
     vn_debug("event=auth-ok org=%s address=%s", org->pub.org, address);

@@ -51,7 +51,7 @@ static void s_when(uint64_t us, char *out, size_t len, int full)
 
 static int s_event_by_name(const char *name)
 {
-    for (int e = 1; e <= 10; e++)
+    for (int e = 1; e <= VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED; e++)
         if (strcasecmp(vn_audit_event_name((Vn__AuditRecord__Event)e), name) == 0)
             return e;
     return -2;

@@ -1,4 +1,4 @@
-/* cli_org.c -- `vangnet org add|list|revoke --data DIR`: the operator's registry commands.
+/* cli_org.c -- `vangnet org add|list|rotate|revoke --data DIR`: the operator's registry commands.
  * They write the broker's LMDB directly; a running broker picks the change up within a second. */
 #include "cli.h"
 
@@ -7,17 +7,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_registry.h"
+#include "vn_util.h"
 
 /* The operator, for the audit record: the login name. */
 static const char *s_operator(void)
 {
     struct passwd *pw = getpwuid(getuid());
     return pw ? pw->pw_name : "unknown";
+}
+
+#define DEFAULT_GRACE_SECONDS (7 * 86400)
+
+/* "45s", "30m", "12h", "7d" (a bare number is seconds), at most a year. 0 or -1. */
+static int s_duration(const char *text, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    uint64_t unit = 1;
+    if (end == text || text[0] == '-')
+        return -1;
+    if (*end == 'm') unit = 60;
+    else if (*end == 'h') unit = 3600;
+    else if (*end == 'd') unit = 86400;
+    else if (*end != 's' && *end != '\0') return -1;
+    if (*end && end[1])
+        return -1;
+    if (v > 366ULL * 86400 / unit)
+        return -1;
+    *out = v * unit;
+    return 0;
 }
 
 static vn_store_t *s_open(const char *data, int readonly)
@@ -34,8 +58,10 @@ static vn_store_t *s_open(const char *data, int readonly)
 int cli_org(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"grace", required_argument, NULL, 'g'},
                                          {NULL, 0, NULL, 0}};
     const char *data = NULL;
+    uint64_t grace = DEFAULT_GRACE_SECONDS;
     int c;
     if (argc < 2)
         return cli_fail(CLI_USAGE, "org: add|list|revoke --data DIR ...");
@@ -44,8 +70,11 @@ int cli_org(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd')
             data = optarg;
+        else if (c == 'g' && strcmp(verb, "rotate") == 0 && s_duration(optarg, &grace) == 0)
+            continue;
         else
-            return CLI_USAGE;
+            return cli_fail(CLI_USAGE, "org %s: bad option%s", verb,
+                            c == 'g' ? ": --grace takes 45s, 30m, 12h or 7d (rotate only)" : "");
     }
     if (!data)
         return cli_fail(CLI_USAGE, "org %s: --data DIR is required", verb);
@@ -67,11 +96,17 @@ int cli_org(int argc, char **argv)
         if (rc != 0)
             return cli_fail(CLI_FAIL, "org list: %s", vn_strerror(rc));
         printf("%-32s %-28s %-8s %s\n", "ORGANISATION", "SECTOR", "STATUS", "FINGERPRINT");
+        uint64_t now = vn_now();
         for (size_t i = 0; i < n; i++) {
-            char fp[17];
+            char fp[17], until[32] = "";
             vn_key_fingerprint(orgs[i].pub.sign_pk, fp);
-            printf("%-32s %-28s %-8s %s\n", orgs[i].pub.org, orgs[i].pub.sector,
-                   orgs[i].revoked ? "revoked" : "active", fp);
+            if (orgs[i].prev_curve_pk[0] && orgs[i].prev_valid_until >= now) {
+                time_t t = (time_t)orgs[i].prev_valid_until;
+                strftime(until, sizeof until, " (previous key until %Y-%m-%dT%H:%M:%SZ)",
+                         gmtime(&t));
+            }
+            printf("%-32s %-28s %-8s %s%s\n", orgs[i].pub.org, orgs[i].pub.sector,
+                   orgs[i].revoked ? "revoked" : "active", fp, until);
         }
         free(orgs);
         return CLI_OK;
@@ -97,6 +132,32 @@ int cli_org(int argc, char **argv)
         printf("registered %s (%s)\n", pub.org, pub.sector);
         return CLI_OK;
     }
+    if (strcmp(verb, "rotate") == 0 && rest == 1) {
+        vn_pubkeys_t pub;
+        char err[1200];
+        if (vn_pubkeys_load(argv[optind], &pub, err, sizeof err) != 0)
+            return cli_fail(CLI_FAIL, "org rotate: %s", err);
+        vn_store_t *db = s_open(data, 0);
+        if (!db)
+            return CLI_FAIL;
+        int rc = vn_registry_rotate(db, &pub, grace, s_operator());
+        vn_store_destroy(&db);
+        if (rc == VN_E_NOT_FOUND)
+            return cli_fail(CLI_FAIL, "org rotate: no organisation %s (register it with org add)",
+                            pub.org);
+        if (rc == VN_E_INVALID)
+            return cli_fail(CLI_FAIL, "org rotate: %s is revoked, of another sector, or these are "
+                                      "its current keys", pub.org);
+        if (rc == VN_E_EXISTS)
+            return cli_fail(CLI_FAIL, "org rotate: that transport key is already in use");
+        if (rc != 0)
+            return cli_fail(CLI_FAIL, "org rotate: %s", vn_strerror(rc));
+        char fp[17];
+        vn_key_fingerprint(pub.sign_pk, fp);
+        printf("rotated %s to key %s; the previous key is accepted for %llu more seconds\n",
+               pub.org, fp, (unsigned long long)grace);
+        return CLI_OK;
+    }
     if (strcmp(verb, "revoke") == 0 && rest == 1) {
         vn_store_t *db = s_open(data, 0);
         if (!db)
@@ -111,5 +172,5 @@ int cli_org(int argc, char **argv)
         return CLI_OK;
     }
     return cli_fail(CLI_USAGE, "org: add --data DIR FILE.public | list --data DIR | "
-                               "revoke --data DIR ID");
+                               "rotate --data DIR [--grace 7d] NEW.public | revoke --data DIR ID");
 }

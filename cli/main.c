@@ -17,6 +17,7 @@ static const char s_usage[] =
     "broker operator (on the broker's data directory):\n"
     "  org add --data DIR FILE.public                 register an organisation\n"
     "  org list --data DIR                            list organisations\n"
+    "  org rotate --data DIR [--grace 7d] NEW.public  new keys; the old ones valid for the grace\n"
     "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"
     "  broker status --data DIR [--json]              health from the store (also when stopped);\n"
     "                                                 exit 1 when a warning fires\n"

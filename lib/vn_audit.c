@@ -398,6 +398,7 @@ const char *vn_audit_event_name(Vn__AuditRecord__Event e)
     case VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN: return "CONSENT_WITHDRAWN";
     case VN__AUDIT_RECORD__EVENT__WITHHELD: return "WITHHELD";
     case VN__AUDIT_RECORD__EVENT__AUDIT_ACCESSED: return "AUDIT_READ";
+    case VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED: return "ORG_KEY_ROTATED";
     default: return "UNKNOWN";
     }
 }

@@ -32,6 +32,7 @@ const char *vn_strerror(int code)
     case VN_E_CRYPTO: return "cryptographic operation failed";
     case VN_E_PROTOCOL: return "protocol violation";
     case VN_E_CHAIN: return "audit chain broken";
+    case VN_E_KEY_EXPIRED: return "signed with a rotated-out key whose grace period has ended";
     default:
         if (code < 0 && code > VN_E_BASE)
             return strerror(-code);

@@ -30,6 +30,7 @@ enum {
     VN_E_CRYPTO,             /* a crypto primitive failed */
     VN_E_PROTOCOL,           /* peer broke the protocol */
     VN_E_CHAIN,              /* audit chain broken */
+    VN_E_KEY_EXPIRED,        /* signed with a rotated-out key after its grace period */
     VN_E_LAST
 };
 

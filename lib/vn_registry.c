@@ -7,6 +7,7 @@
 #include "vn_util.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,20 +86,87 @@ fail:
     return rc;
 }
 
+/* The entry of org, decoded; the caller frees it. */
+static int s_get(MDB_txn *txn, vn_store_t *db, const char *org, Vn__OrgEntry **e)
+{
+    MDB_val k = {strlen(org), (void *)org}, v;
+    int rc = vn_store_error(mdb_get(txn, vn_store_dbi(db, BDB_ORGS), &k, &v));
+    if (rc != 0)
+        return rc;
+    *e = vn__org_entry__unpack(NULL, v.mv_size, v.mv_data);
+    return *e ? 0 : VN_E_STORE;
+}
+
+int vn_registry_rotate(vn_store_t *db, const vn_pubkeys_t *pub, uint64_t grace_seconds,
+                       const char *operator_id)
+{
+    MDB_txn *txn;
+    int rc = vn_store_begin(db, 0, &txn);
+    if (rc != 0)
+        return rc;
+    Vn__OrgEntry *e = NULL;
+    vn_org_t *orgs = NULL;
+    size_t n = 0;
+    if ((rc = s_get(txn, db, pub->org, &e)) != 0 ||
+        (rc = vn_registry_load(txn, db, &orgs, &n)) != 0)
+        goto fail;
+    if (e->revoked || strcmp(e->sector, pub->sector) != 0 ||
+        sodium_memcmp(e->sign_key.data, pub->sign_pk, 32) == 0 ||
+        strcmp(e->curve_key, pub->curve_pk) == 0) {
+        rc = VN_E_INVALID;
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(orgs[i].pub.curve_pk, pub->curve_pk) == 0 ||
+            strcmp(orgs[i].prev_curve_pk, pub->curve_pk) == 0) {
+            rc = VN_E_EXISTS;
+            goto fail;
+        }
+    /* The current keys become the previous ones; the entry keeps pointers into e's buffers. */
+    Vn__OrgEntry r = *e;
+    r.prev_sign_key = e->sign_key;
+    r.prev_box_key = e->box_key;
+    r.prev_curve_key = e->curve_key;
+    r.prev_valid_until = vn_now() + grace_seconds;
+    r.rotated = vn_now();
+    r.sign_key = (ProtobufCBinaryData){32, (uint8_t *)pub->sign_pk};
+    r.box_key = (ProtobufCBinaryData){32, (uint8_t *)pub->box_pk};
+    r.curve_key = (char *)pub->curve_pk;
+    if ((rc = s_put(txn, db, &r)) != 0 ||
+        (rc = s_bump_and_audit(txn, db, VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED, pub->org,
+                               operator_id)) != 0)
+        goto fail;
+    vn__org_entry__free_unpacked(e, NULL);
+    free(orgs);
+    return vn_store_commit(txn);
+fail:
+    if (e)
+        vn__org_entry__free_unpacked(e, NULL);
+    free(orgs);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int vn_registry_verify_sender(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at)
+{
+    int rc = vn_envelope_verify(p, e->sign_key.data);
+    if (rc != VN_E_WRONG_SENDER_KEY || e->prev_sign_key.len != 32)
+        return rc;
+    rc = vn_envelope_verify(p, e->prev_sign_key.data);
+    if (rc == 0 && at > e->prev_valid_until)
+        return VN_E_KEY_EXPIRED;
+    return rc;
+}
+
 int vn_registry_revoke(vn_store_t *db, const char *org, const char *operator_id)
 {
     MDB_txn *txn;
     int rc = vn_store_begin(db, 0, &txn);
     if (rc != 0)
         return rc;
-    MDB_val k = {strlen(org), (void *)org}, v;
     Vn__OrgEntry *e = NULL;
-    if ((rc = vn_store_error(mdb_get(txn, vn_store_dbi(db, BDB_ORGS), &k, &v))) != 0)
+    if ((rc = s_get(txn, db, org, &e)) != 0)
         goto fail;
-    if (!(e = vn__org_entry__unpack(NULL, v.mv_size, v.mv_data))) {
-        rc = VN_E_STORE;
-        goto fail;
-    }
     if (e->revoked) {
         rc = 0;
         goto fail; /* already revoked: nothing to change or audit */
@@ -156,6 +224,14 @@ int vn_registry_load(MDB_txn *txn, vn_store_t *db, vn_org_t **out, size_t *n)
         memcpy(o->pub.box_pk, e->box_key.data, 32);
         strcpy(o->pub.curve_pk, e->curve_key);
         o->revoked = e->revoked;
+        if (e->prev_curve_key && strlen(e->prev_curve_key) == 40) {
+            strcpy(o->prev_curve_pk, e->prev_curve_key);
+            o->prev_valid_until = e->prev_valid_until;
+            if (e->prev_sign_key.len == 32 && e->prev_box_key.len == 32) {
+                memcpy(o->prev_sign_pk, e->prev_sign_key.data, 32);
+                memcpy(o->prev_box_pk, e->prev_box_key.data, 32);
+            }
+        }
         vn__org_entry__free_unpacked(e, NULL);
     }
     mdb_cursor_close(cur);

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "vn_envelope.h"
 #include "vn_keys.h"
 #include "vn_store.h"
 #include "wire.pb-c.h"
@@ -12,6 +13,9 @@
 typedef struct {
     vn_pubkeys_t pub;
     int revoked;
+    char prev_curve_pk[VN_Z85_KEY]; /* before the last key rotation ("" if none) */
+    uint8_t prev_sign_pk[32], prev_box_pk[32];
+    uint64_t prev_valid_until;      /* ... admitted until then (unix seconds) */
 } vn_org_t;
 
 /* Register an organisation from its public keys, with an ORG_ADDED audit record, in one durable
@@ -20,6 +24,18 @@ typedef struct {
 int vn_registry_add(vn_store_t *db, const vn_pubkeys_t *pub, const char *operator_id);
 /* Mark revoked, with an ORG_REVOKED audit record. VN_E_NOT_FOUND; revoking twice is a no-op. */
 int vn_registry_revoke(vn_store_t *db, const char *org, const char *operator_id);
+
+/* Key rotation: org's keys become pub's, with an ORG_KEY_ROTATED audit record, in one durable
+ * transaction. The old keys stay valid for grace_seconds (connections, and envelopes created
+ * before the end of it), then are refused. VN_E_NOT_FOUND; VN_E_INVALID if revoked, another
+ * sector, or the same keys; VN_E_EXISTS if another organisation holds the new CURVE key. */
+int vn_registry_rotate(vn_store_t *db, const vn_pubkeys_t *pub, uint64_t grace_seconds,
+                       const char *operator_id);
+
+/* Check p's signature against org e's current key, or its previous key if p was created (at =
+ * its created time) within the grace period; for the broker at = now, so an old key is refused
+ * once the grace ends. 0, VN_E_KEY_EXPIRED, or vn_envelope_verify's error. */
+int vn_registry_verify_sender(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at);
 
 /* Every organisation, in id order. *out is the caller's to free. */
 int vn_registry_load(MDB_txn *txn, vn_store_t *db, vn_org_t **out, size_t *n);
