@@ -88,6 +88,8 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload);
 /* Record a change of the broker connection (for metrics and the status page). */
 void agent__set_connected(agent_t *a, int connected);
 void agent_fini(agent_t *a);
+/* --check-config: every key file the configuration names, without starting. 0 or -1. */
+int agent_check_config(const vn_agent_config_t *cfg, const char *path);
 int agent__send_broker(agent_t *a, Vn__WireMessage *m);
 
 /* batch.c: one write transaction per loop turn; replies leave after the commit */

@@ -8,7 +8,8 @@
 
 int main(int argc, char **argv)
 {
-    const char *config = vn_daemon_args(argc, argv, "vangnet-agent");
+    int check_only;
+    const char *config = vn_daemon_args(argc, argv, "vangnet-agent", &check_only);
     if (sodium_init() < 0)
         return 1;
     vn_agent_config_t cfg;
@@ -17,6 +18,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "vangnet-agent: %s\n", err);
         return 2;
     }
+    if (check_only)
+        return agent_check_config(&cfg, config) == 0 ? 0 : 2;
     vn_log_init("agent", (enum vn_log_level)cfg.log_level);
     vn_daemon_signals();
     static agent_t agent;

@@ -121,6 +121,9 @@ typedef struct broker {
 int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t errlen);
 void broker_run(broker_t *b, volatile int *stop, volatile int *reload);
 void broker_fini(broker_t *b);
+/* --check-config: the key set, the policy file and the data directory, without starting. 0 or -1
+ * (having printed why). */
+int broker_check_config(const vn_broker_config_t *cfg, const char *path);
 int broker__send(broker_t *b, const uint8_t *routing, size_t routing_len, const uint8_t *data,
                  size_t len);
 int broker__send_wire(broker_t *b, const uint8_t *routing, size_t routing_len,

@@ -161,6 +161,48 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
     return 0;
 }
 
+/* Every key, by section, with what a valid value looks like: an error says which it was. */
+typedef struct {
+    const char *section, *name, *expect;
+    int broker, agent;
+} s_key_t;
+
+static const s_key_t s_keys[] = {
+    {"broker", "endpoint", "tcp://HOST:PORT (agents: the broker's; broker: where to listen)", 1, 1},
+    {"broker", "data", "a directory path", 1, 0},
+    {"broker", "keys", "the broker's .secret file", 1, 0},
+    {"broker", "policy", "the policy file", 1, 0},
+    {"broker", "map_size_mb", "a whole number of MiB, 1..1048576", 1, 0},
+    {"broker", "max_envelope_kb", "a whole number of KiB, 1..65536", 1, 0},
+    {"broker", "max_ttl_days", "a whole number of days, 1..3650", 1, 0},
+    {"broker", "workers", "a whole number, 1..64", 1, 0},
+    {"broker", "log_level", "error, warn, info or debug", 1, 0},
+    {"broker", "max_queue_per_recipient", "a whole number (0: no limit)", 1, 0},
+    {"broker", "max_queue_age_hours", "a whole number of hours, 0..87600 (0: no limit)", 1, 0},
+    {"broker", "public", "the broker's .public file", 0, 1},
+    {"agent", "keys", "this organisation's .secret file", 0, 1},
+    {"agent", "data", "a directory path", 0, 1},
+    {"agent", "api", "ipc://PATH or tcp://127.0.0.1:PORT (local only)", 0, 1},
+    {"agent", "pseudonym_key", "the network pseudonym key file", 0, 1},
+    {"agent", "default_ttl_hours", "a whole number of hours, 1..8760", 0, 1},
+    {"agent", "map_size_mb", "a whole number of MiB, 1..1048576", 0, 1},
+    {"agent", "log_level", "error, warn, info or debug", 0, 1},
+    {"agent", "previous_keys", "the .secret file before the last key rotation", 0, 1},
+    {"metrics", "listen", "127.0.0.1:PORT, [::1]:PORT or off (loopback only)", 1, 1},
+    {"metrics", "storage_warn_percent", "a whole number, 1..100", 1, 1},
+    {"metrics", "queue_warn_minutes", "a whole number of minutes, 1..525600", 1, 0},
+    {"metrics", "disconnect_warn_minutes", "a whole number of minutes, 1..525600", 1, 1},
+};
+
+static const s_key_t *s_known(const char *section, const char *name, int agent)
+{
+    for (size_t i = 0; i < sizeof s_keys / sizeof s_keys[0]; i++)
+        if (strcmp(s_keys[i].section, section) == 0 && strcmp(s_keys[i].name, name) == 0 &&
+            (agent ? s_keys[i].agent : s_keys[i].broker))
+            return &s_keys[i];
+    return NULL;
+}
+
 static int s_handler(void *user, const char *section, const char *name, const char *value)
 {
     s_ctx_t *ctx = user;
@@ -168,9 +210,13 @@ static int s_handler(void *user, const char *section, const char *name, const ch
         return 0; /* keep the first error: inih reports the first failing line */
     int ok = ctx->agent ? s_agent_key(ctx->cfg, section, name, value)
                         : s_broker_key(ctx->cfg, section, name, value);
-    if (!ok)
-        snprintf(ctx->err, sizeof ctx->err, "[%s] %s = %s: unknown key or invalid value",
-                 section, name, value);
+    const s_key_t *key = ok ? NULL : s_known(section, name, ctx->agent);
+    if (key)
+        snprintf(ctx->err, sizeof ctx->err, "[%s] %s = %s: invalid value, expected %s", section,
+                 name, value, key->expect);
+    else if (!ok)
+        snprintf(ctx->err, sizeof ctx->err, "[%s] %s: unknown key (see the annotated example "
+                 "config/%s.conf)", section, name, ctx->agent ? "agent" : "broker");
     return ok;
 }
 

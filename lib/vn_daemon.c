@@ -16,23 +16,31 @@ static void s_on_signal(int sig)
         vn_daemon_stop = 1;
 }
 
-const char *vn_daemon_args(int argc, char **argv, const char *name)
+const char *vn_daemon_args(int argc, char **argv, const char *name, int *check_only)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"check-config", no_argument, NULL, 'k'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *config = NULL;
     int c;
+    *check_only = 0;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         if (c == 'c') {
             config = optarg;
+        } else if (c == 'k') {
+            *check_only = 1;
         } else {
-            fprintf(c == 'h' ? stdout : stderr, "usage: %s --config FILE\n", name);
+            fprintf(c == 'h' ? stdout : stderr,
+                    "usage: %s --config FILE [--check-config]\n"
+                    "  --check-config  validate the configuration and the files it names, then exit\n"
+                    "signals: SIGTERM/SIGINT finish in-flight work and stop; SIGHUP reloads\n",
+                    name);
             exit(c == 'h' ? 0 : 2);
         }
     }
     if (!config || optind != argc) {
-        fprintf(stderr, "usage: %s --config FILE\n", name);
+        fprintf(stderr, "usage: %s --config FILE [--check-config]\n", name);
         exit(2);
     }
     return config;

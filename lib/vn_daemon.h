@@ -7,8 +7,9 @@
 /* Set by SIGTERM/SIGINT and SIGHUP; the poll loop acts on them. */
 extern volatile sig_atomic_t vn_daemon_stop, vn_daemon_reload;
 
-/* Parse `NAME --config FILE`; prints usage and exits 2 on anything else (0 for --help). */
-const char *vn_daemon_args(int argc, char **argv, const char *name);
+/* Parse `NAME --config FILE [--check-config]`; prints usage and exits 2 on anything else (0 for
+ * --help). *check_only is set by --check-config: validate everything, then exit. */
+const char *vn_daemon_args(int argc, char **argv, const char *name, int *check_only);
 /* Install the flag-setting handlers; SIGPIPE is ignored. */
 void vn_daemon_signals(void);
 

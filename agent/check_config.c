@@ -1,0 +1,48 @@
+/* check_config.c -- `vangnet-agent --check-config`: every file the configuration names is usable. */
+#include "agent.h"
+#include "vn_subject.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int agent_check_config(const vn_agent_config_t *cfg, const char *path)
+{
+    char err[1200];
+    vn_keyset_t *keys = NULL, *prev = NULL;
+    vn_pubkeys_t broker;
+    uint8_t *pkey = sodium_malloc(VN_PSEUDONYM_KEY_BYTES);
+    int ok = 0;
+    if (!pkey)
+        fprintf(stderr, "vangnet-agent: out of memory\n");
+    else if (vn_keyset_load(cfg->keys, &keys, err, sizeof err) != 0)
+        fprintf(stderr, "vangnet-agent: keys: %s\n", err);
+    else if (cfg->previous_keys[0] &&
+             vn_keyset_load(cfg->previous_keys, &prev, err, sizeof err) != 0)
+        fprintf(stderr, "vangnet-agent: previous_keys: %s\n", err);
+    else if (prev && strcmp(prev->pub.org, keys->pub.org) != 0)
+        fprintf(stderr, "vangnet-agent: previous_keys: belong to %s, not %s\n", prev->pub.org,
+                keys->pub.org);
+    else if (vn_pubkeys_load(cfg->broker_public, &broker, err, sizeof err) != 0)
+        fprintf(stderr, "vangnet-agent: [broker] public: %s\n", err);
+    else if (strcmp(broker.sector, "broker") != 0)
+        fprintf(stderr, "vangnet-agent: [broker] public: %s is not a broker's key\n",
+                cfg->broker_public);
+    else if (vn_pseudonym_key_load(cfg->pseudonym_key, pkey, err, sizeof err) != 0)
+        fprintf(stderr, "vangnet-agent: pseudonym_key: %s\n", err);
+    else if (access(cfg->data, W_OK) != 0 && errno != ENOENT)
+        fprintf(stderr, "vangnet-agent: data: %s: %s\n", cfg->data, strerror(errno));
+    else
+        ok = 1;
+    if (ok)
+        printf("%s: configuration valid (organisation %s, broker %s, api %s, metrics %s)\n", path,
+               keys->pub.org, cfg->broker_endpoint, cfg->api,
+               cfg->metrics.listen[0] ? cfg->metrics.listen : "off");
+    if (pkey)
+        sodium_free(pkey);
+    vn_keyset_destroy(&prev);
+    vn_keyset_destroy(&keys);
+    return ok ? 0 : -1;
+}
