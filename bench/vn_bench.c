@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "audit.pb-c.h"
 #include "vn_brokerdb.h"
 #include "vn_envelope.h"
 #include "vn_keys.h"
@@ -738,6 +739,59 @@ static double s_rate(long n, uint64_t start, uint64_t end)
     return end > start ? (double)n * 1e6 / (double)(end - start) : 0;
 }
 
+/* Bytes an LMDB database occupies (its pages). */
+static uint64_t s_db_bytes(MDB_txn *txn, vn_store_t *db, int index)
+{
+    MDB_stat st;
+    if (mdb_stat(txn, vn_store_dbi(db, index), &st) != 0)
+        return 0;
+    return (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * (uint64_t)st.ms_psize;
+}
+
+/* How much the audit log (records, Merkle tree, checkpoints, indexes) grew per notification in
+ * this run, measured on the broker's store: every accepted notification brings its ACCEPTED and
+ * DELIVERED records, and the run's refusals and administrative records are counted in too. */
+static void s_audit_growth(const char *dir)
+{
+    char path[300], err[1200];
+    int rc;
+    snprintf(path, sizeof path, "%s/broker-data", dir);
+    vn_store_t *db = vn_brokerdb_open(path, 0, VN_STORE_READONLY, &rc, err, sizeof err);
+    MDB_txn *txn;
+    if (!db || vn_store_begin(db, 1, &txn) != 0) {
+        vn_store_destroy(&db);
+        return;
+    }
+    uint64_t accepted = 0, records = 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    mdb_cursor_open(txn, vn_store_dbi(db, BDB_AUDIT), &cur);
+    for (int m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0;
+         m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Vn__AuditRecord *r = vn__audit_record__unpack(NULL, v.mv_size, v.mv_data);
+        records++;
+        accepted += r && r->event == VN__AUDIT_RECORD__EVENT__ACCEPTED;
+        if (r)
+            vn__audit_record__free_unpacked(r, NULL);
+    }
+    mdb_cursor_close(cur);
+    uint64_t log = s_db_bytes(txn, db, BDB_AUDIT), tree = s_db_bytes(txn, db, BDB_MERKLE),
+             cps = s_db_bytes(txn, db, BDB_CHECKPOINTS),
+             idx = s_db_bytes(txn, db, BDB_IDX_SUBJECT) + s_db_bytes(txn, db, BDB_IDX_ORG);
+    mdb_txn_abort(txn);
+    vn_store_destroy(&db);
+    if (!accepted)
+        return;
+    double per = (double)(log + tree + cps + idx) / (double)accepted;
+    printf("\naudit log growth: %llu records for %llu notifications; records %.0f, Merkle tree %.0f, "
+           "checkpoints %.0f, indexes %.0f bytes per notification\n",
+           (unsigned long long)records, (unsigned long long)accepted, (double)log / (double)accepted,
+           (double)tree / (double)accepted, (double)cps / (double)accepted,
+           (double)idx / (double)accepted);
+    printf("  = %.0f bytes per notification, %.2f GB per million (%.0f bytes per audit record)\n",
+           per, per * 1e6 / 1e9, (double)(log + tree + cps + idx) / (double)records);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -861,6 +915,7 @@ int main(int argc, char **argv)
     printf("%-44s %14.2f %14.2f %9.1f\n", "  delivery latency p99 (ms)", d99, r99, r99 > 0 ? d99 / r99 : 0);
     printf("%-44s %14ld %14ld\n", "  delivered in latency run", (long)lat.delivered,
            (long)raw_lat.delivered);
+    s_audit_growth(g.dir);
     int complete = tp.delivered == (long)g.messages / g.recipients * g.recipients &&
                    lat.delivered == rate_total / g.recipients * g.recipients;
     if (!complete)
