@@ -54,6 +54,9 @@ grep -q '^vangnet_broker_notifications_refused_total{code="consent-[a-z-]*"} 1$'
 [ "$(value after vangnet_broker_delivery_latency_seconds_count)" = 30 ] || fail "delivery histogram"
 [ "$(value after vangnet_broker_commit_duration_seconds_count)" -gt 0 ] || fail "commit histogram"
 [ "$(value after vangnet_broker_agents_connected)" = 2 ] || fail "connected agents"
+# Delivered notifications leave the queue and the store; only their audit records remain.
+[ "$(value after vangnet_broker_stored_envelopes)" = 0 ] || fail "delivered envelopes still stored"
+grep -q '^vangnet_broker_queue_depth{' "$T/after.prom" && fail "queue not empty after delivery"
 [ "$(value ggz vangnet_agent_notifications_sent_total)" = 31 ] || fail "agent sent counter"
 [ "$(value ggz vangnet_agent_outbox_depth)" = 0 ] || fail "agent outbox"
 [ "$(value ggz vangnet_agent_broker_connected)" = 1 ] || fail "agent connection gauge"
