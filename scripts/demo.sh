@@ -39,6 +39,8 @@ endpoint = tcp://127.0.0.1:*
 data = $D/broker
 keys = $D/keys/broker.secret
 policy = $PWD/config/policy.conf
+[metrics]
+listen = 127.0.0.1:0
 CONF
 "$B/broker/vangnet-broker" --config "$D/broker.conf" 2>"$D/broker.log" & PIDS+=($!)
 wait_for "[ -s '$D/broker/endpoint' ]"
@@ -131,4 +133,8 @@ step "A privacy officer verifies the audit log: hash chain, Merkle tree and the 
 "$V" audit verify --data "$D/broker" --broker-public "$D/keys/broker.public"
 echo "--- an inclusion proof for the Meldcode report's ACCEPTED record, checkable by anyone:"
 "$V" audit prove --seq "$MELDING_SEQ" --data "$D/broker" | grep -v "^record:"
+
+step "The operator's view of the running broker (vangnet status; Prometheus metrics on /metrics)"
+"$V" status --url "$(cat "$D/broker/metrics-address")" || true   # exit 1 would mean a warning
+curl -s "$(cat "$D/broker/metrics-address")/metrics" | grep -E "^vangnet_broker_(notifications|deliveries)_" || true
 step "Stopping every process"
