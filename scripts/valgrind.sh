@@ -20,12 +20,12 @@ for o in ggz-a:ggz vt-b:veilig-thuis; do
     "$V" keygen --org "${o%%:*}" --sector "${o##*:}" --out "$D" >/dev/null
     "$V" org add --data "$D/bd" "$D/${o%%:*}.public" >/dev/null
 done
-printf '[broker]\nendpoint = tcp://127.0.0.1:*\ndata = %s/bd\nkeys = %s/broker.secret\npolicy = %s/config/policy.conf\n' "$D" "$D" "$PWD" > "$D/b.conf"
+printf '[broker]\nendpoint = tcp://127.0.0.1:*\ndata = %s/bd\nkeys = %s/broker.secret\npolicy = %s/config/policy.conf\n[metrics]\nlisten = 127.0.0.1:0\n' "$D" "$D" "$PWD" > "$D/b.conf"
 $VG --log-file="$D/vg-broker.txt" build-vg/broker/vangnet-broker --config "$D/b.conf" 2>/dev/null & PIDS+=($!)
 for _ in $(seq 100); do [ -s "$D/bd/endpoint" ] && break; sleep 0.2; done
 EP=$(cat "$D/bd/endpoint")
 for o in ggz-a vt-b; do
-    printf '[agent]\nkeys = %s/%s.secret\ndata = %s/%s\napi = ipc://%s/%s.sock\npseudonym_key = %s/p.key\n[broker]\nendpoint = %s\npublic = %s/broker.public\n' \
+    printf '[agent]\nkeys = %s/%s.secret\ndata = %s/%s\napi = ipc://%s/%s.sock\npseudonym_key = %s/p.key\n[broker]\nendpoint = %s\npublic = %s/broker.public\n[metrics]\nlisten = 127.0.0.1:0\n' \
         "$D" $o "$D" $o "$D" $o "$D" "$EP" "$D" > "$D/$o.conf"
     $VG --log-file="$D/vg-$o.txt" build-vg/agent/vangnet-agent --config "$D/$o.conf" 2>/dev/null & PIDS+=($!)
 done
@@ -49,6 +49,10 @@ ref=$("$V" consent add --agent "ipc://$D/ggz-a.sock" --subject 111222333 --given
 "$V" consent withdraw --agent "ipc://$D/ggz-a.sock" "$ref" >/dev/null
 for id in $("$V" inbox --agent "ipc://$D/vt-b.sock" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
     "$V" ack --agent "ipc://$D/vt-b.sock" "$id" >/dev/null
+done
+# The HTTP endpoint's thread reads the stores while the daemons run.
+for d in bd ggz-a vt-b; do
+    for path in metrics status readyz healthz; do curl -sf "$(cat "$D/$d/metrics-address")/$path" >/dev/null; done
 done
 "$V" org revoke --data "$D/bd" ggz-a >/dev/null
 sleep 2
