@@ -79,6 +79,41 @@ static void test_agent(void **state)
                      VN_E_CONFIG);
 }
 
+/* [metrics] and the queue limits: defaults, values, and errors that say what is expected. */
+static void test_metrics_and_limits(void **state)
+{
+    (void)state;
+    vn_broker_config_t c;
+    char err[512];
+    const char *base = "[broker]\ndata = /d\nkeys = /k\npolicy = /p\n";
+    char text[512];
+    assert_int_equal(vn_broker_config_load(s_file("m0.conf", base), &c, err, sizeof err), 0);
+    assert_string_equal(c.metrics.listen, "");
+    assert_int_equal(c.metrics.storage_warn_percent, 80);
+    assert_int_equal(c.max_queue_depth, 100000);
+    assert_int_equal(c.max_queue_age, 168 * 3600);
+    snprintf(text, sizeof text, "%smax_queue_per_recipient = 0\nmax_queue_age_hours = 2\n"
+             "[metrics]\nlisten = [::1]:0\nqueue_warn_minutes = 5\n", base);
+    assert_int_equal(vn_broker_config_load(s_file("m1.conf", text), &c, err, sizeof err), 0);
+    assert_string_equal(c.metrics.listen, "[::1]:0");
+    assert_int_equal(c.metrics.queue_warn_seconds, 300);
+    assert_int_equal(c.max_queue_depth, 0);
+    assert_int_equal(c.max_queue_age, 7200);
+    /* Not loopback: refused, and the error says what would do. */
+    snprintf(text, sizeof text, "%s[metrics]\nlisten = 10.0.0.1:9100\n", base);
+    assert_int_equal(vn_broker_config_load(s_file("m2.conf", text), &c, err, sizeof err), VN_E_CONFIG);
+    assert_non_null(strstr(err, "m2.conf:6"));
+    assert_non_null(strstr(err, "invalid value, expected 127.0.0.1:PORT"));
+    /* A broker-only key in an agent's file is unknown there. */
+    assert_int_equal(vn_agent_config_load(s_file("m3.conf", "[metrics]\nqueue_warn_minutes = 5\n"),
+                                          (vn_agent_config_t[1]){0}, err, sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "queue_warn_minutes: unknown key"));
+    snprintf(text, sizeof text, "%s[metrics]\nstorage_warn_percent = 101\n", base);
+    assert_int_equal(vn_broker_config_load(s_file("m4.conf", text), &c, err, sizeof err), VN_E_CONFIG);
+    assert_non_null(strstr(err, "expected a whole number, 1..100"));
+}
+
 int main(void)
 {
     s_dir = test_tmpdir();
@@ -86,6 +121,7 @@ int main(void)
         cmocka_unit_test(test_broker_defaults),
         cmocka_unit_test(test_broker_errors),
         cmocka_unit_test(test_agent),
+        cmocka_unit_test(test_metrics_and_limits),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     test_tmpdir_remove(s_dir);
