@@ -72,11 +72,11 @@ static int s_metrics_key(vn_metrics_config_t *m, const char *name, const char *v
         m->storage_warn_percent = (int)n;
         return 1;
     }
-    if (broker && strcmp(name, "queue_warn_minutes") == 0 && s_number(value, 1, 525600, &n)) {
+    if (broker && strcmp(name, "queue_warn_minutes") == 0 && s_number(value, 0, 525600, &n)) {
         m->queue_warn_seconds = (uint64_t)n * 60;
         return 1;
     }
-    if (strcmp(name, "disconnect_warn_minutes") == 0 && s_number(value, 1, 525600, &n)) {
+    if (strcmp(name, "disconnect_warn_minutes") == 0 && s_number(value, 0, 525600, &n)) {
         m->disconnect_warn_seconds = (uint64_t)n * 60;
         return 1;
     }
@@ -190,8 +190,8 @@ static const s_key_t s_keys[] = {
     {"agent", "previous_keys", "the .secret file before the last key rotation", 0, 1},
     {"metrics", "listen", "127.0.0.1:PORT, [::1]:PORT or off (loopback only)", 1, 1},
     {"metrics", "storage_warn_percent", "a whole number, 1..100", 1, 1},
-    {"metrics", "queue_warn_minutes", "a whole number of minutes, 1..525600", 1, 0},
-    {"metrics", "disconnect_warn_minutes", "a whole number of minutes, 1..525600", 1, 1},
+    {"metrics", "queue_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 0},
+    {"metrics", "disconnect_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 1},
 };
 
 static const s_key_t *s_known(const char *section, const char *name, int agent)

@@ -9,8 +9,8 @@
 typedef struct {
     char listen[64];               /* listen = 127.0.0.1:PORT | [::1]:PORT | off (default off) */
     int storage_warn_percent;      /* storage_warn_percent = 80 */
-    uint64_t queue_warn_seconds;   /* queue_warn_minutes = 60 (broker) */
-    uint64_t disconnect_warn_seconds; /* disconnect_warn_minutes = 15 */
+    uint64_t queue_warn_seconds;   /* queue_warn_minutes = 60 (broker; 0: at once) */
+    uint64_t disconnect_warn_seconds; /* disconnect_warn_minutes = 15 (0: at once) */
 } vn_metrics_config_t;
 
 typedef struct {

@@ -4,7 +4,7 @@
 # an agent is gone; no personal data or content appears in any of it.
 . "$(dirname "$0")/lib.sh"
 command -v promtool >/dev/null || fail "promtool missing (Debian package prometheus)"
-vn_setup_pair
+VN_METRICS_EXTRA="disconnect_warn_minutes = 0" vn_setup_pair
 B_URL=$(cat "$T/broker-data/metrics-address")
 G_URL=$(cat "$T/ggz-mondriaan-data/metrics-address")
 V_URL=$(cat "$T/vt-zuid-limburg-data/metrics-address")
@@ -86,6 +86,12 @@ vt = [o for o in d["organisations"] if o["id"] == "vt-zuid-limburg"][0]
 assert vt["connected"] is False, vt
 assert [q for q in d["queues"] if q["recipient"] == "vt-zuid-limburg"][0]["queued"] == 1
 ' || fail "status json after disconnect"
+sleep 1.1  # past the (zero) threshold
+set +e
+"$VANGNET" status --url "$B_URL" > "$T/status2.txt"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "WARNING: .*vt-zuid-limburg's agent has been disconnected" "$T/status2.txt" \
+    || fail "no disconnect warning: $rc $(cat "$T/status2.txt")"
 # An agent that cannot reach its broker is not ready.
 vn_broker_kill TERM
 wait_for "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$G_URL/readyz')\" = 503 ]" 20

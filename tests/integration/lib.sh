@@ -46,6 +46,7 @@ map_size_mb = ${VN_BROKER_MAP_MB:-256}
 ${VN_BROKER_EXTRA:-}
 [metrics]
 listen = 127.0.0.1:0
+${VN_METRICS_EXTRA:-}
 CONF
 }
 
