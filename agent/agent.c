@@ -49,7 +49,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
 {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
-    a->started = a->connection_changed = vn_now();
+    a->started = vn_now();
+    a->connection_changed = a->started;
     a->storage_ok = 1;
     int rc = vn_keyset_load(cfg->keys, &a->keys, err, errlen);
     if (rc != 0)
