@@ -164,6 +164,9 @@ void broker__count_refusal(broker_t *b, const char *code);
  * over its size or age limit */
 void broker__depth_add(broker_t *b, const char *org, int64_t delta);
 void broker__depth_invalidate(broker_t *b);
+/* Whether a queue of this depth, or whose oldest delivery is this old, is at its limit. */
+int broker__queue_depth_over(const broker_t *b, uint64_t depth);
+int broker__queue_age_over(const broker_t *b, uint64_t oldest_seconds);
 /* 0 if every recipient of p may take one more, else 1 with code and reason set. */
 int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
                         size_t code_len, char *reason, size_t reason_len);

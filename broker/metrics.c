@@ -54,8 +54,7 @@ void broker__count_refusal(broker_t *b, const char *code)
 
 static int s_queue_limit_reached(const broker_t *b, const vn_queue_stat_t *q)
 {
-    return (b->cfg.max_queue_depth && q->queued >= b->cfg.max_queue_depth) ||
-           (b->cfg.max_queue_age && q->oldest_seconds > b->cfg.max_queue_age);
+    return broker__queue_depth_over(b, q->queued) || broker__queue_age_over(b, q->oldest_seconds);
 }
 
 static void s_counter(vn_prom_t *p, const char *name, const char *help, uint64_t v)

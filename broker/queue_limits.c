@@ -3,7 +3,6 @@
  * clear reason (and can use another channel) instead of learning days later that it expired. */
 #include "broker.h"
 #include "vn_broker_stats.h"
-#include "vn_audit.h"
 #include "vn_brokerdb.h"
 #include "vn_log.h"
 #include "vn_util.h"
@@ -66,30 +65,14 @@ void broker__depth_invalidate(broker_t *b)
     b->depths_valid = 0;
 }
 
-/* Age of org's oldest waiting delivery, from its ACCEPTED record; 0 if nothing waits. */
-static uint64_t s_oldest_age(MDB_txn *txn, broker_t *b, const char *org)
+int broker__queue_depth_over(const broker_t *b, uint64_t depth)
 {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_QUEUE), &cur) != 0)
-        return 0;
-    size_t prefix = strlen(org) + 1;
-    uint8_t start[VN_ORG_MAX + 1 + 8] = {0};
-    memcpy(start, org, prefix);
-    MDB_val k = {prefix + 8, start}, v;
-    uint64_t age = 0, now = vn_now();
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != prefix + 8 || memcmp(k.mv_data, org, prefix) != 0)
-            break;
-        const uint8_t *val = v.mv_data;
-        if (v.mv_size != 9 || val[0] != 'D')
-            continue; /* a notice: its time is not in the queue entry */
-        uint64_t t = vn_audit_time_us(txn, b->db, vn_get_be64(val + 1)) / 1000000u;
-        age = t && now > t ? now - t : 0;
-        break;
-    }
-    mdb_cursor_close(cur);
-    return age;
+    return b->cfg.max_queue_depth && depth >= b->cfg.max_queue_depth;
+}
+
+int broker__queue_age_over(const broker_t *b, uint64_t oldest_seconds)
+{
+    return b->cfg.max_queue_age && oldest_seconds > b->cfg.max_queue_age;
 }
 
 int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
@@ -103,7 +86,7 @@ int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *c
         const char *r = p->hdr->recipients[i];
         const queue_depth_t *d = s_find(b, r, 0);
         uint64_t age = 0;
-        if (b->cfg.max_queue_depth && d && d->depth >= b->cfg.max_queue_depth) {
+        if (d && broker__queue_depth_over(b, d->depth)) {
             snprintf(reason, reason_len,
                      "recipient %s already has %llu notifications waiting (limit %llu); its "
                      "agent is not collecting: use another channel\n"
@@ -112,7 +95,8 @@ int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *c
                      r, (unsigned long long)d->depth, (unsigned long long)b->cfg.max_queue_depth,
                      r, (unsigned long long)d->depth, (unsigned long long)b->cfg.max_queue_depth);
         } else if (b->cfg.max_queue_age && d && d->depth &&
-                   (age = s_oldest_age(txn, b, r)) > b->cfg.max_queue_age) {
+                   broker__queue_age_over(b, age = vn_broker_queue_oldest_seconds(txn, b->db, r,
+                                                                                  vn_now()))) {
             snprintf(reason, reason_len,
                      "recipient %s has not collected its notifications for %llu hours (limit "
                      "%llu): use another channel\n"

@@ -9,6 +9,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint64_t vn_broker_queue_oldest_seconds(MDB_txn *txn, vn_store_t *db, const char *org,
+                                        uint64_t now)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, vn_store_dbi(db, BDB_QUEUE), &cur) != 0)
+        return 0;
+    size_t prefix = strlen(org) + 1;
+    uint8_t start[VN_ORG_MAX + 1 + 8] = {0};
+    memcpy(start, org, prefix);
+    MDB_val k = {prefix + 8, start}, v;
+    uint64_t age = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != prefix + 8 || memcmp(k.mv_data, org, prefix) != 0)
+            break;
+        const uint8_t *val = v.mv_data;
+        if (v.mv_size != 9 || val[0] != 'D')
+            continue; /* a notice: its time is not in the queue entry */
+        uint64_t t = vn_audit_time_us(txn, db, vn_get_be64(val + 1)) / 1000000u;
+        age = t && now > t ? now - t : 0;
+        break;
+    }
+    mdb_cursor_close(cur);
+    return age;
+}
+
 /* Queue depth per recipient (keys are org NUL qseq) and the oldest waiting delivery's age. */
 static int s_queues(MDB_txn *txn, vn_store_t *db, vn_broker_stats_t *st, uint64_t now)
 {
@@ -17,7 +43,6 @@ static int s_queues(MDB_txn *txn, vn_store_t *db, vn_broker_stats_t *st, uint64_
     if (mdb_cursor_open(txn, vn_store_dbi(db, BDB_QUEUE), &cur) != 0)
         return -1;
     size_t cap = 0;
-    uint64_t oldest_seq = 0;
     for (int m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0;
          m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         size_t olen = strnlen(k.mv_data, k.mv_size);
@@ -37,15 +62,9 @@ static int s_queues(MDB_txn *txn, vn_store_t *db, vn_broker_stats_t *st, uint64_
             q = &st->queues[st->n_queues++];
             memset(q, 0, sizeof *q);
             memcpy(q->org, k.mv_data, olen);
-            oldest_seq = 0;
+            q->oldest_seconds = vn_broker_queue_oldest_seconds(txn, db, q->org, now);
         }
         q->queued++;
-        const uint8_t *val = v.mv_data;
-        if (v.mv_size == 9 && val[0] == 'D' && !oldest_seq) {
-            oldest_seq = vn_get_be64(val + 1);
-            uint64_t t = vn_audit_time_us(txn, db, oldest_seq) / 1000000u;
-            q->oldest_seconds = t && now > t ? now - t : 0;
-        }
     }
     mdb_cursor_close(cur);
     return 0;

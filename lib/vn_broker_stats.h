@@ -33,6 +33,10 @@ typedef struct {
     uint64_t disconnect_seconds; /* an agent gone longer than this */
 } vn_warn_limits_t;
 
+/* Age in seconds of org's oldest waiting delivery (its ACCEPTED record's time); 0 if none waits. */
+uint64_t vn_broker_queue_oldest_seconds(MDB_txn *txn, vn_store_t *db, const char *org,
+                                        uint64_t now);
+
 /* Read everything in one read transaction. 0 or a vangnet error. */
 int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st);
 void vn_broker_stats_clear(vn_broker_stats_t *st);
