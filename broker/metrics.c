@@ -184,10 +184,7 @@ static void s_status(broker_t *b, vn_http_reply_t *reply)
         reply->body = strdup("{\"error\":\"store unreadable\"}\n");
         return;
     }
-    vn_warn_limits_t limits = {b->cfg.metrics.storage_warn_percent,
-                               b->cfg.metrics.queue_warn_seconds,
-                               b->cfg.metrics.disconnect_warn_seconds};
-    json_object *o = vn_broker_stats_json(&st, &limits);
+    json_object *o = vn_broker_stats_json(&st, &b->cfg.metrics);
     uint64_t now = vn_now();
     size_t n_conn = 0;
     s_conn_t *conn = s_connections(b, &n_conn);
@@ -204,7 +201,7 @@ static void s_status(broker_t *b, vn_http_reply_t *reply)
         if (c)
             json_object_object_add(org, "since_seconds",
                                    json_object_new_int64((int64_t)(now - c->since)));
-        if (c && !c->connected && now - c->since > limits.disconnect_seconds)
+        if (c && !c->connected && now - c->since > b->cfg.metrics.disconnect_warn_seconds)
             vn_status_warn(o, "%s's agent has been disconnected for %llu minutes",
                            json_object_get_string(id), (unsigned long long)(now - c->since) / 60);
     }

@@ -36,9 +36,9 @@ int cli_broker(int argc, char **argv)
         vn_store_destroy(&db);
         return cli_fail(CLI_FAIL, "broker status: %s", vn_strerror(rc));
     }
-    /* The defaults of [metrics] in broker.conf. */
-    vn_warn_limits_t limits = {80, 3600, 900};
-    json_object *o = vn_broker_stats_json(&st, &limits);
+    vn_metrics_config_t warn;
+    vn_metrics_config_defaults(&warn);
+    json_object *o = vn_broker_stats_json(&st, &warn);
     int out = cli_status_print(o, json);
     json_object_put(o);
     vn_broker_stats_clear(&st);

@@ -130,7 +130,7 @@ static json_object *s_u64(uint64_t v)
     return json_object_new_int64((int64_t)v);
 }
 
-json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_warn_limits_t *limits)
+json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_metrics_config_t *warn)
 {
     uint64_t now = vn_now();
     json_object *o = json_object_new_object();
@@ -161,7 +161,7 @@ json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_warn_lim
         json_object_object_add(jq, "queued", s_u64(q->queued));
         json_object_object_add(jq, "oldest_seconds", s_u64(q->oldest_seconds));
         json_object_array_add(qs, jq);
-        if (q->oldest_seconds > limits->queue_seconds)
+        if (q->oldest_seconds > warn->queue_warn_seconds)
             vn_status_warn(o, "%s has had deliveries waiting for %llu minutes: is its agent down?",
                            q->org, (unsigned long long)(q->oldest_seconds / 60));
     }
@@ -173,7 +173,7 @@ json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_warn_lim
     json_object_object_add(store, "used_percent", json_object_new_double(pct));
     json_object_object_add(store, "envelopes", s_u64(st->envelopes));
     json_object_object_add(o, "store", store);
-    if (pct >= limits->storage_percent)
+    if (pct >= warn->storage_warn_percent)
         vn_status_warn(o, "store %.0f%% full: raise map_size_mb before submissions are refused",
                        pct);
     if (st->records > st->checkpoint_size &&

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "vn_config.h"
 #include "vn_registry.h"
 #include "vn_store.h"
 
@@ -26,13 +27,6 @@ typedef struct {
     uint64_t store_used, store_size;
 } vn_broker_stats_t;
 
-/* When a warning fires. */
-typedef struct {
-    int storage_percent;        /* store use at or above this */
-    uint64_t queue_seconds;     /* a delivery waiting longer than this */
-    uint64_t disconnect_seconds; /* an agent gone longer than this */
-} vn_warn_limits_t;
-
 /* Age in seconds of org's oldest waiting delivery (its ACCEPTED record's time); 0 if none waits. */
 uint64_t vn_broker_queue_oldest_seconds(MDB_txn *txn, vn_store_t *db, const char *org,
                                         uint64_t now);
@@ -42,7 +36,7 @@ int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st);
 void vn_broker_stats_clear(vn_broker_stats_t *st);
 /* The status object ({"component":"broker", "audit", "organisations", "queues", "store",
  * "warnings"}); the caller adds live fields (connections, counters) and owns the result. */
-json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_warn_limits_t *limits);
+json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_metrics_config_t *warn);
 /* Append one warning line to status["warnings"]. */
 void vn_status_warn(json_object *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -83,8 +83,9 @@ static int s_metrics_key(vn_metrics_config_t *m, const char *name, const char *v
     return 0;
 }
 
-static void s_metrics_defaults(vn_metrics_config_t *m)
+void vn_metrics_config_defaults(vn_metrics_config_t *m)
 {
+    memset(m, 0, sizeof *m); /* listen: off */
     m->storage_warn_percent = 80;
     m->queue_warn_seconds = 3600;
     m->disconnect_warn_seconds = 900;
@@ -245,7 +246,7 @@ int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, 
     cfg->log_level = VN_LOG_INFO;
     cfg->max_queue_depth = 100000;
     cfg->max_queue_age = 168 * 3600;
-    s_metrics_defaults(&cfg->metrics);
+    vn_metrics_config_defaults(&cfg->metrics);
     s_ctx_t ctx = {.cfg = cfg};
     int rc = s_load(path, &ctx, err, errlen);
     if (rc == 0 && (!cfg->data[0] || !cfg->keys[0] || !cfg->policy[0])) {
@@ -262,7 +263,7 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     cfg->default_ttl = 72 * 3600;
     cfg->map_size = (size_t)512 << 20;
     cfg->log_level = VN_LOG_INFO;
-    s_metrics_defaults(&cfg->metrics);
+    vn_metrics_config_defaults(&cfg->metrics);
     s_ctx_t ctx = {.cfg = cfg, .agent = 1};
     int rc = s_load(path, &ctx, err, errlen);
     if (rc == 0 && (!cfg->keys[0] || !cfg->data[0] || !cfg->api[0] || !cfg->pseudonym_key[0] ||

@@ -42,6 +42,9 @@ typedef struct {
     vn_metrics_config_t metrics;
 } vn_agent_config_t;
 
+/* The [metrics] defaults (also what `broker status --data` warns by, without a file). */
+void vn_metrics_config_defaults(vn_metrics_config_t *m);
+
 /* 0, or VN_E_CONFIG with err saying file, line and reason. */
 int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, size_t errlen);
 int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, size_t errlen);
