@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define READY_STORE_PERCENT 99
 
 typedef struct {
     uint64_t outbox, inbox, used, size;
@@ -34,18 +31,13 @@ static int s_store(agent_t *a, s_store_t *st)
     return 0;
 }
 
-static int s_readiness(agent_t *a, const s_store_t *st, char *why, size_t len)
+static int s_readiness(agent_t *a, char *why, size_t len)
 {
-    if (!atomic_load(&a->storage_ok))
-        snprintf(why, len, "the last commit failed");
-    else if (st->size && st->used * 100 >= st->size * READY_STORE_PERCENT)
-        snprintf(why, len, "store %llu%% full", (unsigned long long)(st->used * 100 / st->size));
-    else if (access(a->cfg.data, W_OK) != 0)
-        snprintf(why, len, "data directory not writable");
-    else if (!atomic_load(&a->connected))
-        snprintf(why, len, "broker not connected");
-    else
+    if (!vn_store_ready(a->db, a->cfg.data, atomic_load(&a->storage_ok), why, len))
+        return 0;
+    if (atomic_load(&a->connected))
         return 1;
+    snprintf(why, len, "broker not connected");
     return 0;
 }
 
@@ -135,7 +127,7 @@ static void s_status(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     if (atomic_load(&a->log_inconsistent))
         vn_status_warn(o, "AUDIT LOG ALARM: the broker's log contradicts a checkpoint it signed");
     char why[128];
-    if (!s_readiness(a, st, why, sizeof why))
+    if (!s_readiness(a, why, sizeof why))
         vn_status_warn(o, "not ready: %s", why);
     reply->body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
     reply->status = reply->body ? 200 : 500;
@@ -155,7 +147,7 @@ static void s_handle(void *user, const char *path, vn_http_reply_t *reply)
     }
     int store_ok = s_store(a, &st) == 0;
     if (strcmp(path, "/readyz") == 0) {
-        int ready = store_ok && s_readiness(a, &st, why, sizeof why);
+        int ready = store_ok && s_readiness(a, why, sizeof why);
         reply->status = ready ? 200 : 503;
         reply->body = vn_strdup_printf("%s\n", ready ? "ready" : store_ok ? why : "store unreadable");
     } else if (!store_ok && (strcmp(path, "/metrics") == 0 || strcmp(path, "/status") == 0)) {

@@ -11,9 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define READY_STORE_PERCENT 99
 
 typedef struct {
     char org[VN_ORG_MAX + 1];
@@ -163,17 +160,7 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
 
 static int s_readiness(broker_t *b, char *why, size_t len)
 {
-    uint64_t used, size;
-    vn_store_usage(b->db, &used, &size);
-    if (!atomic_load(&b->storage_ok))
-        snprintf(why, len, "the last commit failed");
-    else if (size && used * 100 >= size * READY_STORE_PERCENT)
-        snprintf(why, len, "store %llu%% full", (unsigned long long)(used * 100 / size));
-    else if (access(b->cfg.data, W_OK) != 0)
-        snprintf(why, len, "data directory not writable");
-    else
-        return 1;
-    return 0;
+    return vn_store_ready(b->db, b->cfg.data, atomic_load(&b->storage_ok), why, len);
 }
 
 static void s_status(broker_t *b, vn_http_reply_t *reply)

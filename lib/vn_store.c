@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define MAX_DBS 16
@@ -151,4 +152,19 @@ void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size)
     mdb_env_stat(self->env, &st);
     *used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
     *size = info.me_mapsize;
+}
+
+int vn_store_ready(vn_store_t *self, const char *dir, int last_commit_ok, char *why, size_t len)
+{
+    uint64_t used, size;
+    vn_store_usage(self, &used, &size);
+    if (!last_commit_ok)
+        snprintf(why, len, "the last commit failed");
+    else if (size && used * 100 >= size * 99)
+        snprintf(why, len, "store %llu%% full", (unsigned long long)(used * 100 / size));
+    else if (access(dir, W_OK) != 0)
+        snprintf(why, len, "data directory not writable");
+    else
+        return 1;
+    return 0;
 }

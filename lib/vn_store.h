@@ -34,6 +34,10 @@ int vn_meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v);
 /* Pages in use and the map's size, in bytes (for storage metrics and warnings). */
 void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size);
 
+/* Whether a daemon on this store can take writes: its last commit succeeded, the map is under
+ * 99% full and dir is writable. 1, or 0 with why saying which is not so (for /readyz). */
+int vn_store_ready(vn_store_t *self, const char *dir, int last_commit_ok, char *why, size_t len);
+
 /* Map an LMDB return code to a vangnet code (MDB_MAP_FULL -> VN_E_STORE_FULL, MDB_NOTFOUND -> VN_E_NOT_FOUND). */
 int vn_store_error(int mdb_rc);
 
