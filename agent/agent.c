@@ -1,6 +1,7 @@
 /* agent.c -- the agent's sockets and loop: a CURVE DEALER to the broker (hello on every handshake),
  * the local API, the batch commit each turn, resends and timeouts. */
 #include "agent.h"
+#include "vn_daemon.h"
 #include "vn_error.h"
 #include "vn_http.h"
 #include "vn_log.h"
@@ -190,28 +191,13 @@ void agent__set_connected(agent_t *a, int connected)
     a->connected = connected;
 }
 
-/* SIGHUP: the log level (the rest of the configuration needs a restart). */
-static void s_reload(agent_t *a)
-{
-    vn_agent_config_t cfg;
-    char err[1200];
-    if (!a->config_path[0])
-        return;
-    if (vn_agent_config_load(a->config_path, &cfg, err, sizeof err) != 0) {
-        vn_error("event=config-refused error=\"%s\" action=keeping-running-settings", err);
-        return;
-    }
-    vn_log_set_level((enum vn_log_level)cfg.log_level);
-    vn_info("event=config-reloaded log_level=%s", vn_log_level_name(cfg.log_level));
-}
-
 void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
 {
     a->next_resend_ms = vn_monotonic_ms() + RESEND_MS;
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            s_reload(a);
+            vn_daemon_reload_log_level(a->config_path, 1); /* the rest needs a restart */
         }
         zmq_pollitem_t items[] = {
             {a->dealer, 0, ZMQ_POLLIN, 0},

@@ -1,6 +1,7 @@
 /* broker.c -- the broker's sockets and poll loop: route frames to their handlers, commit in groups. */
 #include "broker.h"
 #include "vn_brokerdb.h"
+#include "vn_daemon.h"
 #include "vn_error.h"
 #include "vn_http.h"
 #include "vn_log.h"
@@ -156,15 +157,7 @@ static void s_reload(broker_t *b)
     else
         vn_error("event=policy-refused error=\"%s\" action=keeping-running-policy", err);
     broker__registry_refresh(b, 1);
-    vn_broker_config_t cfg;
-    if (!b->config_path[0])
-        return;
-    if (vn_broker_config_load(b->config_path, &cfg, err, sizeof err) != 0) {
-        vn_error("event=config-refused error=\"%s\" action=keeping-running-settings", err);
-        return;
-    }
-    vn_log_set_level((enum vn_log_level)cfg.log_level);
-    vn_info("event=config-reloaded log_level=%s", vn_log_level_name(cfg.log_level));
+    vn_daemon_reload_log_level(b->config_path, 0);
 }
 
 /* One message from an agent: [routing][payload], identity from the ZAP User-Id. */

@@ -1,5 +1,7 @@
 /* vn_daemon.c -- command line and signal flags for vangnet-broker and vangnet-agent. */
 #include "vn_daemon.h"
+#include "vn_config.h"
+#include "vn_log.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -44,6 +46,29 @@ const char *vn_daemon_args(int argc, char **argv, const char *name, int *check_o
         exit(2);
     }
     return config;
+}
+
+void vn_daemon_reload_log_level(const char *path, int agent)
+{
+    char err[1200];
+    int rc, level;
+    if (!path[0])
+        return;
+    if (agent) {
+        vn_agent_config_t cfg;
+        rc = vn_agent_config_load(path, &cfg, err, sizeof err);
+        level = cfg.log_level;
+    } else {
+        vn_broker_config_t cfg;
+        rc = vn_broker_config_load(path, &cfg, err, sizeof err);
+        level = cfg.log_level;
+    }
+    if (rc != 0) {
+        vn_error("event=config-refused error=\"%s\" action=keeping-running-settings", err);
+        return;
+    }
+    vn_log_set_level((enum vn_log_level)level);
+    vn_info("event=config-reloaded log_level=%s", vn_log_level_name(level));
 }
 
 void vn_daemon_signals(void)

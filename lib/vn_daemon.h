@@ -10,6 +10,9 @@ extern volatile sig_atomic_t vn_daemon_stop, vn_daemon_reload;
 /* Parse `NAME --config FILE [--check-config]`; prints usage and exits 2 on anything else (0 for
  * --help). *check_only is set by --check-config: validate everything, then exit. */
 const char *vn_daemon_args(int argc, char **argv, const char *name, int *check_only);
+/* SIGHUP: reread path (a broker's or an agent's configuration) and apply its log_level. A file
+ * with an error changes nothing and is logged. */
+void vn_daemon_reload_log_level(const char *path, int agent);
 /* Install the flag-setting handlers; SIGPIPE is ignored. */
 void vn_daemon_signals(void);
 
