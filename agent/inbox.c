@@ -100,8 +100,10 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
         rc = vn_envelope_decrypt(&p, a->keys, &content, &content_len);
     if ((rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT) && a->prev_keys)
         rc = vn_envelope_decrypt(&p, a->prev_keys, &content, &content_len);
-    const Vn__OrgEntry *self = agent__directory_find(a, a->keys->pub.org);
-    if ((rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT) && self && self->box_key.len == 32 &&
+    const Vn__OrgEntry *self = rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT
+                                   ? agent__directory_find(a, a->keys->pub.org) /* only then */
+                                   : NULL;
+    if (self && self->box_key.len == 32 &&
         sodium_memcmp(self->box_key.data, a->keys->pub.box_pk, 32) != 0) {
         /* Our keys were rotated at the broker but this agent still runs the old ones: hold it
          * unacknowledged, so it comes again once the agent runs with the new keys. */
