@@ -41,48 +41,47 @@ static int s_readiness(agent_t *a, char *why, size_t len)
     return 0;
 }
 
-static void s_gauge(vn_prom_t *p, const char *name, const char *type, const char *help, double v)
-{
-    vn_prom_family(p, name, type, help);
-    vn_prom_sample(p, name, NULL, NULL, v);
-}
-
 static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
 {
     vn_prom_t p = {0};
-    s_gauge(&p, "vangnet_agent_outbox_depth", "gauge",
-            "Notifications stored here and waiting for the broker's receipt.", (double)st->outbox);
-    s_gauge(&p, "vangnet_agent_inbox_depth", "gauge",
-            "Notifications received and waiting for the IT system's acknowledgement.",
-            (double)st->inbox);
-    s_gauge(&p, "vangnet_agent_broker_connected", "gauge",
-            "1 while the CURVE session with the broker is up.", atomic_load(&a->connected));
-    s_gauge(&p, "vangnet_agent_broker_connection_changed_seconds", "gauge",
-            "When the broker connection last came up or went down (unix time).",
-            (double)atomic_load(&a->connection_changed));
-    s_gauge(&p, "vangnet_agent_last_receipt_seconds", "gauge",
-            "When the broker last issued a receipt for one of ours (unix time, 0: never).",
-            (double)atomic_load(&a->last_receipt));
-    s_gauge(&p, "vangnet_agent_notifications_sent_total", "counter",
-            "Notifications sent to the broker by this process.", (double)atomic_load(&a->n_sent));
-    s_gauge(&p, "vangnet_agent_notifications_received_total", "counter",
-            "Notifications received from the broker by this process.",
-            (double)atomic_load(&a->n_received));
-    s_gauge(&p, "vangnet_agent_checkpoint_consistency_failures_total", "counter",
-            "Times the broker's audit log contradicted a checkpoint it had signed.",
-            (double)atomic_load(&a->consistency_failures));
-    s_gauge(&p, "vangnet_agent_audit_log_inconsistent", "gauge",
-            "1 once an audit log alarm was raised (kept across restarts).",
-            atomic_load(&a->log_inconsistent));
-    s_gauge(&p, "vangnet_agent_store_used_bytes", "gauge", "LMDB map in use.", (double)st->used);
-    s_gauge(&p, "vangnet_agent_store_size_bytes", "gauge", "LMDB map size (map_size_mb).",
-            (double)st->size);
-    s_gauge(&p, "vangnet_agent_store_used_ratio", "gauge", "LMDB map in use, as a fraction.",
-            st->size ? (double)st->used / (double)st->size : 0);
-    s_gauge(&p, "vangnet_agent_storage_ok", "gauge", "0 after a failed commit, until one succeeds.",
-            atomic_load(&a->storage_ok));
-    s_gauge(&p, "vangnet_agent_start_time_seconds", "gauge", "When this agent process started.",
-            (double)a->started);
+    vn_prom_metric(&p, "vangnet_agent_outbox_depth", "gauge",
+                   "Notifications stored here and waiting for the broker's receipt.",
+                   (double)st->outbox);
+    vn_prom_metric(&p, "vangnet_agent_inbox_depth", "gauge",
+                   "Notifications received and waiting for the IT system's acknowledgement.",
+                   (double)st->inbox);
+    vn_prom_metric(&p, "vangnet_agent_broker_connected", "gauge",
+                   "1 while the CURVE session with the broker is up.", atomic_load(&a->connected));
+    vn_prom_metric(&p, "vangnet_agent_broker_connection_changed_seconds", "gauge",
+                   "When the broker connection last came up or went down (unix time).",
+                   (double)atomic_load(&a->connection_changed));
+    vn_prom_metric(&p, "vangnet_agent_last_receipt_seconds", "gauge",
+                   "When the broker last issued a receipt for one of ours (unix time, 0: never).",
+                   (double)atomic_load(&a->last_receipt));
+    vn_prom_metric(&p, "vangnet_agent_notifications_sent_total", "counter",
+                   "Notifications sent to the broker by this process.",
+                   (double)atomic_load(&a->n_sent));
+    vn_prom_metric(&p, "vangnet_agent_notifications_received_total", "counter",
+                   "Notifications received from the broker by this process.",
+                   (double)atomic_load(&a->n_received));
+    vn_prom_metric(&p, "vangnet_agent_checkpoint_consistency_failures_total", "counter",
+                   "Times the broker's audit log contradicted a checkpoint it had signed.",
+                   (double)atomic_load(&a->consistency_failures));
+    vn_prom_metric(&p, "vangnet_agent_audit_log_inconsistent", "gauge",
+                   "1 once an audit log alarm was raised (kept across restarts).",
+                   atomic_load(&a->log_inconsistent));
+    vn_prom_metric(&p, "vangnet_agent_store_used_bytes", "gauge", "LMDB map in use.",
+                   (double)st->used);
+    vn_prom_metric(&p, "vangnet_agent_store_size_bytes", "gauge", "LMDB map size (map_size_mb).",
+                   (double)st->size);
+    vn_prom_metric(&p, "vangnet_agent_store_used_ratio", "gauge", "LMDB map in use, as a fraction.",
+                   st->size ? (double)st->used / (double)st->size : 0);
+    vn_prom_metric(&p, "vangnet_agent_storage_ok", "gauge",
+                   "0 after a failed commit, until one succeeds.",
+                   atomic_load(&a->storage_ok));
+    vn_prom_metric(&p, "vangnet_agent_start_time_seconds", "gauge",
+                   "When this agent process started.",
+                   (double)a->started);
     vn_prom_family(&p, "vangnet_build_info", "gauge", "Version of this vangnet program.");
     vn_prom_printf(&p, "vangnet_build_info{component=\"agent\",version=\"%s\"} 1\n", VN_VERSION);
     reply->body = vn_prom_take(&p, &reply->len);

@@ -54,27 +54,15 @@ static int s_queue_limit_reached(const broker_t *b, const vn_queue_stat_t *q)
     return broker__queue_depth_over(b, q->queued) || broker__queue_age_over(b, q->oldest_seconds);
 }
 
-static void s_counter(vn_prom_t *p, const char *name, const char *help, uint64_t v)
-{
-    vn_prom_family(p, name, "counter", help);
-    vn_prom_sample(p, name, NULL, NULL, (double)v);
-}
-
-static void s_gauge(vn_prom_t *p, const char *name, const char *help, double v)
-{
-    vn_prom_family(p, name, "gauge", help);
-    vn_prom_sample(p, name, NULL, NULL, v);
-}
-
 static void s_metrics(broker_t *b, vn_http_reply_t *reply)
 {
     vn_broker_stats_t st;
     int stats_ok = vn_broker_stats_read(b->db, &st) == 0;
     vn_prom_t p = {0};
     uint64_t now = vn_now();
-    s_counter(&p, "vangnet_broker_notifications_accepted_total",
-              "Notifications accepted, audited and queued for their recipients.",
-              atomic_load(&b->n_accepted));
+    vn_prom_metric(&p, "vangnet_broker_notifications_accepted_total", "counter",
+                   "Notifications accepted, audited and queued for their recipients.",
+                   (double)atomic_load(&b->n_accepted));
     vn_prom_family(&p, "vangnet_broker_notifications_refused_total", "counter",
                    "Submissions refused (and audited), by stable reason code.");
     pthread_mutex_lock(&b->refusals_lock);
@@ -84,14 +72,14 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
     if (!b->n_refusal_codes)
         vn_prom_sample(&p, "vangnet_broker_notifications_refused_total", "code", "none", 0);
     pthread_mutex_unlock(&b->refusals_lock);
-    s_counter(&p, "vangnet_broker_deliveries_total",
-              "Deliveries acknowledged by the recipient's agent after its own commit.",
-              atomic_load(&b->n_delivered));
-    s_counter(&p, "vangnet_broker_deliveries_expired_total",
-              "Deliveries dropped undelivered when their envelope expired (sender told).",
-              atomic_load(&b->n_expired));
-    s_counter(&p, "vangnet_broker_commits_total", "Group commits (one fsync each).",
-              atomic_load(&b->n_commits));
+    vn_prom_metric(&p, "vangnet_broker_deliveries_total", "counter",
+                   "Deliveries acknowledged by the recipient's agent after its own commit.",
+                   (double)atomic_load(&b->n_delivered));
+    vn_prom_metric(&p, "vangnet_broker_deliveries_expired_total", "counter",
+                   "Deliveries dropped undelivered when their envelope expired (sender told).",
+                   (double)atomic_load(&b->n_expired));
+    vn_prom_metric(&p, "vangnet_broker_commits_total", "counter", "Group commits (one fsync each).",
+                   (double)atomic_load(&b->n_commits));
     vn_prom_histogram(&p, "vangnet_broker_commit_duration_seconds",
                       "Time to commit one group (LMDB commit with fsync).", &b->commit_latency);
     vn_prom_histogram(&p, "vangnet_broker_delivery_latency_seconds",
@@ -107,7 +95,8 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
         connected += (size_t)conn[i].connected;
     }
     free(conn);
-    s_gauge(&p, "vangnet_broker_agents_connected", "Agents with a session now.", (double)connected);
+    vn_prom_metric(&p, "vangnet_broker_agents_connected", "gauge",
+                   "Agents with a session now.", (double)connected);
 
     if (stats_ok) {
         vn_prom_family(&p, "vangnet_broker_queue_depth", "gauge",
@@ -131,26 +120,33 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
         vn_prom_sample(&p, "vangnet_broker_organisations", "state", "active",
                        (double)(st.n_orgs - st.revoked));
         vn_prom_sample(&p, "vangnet_broker_organisations", "state", "revoked", (double)st.revoked);
-        s_gauge(&p, "vangnet_broker_audit_records", "Records in the audit log.",
-                (double)st.records);
-        s_gauge(&p, "vangnet_broker_audit_checkpoint_size",
-                "Records covered by the newest signed checkpoint.", (double)st.checkpoint_size);
-        s_gauge(&p, "vangnet_broker_audit_checkpoint_age_seconds",
-                "Age of the newest signed checkpoint (-1: none yet).",
-                st.checkpoint_time ? (double)(now - st.checkpoint_time) : -1);
-        s_gauge(&p, "vangnet_broker_stored_envelopes", "Encrypted envelopes held for delivery.",
-                (double)st.envelopes);
-        s_gauge(&p, "vangnet_broker_store_used_bytes", "LMDB map in use.", (double)st.store_used);
-        s_gauge(&p, "vangnet_broker_store_size_bytes", "LMDB map size (map_size_mb).",
-                (double)st.store_size);
-        s_gauge(&p, "vangnet_broker_store_used_ratio", "LMDB map in use, as a fraction.",
-                st.store_size ? (double)st.store_used / (double)st.store_size : 0);
+        vn_prom_metric(&p, "vangnet_broker_audit_records", "gauge", "Records in the audit log.",
+                       (double)st.records);
+        vn_prom_metric(&p, "vangnet_broker_audit_checkpoint_size", "gauge",
+                       "Records covered by the newest signed checkpoint.",
+                       (double)st.checkpoint_size);
+        vn_prom_metric(&p, "vangnet_broker_audit_checkpoint_age_seconds", "gauge",
+                       "Age of the newest signed checkpoint (-1: none yet).",
+                       st.checkpoint_time ? (double)(now - st.checkpoint_time) : -1);
+        vn_prom_metric(&p, "vangnet_broker_stored_envelopes", "gauge",
+                       "Encrypted envelopes held for delivery.",
+                       (double)st.envelopes);
+        vn_prom_metric(&p, "vangnet_broker_store_used_bytes", "gauge",
+                       "LMDB map in use.", (double)st.store_used);
+        vn_prom_metric(&p, "vangnet_broker_store_size_bytes", "gauge",
+                       "LMDB map size (map_size_mb).",
+                       (double)st.store_size);
+        vn_prom_metric(&p, "vangnet_broker_store_used_ratio", "gauge",
+                       "LMDB map in use, as a fraction.",
+                       st.store_size ? (double)st.store_used / (double)st.store_size : 0);
         vn_broker_stats_clear(&st);
     }
-    s_gauge(&p, "vangnet_broker_storage_ok", "0 after a failed commit, until one succeeds.",
-            atomic_load(&b->storage_ok));
-    s_gauge(&p, "vangnet_broker_start_time_seconds", "When this broker process started.",
-            (double)b->started);
+    vn_prom_metric(&p, "vangnet_broker_storage_ok", "gauge",
+                   "0 after a failed commit, until one succeeds.",
+                   atomic_load(&b->storage_ok));
+    vn_prom_metric(&p, "vangnet_broker_start_time_seconds", "gauge",
+                   "When this broker process started.",
+                   (double)b->started);
     vn_prom_family(&p, "vangnet_build_info", "gauge", "Version of this vangnet program.");
     vn_prom_printf(&p, "vangnet_build_info{component=\"broker\",version=\"%s\"} 1\n", VN_VERSION);
     reply->body = vn_prom_take(&p, &reply->len);

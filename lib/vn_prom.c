@@ -92,6 +92,13 @@ void vn_prom_sample(vn_prom_t *p, const char *name, const char *label, const cha
     s_value(p, value);
 }
 
+void vn_prom_metric(vn_prom_t *p, const char *name, const char *type, const char *help,
+                    double value)
+{
+    vn_prom_family(p, name, type, help);
+    vn_prom_sample(p, name, NULL, NULL, value);
+}
+
 void vn_prom_histogram(vn_prom_t *p, const char *name, const char *help, const vn_histogram_t *h)
 {
     vn_prom_family(p, name, "histogram", help);

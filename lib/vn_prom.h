@@ -30,6 +30,9 @@ void vn_prom_family(vn_prom_t *p, const char *name, const char *type, const char
 /* One sample. label may be NULL; its value is escaped. */
 void vn_prom_sample(vn_prom_t *p, const char *name, const char *label, const char *label_value,
                     double value);
+/* A family with one unlabelled sample: HELP, TYPE and the value. */
+void vn_prom_metric(vn_prom_t *p, const char *name, const char *type, const char *help,
+                    double value);
 /* A whole family for one histogram. */
 void vn_prom_histogram(vn_prom_t *p, const char *name, const char *help, const vn_histogram_t *h);
 /* printf into the buffer (for build info and the like). */
