@@ -1,6 +1,7 @@
 /* cli_audit.c -- `vangnet audit show|verify --data DIR`: read the broker's audit log (read-only). */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <time.h>
@@ -52,34 +53,89 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     return o;
 }
 
-/* Print an inclusion proof for record seq, or a consistency proof from..to, against the latest
- * signed checkpoint, in a form a third party can check (docs/audit.md). */
+/* The signed checkpoint of exactly size (0: the newest), packed (caller frees). When there is no
+ * checkpoint of that size, says which signed sizes are nearest. */
+static int s_checkpoint_at(MDB_txn *txn, vn_store_t *db, uint64_t size, uint8_t **out,
+                           size_t *len)
+{
+    if (size == 0)
+        return vn_audit_latest_checkpoint(txn, db, out, len);
+    MDB_cursor *cur;
+    uint8_t key[8];
+    vn_put_be64(key, size);
+    MDB_val k = {8, key}, v;
+    int rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(db, BDB_CHECKPOINTS), &cur));
+    if (rc != 0)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && k.mv_size == 8 && vn_get_be64(k.mv_data) == size) {
+        *out = malloc(v.mv_size);
+        *len = v.mv_size;
+        rc = *out ? (memcpy(*out, v.mv_data, v.mv_size), 0) : -ENOMEM;
+    } else {
+        unsigned long long above = rc == 0 && k.mv_size == 8 ? vn_get_be64(k.mv_data) : 0, below = 0;
+        if (mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST) == 0 && k.mv_size == 8)
+            below = vn_get_be64(k.mv_data);
+        cli_fail(CLI_USAGE, "audit: no checkpoint was signed at size %llu (nearest signed: %llu "
+                 "and %llu; 0 = none)", (unsigned long long)size, below, above);
+        rc = VN_E_NOT_FOUND;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Print hex of any length on one line. */
+static void s_print_hex(const char *label, const uint8_t *bin, size_t len)
+{
+    printf("%s: ", label);
+    for (size_t i = 0; i < len; i++)
+        printf("%02x", bin[i]);
+    putchar('\n');
+}
+
+/* Print an inclusion proof for record seq, or a consistency proof from..to, against the signed
+ * checkpoint of size to (default: the newest), in a form a third party can check (docs/audit.md). */
 static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, uint64_t from,
                    uint64_t to)
 {
     uint8_t *cpbuf = NULL, (*proof)[VN_HASH] = malloc(VN_MERKLE_MAX_PROOF * VN_HASH), root[VN_HASH];
     size_t cplen = 0, len = 0;
-    char hex[1100];
+    char hex[2 * VN_HASH + 1];
     Vn__Checkpoint *cp = NULL;
-    int result = CLI_FAIL;
-    if (!proof || vn_audit_latest_checkpoint(txn, db, &cpbuf, &cplen) != 0 ||
-        vn_checkpoint_open(cpbuf, cplen, NULL, &cp) != 0) {
-        cli_fail(CLI_FAIL, "audit: no signed checkpoint yet");
+    int result = CLI_FAIL, rc;
+    if (!proof)
+        goto done;
+    if ((rc = s_checkpoint_at(txn, db, to, &cpbuf, &cplen)) != 0) {
+        if (rc != VN_E_NOT_FOUND || !to)
+            cli_fail(CLI_FAIL, "audit: no signed checkpoint yet");
+        else
+            result = CLI_USAGE;
         goto done;
     }
-    uint64_t size = to ? to : cp->size;
+    if (vn_checkpoint_open(cpbuf, cplen, NULL, &cp) != 0) {
+        cli_fail(CLI_FAIL, "audit: the checkpoint of size %llu is damaged", (unsigned long long)to);
+        goto done;
+    }
+    uint64_t size = cp->size;
     vn_audit_tree_t tree = {txn, db};
-    if (size > cp->size || (inclusion ? seq > size : from > size)) {
-        cli_fail(CLI_USAGE, "audit: beyond the latest checkpoint (size %llu)",
-                 (unsigned long long)cp->size);
+    if (inclusion ? seq > size : from > size) {
+        cli_fail(CLI_USAGE, "audit: %s %llu is beyond the checkpoint (size %llu)",
+                 inclusion ? "record" : "size", (unsigned long long)(inclusion ? seq : from),
+                 (unsigned long long)size);
+        result = CLI_USAGE;
         goto done;
     }
-    int rc = inclusion ? vn_merkle_inclusion(vn_audit_node, &tree, seq - 1, size, proof, &len)
-                       : vn_merkle_consistency(vn_audit_node, &tree, from, size, proof, &len);
+    rc = inclusion ? vn_merkle_inclusion(vn_audit_node, &tree, seq - 1, size, proof, &len)
+                   : vn_merkle_consistency(vn_audit_node, &tree, from, size, proof, &len);
     if (rc == 0)
         rc = vn_merkle_root(vn_audit_node, &tree, size, root);
     if (rc != 0) {
         cli_fail(CLI_FAIL, "audit: %s", vn_strerror(rc));
+        goto done;
+    }
+    if (memcmp(root, cp->root.data, VN_HASH) != 0) {
+        cli_fail(CLI_FAIL, "audit: the stored tree no longer gives the signed root of size %llu "
+                 "(run audit verify)", (unsigned long long)size);
         goto done;
     }
     printf("tree_size: %llu\nroot: %s\n", (unsigned long long)size, vn_hex(hex, root, VN_HASH));
@@ -94,8 +150,7 @@ static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, ui
         vn_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
         printf("leaf_index: %llu\nleaf_hash: %s\n", (unsigned long long)(seq - 1),
                vn_hex(hex, leaf, VN_HASH));
-        if (v.mv_size * 2 < sizeof hex)
-            printf("record: %s\n", vn_hex(hex, v.mv_data, v.mv_size));
+        s_print_hex("record", v.mv_data, v.mv_size);
         if (!vn_merkle_verify_inclusion(leaf, seq - 1, size, proof, len, root)) {
             cli_fail(CLI_FAIL, "audit: the proof does not verify against the stored tree");
             goto done;
@@ -113,7 +168,8 @@ static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, ui
     printf("proof:");
     for (size_t i = 0; i < len; i++)
         printf(" %s", vn_hex(hex, proof[i], VN_HASH));
-    printf("\ncheckpoint: %s\n", vn_hex(hex, cpbuf, cplen < 500 ? cplen : 0));
+    putchar('\n');
+    s_print_hex("checkpoint", cpbuf, cplen);
     result = CLI_OK;
 done:
     if (cp)
@@ -309,6 +365,13 @@ int cli_audit(int argc, char **argv)
             }
             if (json) {
                 json_object *o = cli_audit_json(r);
+                /* The stored bytes themselves: what the leaf hash and the chain are taken over. */
+                char *bytes = malloc(2 * v.mv_size + 1);
+                if (bytes) {
+                    json_object_object_add(o, "record", json_object_new_string(
+                                                            vn_hex(bytes, v.mv_data, v.mv_size)));
+                    free(bytes);
+                }
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
                 json_object_put(o);
             } else {
