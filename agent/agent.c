@@ -81,6 +81,7 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         return rc;
     agent__directory_load(a);
     agent__auditor_load(a);
+    agent__witness_load(a);
 
     a->ctx = zmq_ctx_new();
     a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);
@@ -175,6 +176,12 @@ static int s_broker_message(agent_t *a)
             break;
         case VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE:
             agent__on_consent_response(a, m->consent_response);
+            break;
+        case VN__WIRE_MESSAGE__BODY_COSIGN_REQUEST:
+            agent__on_cosign_request(a, m->cosign_request);
+            break;
+        case VN__WIRE_MESSAGE__BODY_COSIGNED_CHECKPOINT:
+            agent__on_cosigned_checkpoint(a, m->cosigned_checkpoint);
             break;
         default: vn_warn("event=unexpected-message type=%d", (int)m->body_case);
         }

@@ -12,6 +12,7 @@
 
 #include "vn_audit.h"
 #include "vn_brokerdb.h"
+#include "vn_checkpoint.h"
 #include "vn_error.h"
 #include "vn_util.h"
 #include "vn_merkle.h"
@@ -53,37 +54,6 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     return o;
 }
 
-/* The signed checkpoint of exactly size (0: the newest), packed (caller frees). When there is no
- * checkpoint of that size, says which signed sizes are nearest. */
-static int s_checkpoint_at(MDB_txn *txn, vn_store_t *db, uint64_t size, uint8_t **out,
-                           size_t *len)
-{
-    if (size == 0)
-        return vn_audit_latest_checkpoint(txn, db, out, len);
-    MDB_cursor *cur;
-    uint8_t key[8];
-    vn_put_be64(key, size);
-    MDB_val k = {8, key}, v;
-    int rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(db, BDB_CHECKPOINTS), &cur));
-    if (rc != 0)
-        return rc;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    if (rc == 0 && k.mv_size == 8 && vn_get_be64(k.mv_data) == size) {
-        *out = malloc(v.mv_size);
-        *len = v.mv_size;
-        rc = *out ? (memcpy(*out, v.mv_data, v.mv_size), 0) : -ENOMEM;
-    } else {
-        unsigned long long above = rc == 0 && k.mv_size == 8 ? vn_get_be64(k.mv_data) : 0, below = 0;
-        if (mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST) == 0 && k.mv_size == 8)
-            below = vn_get_be64(k.mv_data);
-        cli_fail(CLI_USAGE, "audit: no checkpoint was signed at size %llu (nearest signed: %llu "
-                 "and %llu; 0 = none)", (unsigned long long)size, below, above);
-        rc = VN_E_NOT_FOUND;
-    }
-    mdb_cursor_close(cur);
-    return rc;
-}
-
 /* Print hex of any length on one line. */
 static void s_print_hex(const char *label, const uint8_t *bin, size_t len)
 {
@@ -101,22 +71,25 @@ static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, ui
     uint8_t *cpbuf = NULL, (*proof)[VN_HASH] = malloc(VN_MERKLE_MAX_PROOF * VN_HASH), root[VN_HASH];
     size_t cplen = 0, len = 0;
     char hex[2 * VN_HASH + 1];
-    Vn__Checkpoint *cp = NULL;
+    vn_checkpoint_t cp;
+    uint64_t nearest[2];
     int result = CLI_FAIL, rc;
     if (!proof)
         goto done;
-    if ((rc = s_checkpoint_at(txn, db, to, &cpbuf, &cplen)) != 0) {
-        if (rc != VN_E_NOT_FOUND || !to)
-            cli_fail(CLI_FAIL, "audit: no signed checkpoint yet");
+    if ((rc = vn_audit_checkpoint_at(txn, db, to, &cpbuf, &cplen, NULL, nearest)) != 0) {
+        if (rc == VN_E_NOT_FOUND && to)
+            result = cli_fail(CLI_USAGE, "audit: no checkpoint was signed at size %llu (nearest "
+                              "signed sizes: %llu and %llu; 0 = none)", (unsigned long long)to,
+                              (unsigned long long)nearest[0], (unsigned long long)nearest[1]);
         else
-            result = CLI_USAGE;
+            cli_fail(CLI_FAIL, "audit: no signed checkpoint yet");
         goto done;
     }
-    if (vn_checkpoint_open(cpbuf, cplen, NULL, &cp) != 0) {
+    if (vn_checkpoint_open(cpbuf, cplen, NULL, NULL, &cp) != 0) {
         cli_fail(CLI_FAIL, "audit: the checkpoint of size %llu is damaged", (unsigned long long)to);
         goto done;
     }
-    uint64_t size = cp->size;
+    uint64_t size = cp.size;
     vn_audit_tree_t tree = {txn, db};
     if (inclusion ? seq > size : from > size) {
         cli_fail(CLI_USAGE, "audit: %s %llu is beyond the checkpoint (size %llu)",
@@ -133,7 +106,7 @@ static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, ui
         cli_fail(CLI_FAIL, "audit: %s", vn_strerror(rc));
         goto done;
     }
-    if (memcmp(root, cp->root.data, VN_HASH) != 0) {
+    if (memcmp(root, cp.root, VN_HASH) != 0) {
         cli_fail(CLI_FAIL, "audit: the stored tree no longer gives the signed root of size %llu "
                  "(run audit verify)", (unsigned long long)size);
         goto done;
@@ -172,8 +145,6 @@ static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, ui
     s_print_hex("checkpoint", cpbuf, cplen);
     result = CLI_OK;
 done:
-    if (cp)
-        vn__checkpoint__free_unpacked(cp, NULL);
     free(cpbuf);
     free(proof);
     return result;

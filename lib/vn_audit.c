@@ -1,6 +1,7 @@
 /* vn_audit.c -- appending and verifying the hash chain; each record holds the previous one's hash. */
 #include "vn_audit.h"
 #include "vn_brokerdb.h"
+#include "vn_checkpoint.h"
 #include "vn_error.h"
 #include "vn_util.h"
 
@@ -11,7 +12,6 @@
 #include <time.h>
 
 #define HEAD_KEY "audit_head"
-#define CHECKPOINT_DOMAIN "vangnet-checkpoint-v1"
 
 static int s_head(MDB_txn *txn, MDB_dbi meta, uint64_t *seq, uint8_t hash[32])
 {
@@ -152,65 +152,55 @@ int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t
     return 0;
 }
 
-static void s_checkpoint_message(const uint8_t *cp, size_t len, crypto_sign_state *st)
+/* Stored checkpoints: key = size (8 bytes, big-endian), value = signing time (8 bytes, unix
+ * microseconds, big-endian) followed by the checkpoint note exactly as signed and handed out. */
+static int s_checkpoint_value(const MDB_val *v, uint8_t **note, size_t *len, uint64_t *time)
 {
-    crypto_sign_init(st);
-    crypto_sign_update(st, (const uint8_t *)CHECKPOINT_DOMAIN, strlen(CHECKPOINT_DOMAIN));
-    crypto_sign_update(st, cp, len);
-}
-
-int vn_checkpoint_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[32],
-                       Vn__Checkpoint **out)
-{
-    *out = NULL;
-    Vn__SignedCheckpoint *sc = vn__signed_checkpoint__unpack(NULL, len, buf);
-    if (!sc)
-        return VN_E_MALFORMED;
-    int rc = 0;
-    if (sc->signature.len != crypto_sign_BYTES) {
-        rc = VN_E_MALFORMED;
-    } else if (broker_sign_pk) {
-        crypto_sign_state st;
-        s_checkpoint_message(sc->checkpoint.data, sc->checkpoint.len, &st);
-        if (crypto_sign_final_verify(&st, sc->signature.data, broker_sign_pk) != 0)
-            rc = VN_E_BAD_SIGNATURE;
+    if (v->mv_size <= 8)
+        return VN_E_CHAIN;
+    if (time)
+        *time = vn_get_be64(v->mv_data);
+    if (note) {
+        *len = v->mv_size - 8;
+        *note = malloc(*len + 1);
+        if (!*note)
+            return -ENOMEM;
+        memcpy(*note, (const uint8_t *)v->mv_data + 8, *len);
+        (*note)[*len] = 0;
     }
-    Vn__Checkpoint *cp = rc ? NULL : vn__checkpoint__unpack(NULL, sc->checkpoint.len, sc->checkpoint.data);
-    vn__signed_checkpoint__free_unpacked(sc, NULL);
-    if (rc)
-        return rc;
-    if (!cp || cp->root.len != VN_HASH) {
-        if (cp)
-            vn__checkpoint__free_unpacked(cp, NULL);
-        return VN_E_MALFORMED;
-    }
-    if (cp->version != 1) {
-        vn__checkpoint__free_unpacked(cp, NULL);
-        return VN_E_VERSION;
-    }
-    *out = cp;
     return 0;
 }
 
-int vn_audit_latest_checkpoint(MDB_txn *txn, vn_store_t *db, uint8_t **out, size_t *len)
+int vn_audit_checkpoint_at(MDB_txn *txn, vn_store_t *db, uint64_t size, uint8_t **note,
+                           size_t *len, uint64_t *time, uint64_t nearest[2])
 {
     MDB_cursor *cur;
-    MDB_val k, v;
+    uint8_t key[8];
+    vn_put_be64(key, size);
+    MDB_val k = {8, key}, v;
+    if (nearest)
+        nearest[0] = nearest[1] = 0;
     int rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(db, BDB_CHECKPOINTS), &cur));
     if (rc != 0)
         return rc;
-    rc = vn_store_error(mdb_cursor_get(cur, &k, &v, MDB_LAST));
-    if (rc == 0) {
-        *out = malloc(v.mv_size ? v.mv_size : 1);
-        if (*out) {
-            memcpy(*out, v.mv_data, v.mv_size);
-            *len = v.mv_size;
-        } else {
-            rc = -ENOMEM;
+    int mrc = mdb_cursor_get(cur, &k, &v, size ? MDB_SET_RANGE : MDB_LAST);
+    if (mrc == 0 && k.mv_size == 8 && (size == 0 || vn_get_be64(k.mv_data) == size)) {
+        rc = s_checkpoint_value(&v, note, len, time);
+    } else {
+        rc = mrc == 0 || mrc == MDB_NOTFOUND ? VN_E_NOT_FOUND : vn_store_error(mrc);
+        if (nearest && size) {
+            nearest[1] = mrc == 0 && k.mv_size == 8 ? vn_get_be64(k.mv_data) : 0;
+            if (mdb_cursor_get(cur, &k, &v, mrc == 0 ? MDB_PREV : MDB_LAST) == 0 && k.mv_size == 8)
+                nearest[0] = vn_get_be64(k.mv_data);
         }
     }
     mdb_cursor_close(cur);
     return rc;
+}
+
+int vn_audit_latest_checkpoint(MDB_txn *txn, vn_store_t *db, uint8_t **out, size_t *len)
+{
+    return vn_audit_checkpoint_at(txn, db, 0, out, len, NULL, NULL);
 }
 
 int vn_audit_checkpoint(MDB_txn *txn, vn_store_t *db, const vn_keyset_t *broker,
@@ -227,44 +217,32 @@ int vn_audit_checkpoint(MDB_txn *txn, vn_store_t *db, const vn_keyset_t *broker,
     size_t last_len = 0;
     rc = vn_audit_latest_checkpoint(txn, db, &last, &last_len);
     if (rc == 0) {
-        Vn__Checkpoint *prev;
+        vn_checkpoint_t prev;
         /* Our own last checkpoint: what matters is its size and root, re-derived below. */
-        rc = vn_checkpoint_open(last, last_len, NULL, &prev);
+        rc = vn_checkpoint_open(last, last_len, NULL, NULL, &prev);
         free(last);
         if (rc != 0)
-            return rc;
+            return VN_E_CHAIN;
         /* Never sign two inconsistent checkpoints: the last one must still hold. */
         uint8_t again[VN_HASH];
-        int same = vn_merkle_root(vn_audit_node, &t, prev->size, again) == 0 &&
-                   prev->size <= size && memcmp(again, prev->root.data, VN_HASH) == 0;
-        uint64_t prev_size = prev->size;
-        vn__checkpoint__free_unpacked(prev, NULL);
+        int same = prev.size <= size && vn_merkle_root(vn_audit_node, &t, prev.size, again) == 0 &&
+                   memcmp(again, prev.root, VN_HASH) == 0;
         if (!same)
             return VN_E_CHAIN;
-        if (prev_size == size)
+        if (prev.size == size)
             return 0;
     } else if (rc != VN_E_NOT_FOUND) {
         return rc;
     }
     if ((rc = vn_merkle_root(vn_audit_node, &t, size, root)) != 0)
         return rc;
-    Vn__Checkpoint cp = VN__CHECKPOINT__INIT;
-    cp.version = 1;
-    cp.origin = (char *)broker->pub.org;
-    cp.size = size;
-    cp.root = (ProtobufCBinaryData){VN_HASH, root};
-    cp.time = vn_now();
-    uint8_t cpbuf[256], sig[crypto_sign_BYTES], out[512], key[8];
-    size_t cplen = vn__checkpoint__pack(&cp, cpbuf);
-    crypto_sign_state st;
-    s_checkpoint_message(cpbuf, cplen, &st);
-    crypto_sign_final_create(&st, sig, NULL, broker->sign_sk);
-    Vn__SignedCheckpoint sc = VN__SIGNED_CHECKPOINT__INIT;
-    sc.checkpoint = (ProtobufCBinaryData){cplen, cpbuf};
-    sc.signature = (ProtobufCBinaryData){sizeof sig, sig};
-    size_t outlen = vn__signed_checkpoint__pack(&sc, out);
+    uint8_t out[8 + VN_CHECKPOINT_MAX], key[8];
+    int len = vn_checkpoint_sign(broker->pub.org, size, root, broker->sign_sk, (char *)out + 8);
+    if (len < 0)
+        return len;
+    vn_put_be64(out, vn_now_us());
     vn_put_be64(key, size);
-    MDB_val k = {8, key}, v = {outlen, out};
+    MDB_val k = {8, key}, v = {8 + (size_t)len, out};
     rc = vn_store_error(mdb_put(txn, vn_store_dbi(db, BDB_CHECKPOINTS), &k, &v, MDB_APPEND));
     if (rc == 0)
         *signed_size = size;
@@ -286,7 +264,6 @@ int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
     uint64_t head_seq, expect = 1;
     uint8_t head_hash[32], prev[32] = {0};
     MDB_cursor *cur = NULL, *ccur = NULL;
-    Vn__Checkpoint *cp = NULL;
     int rc = s_head(txn, vn_store_dbi(db, BDB_META), &head_seq, head_hash);
     if (rc != 0) {
         report->why = "head record unreadable";
@@ -308,21 +285,24 @@ int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
         /* Check every checkpoint whose size the recomputed tree has reached. */
         while (crc == 0 && ck.mv_size == 8 && vn_get_be64(ck.mv_data) <= range->size) {
             uint64_t size = vn_get_be64(ck.mv_data);
-            rc = vn_checkpoint_open(cv.mv_data, cv.mv_size, broker_sign_pk, &cp);
+            vn_checkpoint_t cp;
+            rc = cv.mv_size > 8 ? vn_checkpoint_open((const uint8_t *)cv.mv_data + 8, cv.mv_size - 8,
+                                                     NULL, broker_sign_pk, &cp)
+                                : VN_E_MALFORMED;
             if (rc == VN_E_BAD_SIGNATURE)
                 FAIL(size, "a checkpoint's signature is not the broker's");
-            if (rc != 0 || cp->size != size)
+            if (rc == VN_E_INVALID)
+                FAIL(size, "a checkpoint names another log (its origin is not a vangnet broker's)");
+            if (rc != 0 || cp.size != size)
                 FAIL(size, "a checkpoint is damaged");
             uint8_t root[VN_HASH];
             vn_merkle_range_root(range, root);
-            if (memcmp(root, cp->root.data, VN_HASH) != 0)
+            if (memcmp(root, cp.root, VN_HASH) != 0)
                 FAIL(size, "the records up to this signed checkpoint were changed, removed or "
                            "reordered after it was signed");
             report->checkpoints++;
             report->latest_size = size;
             memcpy(report->latest_root, root, VN_HASH);
-            vn__checkpoint__free_unpacked(cp, NULL);
-            cp = NULL;
             crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT);
         }
         if (mrc != 0)
@@ -375,8 +355,6 @@ int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
                                       : "last record differs from the head hash");
     rc = 0;
 done:
-    if (cp)
-        vn__checkpoint__free_unpacked(cp, NULL);
     if (cur)
         mdb_cursor_close(cur);
     if (ccur)
