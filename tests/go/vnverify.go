@@ -71,6 +71,7 @@ func openCheckpoint(msg []byte, verifiers note.Verifiers, origin string) (tlog.T
 type tiles struct {
 	prefix  string
 	fetched int
+	cache   map[string][]byte
 }
 
 func (t *tiles) Height() int { return 8 }
@@ -79,12 +80,17 @@ func (t *tiles) ReadTiles(list []tlog.Tile) ([][]byte, error) {
 	out := make([][]byte, len(list))
 	for i, tile := range list {
 		path := strings.Replace(tile.Path(), "tile/8/", "tile/", 1)
+		if data, ok := t.cache[path]; ok {
+			out[i] = data
+			continue
+		}
 		data, err := get(t.prefix + "/" + path)
 		if err != nil {
 			return nil, err
 		}
 		out[i] = data
 		t.fetched++
+		t.cache[path] = data
 	}
 	return out, nil
 }
@@ -218,7 +224,8 @@ func checkConsistency(path string, verifiers note.Verifiers, origin string, hr t
 	return nil
 }
 
-// Every record (from `audit show --json`) hashes to its leaf in the tiles.
+// Every record given (from `audit show --json`, taken at or before the tree's size) hashes to its
+// leaf in the tiles.
 func checkRecords(path string, hr tlog.HashReader, tree tlog.Tree) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -246,10 +253,10 @@ func checkRecords(path string, hr tlog.HashReader, tree tlog.Tree) error {
 		}
 		n++
 	}
-	if n != tree.N {
-		return fmt.Errorf("%d records given for a tree of %d", n, tree.N)
+	if n == 0 {
+		return errors.New("no records given")
 	}
-	fmt.Printf("records: all %d hash to their leaves in the tiles\n", n)
+	fmt.Printf("records: %d of %d hash to their leaves in the tiles\n", n, tree.N)
 	return nil
 }
 
@@ -278,7 +285,7 @@ func run() error {
 		return err
 	}
 	fmt.Printf("checkpoint: %s size %d root %s, signed by %s\n", origin, tree.N, tree.Hash, origin)
-	tr := &tiles{prefix: *prefix}
+	tr := &tiles{prefix: *prefix, cache: map[string][]byte{}}
 	hr := tlog.TileHashReader(tree, tr)
 	root, err := tlog.TreeHash(tree.N, hr)
 	if err != nil || root != tree.Hash {
