@@ -63,16 +63,17 @@ typedef struct agent {
     waiter_t *submits, *fetches, *consents;
     size_t n_submits, n_fetches, n_consents;
     uint64_t resend_mark, next_resend_ms;
-    uint64_t final_size;     /* receipts up to here are final: held and quorum-cosigned (auditor.c) */
+    _Atomic uint64_t final_size; /* receipts up to here are final: held and quorum-cosigned (auditor.c) */
     uint64_t quorum_size;    /* the newest checkpoint seen with a quorum of cosignatures (witness.c) */
     uint8_t quorum_root[32];
     int final_check;         /* a consistency request from quorum_size is out (auditor.c) */
-    uint64_t witness_size;   /* the last checkpoint this agent cosigned (witness.c) */
+    _Atomic uint64_t witness_size; /* the last checkpoint this agent cosigned (witness.c) */
     uint8_t witness_root[32];
     uint64_t cp_size;        /* the newest broker checkpoint verified (auditor.c) */
     uint8_t cp_root[32];
     int consistency_pending;
     _Atomic int log_inconsistent;
+    char alarm_reason[160];  /* the last alarm raised (auditor.c) */
     uint8_t *seen_cp;        /* the last signed checkpoint whose signature was verified */
     size_t seen_cp_len;
     uint64_t seen_cp_size;

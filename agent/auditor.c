@@ -10,6 +10,7 @@
 #include "vn_util.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,12 @@
 
 void agent__audit_alarm(agent_t *a, const char *why)
 {
+    /* Loud once per reason; a broker that keeps contradicting itself does not flood the log. */
+    if (a->log_inconsistent && strncmp(a->alarm_reason, why, sizeof a->alarm_reason - 1) == 0) {
+        a->consistency_failures++;
+        return;
+    }
+    snprintf(a->alarm_reason, sizeof a->alarm_reason, "%s", why);
     vn_error("event=AUDIT-LOG-ALARM reason=\"%s\" action=\"keep this agent's data; tell the privacy "
              "officer: the broker's audit log contradicts what it signed\"", why);
     a->log_inconsistent = 1;

@@ -26,9 +26,10 @@ void agent__witness_load(agent_t *a)
     if (vn_store_begin(a->db, 1, &txn) != 0)
         return;
     MDB_val k = {strlen(WITNESS_KEY), WITNESS_KEY}, v;
+    uint64_t size = 0;
     if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &k, &v) == 0 &&
-        vn_checkpoint_text_parse(v.mv_data, v.mv_size, NULL, &a->witness_size, a->witness_root) != 0)
-        a->witness_size = 0;
+        vn_checkpoint_text_parse(v.mv_data, v.mv_size, NULL, &size, a->witness_root) == 0)
+        a->witness_size = size;
     mdb_txn_abort(txn);
 }
 

@@ -21,11 +21,13 @@
 #define WITNESSES_MAX 32
 #define ROUND_TIMEOUT_US 2000000u  /* a witness that has not answered by then misses the round */
 #define TICK_US 5000u              /* how often the main loop may start a round */
+#define REPEAT_US 1000000u         /* a round for the same size: witnesses that joined late */
 
 typedef struct {
     char org[VN_ORG_MAX + 1];
     uint64_t size;          /* its last cosigned size as far as we know (409 tells us better) */
     int asked, answered, retried;
+    uint64_t refused_size;  /* it refused this size: not asked again until the log grows */
     char line[VN_NOTE_LINE_MAX]; /* its cosignature in this round ("" if none) */
 } s_witness_t;
 
@@ -36,7 +38,7 @@ struct broker_witness {
     int active;
     char note[VN_CHECKPOINT_MAX];
     size_t note_len;
-    uint64_t size, signed_us, started_us, last_tick_us, quorum_size;
+    uint64_t size, signed_us, started_us, last_tick_us, ended_us, quorum_size;
     size_t cosigned;
     /* the published checkpoint: the last round's note with its cosignatures (any thread) */
     pthread_mutex_t lock;
@@ -150,6 +152,7 @@ static void s_end_round(broker_t *b)
     w->published_size = w->size;
     pthread_mutex_unlock(&w->lock);
     w->active = 0;
+    w->ended_us = vn_now_us();
     vn_debug("event=cosign-round size=%llu cosignatures=%zu of=%zu", (unsigned long long)w->size,
              w->cosigned, w->n);
     Vn__CosignedCheckpoint cc = VN__COSIGNED_CHECKPOINT__INIT;
@@ -190,22 +193,27 @@ void broker__witness_tick(broker_t *b)
     vn_checkpoint_t cp;
     if (vn_audit_checkpoint_at(txn, b->db, 0, &note, &len, &signed_us, NULL) == 0 &&
         len < sizeof w->note && vn_checkpoint_open(note, len, NULL, NULL, &cp) == 0 &&
-        cp.size > w->size) {
-        memcpy(w->note, note, len);
-        w->note_len = len;
-        w->size = cp.size;
-        w->signed_us = signed_us;
+        (cp.size > w->size || now - w->ended_us >= REPEAT_US)) {
+        if (cp.size > w->size) { /* a new checkpoint: every witness is asked afresh */
+            memcpy(w->note, note, len);
+            w->note_len = len;
+            w->size = cp.size;
+            w->signed_us = signed_us;
+            w->cosigned = 0;
+            for (size_t i = 0; i < w->n; i++)
+                w->w[i].line[0] = 0;
+        }
         w->started_us = now;
-        w->cosigned = 0;
         size_t asked = 0;
         for (size_t i = 0; i < w->n; i++) {
             w->w[i].asked = w->w[i].answered = w->w[i].retried = 0;
-            w->w[i].line[0] = 0;
-            asked += (size_t)s_ask(b, txn, &w->w[i]);
+            /* Who cosigned this size need not be asked again; who refused it is not asked again. */
+            if (!w->w[i].line[0] && w->w[i].refused_size != w->size)
+                asked += (size_t)s_ask(b, txn, &w->w[i]);
         }
         w->active = 1;
         if (asked == 0)
-            s_end_round(b); /* nobody to ask: publish the broker's signature alone */
+            s_end_round(b); /* publish what there is (and tell agents that joined since) */
     }
     free(note);
     mdb_txn_abort(txn);
@@ -267,6 +275,7 @@ void broker__on_cosign(broker_t *b, const char *org, const Vn__CosignResponse *r
         for (size_t i = 0; i < blen; i++)
             if (body[i] == '\n' || body[i] == '"')
                 body[i] = ' ';
+        wit->refused_size = w->size;
         vn_error("event=witness-refused witness=%s status=%u size=%llu reason=\"%s\"", org,
                  (unsigned)r->status, (unsigned long long)w->size, body);
     }
