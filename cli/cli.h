@@ -39,6 +39,8 @@ struct json_object;
 struct Vn__AuditRecord;
 struct json_object *cli_audit_json(const struct Vn__AuditRecord *r);
 int cli_audit_report(int argc, char **argv);
+/* cli_witness.c: witness --url PREFIX --vkey VKEY --state FILE: an outside supervisor */
+int cli_witness(int argc, char **argv);
 /* cli_audit_fhir.c: audit export --format fhir (FHIR R4 AuditEvent ndjson) */
 int cli_audit_export(int argc, char **argv);
 /* Append who read the audit log, with which command and filter (NEN 7513: access is logged). */

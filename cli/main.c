@@ -32,6 +32,9 @@ static const char s_usage[] =
     "  audit review --data DIR [--from D] [--until D]  disclosures that need a human look\n"
     "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"
     "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"
+    "  audit export --format fhir --data DIR [--out F]  FHIR R4 AuditEvent ndjson\n"
+    "  witness --url URL/log --vkey VKEY --state FILE [--also NOTE] [--key F] [--interval S]\n"
+    "                                                 watch the log from its checkpoints and tiles\n"
     "  policy check FILE                              validate a policy file, print what it allows\n"
     "agency (through the local agent):\n"
     "  send --agent EP --to ORG[,ORG] --subject BSN|--anonymous --category CAT --basis BASIS\n"
@@ -99,6 +102,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"keygen", cli_keygen}, {"org", cli_org},       {"send", cli_send},
         {"inbox", cli_inbox},   {"ack", cli_ack},       {"status", cli_status},
+        {"witness", cli_witness},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
         {"broker", cli_broker}, {"backup", cli_backup}, {"restore", cli_restore},
     };

@@ -97,7 +97,7 @@ static int s_witness_key(vn_witness_config_t *w, const char *name, const char *v
     long long n;
     if (strcmp(name, "witnesses") == 0)
         return strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-, ") == strlen(value) &&
-               s_copy(w->witnesses, sizeof w->witnesses, value);
+               (!value[0] ? (w->witnesses[0] = 0, 1) : s_copy(w->witnesses, sizeof w->witnesses, value));
     if (strcmp(name, "quorum") == 0 && s_number(value, 0, 64, &n)) {
         w->quorum = (int)n;
         return 1;
