@@ -29,41 +29,13 @@ typedef struct {
     size_t len;
 } s_body_t;
 
-static size_t s_collect(char *data, size_t size, size_t n, void *user)
-{
-    s_body_t *b = user;
-    size_t add = size * n;
-    if (b->len + add > FETCH_MAX)
-        return 0;
-    char *more = realloc(b->buf, b->len + add + 1);
-    if (!more)
-        return 0;
-    memcpy(more + b->len, data, add);
-    b->buf = more;
-    b->len += add;
-    b->buf[b->len] = 0;
-    return add;
-}
-
 /* GET url: 0 with the body (caller frees), or -1 having said why. */
 static int s_get(CURL *curl, const char *url, s_body_t *out)
 {
-    long code = 0;
-    *out = (s_body_t){0};
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    if (rc != CURLE_OK || code != 200) {
-        fprintf(stderr, "vangnet: witness: GET %s: %s\n", url,
-                rc != CURLE_OK ? curl_easy_strerror(rc) : "not 200");
-        free(out->buf);
-        return -1;
-    }
-    return 0;
+    const char *why = cli_http_get(curl, url, "http,https", 10, FETCH_MAX, &out->buf, &out->len);
+    if (why)
+        fprintf(stderr, "vangnet: witness: GET %s: %s\n", url, why);
+    return why ? -1 : 0;
 }
 
 /* Perfect-subtree hashes from tiles: node (level, index) lies in the tile of level level / 8;
