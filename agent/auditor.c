@@ -75,6 +75,8 @@ void agent__auditor_load(agent_t *a)
         vn_checkpoint_open(v.mv_data, v.mv_size, a->broker.org, a->broker.sign_pk, &cp) == 0) {
         a->cp_size = cp.size;
         memcpy(a->cp_root, cp.root, 32);
+        if (a->cfg.witness.quorum == 0)
+            a->final_size = cp.size; /* final on the broker's signature alone */
     }
     MDB_val ak = {strlen(ALARM_KEY), ALARM_KEY};
     if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &ak, &v) == 0) {
