@@ -53,6 +53,7 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     a->started = vn_now();
     a->connection_changed = a->started;
     a->storage_ok = 1;
+    a->api_client = "";
     int rc = vn_keyset_load(cfg->keys, &a->keys, err, errlen);
     if (rc != 0)
         return rc;
@@ -113,8 +114,17 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
                  zmq_strerror(errno));
         return VN_E_CONFIG;
     }
+    /* The HTTP API's own way in: an in-process endpoint on the same socket, so both kinds of
+     * caller go through the same request handling. Only it knows the routing-id secret. */
+    randombytes_buf(a->http_secret, sizeof a->http_secret);
+    if (cfg->http_api.listen[0] && zmq_bind(a->api, AGENT_HTTP_ENDPOINT) != 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", AGENT_HTTP_ENDPOINT, zmq_strerror(errno));
+        return VN_E_CONFIG;
+    }
     if (agent__http_start(a, err, errlen) != 0)
         return VN_E_CONFIG;
+    if ((rc = agent__http_api_start(a, err, errlen)) != 0)
+        return rc;
     return 0;
 }
 
@@ -231,7 +241,8 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
 
 void agent_fini(agent_t *a)
 {
-    vn_http_destroy(&a->http); /* first: its thread reads the store */
+    agent__http_api_stop(a);   /* first: its threads hold sockets of this context */
+    vn_http_destroy(&a->http); /* its thread reads the store */
     if (a->txn)
         mdb_txn_abort(a->txn);
     for (size_t i = 0; i < a->n_out; i++)

@@ -15,7 +15,10 @@
 #define ROUTING_MAX 256
 #define AGENT_CREDIT 256                 /* deliveries in flight from the broker */
 #define AGENT_MAX_CONTENT (512 * 1024)   /* largest notification content accepted from IT systems */
+#define AGENT_MEDIA_TYPE_MAX 127         /* a content media type, e.g. application/pdf */
 #define RESEND_MS 5000
+#define AGENT_HTTP_ENDPOINT "inproc://vn-agent-http-api" /* the HTTP API's way into the local API */
+#define AGENT_HTTP_ROUTING_LEN 24        /* its connections' routing ids: http_secret, counter */
 
 /* Agent databases, in opening order.
  *   META       "dir" -> SignedDirectory; "oseq", "iseq" -> be64 counters
@@ -33,7 +36,8 @@ typedef struct {
     uint8_t msgid[16];   /* submit waiters */
     uint8_t client_ref[64];
     size_t client_ref_len;
-    uint32_t max;        /* fetch waiters */
+    uint32_t max;        /* fetch waiters: how many, after which inbox position */
+    uint64_t after_seq;
     uint64_t deadline_ms;
 } waiter_t;
 
@@ -79,6 +83,9 @@ typedef struct agent {
     _Atomic int storage_ok;
     uint64_t started;
     struct vn_http *http;
+    struct http_api *http_api;   /* the HTTP/JSON API (http_api.c), or NULL */
+    uint8_t http_secret[16];     /* prefix of the HTTP API's routing ids: only it may name a client */
+    const char *api_client;      /* the API client of the request being handled ("" if none) */
     char config_path[1024];  /* for SIGHUP: log level */
 } agent_t;
 
@@ -135,6 +142,18 @@ void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp);
 
 /* metrics.c: /metrics, /healthz, /readyz and /status on the loopback HTTP endpoint */
 int agent__http_start(agent_t *a, char *err, size_t errlen);
+
+/* content.c: the media type sealed in front of the content */
+int agent__media_type_valid(const char *mt);
+/* Frame data with its media type into *out (malloc'd; NULL when it goes as it is). 0 or error. */
+int agent__content_frame(const char *media_type, const uint8_t *data, size_t len, uint8_t **out,
+                         size_t *out_len);
+/* The frame's length (0: none) and its media type into mt ("" when none). */
+size_t agent__content_unframe(const uint8_t *c, size_t len, char mt[AGENT_MEDIA_TYPE_MAX + 1]);
+
+/* http_api.c: the HTTP/JSON API, a client of the local API on AGENT_HTTP_ENDPOINT */
+int agent__http_api_start(agent_t *a, char *err, size_t errlen);
+void agent__http_api_stop(agent_t *a);
 
 /* api.c */
 void agent__api_handle(agent_t *a);

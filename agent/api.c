@@ -4,6 +4,8 @@
 #include "vn_log.h"
 #include "vn_wire.h"
 
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -38,10 +40,51 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
     st.received = a->n_received;
     st.checkpoint_size = a->cp_size;
     st.log_inconsistent = a->log_inconsistent;
+    st.max_content_bytes = AGENT_MAX_CONTENT;
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_STATUS;
     resp.status = &st;
     agent__reply_after_commit(a, routing, routing_len, &resp);
+}
+
+static void s_directory(agent_t *a, const uint8_t *routing, size_t routing_len)
+{
+    size_t n = a->dir ? a->dir->n_orgs : 0;
+    Vn__ApiDirectoryEntry *e = calloc(n ? n : 1, sizeof *e);
+    Vn__ApiDirectoryEntry **list = calloc(n ? n : 1, sizeof *list);
+    if (!e || !list) {
+        free(e);
+        free(list);
+        agent__api_error(a, routing, routing_len, "storage-error", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const Vn__OrgEntry *o = a->dir->orgs[i];
+        vn__api_directory_entry__init(&e[i]);
+        e[i].id = o->id;
+        e[i].sector = o->sector;
+        e[i].revoked = o->revoked;
+        e[i].added = o->added;
+        e[i].rotated = o->rotated;
+        list[i] = &e[i];
+    }
+    Vn__ApiDirectoryResult d = VN__API_DIRECTORY_RESULT__INIT;
+    d.generation = a->dir ? a->dir->generation : 0;
+    d.n_orgs = n;
+    d.orgs = list;
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_DIRECTORY;
+    resp.directory = &d;
+    agent__reply_after_commit(a, routing, routing_len, &resp); /* packed now, freed after */
+    free(list);
+    free(e);
+}
+
+/* 1 if the request came over the agent's own in-process connection from its HTTP API. */
+static int s_from_http(const agent_t *a, const uint8_t *routing, size_t routing_len)
+{
+    return routing_len == AGENT_HTTP_ROUTING_LEN &&
+           sodium_memcmp(routing, a->http_secret, sizeof a->http_secret) == 0;
 }
 
 /* Handle one request if one is waiting. Returns 1 if it handled one, 0 if none waited. */
@@ -80,18 +123,24 @@ static int s_handle_one(agent_t *a)
                              rc == VN_E_VERSION ? "unsupported-version" : "malformed-request",
                              rc == VN_E_VERSION ? "API version not supported"
                                                 : "request could not be decoded");
+        } else if (req->api_client[0] && !s_from_http(a, routing, routing_len)) {
+            agent__api_error(a, routing, routing_len, "malformed-request",
+                             "api_client is set by the agent's HTTP API only");
         } else if (a->revoked && req->body_case == VN__API_REQUEST__BODY_SUBMIT) {
             agent__api_error(a, routing, routing_len, "org-revoked",
                              "this organisation was revoked by the broker operator");
         } else {
+            a->api_client = req->api_client; /* for this request's handlers and log lines */
             switch (req->body_case) {
             case VN__API_REQUEST__BODY_SUBMIT: agent__submit(a, routing, routing_len, req->submit); break;
             case VN__API_REQUEST__BODY_FETCH: agent__fetch(a, routing, routing_len, req->fetch); break;
             case VN__API_REQUEST__BODY_ACK: agent__ack(a, routing, routing_len, req->ack); break;
             case VN__API_REQUEST__BODY_STATUS: s_status(a, routing, routing_len); break;
             case VN__API_REQUEST__BODY_CONSENT: agent__consent(a, routing, routing_len, req->consent); break;
+            case VN__API_REQUEST__BODY_DIRECTORY: s_directory(a, routing, routing_len); break;
             default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
             }
+            a->api_client = "";
         }
     }
     if (req)

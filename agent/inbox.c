@@ -151,7 +151,12 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     n.expires = h->expires;
     n.user_id = h->user_id;
     n.user_role = h->user_role;
-    n.content = (ProtobufCBinaryData){content_len, content};
+    char media_type[AGENT_MEDIA_TYPE_MAX + 1];
+    size_t skip = content ? agent__content_unframe(content, content_len, media_type) : 0;
+    n.media_type = media_type;
+    if (!content)
+        media_type[0] = '\0';
+    n.content = (ProtobufCBinaryData){content_len - skip, content ? content + skip : NULL};
     n.received = vn_now();
     rc = s_store(a, msgid, &n);
     sodium_memzero(content, content_len);
@@ -195,8 +200,9 @@ void agent__on_notice(agent_t *a, const Vn__Notice *n)
     }
 }
 
-/* Answer one fetch with up to max inbox entries (possibly none). */
-static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max)
+/* Answer one fetch with up to max inbox entries after inbox position after (possibly none). */
+static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max,
+                           uint64_t after)
 {
     /* Read through the batch transaction: acks from this same turn are not committed yet. */
     MDB_txn *txn = agent__txn(a);
@@ -207,14 +213,18 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
     Vn__ApiNotification **list = calloc(max, sizeof *list);
     size_t n = 0;
     MDB_cursor *cur;
-    MDB_val k, v;
+    uint8_t start[8];
+    vn_put_be64(start, after == UINT64_MAX ? after : after + 1);
+    MDB_val k = {8, start}, v;
     mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur);
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); list && rc == 0 && n < max;
+    for (int rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
+         list && rc == 0 && n < max && !(after == UINT64_MAX);
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         Vn__ApiNotification *item = vn__api_notification__unpack(NULL, v.mv_size, v.mv_data);
-        if (item && item->message_id.len == 16)
+        if (item && item->message_id.len == 16 && k.mv_size == 8) {
+            item->inbox_seq = vn_get_be64(k.mv_data);
             list[n++] = item;
-        else if (item)
+        } else if (item)
             vn__api_notification__free_unpacked(item, NULL);
     }
     mdb_cursor_close(cur);
@@ -230,26 +240,34 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
     free(list);
 }
 
-static int s_inbox_empty(agent_t *a)
+/* 1 if the inbox holds nothing after position after (0: nothing at all). */
+static int s_inbox_empty(agent_t *a, uint64_t after)
 {
     MDB_txn *txn = agent__txn(a);
-    MDB_stat st = {0};
-    if (!txn)
+    if (!txn || after == UINT64_MAX)
         return 1;
-    mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &st);
-    return st.ms_entries == 0;
+    MDB_cursor *cur;
+    uint8_t start[8];
+    vn_put_be64(start, after + 1);
+    MDB_val k = {8, start}, v;
+    if (mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur) != 0)
+        return 1;
+    int rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
+    mdb_cursor_close(cur);
+    return rc != 0;
 }
 
 void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f)
 {
     uint32_t max = f->max == 0 || f->max > 1000 ? 100 : f->max;
-    if (f->wait_ms == 0 || !s_inbox_empty(a)) {
-        s_answer_fetch(a, routing, routing_len, max);
+    if (f->wait_ms == 0 || !s_inbox_empty(a, f->after_seq)) {
+        s_answer_fetch(a, routing, routing_len, max, f->after_seq);
         return;
     }
     waiter_t *w = agent__waiter_add(&a->fetches, &a->n_fetches, routing, routing_len);
     if (w) {
         w->max = max;
+        w->after_seq = f->after_seq;
         w->deadline_ms = vn_monotonic_ms() + (f->wait_ms > 600000 ? 600000 : f->wait_ms);
     }
 }
@@ -263,7 +281,7 @@ void agent__fetch_wake(agent_t *a, uint64_t now_ms)
             i++;
             continue;
         }
-        s_answer_fetch(a, w->routing, w->routing_len, w->max);
+        s_answer_fetch(a, w->routing, w->routing_len, w->max, w->after_seq);
         *w = a->fetches[--a->n_fetches];
     }
 }

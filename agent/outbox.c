@@ -73,6 +73,11 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
         snprintf(msg, msg_len, "client_ref is longer than 64 bytes");
         return "invalid-field";
     }
+    if (s->media_type[0] && !agent__media_type_valid(s->media_type)) {
+        snprintf(msg, msg_len, "media type is not TYPE/SUBTYPE (printable, at most %d bytes)",
+                 AGENT_MEDIA_TYPE_MAX);
+        return "invalid-field";
+    }
     if (s->content.len > AGENT_MAX_CONTENT) {
         snprintf(msg, msg_len, "content of %zu bytes exceeds %d", s->content.len,
                  AGENT_MAX_CONTENT);
@@ -146,7 +151,17 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
         .subject_pseudonym = has_subject ? pseudonym : NULL, .created = now,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
         .user_id = s->user_id, .user_role = s->user_role};
-    int rc = vn_envelope_seal(&p, a->keys, s->content.data, s->content.len, msgid, &env, &env_len);
+    uint8_t *framed = NULL;
+    size_t framed_len = 0;
+    int rc = agent__content_frame(s->media_type, s->content.data, s->content.len, &framed,
+                                  &framed_len);
+    if (rc == 0)
+        rc = vn_envelope_seal(&p, a->keys, framed ? framed : s->content.data,
+                              framed ? framed_len : s->content.len, msgid, &env, &env_len);
+    if (framed) {
+        sodium_memzero(framed, framed_len);
+        free(framed);
+    }
     sodium_memzero(pseudonym, sizeof pseudonym);
     if (rc != 0) {
         agent__api_error(a, routing, routing_len, "seal-failed", vn_strerror(rc));

@@ -24,6 +24,7 @@ int cli_policy(int argc, char **argv);
 int cli_broker(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
+int cli_api_client(int argc, char **argv);
 
 struct vn_client;
 /* A client for the agent at endpoint, or NULL (having said why). */

@@ -33,6 +33,9 @@ static const char s_usage[] =
     "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"
     "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"
     "  policy check FILE                              validate a policy file, print what it allows\n"
+    "  api-client add NAME --scopes send,inbox,consent,signal --data AGENT-DIR   HTTP API client;\n"
+    "                                                 prints its token once\n"
+    "  api-client list | revoke NAME --data AGENT-DIR  (the agent rereads the file at once)\n"
     "agency (through the local agent):\n"
     "  send --agent EP --to ORG[,ORG] --subject BSN|--anonymous --category CAT --basis BASIS\n"
     "       [justification] [--user ID --role ROLE] [--wait S] [--expires-in S] --file PATH|-\n"
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
         {"inbox", cli_inbox},   {"ack", cli_ack},       {"status", cli_status},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
         {"broker", cli_broker}, {"backup", cli_backup}, {"restore", cli_restore},
+        {"api-client", cli_api_client},
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");
