@@ -218,7 +218,7 @@ static int s_path_has_bsn(const char *path)
 
 typedef struct {
     http_req_t *r;
-    int overflow, bsn;
+    int overflow, bsn, repeated;
 } s_args_t;
 
 static enum MHD_Result s_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -233,6 +233,8 @@ static enum MHD_Result s_arg(void *cls, enum MHD_ValueKind kind, const char *key
         args->overflow = 1;
         return MHD_YES;
     }
+    if (http__param(r, key))
+        args->repeated = 1;
     snprintf(r->params[r->n_params].key, sizeof r->params[0].key, "%s", key);
     snprintf(r->params[r->n_params].value, sizeof r->params[0].value, "%s", value ? value : "");
     r->n_params++;
@@ -291,9 +293,10 @@ static void s_handle(http_api_t *api, struct MHD_Connection *mc, http_conn_t *co
                            "het in de body van een POST (bijvoorbeeld POST /v1/consents/_search)");
         return;
     }
-    if (args.overflow) {
-        http__problem_code(reply, "invalid-parameter", "too many or too long query parameters",
-                           NULL);
+    if (args.overflow || args.repeated) {
+        http__problem_code(reply, "invalid-parameter",
+                           args.repeated ? "a query parameter is given twice"
+                                         : "too many or too long query parameters", NULL);
         return;
     }
     if (!s_public(method, url) && s_authenticate(api, mc, &r, reply) != 0)

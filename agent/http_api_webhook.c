@@ -250,9 +250,10 @@ static void *s_run(void *arg)
             pthread_mutex_unlock(&w->lock);
             char why[128] = "";
             int sent = s_post(&copy, w->api->a->keys->pub.org, pending, why, sizeof why) == 0;
-            sodium_memzero(&copy, sizeof copy);
             pthread_mutex_lock(&w->lock);
-            if (i >= w->n || strcmp(w->hooks[i].id, copy.id) != 0)
+            int gone = i >= w->n || strcmp(w->hooks[i].id, copy.id) != 0;
+            sodium_memzero(&copy, sizeof copy);
+            if (gone)
                 break; /* deleted meanwhile */
             h->attempts++;
             if (sent) {

@@ -235,10 +235,10 @@ def op(op_id, tag, summary, responses, body=None, params=None, public=False, sco
         o["requestBody"] = {"required": True,
                             "content": {"application/json": {"schema": ref(body)}}}
     resp = dict(responses)
-    if body or params:
-        resp["400"] = BAD
+    resp["400"] = BAD   # any request may carry an unknown query parameter or a BSN in its URL
+    resp["413"] = problem("the content exceeds %d bytes, or a body is larger than such content "
+                          "needs (code too-large)" % MAX_CONTENT)
     if body:
-        resp["413"] = problem("the content exceeds %d bytes (code too-large)" % MAX_CONTENT)
         resp["415"] = problem("the body is not application/json")
     if public:
         o["security"] = []
