@@ -34,12 +34,20 @@ int agent_check_config(const vn_agent_config_t *cfg, const char *path)
         fprintf(stderr, "vangnet-agent: pseudonym_key: %s\n", err);
     else if (access(cfg->data, W_OK) != 0 && errno != ENOENT)
         fprintf(stderr, "vangnet-agent: data: %s: %s\n", cfg->data, strerror(errno));
+    else if (cfg->http_api.tls_cert[0] && access(cfg->http_api.tls_cert, R_OK) != 0)
+        fprintf(stderr, "vangnet-agent: [http_api] tls_cert: %s: %s\n", cfg->http_api.tls_cert,
+                strerror(errno));
+    else if (cfg->http_api.tls_key[0] && access(cfg->http_api.tls_key, R_OK) != 0)
+        fprintf(stderr, "vangnet-agent: [http_api] tls_key: %s: %s\n", cfg->http_api.tls_key,
+                strerror(errno));
     else
         ok = 1;
     if (ok)
-        printf("%s: configuration valid (organisation %s, broker %s, api %s, metrics %s)\n", path,
-               keys->pub.org, cfg->broker_endpoint, cfg->api,
-               cfg->metrics.listen[0] ? cfg->metrics.listen : "off");
+        printf("%s: configuration valid (organisation %s, broker %s, api %s, metrics %s, "
+               "http api %s%s)\n", path, keys->pub.org, cfg->broker_endpoint, cfg->api,
+               cfg->metrics.listen[0] ? cfg->metrics.listen : "off",
+               cfg->http_api.listen[0] ? cfg->http_api.listen : "off",
+               cfg->http_api.tls_cert[0] ? " with TLS" : "");
     if (pkey)
         sodium_free(pkey);
     vn_keyset_destroy(&prev);

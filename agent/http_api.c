@@ -117,8 +117,9 @@ static void s_clients_refresh(http_api_t *api)
     struct stat st;
     const char *path = api->a->cfg.http_api.clients;
     int exists = stat(path, &st) == 0;
-    long long sec = exists ? (long long)st.st_mtim.tv_sec : -1;
-    long long nsec = exists ? (long long)st.st_mtim.tv_nsec : -1;
+    /* ctime: changes with every write, rename over it and chmod */
+    long long sec = exists ? (long long)st.st_ctim.tv_sec : -1;
+    long long nsec = exists ? (long long)st.st_ctim.tv_nsec : -1;
     long long size = exists ? (long long)st.st_size : -1, ino = exists ? (long long)st.st_ino : -1;
     if (api->clients_stamp.sec == sec && api->clients_stamp.nsec == nsec &&
         api->clients_stamp.size == size && api->clients_stamp.ino == ino)
