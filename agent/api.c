@@ -4,6 +4,7 @@
 #include "vn_log.h"
 #include "vn_wire.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -38,6 +39,9 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
     st.received = a->n_received;
     st.checkpoint_size = a->cp_size;
     st.log_inconsistent = a->log_inconsistent;
+    st.revoked = a->revoked;
+    st.caller = a->api_caller;
+    st.disconnect_reason = (char *)(a->connected ? "" : a->revoked ? "revoked" : a->disconnect_reason);
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_STATUS;
     resp.status = &st;
@@ -73,16 +77,17 @@ static int s_handle_one(agent_t *a)
     } else if (n != 3 || zmq_msg_size(&frames[1]) != 0) {
         agent__api_error(a, routing, routing_len, "malformed-request",
                          "expected [empty delimiter][ApiRequest]");
+    } else if (!zmq_msg_gets(&frames[2], "User-Id") || !zmq_msg_gets(&frames[2], "User-Id")[0]) {
+        /* cannot happen: the ZAP handler admitted no caller without a name */
+        agent__api_error(a, routing, routing_len, "unauthenticated", "caller not authenticated");
     } else {
+        snprintf(a->api_caller, sizeof a->api_caller, "%s", zmq_msg_gets(&frames[2], "User-Id"));
         int rc = vn_api_request_unpack(zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]), &req);
         if (rc != 0) {
             agent__api_error(a, routing, routing_len,
                              rc == VN_E_VERSION ? "unsupported-version" : "malformed-request",
                              rc == VN_E_VERSION ? "API version not supported"
                                                 : "request could not be decoded");
-        } else if (a->revoked && req->body_case == VN__API_REQUEST__BODY_SUBMIT) {
-            agent__api_error(a, routing, routing_len, "org-revoked",
-                             "this organisation was revoked by the broker operator");
         } else {
             switch (req->body_case) {
             case VN__API_REQUEST__BODY_SUBMIT: agent__submit(a, routing, routing_len, req->submit); break;
@@ -90,6 +95,7 @@ static int s_handle_one(agent_t *a)
             case VN__API_REQUEST__BODY_ACK: agent__ack(a, routing, routing_len, req->ack); break;
             case VN__API_REQUEST__BODY_STATUS: s_status(a, routing, routing_len); break;
             case VN__API_REQUEST__BODY_CONSENT: agent__consent(a, routing, routing_len, req->consent); break;
+            case VN__API_REQUEST__BODY_OUTCOME: agent__outcome_query(a, routing, routing_len, req->outcome); break;
             default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
             }
         }

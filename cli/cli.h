@@ -10,7 +10,17 @@ enum {
     CLI_USAGE = 2,    /* bad command line */
     CLI_REFUSED = 3,  /* the broker refused the disclosure */
     CLI_PENDING = 4,  /* queued durably at the agent, no broker receipt yet */
+    CLI_REJECTED = 5, /* the agent rejected the request (invalid input, unknown id, conflict) */
+    CLI_UNAUTHENTICATED = 6, /* the agent's local API did not accept this caller */
 };
+/* The one table of these codes is docs/exit-codes.md (and `vangnet --help`). */
+
+/* Print a command's usage (all commands for NULL) to stdout; CLI_OK, or CLI_USAGE if unknown. */
+int cli_help(const char *command);
+/* --token-file of an agent command, else the VANGNET_TOKEN_FILE environment variable */
+extern const char *cli_token_file;
+int cli_outcome(int argc, char **argv);
+int cli_api_client(int argc, char **argv);
 
 int cli_keygen(int argc, char **argv);
 int cli_org(int argc, char **argv);

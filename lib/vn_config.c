@@ -52,6 +52,12 @@ static int s_endpoint(char *dst, size_t len, const char *value, int local_only)
     int tcp = strncmp(value, "tcp://", 6) == 0;
     if (local_only ? !(ipc || loop) : !tcp)
         return 0;
+    if (tcp) { /* a port zmq would not bind or reach as given: 1..65535, or * for any free one */
+        const char *colon = strrchr(value + 6, ':');
+        long long port;
+        if (!colon || (strcmp(colon + 1, "*") != 0 && !s_number(colon + 1, 1, 65535, &port)))
+            return 0;
+    }
     return s_copy(dst, len, value);
 }
 
@@ -146,6 +152,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
         if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
         if (strcmp(name, "previous_keys") == 0)
             return s_copy(c->previous_keys, sizeof c->previous_keys, value);
+        if (strcmp(name, "api_clients") == 0)
+            return s_copy(c->api_clients, sizeof c->api_clients, value);
         if (strcmp(name, "default_ttl_hours") == 0 && s_number(value, 1, 24 * 365, &n)) {
             c->default_ttl = (uint64_t)n * 3600;
             return 1;
@@ -169,7 +177,8 @@ typedef struct {
 } s_key_t;
 
 static const s_key_t s_keys[] = {
-    {"broker", "endpoint", "tcp://HOST:PORT (agents: the broker's; broker: where to listen)", 1, 1},
+    {"broker", "endpoint", "tcp://HOST:PORT with PORT 1..65535 (agents: the broker's; broker: "
+               "where to listen, PORT may be *)", 1, 1},
     {"broker", "data", "a directory path", 1, 0},
     {"broker", "keys", "the broker's .secret file", 1, 0},
     {"broker", "policy", "the policy file", 1, 0},
@@ -189,6 +198,7 @@ static const s_key_t s_keys[] = {
     {"agent", "map_size_mb", "a whole number of MiB, 1..1048576", 0, 1},
     {"agent", "log_level", "error, warn, info or debug", 0, 1},
     {"agent", "previous_keys", "the .secret file before the last key rotation", 0, 1},
+    {"agent", "api_clients", "the file of TCP API clients (vangnet api-client add)", 0, 1},
     {"metrics", "listen", "127.0.0.1:PORT, [::1]:PORT or off (loopback only)", 1, 1},
     {"metrics", "storage_warn_percent", "a whole number, 1..100", 1, 1},
     {"metrics", "queue_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 0},
@@ -271,6 +281,12 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
         snprintf(err, errlen,
                  "%s: needs [agent] keys, data, api, pseudonym_key and [broker] endpoint, public",
                  path);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && strncmp(cfg->api, "tcp://", 6) == 0 && !cfg->api_clients[0]) {
+        /* Any local user can reach a TCP port: only callers with a credential may use it. */
+        snprintf(err, errlen, "%s: [agent] api = %s needs api_clients = FILE (the credentials "
+                 "that may call it; vangnet api-client add)", path, cfg->api);
         rc = VN_E_CONFIG;
     }
     return rc;

@@ -10,6 +10,8 @@ VANGNET="$BUILD/cli/vangnet"
 BROKER_BIN="$BUILD/broker/vangnet-broker"
 AGENT_BIN="$BUILD/agent/vangnet-agent"
 VN_PIDS=()
+# Who shares, for every `vangnet send` that does not say --user/--role itself.
+export VANGNET_USER=t.tester VANGNET_ROLE=professional
 
 vn_cleanup() {
     local status=$?
