@@ -82,6 +82,9 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         return rc;
     agent__directory_load(a);
     agent__auditor_load(a);
+    if ((rc = agent__inbox_migrate(a)) > 0)
+        vn_info("event=inbox-sealed entries=%d", rc);
+    agent__commit(a);
 
     a->ctx = zmq_ctx_new();
     a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);

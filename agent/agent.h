@@ -84,7 +84,7 @@ typedef struct agent {
     uint64_t seen_cp_size;
     uint8_t seen_cp_root[32];
     int inbox_grew;
-    _Atomic uint64_t n_sent, n_received;
+    _Atomic uint64_t n_sent, n_received, n_resent;
     _Atomic uint64_t connection_changed; /* seconds: when connected last changed */
     _Atomic uint64_t last_receipt;       /* seconds: the broker's last receipt */
     _Atomic uint64_t consistency_failures;
@@ -151,6 +151,16 @@ int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16
 void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f);
 void agent__fetch_wake(agent_t *a, uint64_t now_ms);
 void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiAck *ack);
+
+/* inbox_seal.c: inbox values encrypted at rest (key8: the entry's inbox key, bound to it) */
+int agent__inbox_seal(agent_t *a, const uint8_t key8[8], const uint8_t *plain, size_t len,
+                      uint8_t **out, size_t *out_len);
+/* The notification stored under key8, or NULL if it does not open (the caller frees it). */
+Vn__ApiNotification *agent__inbox_open(agent_t *a, const uint8_t key8[8], const uint8_t *sealed,
+                                       size_t len);
+
+/* Seal inbox entries stored unsealed by an older agent; how many, or an error. */
+int agent__inbox_migrate(agent_t *a);
 
 /* consent.c */
 void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiConsent *c);

@@ -30,7 +30,7 @@ static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
     Vn__WireMessage m;
     s_submit_message(&m, &s, env, len);
     if (agent__send_broker(a, &m) == 0)
-        a->n_sent++;
+        a->n_resent++; /* a retransmission, not another notification */
 }
 
 /* Check a submit and build seal parameters. Returns NULL (ok) or a refusal code with message. */

@@ -57,6 +57,16 @@ void cli_audit_log_access(const char *data, const char *command, const char *fil
 int cli_status_print(struct json_object *o, int json);
 int cli_status_url(int argc, char **argv);
 
+/* cli_escape.c: print len bytes from a sender with control characters escaped (\x1b), each new
+ * line starting with indent; a CSV cell (quoted as needed, formulas defused with a leading ') */
+#include <stdio.h>
+void cli_print_escaped(FILE *out, const void *data, size_t len, const char *indent);
+void cli_print_escaped_str(FILE *out, const char *s);
+void cli_csv_field(FILE *out, const char *s, int last);
+/* Create path for a report: 0600, never over an existing file or through a symlink. NULL (having
+ * said why) on failure. */
+FILE *cli_create_report(const char *path);
+
 /* Print "vangnet: " + message to stderr and return code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

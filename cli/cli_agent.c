@@ -242,31 +242,56 @@ static json_object *s_message_json(const vn_client_message_t *m)
     json_object_object_add(o, "created", json_object_new_int64((int64_t)m->created));
     json_object_object_add(o, "user_id", json_object_new_string(m->user_id));
     json_object_object_add(o, "user_role", json_object_new_string(m->user_role));
+    json_object_object_add(o, "sender_revoked", json_object_new_boolean(m->sender_revoked));
     json_object_object_add(o, "content",
                            json_object_new_string_len((const char *)m->content, (int)m->content_len));
     return o;
 }
 
+/* Print one message; everything a sender wrote goes through cli_print_escaped, so no control
+ * character reaches the terminal and content cannot start a line that looks like ours. */
 static void s_message_print(const vn_client_message_t *m)
 {
     if (m->notice_code[0]) {
-        printf("notice %s about message %s: %s%s%s: %s\n", m->message_id, m->about_message_id,
-               m->notice_code, m->notice_recipient[0] ? " for " : "", m->notice_recipient,
-               m->notice_reason);
+        printf("notice %s about message %s: ", m->message_id, m->about_message_id);
+        cli_print_escaped_str(stdout, m->notice_code);
+        if (m->notice_recipient[0]) {
+            fputs(" for ", stdout);
+            cli_print_escaped_str(stdout, m->notice_recipient);
+        }
+        fputs(": ", stdout);
+        cli_print_escaped_str(stdout, m->notice_reason);
+        fputc('\n', stdout);
         return;
     }
     char when[32];
     time_t t = (time_t)m->created;
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", gmtime(&t));
-    printf("message %s\n  from:     %s (%s), %s in role %s\n  sent:     %s\n"
-           "  category: %s\n  basis:    %s",
-           m->message_id, m->sender, m->sender_sector, m->user_id, m->user_role, when, m->category,
-           m->basis);
-    for (size_t i = 0; i < m->n_fields; i++)
-        printf("%s%s=%s", i ? ", " : " (", m->fields[i].key, m->fields[i].value);
-    printf("%s\n  subject:  %.16s%s\n  content:  %.*s\n", m->n_fields ? ")" : "",
-           m->subject[0] ? m->subject : "(anonymous)", m->subject[0] ? "..." : "",
-           (int)m->content_len, (const char *)m->content);
+    printf("message %s\n  from:     ", m->message_id);
+    cli_print_escaped_str(stdout, m->sender);
+    fputs(" (", stdout);
+    cli_print_escaped_str(stdout, m->sender_sector);
+    fputs("), ", stdout);
+    cli_print_escaped_str(stdout, m->user_id);
+    fputs(" in role ", stdout);
+    cli_print_escaped_str(stdout, m->user_role);
+    if (m->sender_revoked)
+        fputs("\n  WARNING:  the sender's organisation has been revoked since; treat with care",
+              stdout);
+    printf("\n  sent:     %s\n  category: ", when);
+    cli_print_escaped_str(stdout, m->category);
+    fputs("\n  basis:    ", stdout);
+    cli_print_escaped_str(stdout, m->basis);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        fputs(i ? ", " : " (", stdout);
+        cli_print_escaped_str(stdout, m->fields[i].key);
+        fputc('=', stdout);
+        cli_print_escaped_str(stdout, m->fields[i].value);
+    }
+    printf("%s\n  subject:  %.16s%s\n  content:  ", m->n_fields ? ")" : "",
+           m->subject[0] ? m->subject : "(anonymous)", m->subject[0] ? "..." : "");
+    cli_print_escaped(stdout, m->content, m->content_len, "            ");
+    fputc('\n', stdout);
 }
 
 int cli_inbox(int argc, char **argv)

@@ -57,23 +57,6 @@ static int s_event_by_name(const char *name)
     return -2;
 }
 
-static void s_csv_field(FILE *out, const char *s, int last)
-{
-    int quote = strpbrk(s, ",\"\n") != NULL;
-    if (quote) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputc(last ? '\n' : ',', out);
-}
-
 static int s_print_query(void *ctx, const Vn__AuditRecord *r)
 {
     s_opts_t *o = ctx;
@@ -100,7 +83,7 @@ static int s_print_query(void *ctx, const Vn__AuditRecord *r)
                                 r->user_id, r->user_role, recips, subj, r->category, r->basis,
                                 just, msg, r->outcome, r->reason};
         for (size_t i = 0; i < 14; i++)
-            s_csv_field(o->fp, fields[i], i == 13);
+            cli_csv_field(o->fp, fields[i], i == 13);
     } else {
         vn_audit_print(o->fp, r);
     }
@@ -457,10 +440,10 @@ int cli_audit_report(int argc, char **argv)
     vn_store_t *db = vn_brokerdb_open(o.data, 0, VN_STORE_READONLY, &rc, err, sizeof err);
     if (!db)
         return cli_fail(CLI_FAIL, "audit: %s", err);
-    o.fp = o.out ? fopen(o.out, "w") : stdout;
+    o.fp = o.out ? cli_create_report(o.out) : stdout;
     if (!o.fp) {
         vn_store_destroy(&db);
-        return cli_fail(CLI_FAIL, "audit: cannot write %s", o.out);
+        return CLI_FAIL;
     }
     MDB_txn *txn;
     uint64_t examined = 0;

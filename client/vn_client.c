@@ -110,11 +110,6 @@ static int s_no_answer(vn_client_t *c, int auth_failed)
                           ? (c->name[0] ? " (wrong credential)"
                                         : ": a tcp:// API needs a token file (--token-file)")
                           : "");
-    if (strncmp(c->endpoint, "ipc://", 6) == 0 && access(c->endpoint + 6, F_OK) == 0 &&
-        access(c->endpoint + 6, R_OK | W_OK) != 0)
-        return s_fail(c, VN_CLIENT_E_AUTH, "unauthenticated",
-                      "not allowed to use the agent's socket %.300s (its owner or group only)",
-                      c->endpoint + 6);
     return s_fail(c, VN_CLIENT_E_IO, "", "no answer from the agent at %.400s", c->endpoint);
 }
 
@@ -163,6 +158,12 @@ static int s_call(vn_client_t *c, Vn__ApiRequest *req, uint32_t wait_ms, Vn__Api
     uint8_t *buf;
     size_t len;
     c->error[0] = c->code[0] = '\0';
+    /* ipc: the socket file's permissions decide; say so at once rather than time out. */
+    if (strncmp(c->endpoint, "ipc://", 6) == 0 && access(c->endpoint + 6, R_OK | W_OK) != 0 &&
+        errno == EACCES)
+        return s_fail(c, VN_CLIENT_E_AUTH, "unauthenticated",
+                      "not allowed to use the agent's socket %.300s (its owner and group only)",
+                      c->endpoint + 6);
     if (vn_api_request_pack(req, &buf, &len) != 0)
         return s_fail(c, VN_CLIENT_E_INVALID, "", "%s", "out of memory");
     int rc = zmq_send(c->sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(c->sock, buf, len, 0) < 0;
@@ -359,6 +360,7 @@ int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client
         m->notice_recipient = a->notice_recipient;
         if (a->about_message_id.len == 16)
             vn_hex(m->about_message_id, a->about_message_id.data, 16);
+        m->sender_revoked = a->sender_revoked;
     }
     *out = in;
     return 0;

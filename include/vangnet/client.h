@@ -119,6 +119,7 @@ typedef struct {
     const char *notice_reason;
     const char *notice_recipient;
     char about_message_id[33];  /* a notice: which message of ours */
+    int sender_revoked;         /* the directory had the sender revoked when it arrived */
 } vn_client_message_t;
 
 typedef struct vn_client_inbox vn_client_inbox_t;

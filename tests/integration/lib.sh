@@ -156,7 +156,7 @@ vn_consent() {
 vn_send_many() {
     echo "synthetic: zorgen over thuissituatie" > "$T/m.txt"
     ( for _ in $(seq "$1"); do
-          "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
+          "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD --wait 60 \
               --file "$T/m.txt" >/dev/null || exit 1
       done ) &
     SENDER=$!
