@@ -4,7 +4,7 @@
  * then raises an alarm, keeps it across restarts and reports it in its status. */
 #include "agent.h"
 #include "audit.pb-c.h"
-#include "vn_audit.h"
+#include "vn_checkpoint.h"
 #include "vn_error.h"
 #include "vn_log.h"
 #include "vn_util.h"

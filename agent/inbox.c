@@ -4,7 +4,7 @@
 #include "vn_envelope.h"
 #include "vn_error.h"
 #include "vn_log.h"
-#include "vn_registry.h"
+#include "vn_sender.h"
 #include "vn_util.h"
 #include "vn_wire.h"
 
@@ -124,7 +124,7 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     }
     /* After the sender's key rotation, its previous key still counts for what it created before
      * the grace period ended; content wrapped to our own previous key opens with previous_keys. */
-    rc = vn_registry_verify_sender(&p, sender, p.hdr->created);
+    rc = vn_sender_verify(&p, sender, p.hdr->created);
     const char *failure = rc != 0 ? "bad-signature" : "undecryptable";
     if (rc == 0)
         rc = vn_envelope_decrypt(&p, a->keys, &content, &content_len);

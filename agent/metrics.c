@@ -2,7 +2,7 @@
  * writable, broker connected) and a JSON status page. Runs on libmicrohttpd's thread: it reads the
  * store in its own read transaction and the agent's state through atomics. */
 #include "agent.h"
-#include "vn_broker_stats.h"
+#include "vn_status.h"
 #include "vn_http.h"
 #include "vn_prom.h"
 #include "vn_util.h"

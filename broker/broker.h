@@ -20,6 +20,11 @@
 #define ROUTING_MAX 256
 #define BATCH_MAX 1024
 
+/* The in-process endpoints between the broker's threads (defined once, here). */
+#define BROKER_JOBS_EP "inproc://vn-jobs"            /* main -> workers: envelopes to check */
+#define BROKER_STORE_IN_EP "inproc://vn-store-in"    /* workers and main -> storage thread */
+#define BROKER_STORE_OUT_EP "inproc://vn-store-out"  /* storage thread -> main */
+
 /* A connected agent. The organisation comes from the ZAP User-Id, never from the routing id. */
 typedef struct {
     char org[VN_ORG_MAX + 1];
@@ -87,6 +92,7 @@ typedef struct broker {
     int storage_started;
     atomic_int storage_stop;
     void *storage_out;      /* the storage thread's end of from_storage */
+    void *storage_in;       /* the storage thread's PULL end of to_storage; only it reads */
     vn_org_t *orgs;
     size_t n_orgs;
     uint64_t registry_gen;
@@ -174,9 +180,19 @@ int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *c
 /* zap.c */
 void broker__zap_handle(broker_t *b);
 
-/* verify.c: signature-checking worker threads */
+/* workers.c: the threads that run the admission checks */
 int broker__workers_start(broker_t *b);
 void broker__workers_stop(broker_t *b);
+
+/* admit.c: every reason a submission is refused, in order (see its first comment).
+ * Worker thread: may the authenticated org submit this envelope? Empty code: accept (reason
+ * "review" when the policy flags it for review); else code and "English\nDutch" reason. */
+void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len, char *code,
+                   size_t code_len, char *reason, size_t reason_len);
+/* Storage thread, in the commit's transaction: the checks that need the current store (the queue
+ * limits). 0 to accept, else 1 with code and reason set. */
+int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
+                            size_t code_len, char *reason, size_t reason_len);
 
 /* commit.c (storage thread): one LMDB transaction and one fsync for everything that arrived
  * together; replies, credits and pump requests go to the main thread after the commit */
@@ -201,15 +217,37 @@ void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t i
 /* main thread: act on what the storage thread sent (replies, credits, pump requests) */
 void broker__storage_replies(broker_t *b);
 
-/* store helpers (commit.c), used by delivery and expiry */
-int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t *id,
-                    size_t id_len, const uint8_t *payload, size_t payload_len);
+/* queue.c (storage thread, inside its write transaction): store and forward. 0 or a vangnet error. */
+/* Store an accepted envelope (ENVELOPES), queue a delivery to each recipient, index its expiry. */
+int broker__store_accepted(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq,
+                           const uint8_t *envelope, size_t len);
+int broker__queue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq);
+int broker__queue_notice(MDB_txn *txn, broker_t *b, const char *org, const uint8_t id[16],
+                         const uint8_t *notice, size_t len);
+/* Drop a queued delivery / notice; *found = 0 when it was not queued (a repeated ack). */
+int broker__unqueue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, int *found);
+int broker__unqueue_notice(MDB_txn *txn, broker_t *b, const char *org, const uint8_t id[16],
+                           int *found);
+/* 1 if org still waits for envelope seq. */
+int broker__pending(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq);
+/* Drop envelope seq (and its expiry entry) once no recipient waits for it. */
+int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);
+/* The envelope accepted under audit record seq, parsed / raw (borrowed until txn ends). */
 int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t *p);
+int broker__stored_envelope_raw(MDB_txn *txn, broker_t *b, uint64_t seq, MDB_val *env);
 /* The sequence number of msgid's ACCEPTED record, from its receipt. VN_E_NOT_FOUND if never accepted. */
 int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], uint64_t *seq);
-int broker__pending(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq);
-int broker__unqueue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, int *found);
-int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);
+
+/* records.c: audit records about a disclosure */
+/* Header fields of an envelope copied into an audit record (borrowed from the parsed header). */
+typedef struct {
+    Vn__AuditJustification just[VN_MAX_JUSTIFICATION];
+    Vn__AuditJustification *ptrs[VN_MAX_JUSTIFICATION];
+    uint8_t content_hash[32];
+} broker_audit_fields_t;
+void broker__audit_from_header(Vn__AuditRecord *rec, broker_audit_fields_t *f,
+                               const vn_parsed_t *p);
+/* Append a DELIVERED, EXPIRED or WITHHELD record for one recipient of a stored envelope. */
 int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *actor,
                           const char *recipient, Vn__AuditRecord__Event event, const char *outcome,
                           const char *reason, uint64_t *seq);
@@ -218,12 +256,18 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
 void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                           const Vn__ConsentRequest *req);
-int broker__withhold(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, const char *code,
-                     const char *reason);
 
-/* deliver.c */
+/* expiry.c (storage thread): deliveries that will not happen, audited, the sender told */
+/* Queue a notice for the sender that recipient did not get p (audit record seq says why). */
 int broker__notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *recipient,
                           const char *code, const char *reason, uint64_t seq);
+/* Withhold org's delivery of seq: its justification no longer holds. */
+int broker__withhold(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, const char *code,
+                     const char *reason);
+/* Drop expired deliveries; returns how many, or <0 */
+int broker__expire(broker_t *b);
+
+/* deliver.c (main thread): sessions and delivery */
 session_t *broker__session(broker_t *b, const char *org);
 /* Mark a session connected or gone (under sessions_lock, for the status page). */
 void broker__session_state(broker_t *b, session_t *s, int connected, const char *why);
@@ -232,7 +276,5 @@ void broker__probe_sessions(broker_t *b);
 void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                    const Vn__Hello *hello);
 void broker__pump(broker_t *b);
-/* storage thread: drop expired deliveries; returns how many, or <0 */
-int broker__expire(broker_t *b);
 
 #endif

@@ -1,5 +1,7 @@
-/* commit.c -- group commit: every accepted envelope, refusal and delivery ack that arrived together
- * goes into ONE LMDB write transaction and one fsync; replies go out only after it is durable. */
+/* commit.c -- group commit (storage thread): every accepted envelope, refusal, delivery ack, consent
+ * change and withholding that arrived together goes into ONE LMDB write transaction with its audit
+ * records and one signed checkpoint, and one fsync; replies go out only after it is durable. What
+ * is stored where is queue.c; why something is refused is admit.c. */
 #include "broker.h"
 #include "audit.pb-c.h"
 #include "vn_audit.h"
@@ -13,83 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
-
-/* Header fields of an envelope copied into an audit record (borrowed from the parsed header). */
-typedef struct {
-    Vn__AuditJustification just[VN_MAX_JUSTIFICATION];
-    Vn__AuditJustification *ptrs[VN_MAX_JUSTIFICATION];
-    uint8_t content_hash[32];
-} s_audit_fields_t;
-
-static void s_audit_from_header(Vn__AuditRecord *rec, s_audit_fields_t *f, const vn_parsed_t *p)
-{
-    const Vn__Header *h = p->hdr;
-    rec->user_id = h->user_id;
-    rec->user_role = h->user_role;
-    rec->n_recipients = h->n_recipients;
-    rec->recipients = h->recipients;
-    rec->subject_pseudonym = h->subject_pseudonym;
-    rec->category = h->category;
-    rec->basis = h->basis;
-    for (size_t i = 0; i < h->n_justification; i++) {
-        vn__audit_justification__init(&f->just[i]);
-        f->just[i].key = h->justification[i]->key;
-        f->just[i].value = h->justification[i]->value;
-        f->ptrs[i] = &f->just[i];
-    }
-    rec->n_justification = h->n_justification;
-    rec->justification = f->ptrs;
-    memcpy(f->content_hash, p->env->ciphertext_hash.data, 32);
-    rec->content_hash = (ProtobufCBinaryData){32, f->content_hash};
-    rec->content_size = h->content_length;
-    rec->message_id = h->message_id;
-}
-
-static int s_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl)
-{
-    MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
-    return vn_store_error(mdb_put(txn, dbi, &key, &val, 0));
-}
-
-/* org NUL suffix: the QUEUE and PENDING key shape. Returns the key length. */
-static size_t s_org_key(uint8_t *out, const char *org, const uint8_t *suffix, size_t suffix_len)
-{
-    size_t n = strlen(org) + 1;
-    memcpy(out, org, n);
-    memcpy(out + n, suffix, suffix_len);
-    return n + suffix_len;
-}
-
-static int s_next_qseq(MDB_txn *txn, broker_t *b, uint64_t *qseq)
-{
-    int rc = vn_meta_get_u64(txn, vn_store_dbi(b->db, BDB_META), "queue_seq", qseq);
-    if (rc == 0)
-        rc = vn_meta_put_u64(txn, vn_store_dbi(b->db, BDB_META), "queue_seq", ++*qseq);
-    return rc;
-}
-
-int broker__enqueue(MDB_txn *txn, broker_t *b, const char *org, uint8_t kind, const uint8_t *id,
-                    size_t id_len, const uint8_t *payload, size_t payload_len)
-{
-    uint64_t qseq;
-    uint8_t key[VN_ORG_MAX + 1 + 16], be[8], *val = malloc(1 + payload_len);
-    if (!val)
-        return -12;
-    int rc = s_next_qseq(txn, b, &qseq);
-    vn_put_be64(be, qseq);
-    val[0] = kind;
-    memcpy(val + 1, payload, payload_len);
-    size_t kl = s_org_key(key, org, be, 8);
-    if (rc == 0)
-        rc = s_put(txn, vn_store_dbi(b->db, BDB_QUEUE), key, kl, val, 1 + payload_len);
-    free(val);
-    kl = s_org_key(key, org, id, id_len);
-    if (rc == 0)
-        rc = s_put(txn, vn_store_dbi(b->db, BDB_PENDING), key, kl, be, 8);
-    if (rc == 0)
-        broker__depth_add(b, org, 1);
-    return rc;
-}
 
 static int s_reply_wire(item_t *it, Vn__WireMessage *m)
 {
@@ -123,41 +48,27 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         vn_parsed_clear(&p);
         return rc;
     }
-    if (broker__queue_check(txn, b, &p, it->code, sizeof it->code, it->reason,
-                            sizeof it->reason)) {
+    if (broker__admit_at_commit(txn, b, &p, it->code, sizeof it->code, it->reason,
+                                sizeof it->reason)) {
         vn_parsed_clear(&p);
         it->kind = ITEM_REFUSE;
         return s_apply_refuse(txn, b, it, 1);
     }
 
     Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
-    s_audit_fields_t fields;
+    broker_audit_fields_t fields;
     rec.event = VN__AUDIT_RECORD__EVENT__ACCEPTED;
     rec.actor_org = it->org;
     rec.outcome = "ok";
     rec.review = strcmp(it->reason, "review") == 0;
     rec.source = b->keys->pub.org;
-    s_audit_from_header(&rec, &fields, &p);
+    broker__audit_from_header(&rec, &fields, &p);
     uint64_t seq = 0;
     uint8_t hash[32];
     rc = vn_audit_append(txn, b->db, &rec,
                          &seq, hash);
-    if (rc == 0) {
-        uint8_t key[8];
-        vn_put_be64(key, seq);
-        MDB_val ek = {8, key}, ev = {it->envelope_len, it->envelope};
-        rc = vn_store_error(mdb_put(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev, MDB_APPEND));
-    }
-    uint8_t be_seq[8];
-    vn_put_be64(be_seq, seq);
-    for (size_t i = 0; rc == 0 && i < p.hdr->n_recipients; i++)
-        rc = broker__enqueue(txn, b, p.hdr->recipients[i], 'D', be_seq, 8, be_seq, 8);
-    if (rc == 0) {
-        uint8_t ekey[16];
-        vn_put_be64(ekey, p.hdr->expires);
-        memcpy(ekey + 8, be_seq, 8);
-        rc = s_put(txn, vn_store_dbi(b->db, BDB_EXPIRY), ekey, 16, "", 0);
-    }
+    if (rc == 0)
+        rc = broker__store_accepted(txn, b, &p, seq, it->envelope, it->envelope_len);
     if (rc == 0) {
         it->seq = seq;
         memcpy(it->hash, hash, 32);
@@ -169,7 +80,8 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         r.accepted = vn_now();
         uint8_t buf[128];
         size_t len = vn__receipt__pack(&r, buf);
-        rc = s_put(txn, dedup, p.hdr->message_id.data, 16, buf, len);
+        MDB_val dk = {16, p.hdr->message_id.data}, dv = {len, buf};
+        rc = vn_store_error(mdb_put(txn, dedup, &dk, &dv, 0));
         m.receipt = &r;
         if (rc == 0)
             rc = s_reply_wire(it, &m);
@@ -182,7 +94,7 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
 {
     vn_parsed_t p = {0};
     Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
-    s_audit_fields_t fields;
+    broker_audit_fields_t fields;
     /* The reason comes as "English\nDutch"; the audit log keeps the English one. */
     char *nl = strchr(it->reason, '\n');
     if (nl)
@@ -193,7 +105,7 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     rec.reason = it->reason;
     rec.source = b->keys->pub.org;
     if (it->envelope && vn_envelope_parse(it->envelope, it->envelope_len, &p) == 0)
-        s_audit_from_header(&rec, &fields, &p);
+        broker__audit_from_header(&rec, &fields, &p);
     uint64_t seq = 0;
     int rc = audited ? vn_audit_append(txn, b->db, &rec, &seq, NULL)
                      : 0;
@@ -214,115 +126,11 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     return rc;
 }
 
-/* Drop one queued item of org (a delivery: id = seq(be64); a notice: its 16-byte id). */
-static int s_unqueue(MDB_txn *txn, broker_t *b, const char *org, const uint8_t *id, size_t id_len,
-                     int *found)
-{
-    uint8_t key[VN_ORG_MAX + 1 + 16], qkey[VN_ORG_MAX + 1 + 8];
-    size_t kl = s_org_key(key, org, id, id_len);
-    MDB_val k = {kl, key}, v;
-    *found = 0;
-    int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0; /* a repeated ack */
-    if (rc != 0 || v.mv_size != 8)
-        return VN_E_STORE;
-    size_t ql = s_org_key(qkey, org, v.mv_data, 8);
-    MDB_val qk = {ql, qkey};
-    rc = mdb_del(txn, vn_store_dbi(b->db, BDB_QUEUE), &qk, NULL);
-    if (rc == 0 || rc == MDB_NOTFOUND)
-        rc = mdb_del(txn, vn_store_dbi(b->db, BDB_PENDING), &k, NULL);
-    *found = rc == 0;
-    if (*found)
-        broker__depth_add(b, org, -1);
-    return vn_store_error(rc);
-}
-
-int broker__pending(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq)
-{
-    uint8_t key[VN_ORG_MAX + 1 + 8], be[8];
-    vn_put_be64(be, seq);
-    size_t kl = s_org_key(key, org, be, 8);
-    MDB_val k = {kl, key}, v;
-    return mdb_get(txn, vn_store_dbi(b->db, BDB_PENDING), &k, &v) == 0;
-}
-
-int broker__unqueue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, int *found)
-{
-    uint8_t be[8];
-    vn_put_be64(be, seq);
-    return s_unqueue(txn, b, org, be, 8, found);
-}
-
-/* After a recipient is done with envelope seq: drop it once nobody still waits for it. */
-int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq)
-{
-    for (size_t i = 0; i < p->hdr->n_recipients; i++)
-        if (broker__pending(txn, b, p->hdr->recipients[i], seq))
-            return 0;
-    uint8_t ekey[16], skey[8];
-    vn_put_be64(ekey, p->hdr->expires);
-    vn_put_be64(ekey + 8, seq);
-    vn_put_be64(skey, seq);
-    MDB_val ek = {16, ekey}, sk = {8, skey};
-    int rc = mdb_del(txn, vn_store_dbi(b->db, BDB_EXPIRY), &ek, NULL);
-    if (rc == 0 || rc == MDB_NOTFOUND)
-        rc = mdb_del(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &sk, NULL);
-    return rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
-}
-
-/* The stored envelope accepted under audit record seq, parsed. */
-int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t *p)
-{
-    uint8_t key[8];
-    vn_put_be64(key, seq);
-    MDB_val k = {8, key}, v;
-    int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &k, &v);
-    if (rc != 0)
-        return vn_store_error(rc);
-    return vn_envelope_parse(v.mv_data, v.mv_size, p);
-}
-
-/* Append a DELIVERED or EXPIRED record for one recipient of a stored envelope. */
-int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *actor,
-                          const char *recipient, Vn__AuditRecord__Event event, const char *outcome,
-                          const char *reason, uint64_t *seq)
-{
-    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
-    s_audit_fields_t fields;
-    s_audit_from_header(&rec, &fields, p);
-    /* The professional is the sender's, recorded with ACCEPTED; here the actor is someone else. */
-    rec.user_id = rec.user_role = "";
-    char *recips[] = {(char *)recipient};
-    rec.event = event;
-    rec.actor_org = (char *)actor;
-    rec.n_recipients = 1;
-    rec.recipients = recips;
-    rec.outcome = (char *)outcome;
-    rec.reason = (char *)reason;
-    rec.source = b->keys->pub.org;
-    return vn_audit_append(txn, b->db, &rec, seq, NULL);
-}
-
-int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], uint64_t *seq)
-{
-    MDB_val k = {16, (void *)msgid}, v;
-    int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_DEDUP), &k, &v);
-    if (rc != 0)
-        return vn_store_error(rc);
-    Vn__Receipt *r = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
-    if (!r)
-        return VN_E_STORE;
-    *seq = r->audit_seq;
-    vn__receipt__free_unpacked(r, NULL);
-    return 0;
-}
-
 static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
 {
     int found, rc;
     if (it->kind == ITEM_NOTICE_ACK)
-        return s_unqueue(txn, b, it->org, it->id, 16, &found);
+        return broker__unqueue_notice(txn, b, it->org, it->id, &found);
     uint64_t seq;
     if ((rc = broker__accepted_seq(txn, b, it->id, &seq)) != 0)
         return rc == VN_E_NOT_FOUND ? 0 : rc; /* never accepted: nothing to ack */

@@ -8,6 +8,7 @@
 #include "vn_error.h"
 #include "vn_keys.h"
 #include "vn_log.h"
+#include "vn_queue.h"
 #include "vn_util.h"
 #include "vn_wire.h"
 
@@ -98,28 +99,6 @@ static int s_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r)
     return rc;
 }
 
-int broker__withhold(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, const char *code,
-                     const char *reason)
-{
-    int found;
-    int rc = broker__unqueue_delivery(txn, b, org, seq, &found);
-    if (rc != 0 || !found)
-        return rc;
-    vn_parsed_t p;
-    if ((rc = broker__stored_envelope(txn, b, seq, &p)) != 0)
-        return rc == VN_E_NOT_FOUND ? 0 : rc;
-    uint64_t audit_seq;
-    rc = broker__audit_outcome(txn, b, &p, b->keys->pub.org, org, VN__AUDIT_RECORD__EVENT__WITHHELD,
-                               code, reason, &audit_seq);
-    if (rc == 0)
-        rc = broker__notify_sender(txn, b, &p, org, code, reason, audit_seq);
-    if (rc == 0)
-        rc = broker__release(txn, b, &p, seq);
-    vn_parsed_clear(&p);
-    vn_info("event=withheld recipient=%s seq=%llu code=%s", org, (unsigned long long)seq, code);
-    return rc;
-}
-
 /* Withhold every queued delivery whose envelope relies on consent id. */
 static int s_withhold_relying(MDB_txn *txn, broker_t *b, const char *id)
 {
@@ -129,32 +108,27 @@ static int s_withhold_relying(MDB_txn *txn, broker_t *b, const char *id)
     } hit_t;
     hit_t *hits = NULL;
     size_t n = 0;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    int rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_QUEUE), &cur));
-    for (int mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const uint8_t *val = v.mv_data;
-        if (v.mv_size != 9 || val[0] != 'D' || k.mv_size < 9)
+    vn_queue_iter_t q;
+    vn_queue_entry_t e;
+    int rc = vn_queue_iter_open(txn, b->db, NULL, 0, &q);
+    while (rc == 0 && vn_queue_iter_next(&q, &e) == 1) {
+        if (e.kind != VN_QUEUE_DELIVERY)
             continue;
-        uint64_t seq = vn_get_be64(val + 1);
         vn_parsed_t p;
-        if (broker__stored_envelope(txn, b, seq, &p) != 0)
+        if (broker__stored_envelope(txn, b, e.seq, &p) != 0)
             continue;
         const char *ref = vn_header_field(p.hdr, "consent-ref");
         if (ref && strcmp(p.hdr->basis, "consent") == 0 && strcmp(ref, id) == 0) {
             hit_t *more = realloc(hits, (n + 1) * sizeof *more);
             if (more) {
                 hits = more;
-                snprintf(hits[n].org, sizeof hits[n].org, "%.*s", (int)(k.mv_size - 9),
-                         (char *)k.mv_data);
-                hits[n++].seq = seq;
+                snprintf(hits[n].org, sizeof hits[n].org, "%s", e.org);
+                hits[n++].seq = e.seq;
             }
         }
         vn_parsed_clear(&p);
     }
-    if (!rc)
-        mdb_cursor_close(cur);
+    vn_queue_iter_close(&q);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = broker__withhold(txn, b, hits[i].org, hits[i].seq, "consent-withdrawn",
                               "the consent this disclosure relied on was withdrawn");

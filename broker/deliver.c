@@ -1,13 +1,14 @@
-/* deliver.c -- sessions with credit-based flow control, delivery from the durable queue, expiry. */
+/* deliver.c -- sessions with credit-based flow control, and delivery from the durable queue with
+ * the consent re-checked at delivery (main thread). */
 #include "broker.h"
 #include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_log.h"
+#include "vn_queue.h"
 #include "vn_util.h"
 #include "vn_wire.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,45 +102,36 @@ static int s_still_justified(broker_t *b, MDB_txn *txn, const char *recipient, c
 /* Send queue entries of one session while it has credit. */
 static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
 {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_QUEUE), &cur) != 0)
+    vn_queue_iter_t q;
+    vn_queue_entry_t e;
+    if (vn_queue_iter_open(txn, b->db, s->org, s->last_qseq + 1, &q) != 0)
         return;
-    size_t prefix = strlen(s->org) + 1;
-    uint8_t start[VN_ORG_MAX + 1 + 8];
-    memcpy(start, s->org, prefix);
-    vn_put_be64(start + prefix, s->last_qseq + 1);
-    MDB_val k = {prefix + 8, start}, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    for (; rc == 0 && s->credit > 0 && s->connected; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != prefix + 8 || memcmp(k.mv_data, s->org, prefix) != 0 || v.mv_size < 1)
-            break;
-        uint64_t qseq = vn_get_be64((uint8_t *)k.mv_data + prefix);
-        const uint8_t *val = v.mv_data;
+    while (s->credit > 0 && s->connected && vn_queue_iter_next(&q, &e) == 1) {
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         Vn__Deliver d = VN__DELIVER__INIT;
         Vn__Notice *notice = NULL;
-        if (val[0] == 'D' && v.mv_size == 9) {
-            MDB_val ek = {8, (void *)(val + 1)}, ev;
-            if (mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev) != 0)
+        if (e.kind == VN_QUEUE_DELIVERY) {
+            MDB_val ev;
+            if (broker__stored_envelope_raw(txn, b, e.seq, &ev) != 0)
                 continue; /* released under us; the ack bookkeeping will catch up */
             vn_verdict_t verdict;
             if (!s_still_justified(b, txn, s->org, ev.mv_data, ev.mv_size, &verdict)) {
                 /* Checked again at delivery: a withdrawn or expired consent stops it here. */
-                broker__withhold_request(b, s->org, vn_get_be64(val + 1), verdict.code,
-                                         verdict.reason_en);
-                s->last_qseq = qseq;
+                broker__withhold_request(b, s->org, e.seq, verdict.code, verdict.reason_en);
+                s->last_qseq = e.qseq;
                 continue;
             }
-            d.audit_seq = vn_get_be64(val + 1);
+            d.audit_seq = e.seq;
             d.envelope = (ProtobufCBinaryData){ev.mv_size, ev.mv_data};
             m.body_case = VN__WIRE_MESSAGE__BODY_DELIVER;
             m.deliver = &d;
-        } else if (val[0] == 'N' && (notice = vn__notice__unpack(NULL, v.mv_size - 1, val + 1))) {
+        } else if (e.kind == VN_QUEUE_NOTICE &&
+                   (notice = vn__notice__unpack(NULL, e.notice_len, e.notice))) {
             m.body_case = VN__WIRE_MESSAGE__BODY_NOTICE;
             m.notice = notice;
         } else {
             vn_error("event=queue-entry-damaged org=%s qseq=%llu", s->org,
-                     (unsigned long long)qseq);
+                     (unsigned long long)e.qseq);
             continue;
         }
         int src = broker__send_wire(b, s->routing, s->routing_len, &m);
@@ -156,9 +148,9 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
             break;
         }
         s->credit--;
-        s->last_qseq = qseq;
+        s->last_qseq = e.qseq;
     }
-    mdb_cursor_close(cur);
+    vn_queue_iter_close(&q);
 }
 
 void broker__pump(broker_t *b)
@@ -171,87 +163,4 @@ void broker__pump(broker_t *b)
         if (b->sessions[i].connected && b->sessions[i].credit > 0)
             s_pump_session(b, txn, &b->sessions[i]);
     mdb_txn_abort(txn);
-}
-
-/* Queue a notice for the sender that one recipient did not get msgid. */
-int broker__notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const char *recipient,
-                          const char *code, const char *reason, uint64_t seq)
-{
-    uint8_t notice_id[16], buf[1024];
-    randombytes_buf(notice_id, sizeof notice_id);
-    Vn__Notice n = VN__NOTICE__INIT;
-    n.notice_id = (ProtobufCBinaryData){16, notice_id};
-    n.message_id = p->hdr->message_id;
-    n.recipient = (char *)recipient;
-    n.code = (char *)code;
-    n.reason = (char *)reason;
-    n.audit_seq = seq;
-    if (vn__notice__get_packed_size(&n) > sizeof buf)
-        return VN_E_TOO_LARGE;
-    size_t len = vn__notice__pack(&n, buf);
-    return broker__enqueue(txn, b, p->hdr->sender, 'N', notice_id, 16, buf, len);
-}
-
-/* Drop every queued copy of an envelope that expired, with an EXPIRED record and a notice each. */
-static int s_expire_one(MDB_txn *txn, broker_t *b, uint64_t seq, int *n_expired)
-{
-    vn_parsed_t p;
-    int rc = broker__stored_envelope(txn, b, seq, &p);
-    if (rc != 0)
-        return rc == VN_E_NOT_FOUND ? 0 : rc;
-    for (size_t i = 0; rc == 0 && i < p.hdr->n_recipients; i++) {
-        const char *r = p.hdr->recipients[i];
-        int found;
-        if ((rc = broker__unqueue_delivery(txn, b, r, seq, &found)) != 0 || !found)
-            continue; /* this recipient has it already */
-        uint64_t audit_seq;
-        const char *reason = "not delivered before it expired";
-        rc = broker__audit_outcome(txn, b, &p, b->keys->pub.org, r,
-                                   VN__AUDIT_RECORD__EVENT__EXPIRED, "expired", reason, &audit_seq);
-        if (rc == 0)
-            rc = broker__notify_sender(txn, b, &p, r, "expired", reason, audit_seq);
-        (*n_expired)++;
-    }
-    if (rc == 0)
-        rc = broker__release(txn, b, &p, seq);
-    vn_parsed_clear(&p);
-    return rc;
-}
-
-int broker__expire(broker_t *b)
-{
-    MDB_txn *txn;
-    int rc = vn_store_begin(b->db, 0, &txn);
-    if (rc != 0)
-        return rc;
-    MDB_cursor *cur;
-    if ((rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_EXPIRY), &cur))) != 0) {
-        mdb_txn_abort(txn);
-        return rc;
-    }
-    uint64_t now = vn_now();
-    uint64_t due[64];
-    int n_due = 0, n_expired = 0;
-    MDB_val k, v;
-    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && n_due < 64;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 16 || vn_get_be64(k.mv_data) > now)
-            break;
-        due[n_due++] = vn_get_be64((uint8_t *)k.mv_data + 8);
-    }
-    mdb_cursor_close(cur);
-    for (int i = 0; i < n_due && rc == 0; i++)
-        rc = s_expire_one(txn, b, due[i], &n_expired);
-    if (n_due == 0) {
-        mdb_txn_abort(txn);
-        return 0;
-    }
-    rc = rc == 0 ? vn_store_commit(txn) : (mdb_txn_abort(txn), rc);
-    if (rc != 0) {
-        vn_error("event=expiry-failed error=\"%s\"", vn_strerror(rc));
-        return rc;
-    }
-    b->n_expired += (uint64_t)n_expired;
-    vn_info("event=expired messages=%d deliveries=%d", n_due, n_expired);
-    return n_expired;
 }

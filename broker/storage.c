@@ -2,12 +2,12 @@
  * (from the main thread), applies them in group commits, runs the expiry scan, and hands replies,
  * credits and pump requests back to the main thread, which alone talks to agents.
  *
- * To storage (inproc://vn-store-in, PULL):
+ * To storage (BROKER_STORE_IN_EP, PULL):
  *   ['V'][routing][org][code][reason][envelope]   a verdict: code empty = accept, else refuse
  *   ['K'|'N'][org][id16]                          a delivery ack / notice ack
  *   ['Q'][routing][org][ConsentRequest]           a consent registration or withdrawal
  *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
- * To main (inproc://vn-store-out, PULL):
+ * To main (BROKER_STORE_OUT_EP, PULL):
  *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump */
 #include "broker.h"
 #include "vn_audit.h"
@@ -15,14 +15,10 @@
 #include "vn_log.h"
 #include "vn_util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
-
-#define STORE_IN_EP "inproc://vn-store-in"
-#define STORE_OUT_EP "inproc://vn-store-out"
-
-static void *s_storage_in; /* the storage thread's PULL; only it reads from it */
 
 /* --- storage thread side --- */
 
@@ -43,7 +39,7 @@ static int s_take_one(broker_t *b)
     int n = 0, more = 1;
     for (; n < 6 && more; n++) {
         zmq_msg_init(&parts[n]);
-        if (zmq_msg_recv(&parts[n], s_storage_in, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+        if (zmq_msg_recv(&parts[n], b->storage_in, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
             zmq_msg_close(&parts[n]);
             return 0;
         }
@@ -121,7 +117,7 @@ static void *s_storage(void *arg)
     uint64_t next_tick = 0, next_stats = vn_monotonic_ms() + 30000;
     for (;;) {
         int stopping = atomic_load(&b->storage_stop);
-        zmq_pollitem_t it = {s_storage_in, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t it = {b->storage_in, 0, ZMQ_POLLIN, 0};
         if (!stopping)
             zmq_poll(&it, 1, 200);
         /* Everything that arrived while the last commit was syncing forms the next group. */
@@ -151,23 +147,25 @@ static void *s_storage(void *arg)
 int broker__storage_start(broker_t *b)
 {
     int linger = 0, hwm = 0;
-    s_storage_in = zmq_socket(b->ctx, ZMQ_PULL);
+    b->storage_in = zmq_socket(b->ctx, ZMQ_PULL);
     b->from_storage = zmq_socket(b->ctx, ZMQ_PULL);
-    zmq_setsockopt(s_storage_in, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(b->storage_in, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(b->from_storage, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_bind(s_storage_in, STORE_IN_EP) != 0 || zmq_bind(b->from_storage, STORE_OUT_EP) != 0)
-        return -1;
+    if (zmq_bind(b->storage_in, BROKER_STORE_IN_EP) != 0 ||
+        zmq_bind(b->from_storage, BROKER_STORE_OUT_EP) != 0)
+        return -errno;
     b->to_storage = zmq_socket(b->ctx, ZMQ_PUSH);
     b->storage_out = zmq_socket(b->ctx, ZMQ_PUSH);
     zmq_setsockopt(b->to_storage, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(b->storage_out, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(b->to_storage, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(b->storage_out, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_connect(b->to_storage, STORE_IN_EP) != 0 ||
-        zmq_connect(b->storage_out, STORE_OUT_EP) != 0)
-        return -1;
-    if (pthread_create(&b->storage, NULL, s_storage, b) != 0)
-        return -1;
+    if (zmq_connect(b->to_storage, BROKER_STORE_IN_EP) != 0 ||
+        zmq_connect(b->storage_out, BROKER_STORE_OUT_EP) != 0)
+        return -errno;
+    int rc = pthread_create(&b->storage, NULL, s_storage, b);
+    if (rc != 0)
+        return -rc;
     b->storage_started = 1;
     return 0;
 }
@@ -181,11 +179,11 @@ void broker__storage_stop(broker_t *b)
         b->storage_started = 0;
         broker__storage_replies(b);
     }
-    if (s_storage_in) zmq_close(s_storage_in);
+    if (b->storage_in) zmq_close(b->storage_in);
     if (b->storage_out) zmq_close(b->storage_out);
     if (b->to_storage) zmq_close(b->to_storage);
     if (b->from_storage) zmq_close(b->from_storage);
-    s_storage_in = b->storage_out = b->to_storage = b->from_storage = NULL;
+    b->storage_in = b->storage_out = b->to_storage = b->from_storage = NULL;
 }
 
 /* --- main thread side --- */

@@ -7,6 +7,7 @@
 #include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_registry.h"
+#include "vn_sender.h"
 #include "vn_util.h"
 
 static void test_add_revoke(void **state)
@@ -113,16 +114,16 @@ static void test_rotate(void **state)
     vn_parsed_t p;
     uint8_t *buf;
     s_seal(old, other, before, &p, &buf);
-    assert_int_equal(vn_registry_verify_sender(&p, e, until), 0);
-    assert_int_equal(vn_registry_verify_sender(&p, e, until + 1), VN_E_KEY_EXPIRED);
+    assert_int_equal(vn_sender_verify(&p, e, until), 0);
+    assert_int_equal(vn_sender_verify(&p, e, until + 1), VN_E_KEY_EXPIRED);
     vn_parsed_clear(&p);
     free(buf);
     s_seal(fresh, other, before, &p, &buf);
-    assert_int_equal(vn_registry_verify_sender(&p, e, until + 100000), 0);
+    assert_int_equal(vn_sender_verify(&p, e, until + 100000), 0);
     vn_parsed_clear(&p);
     free(buf);
     s_seal(other, old, before, &p, &buf); /* someone else's key */
-    assert_int_equal(vn_registry_verify_sender(&p, e, before), VN_E_WRONG_SENDER_KEY);
+    assert_int_equal(vn_sender_verify(&p, e, before), VN_E_WRONG_SENDER_KEY);
     vn_parsed_clear(&p);
     free(buf);
     vn__org_entry__free_unpacked(e, NULL);

@@ -147,17 +147,6 @@ fail:
     return rc;
 }
 
-int vn_registry_verify_sender(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at)
-{
-    int rc = vn_envelope_verify(p, e->sign_key.data);
-    if (rc != VN_E_WRONG_SENDER_KEY || e->prev_sign_key.len != 32)
-        return rc;
-    rc = vn_envelope_verify(p, e->prev_sign_key.data);
-    if (rc == 0 && at > e->prev_valid_until)
-        return VN_E_KEY_EXPIRED;
-    return rc;
-}
-
 int vn_registry_revoke(vn_store_t *db, const char *org, const char *operator_id)
 {
     MDB_txn *txn;

@@ -1,20 +1,31 @@
-/* verify.c -- worker threads that check envelopes (Ed25519, recipients, times, sizes) off the main
- * thread, so signature checks never wait behind an fsync. In: [routing][org][envelope];
- * out: [routing][org][code][reason][envelope], code empty when the envelope may be accepted. */
+/* admit.c -- why a submission is refused: every check an envelope passes before the broker accepts
+ * it, in the order they are made (the first failing one is the answer):
+ *   0. the frame   (main thread, broker.c, before the message type is known) org-revoked,
+ *                  malformed-frame, unsupported-version, unexpected-message
+ *   1. size        too-large
+ *   2. decoding    unsupported-version, malformed-envelope
+ *   3. sender      sender-mismatch (envelope vs. authenticated connection), storage-error,
+ *                  sender-revoked, key-expired, wrong-sender-key, ciphertext-modified, bad-signature
+ *   4. recipients  duplicate-recipient, unknown-recipient, recipient-revoked, missing-key-wrapping
+ *   5. times       expired, created-in-future, ttl-too-long
+ *   6. the law     missing-legal-basis, then the policy (lib/vn_policy.c, docs/policy.md: basis,
+ *                  sectors, category, subject, justification fields, consent, reply); an accepted
+ *                  envelope may be flagged for review
+ *   7. at commit   (storage thread, in the commit's transaction) a resent message id gets its
+ *                  original receipt, not a second disclosure; then recipient-queue-full
+ *                  (queue_limits.c); storage-full or storage-error when the store refuses (commit.c).
+ * Steps 1-6 run on the worker threads (workers.c), off the main thread, so signature checks never
+ * wait behind an fsync. After acceptance a delivery can still be withheld when its consent is gone
+ * (deliver.c re-checks, expiry.c withholds); that is not a refusal of the submission. */
 #include "broker.h"
 #include "vn_envelope.h"
 #include "vn_error.h"
-#include "vn_log.h"
+#include "vn_sender.h"
 #include "vn_util.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
-#define JOBS_EP "inproc://vn-jobs"
-#define STORE_IN_EP "inproc://vn-store-in"
 #define CLOCK_SKEW 300 /* seconds an agent's clock may run ahead */
 
 #define REFUSE(c, ...)                                   \
@@ -24,9 +35,8 @@
         goto done;                                       \
     } while (0)
 
-/* Decide whether the authenticated org may submit this envelope. Empty code: accept. */
-static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len, char *code,
-                    size_t code_len, char *reason, size_t reason_len)
+void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len, char *code,
+                   size_t code_len, char *reason, size_t reason_len)
 {
     vn_parsed_t p = {0};
     const Vn__OrgEntry *sender, *recipient;
@@ -52,7 +62,7 @@ static void s_check(broker_t *b, const char *org, const uint8_t *buf, size_t len
     env.txn = txn;
     if (!(sender = broker__env_org(&env, org)) || sender->revoked)
         REFUSE("sender-revoked", "organisation %s is not registered or was revoked", org);
-    rc = vn_registry_verify_sender(&p, sender, vn_now());
+    rc = vn_sender_verify(&p, sender, vn_now());
     if (rc == VN_E_KEY_EXPIRED)
         REFUSE("key-expired", "envelope is signed with %s's previous key, whose grace period after "
                "the key rotation has ended\nde melding is ondertekend met de vorige sleutel van %s; "
@@ -107,74 +117,8 @@ done:
     vn_parsed_clear(&p);
 }
 
-static void *s_worker(void *arg)
+int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
+                            size_t code_len, char *reason, size_t reason_len)
 {
-    broker_t *b = arg;
-    pthread_setname_np(pthread_self(), "vn-verify");
-    void *in = zmq_socket(b->ctx, ZMQ_PULL), *out = zmq_socket(b->ctx, ZMQ_PUSH);
-    zmq_connect(in, JOBS_EP);
-    zmq_connect(out, STORE_IN_EP);
-    while (!atomic_load(&b->workers_stop)) {
-        zmq_pollitem_t item = {in, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, 100) <= 0)
-            continue;
-        zmq_msg_t parts[3];
-        int n = 0, more = 1;
-        while (more && n < 3) {
-            zmq_msg_init(&parts[n]);
-            if (zmq_msg_recv(&parts[n], in, 0) < 0) {
-                zmq_msg_close(&parts[n]);
-                goto stop;
-            }
-            more = zmq_msg_more(&parts[n]);
-            n++;
-        }
-        if (n != 3) { /* never sent by the main thread; ignore */
-            for (int i = 0; i < n; i++)
-                zmq_msg_close(&parts[i]);
-            continue;
-        }
-        char org[VN_ORG_MAX + 1] = "", code[96], reason[700];
-        size_t org_len = zmq_msg_size(&parts[1]);
-        if (org_len <= VN_ORG_MAX)
-            memcpy(org, zmq_msg_data(&parts[1]), org_len), org[org_len] = '\0';
-        s_check(b, org, zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]), code, sizeof code,
-                reason, sizeof reason);
-        zmq_send(out, "V", 1, ZMQ_SNDMORE);
-        zmq_msg_send(&parts[0], out, ZMQ_SNDMORE);
-        zmq_msg_send(&parts[1], out, ZMQ_SNDMORE);
-        zmq_send(out, code, strlen(code), ZMQ_SNDMORE);
-        zmq_send(out, reason, strlen(reason), ZMQ_SNDMORE);
-        zmq_msg_send(&parts[2], out, 0);
-    }
-stop:
-    zmq_close(in);
-    zmq_close(out);
-    return NULL;
-}
-
-int broker__workers_start(broker_t *b)
-{
-    int linger = 0;
-    b->jobs = zmq_socket(b->ctx, ZMQ_PUSH);
-    zmq_setsockopt(b->jobs, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_bind(b->jobs, JOBS_EP) != 0)
-        return -1;
-    b->workers = calloc((size_t)b->cfg.workers, sizeof *b->workers);
-    if (!b->workers)
-        return -1;
-    for (b->n_workers = 0; b->n_workers < b->cfg.workers; b->n_workers++)
-        if (pthread_create(&b->workers[b->n_workers], NULL, s_worker, b) != 0)
-            return -1;
-    return 0;
-}
-
-void broker__workers_stop(broker_t *b)
-{
-    atomic_store(&b->workers_stop, 1);
-    for (int i = 0; i < b->n_workers; i++)
-        pthread_join(b->workers[i], NULL);
-    free(b->workers);
-    b->workers = NULL;
-    b->n_workers = 0;
+    return broker__queue_check(txn, b, p, code, code_len, reason, reason_len);
 }

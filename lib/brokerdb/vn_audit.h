@@ -1,5 +1,8 @@
-/* vn_audit.h -- the broker's append-only audit log (NEN 7513 fields): a hash chain, an RFC 6962
- * Merkle tree kept incrementally in LMDB, and signed checkpoints. */
+/* vn_audit.h -- the broker's append-only audit log (NEN 7513 fields) in its store: a hash chain, an
+ * RFC 6962 Merkle tree kept incrementally in LMDB, signed checkpoints, verification and retention.
+ * The log is vn_audit.c, checkpoints vn_audit_checkpoint.c, verification vn_audit_verify.c,
+ * retention vn_audit_prune.c, printing vn_audit_print.c; checking a checkpoint without a store is
+ * vn_checkpoint.h (common to every binary). */
 #ifndef VN_AUDIT_H
 #define VN_AUDIT_H
 
@@ -7,6 +10,7 @@
 #include <stdio.h>
 
 #include "audit.pb-c.h"
+#include "vn_checkpoint.h"
 #include "vn_keys.h"
 #include "vn_merkle.h"
 #include "vn_store.h"
@@ -24,6 +28,9 @@ int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t
 int vn_audit__index(MDB_txn *txn, vn_store_t *db, const Vn__AuditRecord *rec, uint64_t seq,
                     int remove);
 
+/* The head: the last record's seq and SHA-256 (0 and zeros for an empty log). VN_E_CHAIN if the
+ * head entry is damaged. */
+int vn_audit_head(MDB_txn *txn, vn_store_t *db, uint64_t *seq, uint8_t hash[32]);
 /* Number of records (the tree size). */
 int vn_audit_size(MDB_txn *txn, vn_store_t *db, uint64_t *size);
 /* The time (unix microseconds) of record seq; 0 if it is missing or unreadable. */
@@ -43,10 +50,6 @@ int vn_audit_checkpoint(MDB_txn *txn, vn_store_t *db, const vn_keyset_t *broker,
                         uint64_t *signed_size);
 /* The newest signed checkpoint, packed (caller frees), or VN_E_NOT_FOUND. */
 int vn_audit_latest_checkpoint(MDB_txn *txn, vn_store_t *db, uint8_t **out, size_t *len);
-/* Check a signed checkpoint against the broker's key; *out (free with
- * vn__checkpoint__free_unpacked) on success. VN_E_BAD_SIGNATURE, VN_E_MALFORMED, VN_E_VERSION. */
-int vn_checkpoint_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[32],
-                       Vn__Checkpoint **out);
 
 /* What verify found. */
 typedef struct {

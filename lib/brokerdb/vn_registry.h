@@ -32,11 +32,6 @@ int vn_registry_revoke(vn_store_t *db, const char *org, const char *operator_id)
 int vn_registry_rotate(vn_store_t *db, const vn_pubkeys_t *pub, uint64_t grace_seconds,
                        const char *operator_id);
 
-/* Check p's signature against org e's current key, or its previous key if p was created (at =
- * its created time) within the grace period; for the broker at = now, so an old key is refused
- * once the grace ends. 0, VN_E_KEY_EXPIRED, or vn_envelope_verify's error. */
-int vn_registry_verify_sender(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at);
-
 /* Every organisation, in id order. *out is the caller's to free. */
 int vn_registry_load(MDB_txn *txn, vn_store_t *db, vn_org_t **out, size_t *n);
 /* The generation counter: it changes on every add or revoke. */

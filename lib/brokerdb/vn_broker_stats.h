@@ -9,6 +9,7 @@
 
 #include "vn_config.h"
 #include "vn_registry.h"
+#include "vn_status.h"
 #include "vn_store.h"
 
 typedef struct {
@@ -37,7 +38,5 @@ void vn_broker_stats_clear(vn_broker_stats_t *st);
 /* The status object ({"component":"broker", "audit", "organisations", "queues", "store",
  * "warnings"}); the caller adds live fields (connections, counters) and owns the result. */
 json_object *vn_broker_stats_json(const vn_broker_stats_t *st, const vn_metrics_config_t *warn);
-/* Append one warning line to status["warnings"]. */
-void vn_status_warn(json_object *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -13,9 +13,9 @@
  *   ORGS      org id -> OrgEntry
  *   AUDIT     seq(be64) -> AuditRecord
  *   ENVELOPES seq(be64) of its ACCEPTED record -> envelope
- *   QUEUE     org id NUL qseq(be64) -> 'D' seq(be64) | 'N' Notice
- *   PENDING   org id NUL seq(be64) -> qseq   (a queued delivery, found from its ack via DEDUP)
- *             org id NUL notice id(16) -> qseq
+ *   QUEUE     org id NUL qseq(be64) -> 'D' seq(be64) | 'N' Notice   (vn_queue.h alone reads and
+ *   PENDING   org id NUL seq(be64) -> qseq   (a queued delivery,        writes these two)
+ *             org id NUL notice id(16) -> qseq   found from its ack via DEDUP)
  *   DEDUP     msgid(16) -> Receipt        (a resent message gets the original receipt; holds the seq)
  *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order)
  *   CONSENTS  consent id -> ConsentRecord

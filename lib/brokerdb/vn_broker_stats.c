@@ -2,9 +2,11 @@
 #include "vn_broker_stats.h"
 #include "vn_audit.h"
 #include "vn_brokerdb.h"
+#include "vn_checkpoint.h"
+#include "vn_queue.h"
 #include "vn_util.h"
 
-#include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,62 +14,51 @@
 uint64_t vn_broker_queue_oldest_seconds(MDB_txn *txn, vn_store_t *db, const char *org,
                                         uint64_t now)
 {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, vn_store_dbi(db, BDB_QUEUE), &cur) != 0)
-        return 0;
-    size_t prefix = strlen(org) + 1;
-    uint8_t start[VN_ORG_MAX + 1 + 8] = {0};
-    memcpy(start, org, prefix);
-    MDB_val k = {prefix + 8, start}, v;
+    vn_queue_iter_t it;
+    vn_queue_entry_t e;
     uint64_t age = 0;
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != prefix + 8 || memcmp(k.mv_data, org, prefix) != 0)
-            break;
-        const uint8_t *val = v.mv_data;
-        if (v.mv_size != 9 || val[0] != 'D')
+    if (vn_queue_iter_open(txn, db, org, 0, &it) != 0)
+        return 0;
+    while (vn_queue_iter_next(&it, &e) == 1) {
+        if (e.kind != VN_QUEUE_DELIVERY)
             continue; /* a notice: its time is not in the queue entry */
-        uint64_t t = vn_audit_time_us(txn, db, vn_get_be64(val + 1)) / 1000000u;
+        uint64_t t = vn_audit_time_us(txn, db, e.seq) / 1000000u;
         age = t && now > t ? now - t : 0;
         break;
     }
-    mdb_cursor_close(cur);
+    vn_queue_iter_close(&it);
     return age;
 }
 
-/* Queue depth per recipient (keys are org NUL qseq) and the oldest waiting delivery's age. */
+/* Queue depth per recipient and the oldest waiting delivery's age. */
 static int s_queues(MDB_txn *txn, vn_store_t *db, vn_broker_stats_t *st, uint64_t now)
 {
-    MDB_cursor *cur;
-    MDB_val k, v;
-    if (mdb_cursor_open(txn, vn_store_dbi(db, BDB_QUEUE), &cur) != 0)
-        return -1;
+    vn_queue_iter_t it;
+    vn_queue_entry_t e;
+    int rc = vn_queue_iter_open(txn, db, NULL, 0, &it);
     size_t cap = 0;
-    for (int m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0;
-         m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        size_t olen = strnlen(k.mv_data, k.mv_size);
-        if (olen > VN_ORG_MAX || olen + 9 != k.mv_size)
-            continue;
+    while (rc == 0 && (rc = vn_queue_iter_next(&it, &e)) == 1) {
+        rc = 0;
         vn_queue_stat_t *q = st->n_queues ? &st->queues[st->n_queues - 1] : NULL;
-        if (!q || strlen(q->org) != olen || memcmp(q->org, k.mv_data, olen) != 0) {
+        if (!q || strcmp(q->org, e.org) != 0) {
             if (st->n_queues == cap) {
                 cap = cap ? cap * 2 : 16;
                 vn_queue_stat_t *more = realloc(st->queues, cap * sizeof *more);
                 if (!more) {
-                    mdb_cursor_close(cur);
-                    return -1;
+                    rc = -ENOMEM;
+                    break;
                 }
                 st->queues = more;
             }
             q = &st->queues[st->n_queues++];
             memset(q, 0, sizeof *q);
-            memcpy(q->org, k.mv_data, olen);
+            memcpy(q->org, e.org, sizeof q->org);
             q->oldest_seconds = vn_broker_queue_oldest_seconds(txn, db, q->org, now);
         }
         q->queued++;
     }
-    mdb_cursor_close(cur);
-    return 0;
+    vn_queue_iter_close(&it);
+    return rc;
 }
 
 int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st)
@@ -108,21 +99,6 @@ void vn_broker_stats_clear(vn_broker_stats_t *st)
     free(st->orgs);
     free(st->queues);
     memset(st, 0, sizeof *st);
-}
-
-void vn_status_warn(json_object *status, const char *fmt, ...)
-{
-    json_object *arr;
-    if (!json_object_object_get_ex(status, "warnings", &arr)) {
-        arr = json_object_new_array();
-        json_object_object_add(status, "warnings", arr);
-    }
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    json_object_array_add(arr, json_object_new_string(line));
 }
 
 static json_object *s_u64(uint64_t v)

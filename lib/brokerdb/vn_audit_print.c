@@ -1,0 +1,65 @@
+/* vn_audit_print.c -- audit records for people: event names and one line per record. */
+#include "vn_audit.h"
+#include "vn_util.h"
+
+#include <time.h>
+
+const char *vn_audit_event_name(Vn__AuditRecord__Event e)
+{
+    switch (e) {
+    case VN__AUDIT_RECORD__EVENT__ACCEPTED: return "ACCEPTED";
+    case VN__AUDIT_RECORD__EVENT__REFUSED: return "REFUSED";
+    case VN__AUDIT_RECORD__EVENT__DELIVERED: return "DELIVERED";
+    case VN__AUDIT_RECORD__EVENT__EXPIRED: return "EXPIRED";
+    case VN__AUDIT_RECORD__EVENT__ORG_ADDED: return "ORG_ADDED";
+    case VN__AUDIT_RECORD__EVENT__ORG_REVOKED: return "ORG_REVOKED";
+    case VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED: return "CONSENT_ADDED";
+    case VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN: return "CONSENT_WITHDRAWN";
+    case VN__AUDIT_RECORD__EVENT__WITHHELD: return "WITHHELD";
+    case VN__AUDIT_RECORD__EVENT__AUDIT_ACCESSED: return "AUDIT_READ";
+    case VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED: return "ORG_KEY_ROTATED";
+    default: return "UNKNOWN";
+    }
+}
+
+void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
+{
+    time_t secs = (time_t)(r->time_us / 1000000u);
+    struct tm tm;
+    char when[32], msgid[33] = "-", pseud[17] = "-";
+    gmtime_r(&secs, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (r->pruned) {
+        fprintf(out, "%6llu %s %-11s (detail pruned after the retention period)\n",
+                (unsigned long long)r->seq, when, vn_audit_event_name(r->event));
+        return;
+    }
+    if (r->message_id.len == 16)
+        vn_hex(msgid, r->message_id.data, 16);
+    if (r->subject_pseudonym.len == 32)
+        vn_hex(pseud, r->subject_pseudonym.data, 8);
+    fprintf(out, "%6llu %s %-11s actor=%s", (unsigned long long)r->seq, when,
+            vn_audit_event_name(r->event), r->actor_org[0] ? r->actor_org : "-");
+    if (r->user_id[0])
+        fprintf(out, " user=%s role=%s", r->user_id, r->user_role);
+    if (r->n_recipients) {
+        fputs(" to=", out);
+        for (size_t i = 0; i < r->n_recipients; i++)
+            fprintf(out, "%s%s", i ? "," : "", r->recipients[i]);
+    }
+    if (r->basis[0])
+        fprintf(out, " basis=%s", r->basis);
+    for (size_t i = 0; i < r->n_justification; i++)
+        fprintf(out, " %s=%s", r->justification[i]->key, r->justification[i]->value);
+    if (r->category[0])
+        fprintf(out, " category=%s", r->category);
+    if (r->message_id.len)
+        fprintf(out, " msg=%s subject=%s size=%llu", msgid, pseud,
+                (unsigned long long)r->content_size);
+    fprintf(out, " outcome=%s", r->outcome[0] ? r->outcome : "-");
+    if (r->review)
+        fputs(" review=required", out);
+    if (r->reason[0])
+        fprintf(out, " reason=\"%s\"", r->reason);
+    fputc('\n', out);
+}
