@@ -51,8 +51,9 @@ static void s_when(uint64_t us, char *out, size_t len, int full)
 
 static int s_event_by_name(const char *name)
 {
-    for (int e = 1; e <= VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED; e++)
-        if (strcasecmp(vn_audit_event_name((Vn__AuditRecord__Event)e), name) == 0)
+    for (int e = 1; e < 128; e++)
+        if (strcmp(vn_audit_event_name((Vn__AuditRecord__Event)e), "UNKNOWN") != 0 &&
+            strcasecmp(vn_audit_event_name((Vn__AuditRecord__Event)e), name) == 0)
             return e;
     return -2;
 }
@@ -164,7 +165,8 @@ static int s_collect(void *ctx, const Vn__AuditRecord *r)
                      r->recipients[i]);
     } else if (r->message_id.len == 16 && (r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ||
                                            r->event == VN__AUDIT_RECORD__EVENT__EXPIRED ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__WITHHELD)) {
+                                           r->event == VN__AUDIT_RECORD__EVENT__WITHHELD ||
+                                           r->event == VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED)) {
         s_row_t *row = s_row_for(rep, r->message_id.data);
         if (row && r->n_recipients == 1)
             snprintf(row->outcomes + strlen(row->outcomes),
