@@ -21,7 +21,7 @@
 #define HEARTBEAT_MS 2000
 
 static const char *const s_dbs[] = {"meta", "outbox", "outbox_ids", "results", "inbox",
-                                    "inbox_ids", NULL};
+                                    "inbox_ids", "client_refs", NULL};
 
 int agent__send_broker(agent_t *a, Vn__WireMessage *m)
 {
@@ -54,6 +54,7 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     a->connection_changed = a->started;
     a->storage_ok = 1;
     a->api_client = "";
+    a->disconnect_reason = "connecting";
     int rc = vn_keyset_load(cfg->keys, &a->keys, err, errlen);
     if (rc != 0)
         return rc;
@@ -82,6 +83,9 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         return rc;
     agent__directory_load(a);
     agent__auditor_load(a);
+    if ((rc = agent__inbox_migrate(a)) > 0)
+        vn_info("event=inbox-sealed entries=%d", rc);
+    agent__commit(a);
 
     a->ctx = zmq_ctx_new();
     a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);
@@ -106,6 +110,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     }
     a->api = zmq_socket(a->ctx, ZMQ_ROUTER);
     zmq_setsockopt(a->api, ZMQ_LINGER, &linger, sizeof linger);
+    if ((rc = agent__api_auth_init(a, err, errlen)) != 0)
+        return rc;
     mode_t old = umask(007); /* the API socket file: this user and its group only */
     rc = zmq_bind(a->api, cfg->api);
     umask(old);
@@ -144,6 +150,7 @@ static void s_monitor_event(agent_t *a)
         memcpy(&event, zmq_msg_data(&ev), 2);
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
         agent__set_connected(a, 1);
+        a->unreachable_logged_ms = 0;
         vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
         s_hello(a);
         agent__resend(a, 1);
@@ -152,10 +159,25 @@ static void s_monitor_event(agent_t *a)
         if (a->connected)
             vn_warn("event=disconnected broker=%s", a->cfg.broker_endpoint);
         agent__set_connected(a, 0);
+        /* a refused handshake also ends in a disconnect: keep saying why */
+        if (strcmp(a->disconnect_reason, "session-replaced") != 0 &&
+            strcmp(a->disconnect_reason, "handshake-failed") != 0)
+            a->disconnect_reason = "broker-unreachable";
+    } else if (event == ZMQ_EVENT_CONNECT_RETRIED) {
+        /* Nothing listens there (wrong port, broker down): say so at once, then once a minute. */
+        uint64_t now = vn_monotonic_ms();
+        if (!a->unreachable_logged_ms || now - a->unreachable_logged_ms >= 60000) {
+            a->unreachable_logged_ms = now;
+            vn_warn("event=broker-unreachable broker=%s reason=\"no connection (nothing listening "
+                    "there, or the network is down); retrying\"", a->cfg.broker_endpoint);
+        }
+        if (strcmp(a->disconnect_reason, "session-replaced") != 0)
+            a->disconnect_reason = "broker-unreachable";
     } else {
         vn_error("event=handshake-failed broker=%s reason=%s", a->cfg.broker_endpoint,
                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not-admitted" : "protocol");
         agent__set_connected(a, 0);
+        a->disconnect_reason = "handshake-failed";
     }
     zmq_msg_close(&ev);
     zmq_msg_close(&addr);
@@ -207,15 +229,21 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            vn_daemon_reload_log_level(a->config_path, 1); /* the rest needs a restart */
+            vn_daemon_reload_log_level(a->config_path, 1); /* and api_clients; the rest: restart */
+            char err[1200];
+            if (agent__api_auth_load(a, err, sizeof err) != 0)
+                vn_error("event=api-clients-refused error=\"%s\" action=keeping-loaded-clients", err);
         }
         zmq_pollitem_t items[] = {
             {a->dealer, 0, ZMQ_POLLIN, 0},
             {a->api, 0, ZMQ_POLLIN, 0},
             {a->monitor, 0, ZMQ_POLLIN, 0},
+            {a->zap, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll(items, 3, 100) < 0 && errno != EINTR)
+        if (zmq_poll(items, 4, 100) < 0 && errno != EINTR)
             break;
+        for (int i = 0; i < 64 && zmq_poll(&items[3], 1, 0) > 0 && (items[3].revents & ZMQ_POLLIN); i++)
+            agent__api_auth_handle(a);
         if (items[2].revents & ZMQ_POLLIN)
             s_monitor_event(a);
         if (a->revoked) {
@@ -258,6 +286,8 @@ void agent_fini(agent_t *a)
     }
     if (a->monitor) zmq_close(a->monitor);
     if (a->api) zmq_close(a->api);
+    if (a->zap) zmq_close(a->zap);
+    free(a->api_clients);
     if (a->ctx) zmq_ctx_term(a->ctx);
     if (a->dir)
         vn__directory__free_unpacked(a->dir, NULL);

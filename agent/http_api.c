@@ -124,10 +124,10 @@ static void s_clients_refresh(http_api_t *api)
     if (api->clients_stamp.sec == sec && api->clients_stamp.nsec == nsec &&
         api->clients_stamp.size == size && api->clients_stamp.ino == ino)
         return;
-    vn_api_client_t *list = NULL;
+    vn_http_client_t *list = NULL;
     size_t n = 0;
     char err[256] = "";
-    int rc = vn_api_clients_load(path, &list, &n, err, sizeof err);
+    int rc = vn_http_clients_load(path, &list, &n, err, sizeof err);
     free(api->clients);
     api->clients = rc == 0 ? list : NULL;
     api->n_clients = rc == 0 ? n : 0;
@@ -155,7 +155,7 @@ static int s_authenticate(http_api_t *api, struct MHD_Connection *mc, http_req_t
         return -1;
     }
     if (strncasecmp(h, "Bearer ", 7) != 0 || strlen(h + 7) == 0 ||
-        strlen(h + 7) >= VN_API_TOKEN_MAX) {
+        strlen(h + 7) >= VN_HTTP_TOKEN_MAX) {
         http__problem_code(reply, "unauthenticated", "the Authorization header is not Bearer TOKEN",
                            "de Authorization-header is niet Bearer TOKEN");
         return -1;
@@ -163,7 +163,7 @@ static int s_authenticate(http_api_t *api, struct MHD_Connection *mc, http_req_t
     const char *token = h + 7;
     pthread_mutex_lock(&api->lock);
     s_clients_refresh(api);
-    const vn_api_client_t *c = vn_api_clients_match(api->clients, api->n_clients, token,
+    const vn_http_client_t *c = vn_http_clients_match(api->clients, api->n_clients, token,
                                                     strlen(token));
     if (c) {
         snprintf(r->client, sizeof r->client, "%s", c->name);

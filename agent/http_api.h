@@ -5,7 +5,7 @@
 #define VN_AGENT_HTTP_API_H
 
 #include "agent.h"
-#include "vn_api_clients.h"
+#include "vn_http_clients.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -32,7 +32,7 @@ typedef struct http_api {
     uint16_t port;
     _Atomic uint64_t next_conn;       /* routing id counter */
     pthread_mutex_t lock;             /* clients, below */
-    vn_api_client_t *clients;
+    vn_http_client_t *clients;
     size_t n_clients;
     char clients_error[256];          /* why the clients file could not be read ("" if it could) */
     struct { long long sec, nsec, size, ino; } clients_stamp;
@@ -56,7 +56,7 @@ typedef struct {
     size_t body_len;
     http_param_t params[HTTP_API_QUERY_MAX];
     int n_params;
-    char client[VN_API_CLIENT_NAME_MAX + 1]; /* the authenticated API client ("" if none) */
+    char client[VN_HTTP_CLIENT_NAME_MAX + 1]; /* the authenticated API client ("" if none) */
     unsigned scopes;
 } http_req_t;
 

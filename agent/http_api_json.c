@@ -151,6 +151,10 @@ json_object *http__submit_result_json(const Vn__ApiSubmitResult *r)
             json_object_object_add(o, "reasonNl", json_object_new_string(nl + 1));
     }
     s_add_str(o, "reasonNl", r->reason_nl);
+    if (r->repeated)
+        json_object_object_add(o, "repeated", json_object_new_boolean(1));
+    s_add_time(o, "submitted", r->submitted);
+    s_add_time(o, "decided", r->decided);
     return o;
 }
 

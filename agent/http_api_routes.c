@@ -364,7 +364,9 @@ static void s_submit(http_req_t *r, http_reply_t *reply)
         } else {
             if (hex[0])
                 snprintf(reply->location, sizeof reply->location, "/v1/notifications/%s", hex);
-            http__json(reply, res->outcome == VN__API_SUBMIT_RESULT__OUTCOME__ACCEPTED ? 201 : 202, j);
+            /* a repeated clientRef created nothing: 200 with the first outcome */
+            int accepted = res->outcome == VN__API_SUBMIT_RESULT__OUTCOME__ACCEPTED;
+            http__json(reply, accepted ? (res->repeated ? 200 : 201) : 202, j);
         }
     }
     vn__api_response__free_unpacked(resp, NULL);
@@ -374,6 +376,72 @@ done:
         sodium_memzero(data, s.content.len);
         free(data);
     }
+    json_object_put(o);
+}
+
+/* The outcome of one of our submits, by message id or by clientRef: a fact, so 200 whatever it is. */
+static void s_outcome(http_req_t *r, const uint8_t *msgid, const char *ref, uint32_t wait_s,
+                      http_reply_t *reply)
+{
+    Vn__ApiOutcomeQuery q = VN__API_OUTCOME_QUERY__INIT;
+    if (msgid)
+        q.message_id = (ProtobufCBinaryData){16, (uint8_t *)msgid};
+    else
+        q.client_ref = (ProtobufCBinaryData){strlen(ref), (uint8_t *)ref};
+    q.wait_ms = wait_s * 1000;
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_OUTCOME;
+    req.outcome = &q;
+    Vn__ApiResponse *resp;
+    if (http__call(r, &req, q.wait_ms + CALL_SLACK_MS, &resp, reply) != 0)
+        return;
+    if (resp->body_case == VN__API_RESPONSE__BODY_OUTCOME)
+        http__json(reply, 200, http__submit_result_json(resp->outcome));
+    else
+        http__problem_code(reply, "internal-error", "unexpected answer", NULL);
+    vn__api_response__free_unpacked(resp, NULL);
+}
+
+static void s_notification(http_req_t *r, const char *id, http_reply_t *reply)
+{
+    uint8_t msgid[16];
+    int64_t wait = 0;
+    if (s_need(r, VN_SCOPE_SEND, "send", reply) != 0)
+        return;
+    for (int i = 0; i < r->n_params; i++) {
+        char *end;
+        long n = strtol(r->params[i].value, &end, 10);
+        if (strcmp(r->params[i].key, "wait") != 0 || !r->params[i].value[0] || *end || n < 0 ||
+            n > HTTP_API_WAIT_MAX) {
+            char d[120];
+            snprintf(d, sizeof d, "query parameter '%s': only wait, 0..%d seconds", r->params[i].key,
+                     HTTP_API_WAIT_MAX);
+            http__problem_code(reply, "invalid-parameter", d, NULL);
+            return;
+        }
+        wait = n;
+    }
+    if (strlen(id) != 32 || vn_unhex(msgid, 16, id) != 0) {
+        http__problem_code(reply, "invalid-message-id", "a message id is 32 hexadecimal digits",
+                           "een berichtkenmerk is 32 hexadecimale cijfers");
+        return;
+    }
+    s_outcome(r, msgid, NULL, (uint32_t)wait, reply);
+}
+
+static void s_notification_search(http_req_t *r, http_reply_t *reply)
+{
+    static const char *const members[] = {"clientRef", "wait", NULL};
+    if (s_need(r, VN_SCOPE_SEND, "send", reply) != 0 || s_no_params(r, reply) != 0)
+        return;
+    json_object *o = http__parse_body(r, reply);
+    const char *ref;
+    int64_t wait = 0;
+    if (!o)
+        return;
+    if (s_members(o, members, reply) == 0 && s_str(o, "clientRef", 1, 64, &ref, reply) == 0 &&
+        s_int(o, "wait", 0, HTTP_API_WAIT_MAX, &wait, reply) >= 0)
+        s_outcome(r, NULL, ref, (uint32_t)wait, reply);
     json_object_put(o);
 }
 
@@ -605,6 +673,11 @@ void http__route(http_req_t *r, http_reply_t *reply)
         s_organisations(r, reply);
     } else if (strcmp(p, "/v1/notifications") == 0 && strcmp(m, "POST") == 0) {
         s_submit(r, reply);
+    } else if (strcmp(p, "/v1/notifications/_search") == 0 && strcmp(m, "POST") == 0) {
+        s_notification_search(r, reply);
+    } else if (strncmp(p, "/v1/notifications/", 18) == 0 && !strchr(p + 18, '/') &&
+               p[18] != '_' && get) {
+        s_notification(r, p + 18, reply);
     } else if (strcmp(p, "/v1/inbox") == 0 && get) {
         s_inbox(r, reply);
     } else if (strncmp(p, "/v1/inbox/", 10) == 0 && !strchr(p + 10, '/') &&
@@ -616,7 +689,8 @@ void http__route(http_req_t *r, http_reply_t *reply)
         if (s_need(r, VN_SCOPE_INBOX, "inbox", reply) == 0 && s_no_params(r, reply) == 0)
             http__webhooks_route(r, reply);
     } else if (strcmp(p, "/v1/status") == 0 || strcmp(p, "/v1/organisations") == 0 ||
-               strcmp(p, "/v1/notifications") == 0 || strcmp(p, "/v1/inbox") == 0 ||
+               strcmp(p, "/v1/notifications") == 0 || strncmp(p, "/v1/notifications/", 18) == 0 ||
+               strcmp(p, "/v1/inbox") == 0 ||
                strncmp(p, "/v1/inbox/", 10) == 0 || strcmp(p, "/v1/health") == 0) {
         http__problem_code(reply, "method-not-allowed", "see /v1/openapi.json for the methods",
                            NULL);

@@ -30,7 +30,7 @@ typedef struct {
     char url[URL_MAX + 1];
     uint8_t secret[32];
     uint64_t created;
-    char client[VN_API_CLIENT_NAME_MAX + 1];
+    char client[VN_HTTP_CLIENT_NAME_MAX + 1];
     /* delivery state (memory only) */
     uint64_t owed_received;       /* the received count a notice is owed for (0: none owed) */
     uint64_t next_ms;
@@ -107,7 +107,7 @@ static int s_load(struct http_webhooks *w, char *err, size_t errlen)
         s_hook_t *h = &w->hooks[w->n];
         if (w->n >= WEBHOOKS_MAX ||
             sscanf(l, "%63s %513s %79s %llu %79s", id, url, secret, &created, client) != 5 ||
-            strlen(id) != 32 || strlen(url) > URL_MAX || strlen(client) > VN_API_CLIENT_NAME_MAX ||
+            strlen(id) != 32 || strlen(url) > URL_MAX || strlen(client) > VN_HTTP_CLIENT_NAME_MAX ||
             vn_unhex(h->secret, 32, secret) != 0) {
             snprintf(err, errlen, "%s:%d: not ID URL SECRET CREATED CLIENT", w->path, line);
             rc = VN_E_CONFIG;

@@ -55,6 +55,9 @@ SCHEMAS = {
         "outcome": {"type": "string", "enum": ["refused"]},
         "auditSeq": {"type": "integer", "minimum": 0},
         "auditHash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "repeated": {"type": "boolean"},
+        "submitted": TIME,
+        "decided": TIME,
     }, ["type", "title", "status", "detail", "code", "titleNl", "detailNl"],
         "RFC 9457 problem details, with vangnet's code and the reason in English and Dutch"),
     "Content": obj({
@@ -86,7 +89,10 @@ SCHEMAS = {
         "wait": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX,
                  "description": "seconds to wait for the broker's receipt (default 10)"},
         "clientRef": {"type": "string", "maxLength": 64,
-                      "description": "the IT system's own reference, echoed in the result"},
+                      "description": "the IT system's idempotency key: sending again with the "
+                                     "same clientRef creates nothing new and answers the first "
+                                     "outcome (200, repeated); a different request under it is "
+                                     "409 client-ref-conflict"},
     }, ["to", "category", "basis", "userId", "userRole", "content"]),
     "SubmitResult": obj({
         "messageId": HEX32,
@@ -94,7 +100,30 @@ SCHEMAS = {
         "outcome": {"type": "string", "enum": ["accepted", "queued"]},
         "auditSeq": {"type": "integer", "minimum": 0},
         "auditHash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "repeated": {"type": "boolean", "description": "a repeat of a clientRef: nothing new "
+                                                       "was created, this is the first outcome"},
+        "submitted": TIME,
+        "decided": TIME,
     }, ["messageId", "outcome"]),
+    "Outcome": obj({
+        "messageId": HEX32,
+        "clientRef": {"type": "string"},
+        "outcome": {"type": "string", "enum": ["accepted", "queued", "refused"],
+                    "description": "accepted and refused are final; queued: stored by the agent, "
+                                   "no broker answer yet"},
+        "auditSeq": {"type": "integer", "minimum": 0},
+        "auditHash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "code": {"type": "string"},
+        "reason": {"type": "string"},
+        "reasonNl": {"type": "string"},
+        "repeated": {"type": "boolean"},
+        "submitted": TIME,
+        "decided": TIME,
+    }, ["messageId", "outcome"], "what became of one of our submits"),
+    "OutcomeSearch": obj({
+        "clientRef": {"type": "string", "minLength": 1, "maxLength": 64},
+        "wait": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX},
+    }, ["clientRef"]),
     "Notice": obj({
         "code": {"type": "string"},
         "reason": {"type": "string"},
@@ -270,7 +299,9 @@ PATHS = {
     "/notifications": {"post": op(
         "createNotification", "notifications",
         "Send a notification (sealed and signed by the agent)",
-        {"201": ok("accepted by the broker", "SubmitResult",
+        {"200": ok("a repeat of a clientRef whose notification was accepted", "SubmitResult"),
+         "409": problem("the clientRef was used for a different request (client-ref-conflict)"),
+         "201": ok("accepted by the broker", "SubmitResult",
                    {"Location": {"description": "the notification",
                                  "schema": {"type": "string"}}}),
          "202": ok("stored and queued: the broker's receipt has not come yet", "SubmitResult"),
@@ -278,6 +309,20 @@ PATHS = {
          "422": problem("refused: by the broker's policy (code as in docs/policy.md, with "
                         "messageId and auditSeq), or an unknown recipient")},
         body="NewNotification", scope="send")},
+    "/notifications/_search": {"post": op(
+        "searchNotificationOutcome", "notifications",
+        "The outcome of a submit by its clientRef (also after the agent restarted)",
+        {"200": ok("the outcome", "Outcome"), "404": problem("nothing was stored under it")},
+        body="OutcomeSearch", scope="send")},
+    "/notifications/{messageId}": {"get": op(
+        "getNotificationOutcome", "notifications",
+        "The outcome of one of our notifications: accepted, refused or still queued",
+        {"200": ok("the outcome", "Outcome"), "404": problem("no such notification of ours")},
+        params=[path_param("messageId", "the messageId the agent gave it", HEX32),
+                {"name": "wait", "in": "query", "required": False,
+                 "description": "while queued, wait up to this many seconds for the broker",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX}}],
+        scope="send")},
     "/inbox": {"get": op(
         "listInbox", "inbox", "Notifications received and not yet acknowledged, oldest first",
         {"200": ok("a page of the inbox", "InboxPage")},

@@ -1,5 +1,6 @@
-/* cli_api_client.c -- `vangnet api-client add|list|revoke --data DIR`: the agent's named HTTP API
- * clients. A new client's token is printed once; only its hash is kept (DATA/api-clients, 0600). */
+/* cli_api_client.c -- `vangnet api-client`: credentials for the agent's tcp:// local API
+ * (--clients, --out) and its named HTTP API clients (--data DIR: the token is printed once, only
+ * its hash is kept in DATA/api-clients, 0600). */
 #include "cli.h"
 
 #include <getopt.h>
@@ -9,23 +10,59 @@
 #include <string.h>
 #include <time.h>
 
-#include "vn_api_clients.h"
+#include "vn_apiclient.h"
+#include "vn_error.h"
+#include "vn_http_clients.h"
 #include "vn_util.h"
+
+static int s_tcp_add(int argc, char **argv)
+{
+    static const struct option opts[] = {{"clients", required_argument, NULL, 'c'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {NULL, 0, NULL, 0}};
+    const char *clients = NULL, *name = NULL, *out = NULL;
+    if (argc < 2 || strcmp(argv[1], "add") != 0)
+        return cli_fail(CLI_USAGE, "api-client: add --clients FILE --name NAME --out TOKEN-FILE");
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': clients = optarg; break;
+        case 'n': name = optarg; break;
+        case 'o': out = optarg; break;
+        default: return cli_fail(CLI_USAGE, "api-client add: see vangnet api-client --help");
+        }
+    }
+    if (optind != argc)
+        return cli_fail(CLI_USAGE, "api-client add: unexpected argument '%s'", argv[optind]);
+    const char *missing = !clients ? "--clients FILE" : !name ? "--name NAME"
+                          : !out ? "--out TOKEN-FILE" : NULL;
+    if (missing)
+        return cli_fail(CLI_USAGE, "api-client add: missing %s", missing);
+    char err[1200];
+    int rc = vn_api_client_create(clients, name, out, err, sizeof err);
+    if (rc != 0)
+        return cli_fail(rc == VN_E_INVALID ? CLI_USAGE : CLI_FAIL, "api-client add: %s", err);
+    printf("client %s: token written to %s (mode 0600), its hash added to %s; reload the agent "
+           "(SIGHUP)\n", name, out, clients);
+    return CLI_OK;
+}
 
 static const char s_usage[] =
     "api-client add NAME --scopes send,inbox,consent,signal (--data DIR | --file F) [--json]\n"
     "       api-client list (--data DIR | --file F) [--json]\n"
     "       api-client revoke NAME (--data DIR | --file F) [--json]";
 
-static json_object *s_client_json(const vn_api_client_t *c)
+static json_object *s_client_json(const vn_http_client_t *c)
 {
     char scopes[64], t[32];
     json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(c->name));
     json_object *arr = json_object_new_array();
-    for (int i = 0; vn_api_scope_names[i]; i++)
+    for (int i = 0; vn_http_scope_names[i]; i++)
         if (c->scopes & (1u << i))
-            json_object_array_add(arr, json_object_new_string(vn_api_scope_names[i]));
+            json_object_array_add(arr, json_object_new_string(vn_http_scope_names[i]));
     json_object_object_add(o, "scopes", arr);
     (void)scopes;
     time_t tt = (time_t)c->created;
@@ -45,7 +82,7 @@ static void s_print_json(json_object *o)
     json_object_put(o);
 }
 
-int cli_api_client(int argc, char **argv)
+static int s_http(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'}, {"file", required_argument, NULL, 'f'},
@@ -73,10 +110,10 @@ int cli_api_client(int argc, char **argv)
         snprintf(path, sizeof path, "%s", file);
     else
         snprintf(path, sizeof path, "%s/api-clients", data);
-    vn_api_client_t *list = NULL;
+    vn_http_client_t *list = NULL;
     size_t n = 0;
     char err[300];
-    if (vn_api_clients_load(path, &list, &n, err, sizeof err) != 0)
+    if (vn_http_clients_load(path, &list, &n, err, sizeof err) != 0)
         return cli_fail(CLI_FAIL, "%s", err);
     int rc = CLI_OK;
     if (strcmp(verb, "list") == 0) {
@@ -87,7 +124,7 @@ int cli_api_client(int argc, char **argv)
                 json_object_array_add(arr, s_client_json(&list[i]));
             else
                 printf("%-24s %-28s %s\n", list[i].name,
-                       vn_api_scopes_format(list[i].scopes, scopes, sizeof scopes),
+                       vn_http_scopes_format(list[i].scopes, scopes, sizeof scopes),
                        list[i].revoked ? "revoked" : "active");
         }
         if (arr)
@@ -97,29 +134,29 @@ int cli_api_client(int argc, char **argv)
         size_t i = 0;
         while (name && i < n && strcmp(list[i].name, name) != 0)
             i++;
-        if (!name || !vn_api_client_name_valid(name))
+        if (!name || !vn_http_client_name_valid(name))
             rc = cli_fail(CLI_USAGE, "api-client add: NAME is 1-64 of a-z, 0-9 and -, "
                                      "starting with a letter");
-        else if (!scopes_arg || vn_api_scopes_parse(scopes_arg, &scopes) != 0)
+        else if (!scopes_arg || vn_http_scopes_parse(scopes_arg, &scopes) != 0)
             rc = cli_fail(CLI_USAGE, "api-client add: --scopes is a comma list of send, inbox, "
                                      "consent, signal");
         else if (i < n)
             rc = cli_fail(CLI_USAGE, "api-client add: %s exists%s (choose another name)", name,
                           list[i].revoked ? " (revoked)" : "");
         else {
-            vn_api_client_t *more = realloc(list, (n + 1) * sizeof *more);
-            char token[VN_API_TOKEN_MAX];
+            vn_http_client_t *more = realloc(list, (n + 1) * sizeof *more);
+            char token[VN_HTTP_TOKEN_MAX];
             if (!more) {
                 rc = cli_fail(CLI_FAIL, "out of memory");
             } else {
                 list = more;
-                vn_api_client_t *nc = &list[n++];
+                vn_http_client_t *nc = &list[n++];
                 memset(nc, 0, sizeof *nc);
                 snprintf(nc->name, sizeof nc->name, "%s", name);
                 nc->scopes = scopes;
                 nc->created = vn_now();
-                vn_api_token_new(token, nc->hash);
-                int w = vn_api_clients_save(path, list, n);
+                vn_http_token_new(token, nc->hash);
+                int w = vn_http_clients_save(path, list, n);
                 if (w != 0) {
                     rc = cli_fail(CLI_FAIL, "%s: cannot write: %s", path, strerror(-w));
                 } else if (json) {
@@ -143,7 +180,7 @@ int cli_api_client(int argc, char **argv)
         } else {
             if (!list[i].revoked)
                 list[i].revoked = vn_now();
-            int w = vn_api_clients_save(path, list, n);
+            int w = vn_http_clients_save(path, list, n);
             if (w != 0)
                 rc = cli_fail(CLI_FAIL, "%s: cannot write: %s", path, strerror(-w));
             else if (json)
@@ -157,4 +194,13 @@ int cli_api_client(int argc, char **argv)
     }
     free(list);
     return rc;
+}
+
+int cli_api_client(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--clients") == 0 || strcmp(argv[i], "--out") == 0 ||
+            strncmp(argv[i], "--clients=", 10) == 0 || strncmp(argv[i], "--out=", 6) == 0)
+            return s_tcp_add(argc, argv);
+    return s_http(argc, argv);
 }

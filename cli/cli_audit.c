@@ -28,6 +28,7 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     json_object_object_add(o, "actor", json_object_new_string(r->actor_org));
     json_object_object_add(o, "user_id", json_object_new_string(r->user_id));
     json_object_object_add(o, "user_role", json_object_new_string(r->user_role));
+    json_object_object_add(o, "api_caller", json_object_new_string(r->api_caller));
     for (size_t i = 0; i < r->n_recipients; i++)
         json_object_array_add(to, json_object_new_string(r->recipients[i]));
     json_object_object_add(o, "recipients", to);

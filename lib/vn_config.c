@@ -53,6 +53,12 @@ static int s_endpoint(char *dst, size_t len, const char *value, int local_only)
     int tcp = strncmp(value, "tcp://", 6) == 0;
     if (local_only ? !(ipc || loop) : !tcp)
         return 0;
+    if (tcp) { /* a port zmq would not bind or reach as given: 1..65535, or * for any free one */
+        const char *colon = strrchr(value + 6, ':');
+        long long port;
+        if (!colon || (strcmp(colon + 1, "*") != 0 && !s_number(colon + 1, 1, 65535, &port)))
+            return 0;
+    }
     return s_copy(dst, len, value);
 }
 
@@ -204,6 +210,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
         if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
         if (strcmp(name, "previous_keys") == 0)
             return s_copy(c->previous_keys, sizeof c->previous_keys, value);
+        if (strcmp(name, "api_clients") == 0)
+            return s_copy(c->api_clients, sizeof c->api_clients, value);
         if (strcmp(name, "default_ttl_hours") == 0 && s_number(value, 1, 24 * 365, &n)) {
             c->default_ttl = (uint64_t)n * 3600;
             return 1;
@@ -227,7 +235,8 @@ typedef struct {
 } s_key_t;
 
 static const s_key_t s_keys[] = {
-    {"broker", "endpoint", "tcp://HOST:PORT (agents: the broker's; broker: where to listen)", 1, 1},
+    {"broker", "endpoint", "tcp://HOST:PORT with PORT 1..65535 (agents: the broker's; broker: "
+               "where to listen, PORT may be *)", 1, 1},
     {"broker", "data", "a directory path", 1, 0},
     {"broker", "keys", "the broker's .secret file", 1, 0},
     {"broker", "policy", "the policy file", 1, 0},
@@ -247,6 +256,7 @@ static const s_key_t s_keys[] = {
     {"agent", "map_size_mb", "a whole number of MiB, 1..1048576", 0, 1},
     {"agent", "log_level", "error, warn, info or debug", 0, 1},
     {"agent", "previous_keys", "the .secret file before the last key rotation", 0, 1},
+    {"agent", "api_clients", "the file of TCP API clients (vangnet api-client add)", 0, 1},
     {"metrics", "listen", "127.0.0.1:PORT, [::1]:PORT or off (loopback only)", 1, 1},
     {"http_api", "listen", "ADDRESS:PORT, [IPV6]:PORT or off", 0, 1},
     {"http_api", "tls_cert", "a PEM certificate file", 0, 1},
@@ -351,6 +361,12 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     if (rc == 0 && !h->clients[0] &&
         snprintf(h->clients, sizeof h->clients, "%s/api-clients", cfg->data) >= (int)sizeof h->clients) {
         snprintf(err, errlen, "%s: [agent] data path too long", path);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && strncmp(cfg->api, "tcp://", 6) == 0 && !cfg->api_clients[0]) {
+        /* Any local user can reach a TCP port: only callers with a credential may use it. */
+        snprintf(err, errlen, "%s: [agent] api = %s needs api_clients = FILE (the credentials "
+                 "that may call it; vangnet api-client add)", path, cfg->api);
         rc = VN_E_CONFIG;
     }
     return rc;

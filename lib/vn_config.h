@@ -50,6 +50,7 @@ typedef struct {
     char broker_endpoint[256]; /* [broker] endpoint = tcp://127.0.0.1:7700 */
     char broker_public[1024];  /* [broker] public = the broker's .public file (pinned keys) */
     char previous_keys[1024];  /* [agent] previous_keys = the key set before a rotation (optional) */
+    char api_clients[1024];    /* [agent] api_clients = NAME HASH lines; required for a tcp:// api */
     vn_metrics_config_t metrics;
     vn_http_api_config_t http_api;
 } vn_agent_config_t;

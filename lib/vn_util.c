@@ -104,7 +104,7 @@ fail:
 
 int vn_write_file_new(const char *path, int mode, const void *data, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return errno == EEXIST ? VN_E_EXISTS : -errno;
     const uint8_t *p = data;

@@ -64,6 +64,9 @@ class Net:
         ep = os.path.join(self.t, "broker-data", "endpoint")
         self.broker_ep = wait_for(lambda: os.path.getsize(ep) and open(ep).read().strip(),
                                   what="the broker's endpoint")
+        conf = os.path.join(self.t, "broker.conf")   # a restart listens where agents look
+        text = open(conf).read().replace("tcp://127.0.0.1:*", self.broker_ep)
+        open(conf, "w").write(text)
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -133,6 +136,7 @@ class Net:
         return url
 
     def client(self, org, name, scopes="send,inbox,consent"):
+        os.makedirs(self.data(org), mode=0o700, exist_ok=True)
         p = self.run(VANGNET, "api-client", "add", name, "--scopes", scopes, "--data",
                      self.data(org))
         return p.stdout.strip()

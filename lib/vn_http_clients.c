@@ -1,5 +1,5 @@
-/* vn_api_clients.c -- named HTTP API clients with hashed tokens, one line each in a 0600 file. */
-#include "vn_api_clients.h"
+/* vn_http_clients.c -- named HTTP API clients with hashed tokens, one line each in a 0600 file. */
+#include "vn_http_clients.h"
 #include "vn_error.h"
 #include "vn_util.h"
 
@@ -18,12 +18,12 @@
 
 static const char s_hash_key[] = "vangnet http api token v1";
 
-const char *const vn_api_scope_names[] = {"send", "inbox", "consent", "signal", NULL};
+const char *const vn_http_scope_names[] = {"send", "inbox", "consent", "signal", NULL};
 
-int vn_api_client_name_valid(const char *name)
+int vn_http_client_name_valid(const char *name)
 {
     size_t n = strlen(name);
-    if (n < 1 || n > VN_API_CLIENT_NAME_MAX || name[0] < 'a' || name[0] > 'z')
+    if (n < 1 || n > VN_HTTP_CLIENT_NAME_MAX || name[0] < 'a' || name[0] > 'z')
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
@@ -32,15 +32,15 @@ int vn_api_client_name_valid(const char *name)
     return 1;
 }
 
-int vn_api_scopes_parse(const char *text, unsigned *scopes)
+int vn_http_scopes_parse(const char *text, unsigned *scopes)
 {
     *scopes = 0;
     const char *p = text;
     while (*p) {
         size_t len = strcspn(p, ",");
         unsigned bit = 0;
-        for (int i = 0; vn_api_scope_names[i]; i++)
-            if (strlen(vn_api_scope_names[i]) == len && strncmp(p, vn_api_scope_names[i], len) == 0)
+        for (int i = 0; vn_http_scope_names[i]; i++)
+            if (strlen(vn_http_scope_names[i]) == len && strncmp(p, vn_http_scope_names[i], len) == 0)
                 bit = 1u << i;
         if (!bit)
             return VN_E_INVALID;
@@ -52,13 +52,13 @@ int vn_api_scopes_parse(const char *text, unsigned *scopes)
     return *scopes ? 0 : VN_E_INVALID;
 }
 
-char *vn_api_scopes_format(unsigned scopes, char *out, size_t len)
+char *vn_http_scopes_format(unsigned scopes, char *out, size_t len)
 {
     size_t used = 0;
     out[0] = '\0';
-    for (int i = 0; vn_api_scope_names[i]; i++)
+    for (int i = 0; vn_http_scope_names[i]; i++)
         if (scopes & (1u << i)) {
-            int w = snprintf(out + used, len - used, "%s%s", used ? "," : "", vn_api_scope_names[i]);
+            int w = snprintf(out + used, len - used, "%s%s", used ? "," : "", vn_http_scope_names[i]);
             if (w < 0 || (size_t)w >= len - used)
                 break;
             used += (size_t)w;
@@ -66,30 +66,30 @@ char *vn_api_scopes_format(unsigned scopes, char *out, size_t len)
     return out;
 }
 
-void vn_api_token_hash(const char *token, size_t len, uint8_t hash[32])
+void vn_http_token_hash(const char *token, size_t len, uint8_t hash[32])
 {
     crypto_generichash(hash, 32, (const uint8_t *)token, len, (const uint8_t *)s_hash_key,
                        sizeof s_hash_key - 1);
 }
 
-int vn_api_token_new(char token[VN_API_TOKEN_MAX], uint8_t hash[32])
+int vn_http_token_new(char token[VN_HTTP_TOKEN_MAX], uint8_t hash[32])
 {
     uint8_t raw[TOKEN_BYTES];
     randombytes_buf(raw, sizeof raw);
     memcpy(token, TOKEN_PREFIX, sizeof TOKEN_PREFIX - 1);
-    sodium_bin2base64(token + sizeof TOKEN_PREFIX - 1, VN_API_TOKEN_MAX - (sizeof TOKEN_PREFIX - 1),
+    sodium_bin2base64(token + sizeof TOKEN_PREFIX - 1, VN_HTTP_TOKEN_MAX - (sizeof TOKEN_PREFIX - 1),
                       raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof raw);
-    vn_api_token_hash(token, strlen(token), hash);
+    vn_http_token_hash(token, strlen(token), hash);
     return 0;
 }
 
-const vn_api_client_t *vn_api_clients_match(const vn_api_client_t *list, size_t n,
+const vn_http_client_t *vn_http_clients_match(const vn_http_client_t *list, size_t n,
                                             const char *token, size_t len)
 {
     uint8_t h[32];
-    const vn_api_client_t *found = NULL;
-    vn_api_token_hash(token, len, h);
+    const vn_http_client_t *found = NULL;
+    vn_http_token_hash(token, len, h);
     for (size_t i = 0; i < n; i++) /* every entry, so timing does not say which one matched */
         if (sodium_memcmp(h, list[i].hash, 32) == 0 && !list[i].revoked)
             found = &list[i];
@@ -98,13 +98,13 @@ const vn_api_client_t *vn_api_clients_match(const vn_api_client_t *list, size_t 
 }
 
 /* One line: NAME SCOPES HASH CREATED REVOKED */
-static int s_parse_line(char *line, vn_api_client_t *c)
+static int s_parse_line(char *line, vn_http_client_t *c)
 {
     char *save = NULL, *f[6];
     int n = 0;
     for (char *t = strtok_r(line, " \t", &save); t && n < 6; t = strtok_r(NULL, " \t", &save))
         f[n++] = t;
-    if (n != 5 || !vn_api_client_name_valid(f[0]) || vn_api_scopes_parse(f[1], &c->scopes) != 0 ||
+    if (n != 5 || !vn_http_client_name_valid(f[0]) || vn_http_scopes_parse(f[1], &c->scopes) != 0 ||
         strlen(f[2]) != 64 || vn_unhex(c->hash, 32, f[2]) != 0)
         return -1;
     char *end;
@@ -118,7 +118,7 @@ static int s_parse_line(char *line, vn_api_client_t *c)
     return 0;
 }
 
-int vn_api_clients_load(const char *path, vn_api_client_t **list, size_t *n, char *err,
+int vn_http_clients_load(const char *path, vn_http_client_t **list, size_t *n, char *err,
                         size_t errlen)
 {
     *list = NULL;
@@ -151,7 +151,7 @@ int vn_api_clients_load(const char *path, vn_api_client_t **list, size_t *n, cha
         line++;
         if (l[0] == '#' || l[0] == '\0')
             continue;
-        vn_api_client_t *more = realloc(*list, (*n + 1) * sizeof *more);
+        vn_http_client_t *more = realloc(*list, (*n + 1) * sizeof *more);
         if (!more) {
             rc = -ENOMEM;
             break;
@@ -180,7 +180,7 @@ int vn_api_clients_load(const char *path, vn_api_client_t **list, size_t *n, cha
     return rc;
 }
 
-int vn_api_clients_save(const char *path, const vn_api_client_t *list, size_t n)
+int vn_http_clients_save(const char *path, const vn_http_client_t *list, size_t n)
 {
     char tmp[1100];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
@@ -199,7 +199,7 @@ int vn_api_clients_save(const char *path, const vn_api_client_t *list, size_t n)
     for (size_t i = 0; i < n; i++) {
         char hex[65], scopes[64];
         fprintf(f, "%s %s %s %llu %llu\n", list[i].name,
-                vn_api_scopes_format(list[i].scopes, scopes, sizeof scopes),
+                vn_http_scopes_format(list[i].scopes, scopes, sizeof scopes),
                 vn_hex(hex, list[i].hash, 32), (unsigned long long)list[i].created,
                 (unsigned long long)list[i].revoked);
     }
