@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "api.pb-c.h"
+#include "vn_api_limits.h"
 #include "vn_apiclient.h"
 #include "vn_config.h"
 #include "vn_envelope.h"
@@ -16,7 +17,7 @@
 
 #define ROUTING_MAX 256
 #define AGENT_CREDIT 256                 /* deliveries in flight from the broker */
-#define AGENT_MAX_CONTENT (512 * 1024)   /* largest notification content accepted from IT systems */
+#define AGENT_MAX_CONTENT VN_API_MAX_CONTENT /* largest notification content (vn_api_limits.h) */
 #define AGENT_MEDIA_TYPE_MAX 127         /* a content media type, e.g. application/pdf */
 #define RESEND_MS 5000
 #define AGENT_HTTP_ENDPOINT "inproc://vn-agent-http-api" /* the HTTP API's way into the local API */

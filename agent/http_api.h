@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#define HTTP_API_VERSION "1.0.0"          /* the API-Version header and info.version */
+#define HTTP_API_VERSION VN_HTTP_API_VERSION /* the API-Version header and info.version */
 #define HTTP_API_WAIT_MAX 30              /* seconds a GET /v1/inbox?wait= may hold */
 #define HTTP_API_LIMIT_MAX 100            /* inbox items per page */
 #define HTTP_API_QUERY_MAX 8              /* query parameters per request */

@@ -197,6 +197,11 @@ json_object *http__status_json(const Vn__ApiStatusResult *s)
     json_object_object_add(o, "checkpointSize", json_object_new_int64((int64_t)s->checkpoint_size));
     json_object_object_add(o, "logInconsistent", json_object_new_boolean(s->log_inconsistent));
     json_object_object_add(o, "maxContentBytes", json_object_new_int64(s->max_content_bytes));
+    if (s->revoked)
+        json_object_object_add(o, "revoked", json_object_new_boolean(1));
+    if (!s->connected)
+        s_add_str(o, "disconnectReason", s->disconnect_reason);
+    s_add_str(o, "caller", s->caller);
     json_object_object_add(o, "apiVersion", json_object_new_string(HTTP_API_VERSION));
     return o;
 }

@@ -3,10 +3,15 @@
 /v1/openapi.json) and a C file embedding it. One source for the server, the tests and the docs.
 Usage: openapi.py OUT.json OUT.c"""
 import json
+import os
+import re
 import sys
 
-VERSION = "1.0.0"
-MAX_CONTENT = 512 * 1024          # agent.h AGENT_MAX_CONTENT: the one size limit
+# The one size limit and the version, from the header the C code uses (lib/vn_api_limits.h).
+_LIMITS = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib",
+                            "vn_api_limits.h")).read()
+VERSION = re.search(r'#define VN_HTTP_API_VERSION "([^"]+)"', _LIMITS).group(1)
+MAX_CONTENT = eval(re.search(r"#define VN_API_MAX_CONTENT \(([0-9 *]+)\)", _LIMITS).group(1))
 WAIT_MAX = 30                     # http_api.h HTTP_API_WAIT_MAX
 LIMIT_MAX = 100                   # http_api.h HTTP_API_LIMIT_MAX
 
@@ -201,7 +206,14 @@ SCHEMAS = {
         "maxContentBytes": {"type": "integer", "enum": [MAX_CONTENT],
                             "description": "the one size limit: content bytes per notification"},
         "apiVersion": {"type": "string", "enum": [VERSION]},
+        "revoked": {"type": "boolean", "description": "the broker operator revoked us"},
+        "disconnectReason": {"type": "string", "description": "while not connected: why"},
+        "caller": {"type": "string", "description": "who the agent took this caller for "
+                                                    "(http:NAME for an API client)"},
     }, ["org", "connected", "outboxPending", "inboxPending", "maxContentBytes", "apiVersion"]),
+    "Acknowledgement": obj({"messageId": HEX32, "acknowledged": {"type": "boolean"}},
+                           ["messageId", "acknowledged"],
+                           "what `vangnet ack --json` prints (the HTTP answer is a bare 204)"),
     "Health": obj({"status": {"type": "string", "enum": ["up"]}}, ["status"]),
     "NewWebhook": obj({"url": {"type": "string", "maxLength": 512, "pattern": "^https?://"}},
                       ["url"]),

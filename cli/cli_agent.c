@@ -1,5 +1,6 @@
 /* cli_agent.c -- `vangnet send|inbox|ack|status --agent EP`: the agency side, through the client library. */
 #include "cli.h"
+#include "cli_json.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
@@ -15,9 +16,16 @@
 
 #define MAX_LIST 32
 
+static int s_json; /* --json: print in the HTTP API's shapes */
+
 /* Print a submit's outcome; its exit code (0 accepted, 3 refused, 4 queued). */
-static int s_print_result(const vn_client_result_t *r)
+static int s_print_result(const vn_client_result_t *r, const char *client_ref)
 {
+    if (s_json) {
+        cli_json_print(cli_json_result(r, client_ref));
+        return r->outcome == VN_CLIENT_ACCEPTED ? CLI_OK
+               : r->outcome == VN_CLIENT_REFUSED ? CLI_REFUSED : CLI_PENDING;
+    }
     const char *again = r->repeated ? " repeated=yes" : "";
     switch (r->outcome) {
     case VN_CLIENT_ACCEPTED:
@@ -47,6 +55,7 @@ int cli_send(int argc, char **argv)
         {"role", required_argument, NULL, 'r'},    {"file", required_argument, NULL, 'F'},
         {"wait", required_argument, NULL, 'w'},    {"expires-in", required_argument, NULL, 'e'},
         {"client-ref", required_argument, NULL, 'R'}, {"token-file", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},
         /* named justification fields (see config/policy.conf) */
         {"consent-ref", required_argument, NULL, 1000},
         {"onveiligheid", required_argument, NULL, 1001},
@@ -88,6 +97,7 @@ int cli_send(int argc, char **argv)
             if (strlen(client_ref) > 64 || !client_ref[0])
                 return cli_fail(CLI_USAGE, "send: --client-ref takes 1 to 64 bytes");
             break;
+        case 'j': s_json = 1; break;
         case 'T': cli_token_file = optarg; break;
         case 'f':
             eq = strchr(optarg, '=');
@@ -168,7 +178,7 @@ int cli_send(int argc, char **argv)
         return rc;
     }
     vn_client_destroy(&cl);
-    return s_print_result(&r);
+    return s_print_result(&r, client_ref);
 }
 
 int cli_outcome(int argc, char **argv)
@@ -176,7 +186,8 @@ int cli_outcome(int argc, char **argv)
     static const struct option opts[] = {
         {"agent", required_argument, NULL, 'a'}, {"id", required_argument, NULL, 'i'},
         {"client-ref", required_argument, NULL, 'R'}, {"wait", required_argument, NULL, 'w'},
-        {"token-file", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
+        {"token-file", required_argument, NULL, 'T'}, {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0}};
     const char *agent = NULL, *id = NULL, *ref = NULL;
     long wait_s = 0;
     int c;
@@ -187,6 +198,7 @@ int cli_outcome(int argc, char **argv)
         case 'a': agent = optarg; break;
         case 'i': id = optarg; break;
         case 'R': ref = optarg; break;
+        case 'j': s_json = 1; break;
         case 'T': cli_token_file = optarg; break;
         case 'w':
             wait_s = strtol(optarg, &end, 10);
@@ -215,7 +227,7 @@ int cli_outcome(int argc, char **argv)
         return rc;
     }
     vn_client_destroy(&cl);
-    return s_print_result(&r);
+    return s_print_result(&r, ref);
 }
 
 static json_object *s_message_json(const vn_client_message_t *m)
@@ -360,12 +372,15 @@ static const char *s_agent_only(int argc, char **argv, int positional)
 {
     static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
                                          {"token-file", required_argument, NULL, 'T'},
+                                         {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     const char *agent = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'T')
+        if (c == 'j')
+            s_json = 1;
+        else if (c == 'T')
             cli_token_file = optarg;
         else if (c == 'a')
             agent = optarg;
@@ -384,7 +399,9 @@ int cli_ack(int argc, char **argv)
     if (!cl)
         return CLI_USAGE;
     int rc = vn_client_ack(cl, argv[optind]) == 0 ? CLI_OK : cli_client_fail(cl, "ack");
-    if (rc == CLI_OK)
+    if (rc == CLI_OK && s_json)
+        cli_json_print(cli_json_ack(argv[optind]));
+    else if (rc == CLI_OK)
         printf("acknowledged %s\n", argv[optind]);
     vn_client_destroy(&cl);
     return rc;
@@ -403,7 +420,11 @@ int cli_status(int argc, char **argv)
         return CLI_USAGE;
     vn_client_status_t st;
     int rc = vn_client_status(cl, &st) == 0 ? CLI_OK : cli_client_fail(cl, "status");
-    if (rc == CLI_OK) {
+    if (rc == CLI_OK && s_json) {
+        cli_json_print(cli_json_status(&st));
+        if (!st.connected || st.revoked || st.log_inconsistent)
+            rc = CLI_FAIL;
+    } else if (rc == CLI_OK) {
         printf("org=%s connected=%s outbox=%llu inbox=%llu directory-generation=%llu "
                "directory-orgs=%u sent=%llu received=%llu audit-log=%s checkpoint=%llu",
                st.org, st.connected ? "yes" : "no", (unsigned long long)st.outbox_pending,
