@@ -236,8 +236,11 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
             agent__api_auth_handle(a);
         if (items[2].revents & ZMQ_POLLIN)
             s_monitor_event(a);
-        if (a->revoked) {
-            zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
+        if (a->revoked || a->session_replaced) {
+            if (a->connected || a->session_replaced == 1)
+                zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
+            if (a->session_replaced)
+                a->session_replaced = 2; /* disconnected once; stays so */
             agent__set_connected(a, 0);
         }
         for (int i = 0; i < 512 && s_broker_message(a); i++)

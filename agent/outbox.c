@@ -281,6 +281,16 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
         a->revoked = 1;
         return;
     }
+    if (strcmp(rf->code, "session-replaced") == 0 && rf->message_id.len == 0) {
+        /* Another agent runs with our keys and took over at the broker: stop talking to the
+         * broker (no fight over the session) and say so, until an operator restarts this one. */
+        vn_error("event=session-replaced reason=\"another agent with this organisation's keys "
+                 "connected to the broker\" action=\"disconnected; stop the other agent or this "
+                 "one, then restart\"");
+        a->session_replaced = 1;
+        a->disconnect_reason = "session-replaced";
+        return;
+    }
     char hex[33] = "-";
     if (rf->message_id.len == 16)
         vn_hex(hex, rf->message_id.data, 16);

@@ -28,14 +28,18 @@ static void s_usage(void)
     fprintf(stderr,
             "usage: vn-rawpeer --broker EP --broker-public FILE [--keys ORG.secret | --no-curve]\n"
             "  [--sign-keys ORG.secret] --to FILE.public [--mode MODE] [--size BYTES] [--twice]\n"
-            "modes: valid badsig ciphertext expired garbage twoframes badversion\n");
+            "modes: valid badsig ciphertext expired garbage twoframes badversion wrongkey\n");
 }
 
 /* Seal a notification from signer to the recipient in pubfile, tampered as mode says. */
 static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubkeys_t *to,
                       size_t size, uint8_t **out, size_t *len)
 {
-    vn_recipient_t r = {to->org, to->box_pk};
+    /* wrongkey: a correct envelope for the recipient whose content key is wrapped to a key it
+     * does not hold, so the broker accepts it and only the recipient finds it cannot open it */
+    uint8_t other_pk[32], other_sk[32];
+    crypto_box_keypair(other_pk, other_sk);
+    vn_recipient_t r = {to->org, strcmp(mode, "wrongkey") == 0 ? other_pk : to->box_pk};
     char today[16];
     time_t t = time(NULL);
     strftime(today, sizeof today, "%Y-%m-%d", gmtime(&t));
