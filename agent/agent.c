@@ -99,7 +99,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     zmq_socket_monitor(a->dealer, MONITOR_EP,
                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_CONNECT_RETRIED);
     a->monitor = zmq_socket(a->ctx, ZMQ_PAIR);
     zmq_connect(a->monitor, MONITOR_EP);
     if (zmq_connect(a->dealer, cfg->broker_endpoint) != 0) {

@@ -69,6 +69,13 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
             snprintf(msg, msg_len, "justification field %zu is invalid", i + 1);
             return "invalid-field";
         }
+    for (size_t i = 0; i < s->n_justification; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->justification[i]->key, s->justification[j]->key) == 0) {
+                snprintf(msg, msg_len, "justification field %.64s is given twice",
+                         s->justification[i]->key);
+                return "invalid-field";
+            }
     if (s->client_ref.len > 64) {
         snprintf(msg, msg_len, "client_ref is longer than 64 bytes");
         return "invalid-field";
