@@ -100,7 +100,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     zmq_socket_monitor(a->dealer, MONITOR_EP,
                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_CONNECT_RETRIED);
     a->monitor = zmq_socket(a->ctx, ZMQ_PAIR);
     zmq_connect(a->monitor, MONITOR_EP);
     if (zmq_connect(a->dealer, cfg->broker_endpoint) != 0) {
@@ -246,8 +247,11 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
             agent__api_auth_handle(a);
         if (items[2].revents & ZMQ_POLLIN)
             s_monitor_event(a);
-        if (a->revoked) {
-            zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
+        if (a->revoked || a->session_replaced) {
+            if (a->connected || a->session_replaced == 1)
+                zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
+            if (a->session_replaced)
+                a->session_replaced = 2; /* disconnected once; stays so */
             agent__set_connected(a, 0);
         }
         for (int i = 0; i < 512 && s_broker_message(a); i++)

@@ -73,6 +73,7 @@ typedef struct agent {
     const char *disconnect_reason; /* static string: why not connected (status) */
     uint64_t unreachable_logged_ms; /* last "broker unreachable" warning (rate limit) */
     int revoked;
+    int session_replaced;    /* another agent took over our session at the broker */
     Vn__Directory *dir;
     MDB_txn *txn;            /* the open batch transaction, if any */
     outgoing_t *out;

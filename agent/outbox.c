@@ -69,6 +69,13 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
             snprintf(msg, msg_len, "justification field %zu is invalid", i + 1);
             return "invalid-field";
         }
+    for (size_t i = 0; i < s->n_justification; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->justification[i]->key, s->justification[j]->key) == 0) {
+                snprintf(msg, msg_len, "justification field %.64s is given twice",
+                         s->justification[i]->key);
+                return "invalid-field";
+            }
     if (s->client_ref.len > 64) {
         snprintf(msg, msg_len, "client_ref is longer than 64 bytes");
         return "invalid-field";
@@ -294,6 +301,16 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
     if (strcmp(rf->code, "org-revoked") == 0 && rf->message_id.len == 0) {
         vn_error("event=revoked reason=\"%s\" action=disconnecting", rf->reason);
         a->revoked = 1;
+        return;
+    }
+    if (strcmp(rf->code, "session-replaced") == 0 && rf->message_id.len == 0) {
+        /* Another agent runs with our keys and took over at the broker: stop talking to the
+         * broker (no fight over the session) and say so, until an operator restarts this one. */
+        vn_error("event=session-replaced reason=\"another agent with this organisation's keys "
+                 "connected to the broker\" action=\"disconnected; stop the other agent or this "
+                 "one, then restart\"");
+        a->session_replaced = 1;
+        a->disconnect_reason = "session-replaced";
         return;
     }
     char hex[33] = "-";

@@ -54,6 +54,7 @@ typedef enum {
     ITEM_CONSENT,   /* a consent registration or withdrawal (request bytes in envelope) */
     ITEM_WITHHOLD,  /* a delivery whose justification no longer holds (seq in id[0..7]) */
     ITEM_RESENT,    /* a resent message id, answered with its original outcome (outcome.c) */
+    ITEM_SESSION_REPLACED, /* a second agent with the organisation's keys took over (audited) */
 } item_kind_t;
 
 /* One piece of work for the next group commit. */
@@ -219,6 +220,8 @@ void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t i
  * delivery ends audited DELIVERY_FAILED and the sender is told */
 void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], const char *code,
                         const char *reason);
+/* main thread: have the storage thread audit that a second agent took over org's session */
+void broker__session_replaced_request(broker_t *b, const char *org);
 /* main thread: act on what the storage thread sent (replies, credits, pump requests) */
 void broker__storage_replies(broker_t *b);
 

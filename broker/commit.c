@@ -192,6 +192,18 @@ static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
     return rc;
 }
 
+static int s_apply_session_replaced(MDB_txn *txn, broker_t *b, item_t *it)
+{
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    rec.event = VN__AUDIT_RECORD__EVENT__SESSION_REPLACED;
+    rec.actor_org = it->org;
+    rec.outcome = "ok";
+    rec.reason = "a second agent with this organisation's keys connected and took over the "
+                 "session; the previous agent was told to stop";
+    rec.source = b->keys->pub.org;
+    return vn_audit_append(txn, b->db, &rec, NULL, NULL);
+}
+
 /* Apply the whole batch in one transaction. audited=0 only answers refusals (storage failing). */
 static int s_commit(broker_t *b, int audited)
 {
@@ -208,6 +220,7 @@ static int s_commit(broker_t *b, int audited)
         case ITEM_NOTICE_ACK: rc = audited ? s_apply_ack(txn, b, it) : 0; break;
         case ITEM_CONSENT: rc = audited ? broker__consent_apply(txn, b, it) : 0; break;
         case ITEM_RESENT: break; /* answered with its original outcome */
+        case ITEM_SESSION_REPLACED: rc = audited ? s_apply_session_replaced(txn, b, it) : 0; break;
         case ITEM_WITHHOLD:
             rc = audited ? broker__withhold(txn, b, it->org, vn_get_be64(it->id), it->code,
                                             it->reason)

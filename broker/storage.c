@@ -8,6 +8,7 @@
  *   ['K'][org][id16][code][reason]                a delivery the recipient could not open
  *   ['Q'][routing][org][ConsentRequest]           a consent registration or withdrawal
  *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
+ *   ['R'][org]                                    a second agent took over org's session
  * To main (BROKER_STORE_OUT_EP, PULL):
  *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump */
 #include "broker.h"
@@ -81,6 +82,8 @@ static int s_take_one(broker_t *b)
         memcpy(it->id, zmq_msg_data(&parts[2]), 8);
         s_frame_str(&parts[3], it->code, sizeof it->code);
         s_frame_str(&parts[4], it->reason, sizeof it->reason);
+    } else if (kind == 'R' && n == 2 && s_frame_str(&parts[1], org, sizeof org) == 0) {
+        broker__batch_add(b, ITEM_SESSION_REPLACED, org, NULL, 0);
     } else if ((kind == 'K' || kind == 'N') && (n == 3 || (kind == 'K' && n == 5)) &&
                zmq_msg_size(&parts[2]) == 16 && s_frame_str(&parts[1], org, sizeof org) == 0) {
         item_t *it = broker__batch_add(b, kind == 'K' ? ITEM_ACK : ITEM_NOTICE_ACK, org, NULL, 0);
@@ -259,6 +262,12 @@ void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], cons
     zmq_send(b->to_storage, code, strlen(code), ZMQ_SNDMORE);
     zmq_send(b->to_storage, reason, strlen(reason), 0);
     vn_warn("event=delivery-failed org=%s code=%s", org, code);
+}
+
+void broker__session_replaced_request(broker_t *b, const char *org)
+{
+    zmq_send(b->to_storage, "R", 1, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, org, strlen(org), 0);
 }
 
 void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16])
