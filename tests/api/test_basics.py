@@ -31,6 +31,38 @@ def report(data=b"zorgen over thuissituatie", media="text/plain", ref=None, **kw
     return body
 
 
+def rules_can_fail(doc):
+    """The restated design rules catch each kind of breach (a check that cannot fail is none)."""
+    import copy
+
+    def mutated(fn):
+        m = copy.deepcopy(doc)
+        fn(m)
+        return m
+
+    def no_version(m):
+        h = m["paths"]["/status"]["get"]["responses"]["200"]["headers"]
+        h.pop("API-Version")
+        h["X-Other"] = {"schema": {"type": "string"}}
+
+    def json_error(m):
+        r = m["paths"]["/status"]["get"]["responses"]["401"]
+        r["content"] = {"application/json": r["content"]["application/problem+json"]}
+
+    breaches = {
+        "no contact": lambda m: m["info"].pop("contact"),
+        "BSN as query parameter": lambda m: m["paths"]["/inbox"]["get"]["parameters"].append(
+            {"name": "subjectBsn", "in": "query", "schema": {"type": "string"}}),
+        "no API-Version": no_version,
+        "trailing slash": lambda m: m["paths"].__setitem__("/status/", m["paths"]["/status"]),
+        "error not problem+json": json_error,
+        "not kebab-case": lambda m: m["paths"].__setitem__("/inbox_Items", m["paths"].pop("/inbox")),
+        "no major version": lambda m: m["servers"][0].__setitem__("url", "https://localhost"),
+    }
+    for what, fn in breaches.items():
+        check(violations(mutated(fn)), "the rules did not catch: " + what)
+
+
 def run():
     with Net() as net:
         net.org("ggz-mondriaan", "ggz")
@@ -51,6 +83,7 @@ def run():
         doc = r.json()
         v = violations(doc)
         check(not v, "the document breaks the NL API Design Rules: %s" % v)
+        rules_can_fail(doc)
         # A CORS preflight (not an operation: the design rules allow only the standard methods).
         pre = requests.options(ggz_url + "/v1/openapi.json", timeout=10,
                                headers={"Origin": "https://portal.example",
