@@ -12,26 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Ack a delivery (failure_code NULL) or end it as failed: it cannot open here, ever. */
-static void s_ack_broker_failed(agent_t *a, const uint8_t id[16], const char *failure_code,
-                                const char *failure_reason)
-{
-    Vn__DeliveryAck d = VN__DELIVERY_ACK__INIT;
-    d.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
-    if (failure_code) {
-        d.failure_code = (char *)failure_code;
-        d.failure_reason = (char *)failure_reason;
-    }
-    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-    m.body_case = VN__WIRE_MESSAGE__BODY_DELIVERY_ACK;
-    m.delivery_ack = &d;
-    uint8_t *buf;
-    size_t len;
-    if (vn_wire_pack(&m, &buf, &len) == 0)
-        agent__after_commit(a, 0, NULL, 0, buf, len);
-}
-
-static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
+/* Ack to the broker, after this turn's commit: a notice (notice set), a delivery, or a delivery
+ * that failed here for good (failure_code set: it cannot open with our keys, ever). */
+static void s_ack_to_broker(agent_t *a, int notice, const uint8_t id[16], const char *failure_code,
+                            const char *failure_reason)
 {
     Vn__DeliveryAck d = VN__DELIVERY_ACK__INIT;
     Vn__NoticeAck n = VN__NOTICE_ACK__INIT;
@@ -42,6 +26,10 @@ static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
         m.notice_ack = &n;
     } else {
         d.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+        if (failure_code) {
+            d.failure_code = (char *)failure_code;
+            d.failure_reason = (char *)failure_reason;
+        }
         m.body_case = VN__WIRE_MESSAGE__BODY_DELIVERY_ACK;
         m.delivery_ack = &d;
     }
@@ -49,6 +37,17 @@ static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
     size_t len;
     if (vn_wire_pack(&m, &buf, &len) == 0)
         agent__after_commit(a, 0, NULL, 0, buf, len);
+}
+
+static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
+{
+    s_ack_to_broker(a, notice, id, NULL, NULL);
+}
+
+static void s_ack_broker_failed(agent_t *a, const uint8_t id[16], const char *failure_code,
+                                const char *failure_reason)
+{
+    s_ack_to_broker(a, 0, id, failure_code, failure_reason);
 }
 
 /* 1 if id was stored before (delivered twice), 0 if new, <0 on error. */

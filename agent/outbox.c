@@ -329,8 +329,13 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
     /* A storage problem at the broker is not a verdict: keep the message and retry later. */
     if (strcmp(rf->code, "storage-full") == 0 || strcmp(rf->code, "storage-error") == 0) {
         Vn__ApiSubmitResult *queued = agent__result_get(a, rf->message_id.data);
-        if (queued) { /* still QUEUED, and durable since the submit: say so to whoever waits */
-            agent__outcome_settled(a, rf->message_id.data, queued);
+        if (queued) {
+            /* Still QUEUED, and durable since the submit: say so to whoever waits, with why. */
+            Vn__ApiSubmitResult answer = *queued;
+            answer.code = rf->code;
+            answer.reason = rf->reason;
+            answer.reason_nl = rf->reason_nl;
+            agent__outcome_settled(a, rf->message_id.data, &answer);
             vn__api_submit_result__free_unpacked(queued, NULL);
         }
         return;

@@ -25,6 +25,22 @@ static int s_reply_wire(item_t *it, Vn__WireMessage *m)
 
 static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited);
 
+/* If it->org sent msgid before, make the item answer with that original outcome (outcome.c).
+ * Returns broker__outcome_find's result: 1 answered, 0 new, 2 another's id, <0 error. */
+static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it, const uint8_t msgid[16])
+{
+    uint8_t *orig;
+    size_t orig_len;
+    int rc = broker__outcome_find(txn, b, it->org, msgid, &orig, &orig_len);
+    if (rc == 1) {
+        free(it->reply);
+        it->reply = orig;
+        it->reply_len = orig_len;
+        it->kind = ITEM_RESENT;
+    }
+    return rc;
+}
+
 static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
 {
     vn_parsed_t p;
@@ -35,17 +51,9 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
     m.body_case = VN__WIRE_MESSAGE__BODY_RECEIPT;
     /* A resent message id gets its original outcome, whatever the checks said this time. */
-    uint8_t *orig;
-    size_t orig_len;
-    rc = broker__outcome_find(txn, b, it->org, p.hdr->message_id.data, &orig, &orig_len);
+    rc = s_answer_original(txn, b, it, p.hdr->message_id.data);
     if (rc < 0 || rc == 1) {
         vn_parsed_clear(&p);
-        if (rc == 1) {
-            free(it->reply);
-            it->reply = orig;
-            it->reply_len = orig_len;
-            it->kind = ITEM_RESENT;
-        }
         return rc < 0 ? rc : 0;
     }
     if (rc == 2 || strcmp(it->reason, "resend") == 0) {
@@ -121,17 +129,9 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
         broker__audit_from_header(&rec, &fields, &p);
     if (audited && p.hdr) {
         /* A resent message id gets its original outcome: no second verdict in the log. */
-        uint8_t *orig;
-        size_t orig_len;
-        int found = broker__outcome_find(txn, b, it->org, p.hdr->message_id.data, &orig, &orig_len);
+        int found = s_answer_original(txn, b, it, p.hdr->message_id.data);
         if (found < 0 || found == 1) {
             vn_parsed_clear(&p);
-            if (found == 1) {
-                free(it->reply);
-                it->reply = orig;
-                it->reply_len = orig_len;
-                it->kind = ITEM_RESENT;
-            }
             return found < 0 ? found : 0;
         }
     }

@@ -29,12 +29,8 @@ typedef struct {
 
 static uint64_t s_date_us(const char *s)
 {
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end)
-        return 0;
-    time_t t = timegm(&tm);
-    return t > 0 ? (uint64_t)t * 1000000u : 0;
+    uint64_t t;
+    return vn_date_parse(s, &t) == 0 && t > 0 ? t * 1000000u : 0;
 }
 
 /* A date (full = 0) or an ISO 8601 UTC time (full = 1). */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "vangnet/client.h"
+#include "vn_util.h"
 
 #define MAX_LIST 32
 
@@ -35,12 +36,8 @@ static void s_print(const vn_client_consent_record_t *r)
 /* Parse YYYY-MM-DD (UTC midnight) into unix seconds; 0 on error. */
 static uint64_t s_date(const char *s)
 {
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end)
-        return 0;
-    time_t t = timegm(&tm);
-    return t > 0 ? (uint64_t)t : 0;
+    uint64_t t;
+    return vn_date_parse(s, &t) == 0 ? t : 0;
 }
 
 int cli_consent(int argc, char **argv)
@@ -51,7 +48,8 @@ int cli_consent(int argc, char **argv)
         {"categories", required_argument, NULL, 'c'}, {"purpose", required_argument, NULL, 'p'},
         {"from", required_argument, NULL, 'f'},     {"until", required_argument, NULL, 'u'},
         {"days", required_argument, NULL, 'd'},     {"seconds", required_argument, NULL, 'S'},
-        {"json", no_argument, NULL, 'j'},           {NULL, 0, NULL, 0}};
+        {"token-file", required_argument, NULL, 'T'}, {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0}};
     if (argc < 2)
         return cli_fail(CLI_USAGE, "consent: add|withdraw|list --agent EP ...");
     const char *verb = argv[1], *agent = NULL, *subject = NULL, *given_by = NULL, *purpose = NULL;
@@ -63,6 +61,7 @@ int cli_consent(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'a': agent = optarg; break;
+        case 'T': cli_token_file = optarg; break;
         case 's': subject = optarg; break;
         case 'g': given_by = optarg; break;
         case 't': to = optarg; break;

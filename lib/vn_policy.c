@@ -259,20 +259,8 @@ static int s_refuse(vn_verdict_t *v, const char *code, const char *en, const cha
 
 static int s_date_valid(const char *s, uint64_t now)
 {
-    struct tm tm = {0}, back;
-    if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' || s[7] != '-' ||
-        strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
-        return 0;
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end)
-        return 0;
-    int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
-    time_t t = timegm(&tm);
-    /* A real calendar day: 2026-02-30 would normalise to March 2nd, so it is refused. */
-    if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_year != year || back.tm_mon != mon ||
-        back.tm_mday != mday)
-        return 0;
-    return (uint64_t)t <= now + 86400; /* not in the future */
+    uint64_t t;
+    return vn_date_parse(s, &t) == 0 && t <= now + 86400; /* a real day, not in the future */
 }
 
 static int s_enum_valid(const char *values, const char *v)

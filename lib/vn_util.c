@@ -180,3 +180,22 @@ char *vn_strdup_printf(const char *fmt, ...)
     va_end(ap);
     return out;
 }
+
+int vn_date_parse(const char *s, uint64_t *out)
+{
+    struct tm tm = {0}, back;
+    if (!s || strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' || s[7] != '-' ||
+        strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
+        return VN_E_INVALID;
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end || *end)
+        return VN_E_INVALID;
+    int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
+    time_t t = timegm(&tm);
+    /* timegm normalises 2026-02-30 to March 2nd: a real day reads back as itself */
+    if (t < 0 || !gmtime_r(&t, &back) || back.tm_year != year || back.tm_mon != mon ||
+        back.tm_mday != mday)
+        return VN_E_INVALID;
+    *out = (uint64_t)t;
+    return 0;
+}

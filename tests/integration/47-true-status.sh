@@ -21,6 +21,18 @@ set -e
 out=$(raw --mode dupkey)
 [[ $out == "refusal code=duplicate-justification:onveiligheid"* ]] || fail "broker: duplicate key: $out"
 audit_grep -q "REFUSED .*outcome=duplicate-justification:onveiligheid" || fail "not audited"
+# A message id is its sender's: another organisation using it is refused, never answered with
+# the first one's receipt; the first sender resending it gets its original receipt.
+vn_org wijkteam-heerlen wijkteam
+wait_for "grep -q 'event=registry-loaded .*orgs=3' '$T/broker.log'" 10
+a1=$(raw --seed reused-id)
+b1=$("$VN_RAWPEER" --broker "$BROKER_EP" --broker-public "$T/keys/broker.public" \
+     --keys "$T/keys/wijkteam-heerlen.secret" --to "$T/keys/vt-zuid-limburg.public" --seed reused-id || true)
+a2=$(raw --seed reused-id)
+[[ $a1 == "receipt seq="*" duplicate=0" ]] || fail "first use: $a1"
+[[ $b1 == "refusal code=message-id-in-use"* ]] || fail "another organisation's id: $b1"
+[ "$a2" = "${a1% duplicate=0} duplicate=1" ] || fail "the first sender's resend: $a2 (first: $a1)"
+audit_grep -qE "REFUSED +actor=wijkteam-heerlen .*outcome=message-id-in-use" || fail "reuse not audited"
 # Dates: a real calendar day or nothing.
 last_year=$(( $(date -u +%Y) - 1 ))
 for day in "$last_year-02-30" "$last_year-13-01" "$last_year-04-31" "$last_year-2-1" "tomorrow"; do

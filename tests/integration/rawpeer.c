@@ -16,6 +16,8 @@
 #include "vn_wire.h"
 
 static volatile sig_atomic_t s_exit_code;
+static uint8_t s_seed[32];   /* --seed: the envelope's randomness, so its message id, from a text */
+static int s_seeded;
 
 static void s_watchdog(int sig)
 {
@@ -28,6 +30,7 @@ static void s_usage(void)
     fprintf(stderr,
             "usage: vn-rawpeer --broker EP --broker-public FILE [--keys ORG.secret | --no-curve]\n"
             "  [--sign-keys ORG.secret] --to FILE.public [--mode MODE] [--size BYTES] [--twice]\n"
+            "  [--seed TEXT]  (the same TEXT, the same message id: for id reuse)\n"
             "modes: valid badsig ciphertext expired garbage twoframes badversion wrongkey dupkey baddate\n");
 }
 
@@ -64,7 +67,8 @@ static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubk
                           .user_id = "rawpeer", .user_role = "test"};
     uint8_t *content = calloc(1, size + 1), id[16];
     memset(content, 'x', size);
-    int rc = vn_envelope_seal(&p, signer, content, size, id, out, len);
+    int rc = s_seeded ? vn_envelope__seal_seeded(&p, signer, content, size, s_seed, id, out, len)
+                      : vn_envelope_seal(&p, signer, content, size, id, out, len);
     free(content);
     if (rc != 0)
         return rc;
@@ -124,7 +128,8 @@ int main(int argc, char **argv)
         {"keys", required_argument, NULL, 'k'},   {"no-curve", no_argument, NULL, 'n'},
         {"sign-keys", required_argument, NULL, 's'}, {"to", required_argument, NULL, 't'},
         {"mode", required_argument, NULL, 'm'},   {"size", required_argument, NULL, 'z'},
-        {"twice", no_argument, NULL, '2'},        {NULL, 0, NULL, 0}};
+        {"twice", no_argument, NULL, '2'},        {"seed", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
     const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *sign_keys = NULL, *to = NULL,
                *mode = "valid";
     int no_curve = 0, twice = 0, c;
@@ -140,6 +145,11 @@ int main(int argc, char **argv)
         case 'm': mode = optarg; break;
         case 'z': size = strtoul(optarg, NULL, 10); break;
         case '2': twice = 1; break;
+        case 'S':
+            crypto_generichash(s_seed, sizeof s_seed, (const uint8_t *)optarg, strlen(optarg),
+                               NULL, 0);
+            s_seeded = 1;
+            break;
         default: s_usage(); return 2;
         }
     }
