@@ -21,7 +21,7 @@
 #define HEARTBEAT_MS 2000
 
 static const char *const s_dbs[] = {"meta", "outbox", "outbox_ids", "results", "inbox",
-                                    "inbox_ids", NULL};
+                                    "inbox_ids", "client_refs", NULL};
 
 int agent__send_broker(agent_t *a, Vn__WireMessage *m)
 {
@@ -53,6 +53,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     a->started = vn_now();
     a->connection_changed = a->started;
     a->storage_ok = 1;
+    a->api_client = "";
+    a->disconnect_reason = "connecting";
     int rc = vn_keyset_load(cfg->keys, &a->keys, err, errlen);
     if (rc != 0)
         return rc;
@@ -82,6 +84,9 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     agent__directory_load(a);
     agent__auditor_load(a);
     agent__witness_load(a);
+    if ((rc = agent__inbox_migrate(a)) > 0)
+        vn_info("event=inbox-sealed entries=%d", rc);
+    agent__commit(a);
 
     a->ctx = zmq_ctx_new();
     a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);
@@ -96,7 +101,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     zmq_socket_monitor(a->dealer, MONITOR_EP,
                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_CONNECT_RETRIED);
     a->monitor = zmq_socket(a->ctx, ZMQ_PAIR);
     zmq_connect(a->monitor, MONITOR_EP);
     if (zmq_connect(a->dealer, cfg->broker_endpoint) != 0) {
@@ -106,6 +112,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     }
     a->api = zmq_socket(a->ctx, ZMQ_ROUTER);
     zmq_setsockopt(a->api, ZMQ_LINGER, &linger, sizeof linger);
+    if ((rc = agent__api_auth_init(a, err, errlen)) != 0)
+        return rc;
     mode_t old = umask(007); /* the API socket file: this user and its group only */
     rc = zmq_bind(a->api, cfg->api);
     umask(old);
@@ -114,8 +122,17 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
                  zmq_strerror(errno));
         return VN_E_CONFIG;
     }
+    /* The HTTP API's own way in: an in-process endpoint on the same socket, so both kinds of
+     * caller go through the same request handling. Only it knows the routing-id secret. */
+    randombytes_buf(a->http_secret, sizeof a->http_secret);
+    if (cfg->http_api.listen[0] && zmq_bind(a->api, AGENT_HTTP_ENDPOINT) != 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", AGENT_HTTP_ENDPOINT, zmq_strerror(errno));
+        return VN_E_CONFIG;
+    }
     if (agent__http_start(a, err, errlen) != 0)
         return VN_E_CONFIG;
+    if ((rc = agent__http_api_start(a, err, errlen)) != 0)
+        return rc;
     return 0;
 }
 
@@ -135,6 +152,7 @@ static void s_monitor_event(agent_t *a)
         memcpy(&event, zmq_msg_data(&ev), 2);
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
         agent__set_connected(a, 1);
+        a->unreachable_logged_ms = 0;
         vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
         s_hello(a);
         agent__resend(a, 1);
@@ -143,10 +161,25 @@ static void s_monitor_event(agent_t *a)
         if (a->connected)
             vn_warn("event=disconnected broker=%s", a->cfg.broker_endpoint);
         agent__set_connected(a, 0);
+        /* a refused handshake also ends in a disconnect: keep saying why */
+        if (strcmp(a->disconnect_reason, "session-replaced") != 0 &&
+            strcmp(a->disconnect_reason, "handshake-failed") != 0)
+            a->disconnect_reason = "broker-unreachable";
+    } else if (event == ZMQ_EVENT_CONNECT_RETRIED) {
+        /* Nothing listens there (wrong port, broker down): say so at once, then once a minute. */
+        uint64_t now = vn_monotonic_ms();
+        if (!a->unreachable_logged_ms || now - a->unreachable_logged_ms >= 60000) {
+            a->unreachable_logged_ms = now;
+            vn_warn("event=broker-unreachable broker=%s reason=\"no connection (nothing listening "
+                    "there, or the network is down); retrying\"", a->cfg.broker_endpoint);
+        }
+        if (strcmp(a->disconnect_reason, "session-replaced") != 0)
+            a->disconnect_reason = "broker-unreachable";
     } else {
         vn_error("event=handshake-failed broker=%s reason=%s", a->cfg.broker_endpoint,
                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not-admitted" : "protocol");
         agent__set_connected(a, 0);
+        a->disconnect_reason = "handshake-failed";
     }
     zmq_msg_close(&ev);
     zmq_msg_close(&addr);
@@ -204,19 +237,28 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            vn_daemon_reload_log_level(a->config_path, 1); /* the rest needs a restart */
+            vn_daemon_reload_log_level(a->config_path, 1); /* and api_clients; the rest: restart */
+            char err[1200];
+            if (agent__api_auth_load(a, err, sizeof err) != 0)
+                vn_error("event=api-clients-refused error=\"%s\" action=keeping-loaded-clients", err);
         }
         zmq_pollitem_t items[] = {
             {a->dealer, 0, ZMQ_POLLIN, 0},
             {a->api, 0, ZMQ_POLLIN, 0},
             {a->monitor, 0, ZMQ_POLLIN, 0},
+            {a->zap, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll(items, 3, 100) < 0 && errno != EINTR)
+        if (zmq_poll(items, 4, 100) < 0 && errno != EINTR)
             break;
+        for (int i = 0; i < 64 && zmq_poll(&items[3], 1, 0) > 0 && (items[3].revents & ZMQ_POLLIN); i++)
+            agent__api_auth_handle(a);
         if (items[2].revents & ZMQ_POLLIN)
             s_monitor_event(a);
-        if (a->revoked) {
-            zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
+        if (a->revoked || a->session_replaced) {
+            if (a->connected || a->session_replaced == 1)
+                zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
+            if (a->session_replaced)
+                a->session_replaced = 2; /* disconnected once; stays so */
             agent__set_connected(a, 0);
         }
         for (int i = 0; i < 512 && s_broker_message(a); i++)
@@ -238,7 +280,8 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
 
 void agent_fini(agent_t *a)
 {
-    vn_http_destroy(&a->http); /* first: its thread reads the store */
+    agent__http_api_stop(a);   /* first: its threads hold sockets of this context */
+    vn_http_destroy(&a->http); /* its thread reads the store */
     if (a->txn)
         mdb_txn_abort(a->txn);
     for (size_t i = 0; i < a->n_out; i++)
@@ -254,6 +297,8 @@ void agent_fini(agent_t *a)
     }
     if (a->monitor) zmq_close(a->monitor);
     if (a->api) zmq_close(a->api);
+    if (a->zap) zmq_close(a->zap);
+    free(a->api_clients);
     if (a->ctx) zmq_ctx_term(a->ctx);
     if (a->dir)
         vn__directory__free_unpacked(a->dir, NULL);

@@ -7,33 +7,45 @@
 #include <stdint.h>
 
 #include "api.pb-c.h"
+#include "vn_api_limits.h"
+#include "vn_apiclient.h"
 #include "vn_config.h"
+#include "vn_envelope.h"
 #include "vn_keys.h"
 #include "vn_store.h"
 #include "wire.pb-c.h"
 
 #define ROUTING_MAX 256
 #define AGENT_CREDIT 256                 /* deliveries in flight from the broker */
-#define AGENT_MAX_CONTENT (512 * 1024)   /* largest notification content accepted from IT systems */
+#define AGENT_MAX_CONTENT VN_API_MAX_CONTENT /* largest notification content (vn_api_limits.h) */
+#define AGENT_MEDIA_TYPE_MAX 127         /* a content media type, e.g. application/pdf */
 #define RESEND_MS 5000
+#define AGENT_HTTP_ENDPOINT "inproc://vn-agent-http-api" /* the HTTP API's way into the local API */
+#define AGENT_HTTP_ROUTING_LEN 24        /* its connections' routing ids: http_secret, counter */
 
 /* Agent databases, in opening order.
  *   META       "dir" -> SignedDirectory; "oseq", "iseq" -> be64 counters
  *   OUTBOX     oseq(be64) -> msgid(16) envelope        (until the broker's receipt)
  *   OUTBOX_IDS msgid -> oseq
- *   RESULTS    msgid -> ApiSubmitResult                (receipts and refusals of our messages)
- *   INBOX      iseq(be64) -> ApiNotification           (until the IT system acks)
- *   INBOX_IDS  msgid -> iseq, or 0 once acked          (deduplication, kept) */
-enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_IDS };
+ *   RESULTS    msgid -> ApiSubmitResult                (each submit's outcome: QUEUED when stored,
+ *                                                       then the broker's answer; outcome.c)
+ *   INBOX      iseq(be64) -> sealed ApiNotification    (until the IT system acks; inbox_seal.c)
+ *   INBOX_IDS  msgid -> iseq, or 0 once acked          (deduplication, kept)
+ *   CLIENT_REFS client_ref -> msgid(16) || hash(32)    (idempotency keys, outcome.c) */
+enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_IDS,
+       ADB_CLIENT_REFS };
 
 /* An API request waiting for something: a submit for its receipt, a fetch for mail. */
 typedef struct {
     uint8_t routing[ROUTING_MAX];
     size_t routing_len;
-    uint8_t msgid[16];   /* submit waiters */
+    uint8_t msgid[16];   /* submit and outcome waiters */
     uint8_t client_ref[64];
     size_t client_ref_len;
-    uint32_t max;        /* fetch waiters */
+    int repeated;        /* an outcome query or a repeated client_ref: no new message */
+    int as_outcome;      /* answer as ApiResponse.outcome (a query), not .submit */
+    uint32_t max;        /* fetch waiters: how many, after which inbox position */
+    uint64_t after_seq;
     uint64_t deadline_ms;
 } waiter_t;
 
@@ -53,9 +65,15 @@ typedef struct agent {
     vn_pubkeys_t broker;
     uint8_t *pseudonym_key;  /* sodium_malloc'd, 32 bytes */
     vn_store_t *db;
-    void *ctx, *dealer, *monitor, *api;
+    void *ctx, *dealer, *monitor, *api, *zap;
+    vn_api_client_t *api_clients; /* api_clients file: who may call a tcp:// API */
+    size_t n_api_clients;
+    char api_caller[256];       /* the caller of the request being handled */
     _Atomic int connected;   /* read by the HTTP thread, like the other _Atomic fields */
+    const char *disconnect_reason; /* static string: why not connected (status) */
+    uint64_t unreachable_logged_ms; /* last "broker unreachable" warning (rate limit) */
     int revoked;
+    int session_replaced;    /* another agent took over our session at the broker */
     Vn__Directory *dir;
     MDB_txn *txn;            /* the open batch transaction, if any */
     outgoing_t *out;
@@ -79,13 +97,16 @@ typedef struct agent {
     uint64_t seen_cp_size;
     uint8_t seen_cp_root[32];
     int inbox_grew;
-    _Atomic uint64_t n_sent, n_received;
+    _Atomic uint64_t n_sent, n_received, n_resent;
     _Atomic uint64_t connection_changed; /* seconds: when connected last changed */
     _Atomic uint64_t last_receipt;       /* seconds: the broker's last receipt */
     _Atomic uint64_t consistency_failures;
     _Atomic int storage_ok;
     uint64_t started;
     struct vn_http *http;
+    struct http_api *http_api;   /* the HTTP/JSON API (http_api.c), or NULL */
+    uint8_t http_secret[16];     /* prefix of the HTTP API's routing ids: only it may name a client */
+    const char *api_client;      /* the API client of the request being handled ("" if none) */
     char config_path[1024];  /* for SIGHUP: log level */
 } agent_t;
 
@@ -119,6 +140,23 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
 void agent__resend(agent_t *a, int all);
 void agent__on_receipt(agent_t *a, const Vn__Receipt *r);
 void agent__on_refusal(agent_t *a, const Vn__Refusal *r);
+
+/* outcome.c: stored outcomes, client_ref idempotency, outcome queries */
+int agent__result_put(agent_t *a, const uint8_t msgid[16], const Vn__ApiSubmitResult *r);
+/* msgid's stored outcome (the caller frees it), or NULL. */
+Vn__ApiSubmitResult *agent__result_get(agent_t *a, const uint8_t msgid[16]);
+void agent__answer_result(agent_t *a, const uint8_t *routing, size_t routing_len,
+                          Vn__ApiSubmitResult *r, int as_outcome);
+/* 1 if the submit's client_ref was used before (answered here: the first outcome, or
+ * client-ref-conflict), 0 if the submit is new. */
+int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_len,
+                            const Vn__ApiSubmit *s);
+/* Bind the submit's client_ref (if any) to msgid in this turn's transaction. */
+int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[16]);
+void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len,
+                          const Vn__ApiOutcomeQuery *q);
+/* Answer everyone waiting for msgid's outcome with r (after this turn's commit). */
+void agent__outcome_settled(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r);
 void agent__submit_timeouts(agent_t *a, uint64_t now_ms);
 
 /* inbox.c */
@@ -129,6 +167,16 @@ int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16
 void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f);
 void agent__fetch_wake(agent_t *a, uint64_t now_ms);
 void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiAck *ack);
+
+/* inbox_seal.c: inbox values encrypted at rest (key8: the entry's inbox key, bound to it) */
+int agent__inbox_seal(agent_t *a, const uint8_t key8[8], const uint8_t *plain, size_t len,
+                      uint8_t **out, size_t *out_len);
+/* The notification stored under key8, or NULL if it does not open (the caller frees it). */
+Vn__ApiNotification *agent__inbox_open(agent_t *a, const uint8_t key8[8], const uint8_t *sealed,
+                                       size_t len);
+
+/* Seal inbox entries stored unsealed by an older agent; how many, or an error. */
+int agent__inbox_migrate(agent_t *a);
 
 /* consent.c */
 void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiConsent *c);
@@ -153,6 +201,23 @@ void agent__on_cosigned_checkpoint(agent_t *a, const Vn__CosignedCheckpoint *cc)
 
 /* metrics.c: /metrics, /healthz, /readyz and /status on the loopback HTTP endpoint */
 int agent__http_start(agent_t *a, char *err, size_t errlen);
+
+/* content.c: the media type sealed in front of the content */
+int agent__media_type_valid(const char *mt);
+/* Frame data with its media type into *out (malloc'd; NULL when it goes as it is). 0 or error. */
+int agent__content_frame(const char *media_type, const uint8_t *data, size_t len, uint8_t **out,
+                         size_t *out_len);
+/* The frame's length (0: none) and its media type into mt ("" when none). */
+size_t agent__content_unframe(const uint8_t *c, size_t len, char mt[AGENT_MEDIA_TYPE_MAX + 1]);
+
+/* http_api.c: the HTTP/JSON API, a client of the local API on AGENT_HTTP_ENDPOINT */
+int agent__http_api_start(agent_t *a, char *err, size_t errlen);
+void agent__http_api_stop(agent_t *a);
+
+/* api_auth.c: the ZAP handler that authenticates local API callers */
+int agent__api_auth_load(agent_t *a, char *err, size_t errlen);
+int agent__api_auth_init(agent_t *a, char *err, size_t errlen);
+void agent__api_auth_handle(agent_t *a);
 
 /* api.c */
 void agent__api_handle(agent_t *a);

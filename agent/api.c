@@ -4,6 +4,9 @@
 #include "vn_log.h"
 #include "vn_wire.h"
 
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -38,10 +41,54 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
     st.received = a->n_received;
     st.checkpoint_size = a->cp_size;
     st.log_inconsistent = a->log_inconsistent;
+    st.max_content_bytes = AGENT_MAX_CONTENT;
+    st.revoked = a->revoked;
+    st.caller = a->api_caller;
+    st.disconnect_reason = (char *)(a->connected ? "" : a->revoked ? "revoked" : a->disconnect_reason);
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_STATUS;
     resp.status = &st;
     agent__reply_after_commit(a, routing, routing_len, &resp);
+}
+
+static void s_directory(agent_t *a, const uint8_t *routing, size_t routing_len)
+{
+    size_t n = a->dir ? a->dir->n_orgs : 0;
+    Vn__ApiDirectoryEntry *e = calloc(n ? n : 1, sizeof *e);
+    Vn__ApiDirectoryEntry **list = calloc(n ? n : 1, sizeof *list);
+    if (!e || !list) {
+        free(e);
+        free(list);
+        agent__api_error(a, routing, routing_len, "storage-error", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const Vn__OrgEntry *o = a->dir->orgs[i];
+        vn__api_directory_entry__init(&e[i]);
+        e[i].id = o->id;
+        e[i].sector = o->sector;
+        e[i].revoked = o->revoked;
+        e[i].added = o->added;
+        e[i].rotated = o->rotated;
+        list[i] = &e[i];
+    }
+    Vn__ApiDirectoryResult d = VN__API_DIRECTORY_RESULT__INIT;
+    d.generation = a->dir ? a->dir->generation : 0;
+    d.n_orgs = n;
+    d.orgs = list;
+    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
+    resp.body_case = VN__API_RESPONSE__BODY_DIRECTORY;
+    resp.directory = &d;
+    agent__reply_after_commit(a, routing, routing_len, &resp); /* packed now, freed after */
+    free(list);
+    free(e);
+}
+
+/* 1 if the request came over the agent's own in-process connection from its HTTP API. */
+static int s_from_http(const agent_t *a, const uint8_t *routing, size_t routing_len)
+{
+    return routing_len == AGENT_HTTP_ROUTING_LEN &&
+           sodium_memcmp(routing, a->http_secret, sizeof a->http_secret) == 0;
 }
 
 /* Handle one request if one is waiting. Returns 1 if it handled one, 0 if none waited. */
@@ -67,31 +114,46 @@ static int s_handle_one(agent_t *a)
     }
     const uint8_t *routing = zmq_msg_data(&frames[0]);
     size_t routing_len = zmq_msg_size(&frames[0]);
+    int from_http = s_from_http(a, routing, routing_len);
     Vn__ApiRequest *req = NULL;
     if (routing_len > ROUTING_MAX) {
         /* cannot answer an id we cannot store */
     } else if (n != 3 || zmq_msg_size(&frames[1]) != 0) {
         agent__api_error(a, routing, routing_len, "malformed-request",
                          "expected [empty delimiter][ApiRequest]");
+    } else if (!from_http && (!zmq_msg_gets(&frames[2], "User-Id") ||
+                              !zmq_msg_gets(&frames[2], "User-Id")[0])) {
+        /* cannot happen: the ZAP handler admitted no caller without a name */
+        agent__api_error(a, routing, routing_len, "unauthenticated", "caller not authenticated");
     } else {
+        /* The HTTP API's in-process connection has no ZAP handshake: it names its API client
+         * (authenticated by token there) in the request, as "http:NAME". */
+        if (!from_http)
+            snprintf(a->api_caller, sizeof a->api_caller, "%s", zmq_msg_gets(&frames[2], "User-Id"));
         int rc = vn_api_request_unpack(zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]), &req);
+        if (rc == 0 && from_http)
+            snprintf(a->api_caller, sizeof a->api_caller, "http:%s", req->api_client);
         if (rc != 0) {
             agent__api_error(a, routing, routing_len,
                              rc == VN_E_VERSION ? "unsupported-version" : "malformed-request",
                              rc == VN_E_VERSION ? "API version not supported"
                                                 : "request could not be decoded");
-        } else if (a->revoked && req->body_case == VN__API_REQUEST__BODY_SUBMIT) {
-            agent__api_error(a, routing, routing_len, "org-revoked",
-                             "this organisation was revoked by the broker operator");
+        } else if (req->api_client[0] && !from_http) {
+            agent__api_error(a, routing, routing_len, "malformed-request",
+                             "api_client is set by the agent's HTTP API only");
         } else {
+            a->api_client = req->api_client; /* for this request's handlers and log lines */
             switch (req->body_case) {
             case VN__API_REQUEST__BODY_SUBMIT: agent__submit(a, routing, routing_len, req->submit); break;
             case VN__API_REQUEST__BODY_FETCH: agent__fetch(a, routing, routing_len, req->fetch); break;
             case VN__API_REQUEST__BODY_ACK: agent__ack(a, routing, routing_len, req->ack); break;
             case VN__API_REQUEST__BODY_STATUS: s_status(a, routing, routing_len); break;
             case VN__API_REQUEST__BODY_CONSENT: agent__consent(a, routing, routing_len, req->consent); break;
+            case VN__API_REQUEST__BODY_DIRECTORY: s_directory(a, routing, routing_len); break;
+            case VN__API_REQUEST__BODY_OUTCOME: agent__outcome_query(a, routing, routing_len, req->outcome); break;
             default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
             }
+            a->api_client = "";
         }
     }
     if (req)

@@ -1,12 +1,24 @@
 /* check_config.c -- `vangnet-agent --check-config`: every file the configuration names is usable. */
 #include "agent.h"
+#include "vn_apiclient.h"
 #include "vn_subject.h"
 
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static int s_clients_bad(const char *path, char *err, size_t len)
+{
+    vn_api_client_t *clients;
+    size_t n;
+    if (vn_api_clients_load(path, &clients, &n, err, len) != 0)
+        return 1;
+    free(clients);
+    return 0;
+}
 
 int agent_check_config(const vn_agent_config_t *cfg, const char *path)
 {
@@ -32,14 +44,24 @@ int agent_check_config(const vn_agent_config_t *cfg, const char *path)
                 cfg->broker_public);
     else if (vn_pseudonym_key_load(cfg->pseudonym_key, pkey, err, sizeof err) != 0)
         fprintf(stderr, "vangnet-agent: pseudonym_key: %s\n", err);
+    else if (cfg->api_clients[0] && s_clients_bad(cfg->api_clients, err, sizeof err))
+        fprintf(stderr, "vangnet-agent: api_clients: %s\n", err);
     else if (access(cfg->data, W_OK) != 0 && errno != ENOENT)
         fprintf(stderr, "vangnet-agent: data: %s: %s\n", cfg->data, strerror(errno));
+    else if (cfg->http_api.tls_cert[0] && access(cfg->http_api.tls_cert, R_OK) != 0)
+        fprintf(stderr, "vangnet-agent: [http_api] tls_cert: %s: %s\n", cfg->http_api.tls_cert,
+                strerror(errno));
+    else if (cfg->http_api.tls_key[0] && access(cfg->http_api.tls_key, R_OK) != 0)
+        fprintf(stderr, "vangnet-agent: [http_api] tls_key: %s: %s\n", cfg->http_api.tls_key,
+                strerror(errno));
     else
         ok = 1;
     if (ok)
-        printf("%s: configuration valid (organisation %s, broker %s, api %s, metrics %s)\n", path,
-               keys->pub.org, cfg->broker_endpoint, cfg->api,
-               cfg->metrics.listen[0] ? cfg->metrics.listen : "off");
+        printf("%s: configuration valid (organisation %s, broker %s, api %s, metrics %s, "
+               "http api %s%s)\n", path, keys->pub.org, cfg->broker_endpoint, cfg->api,
+               cfg->metrics.listen[0] ? cfg->metrics.listen : "off",
+               cfg->http_api.listen[0] ? cfg->http_api.listen : "off",
+               cfg->http_api.tls_cert[0] ? " with TLS" : "");
     if (pkey)
         sodium_free(pkey);
     vn_keyset_destroy(&prev);

@@ -83,6 +83,13 @@ int agent__directory_update(agent_t *a, const Vn__SignedDirectory *sd)
     a->dir = d;
     vn_info("event=directory generation=%llu orgs=%zu", (unsigned long long)d->generation,
             d->n_orgs);
+    /* The signed directory says we are revoked: honour it, even before the broker says so. */
+    const Vn__OrgEntry *self = agent__directory_find(a, a->keys->pub.org);
+    if (self && self->revoked && !a->revoked) {
+        vn_error("event=revoked reason=\"the signed directory marks this organisation revoked\" "
+                 "action=disconnecting");
+        a->revoked = 1;
+    }
     return 0;
 }
 

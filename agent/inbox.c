@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
+/* Ack to the broker, after this turn's commit: a notice (notice set), a delivery, or a delivery
+ * that failed here for good (failure_code set: it cannot open with our keys, ever). */
+static void s_ack_to_broker(agent_t *a, int notice, const uint8_t id[16], const char *failure_code,
+                            const char *failure_reason)
 {
     Vn__DeliveryAck d = VN__DELIVERY_ACK__INIT;
     Vn__NoticeAck n = VN__NOTICE_ACK__INIT;
@@ -23,6 +26,10 @@ static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
         m.notice_ack = &n;
     } else {
         d.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+        if (failure_code) {
+            d.failure_code = (char *)failure_code;
+            d.failure_reason = (char *)failure_reason;
+        }
         m.body_case = VN__WIRE_MESSAGE__BODY_DELIVERY_ACK;
         m.delivery_ack = &d;
     }
@@ -30,6 +37,17 @@ static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
     size_t len;
     if (vn_wire_pack(&m, &buf, &len) == 0)
         agent__after_commit(a, 0, NULL, 0, buf, len);
+}
+
+static void s_ack_broker(agent_t *a, int notice, const uint8_t id[16])
+{
+    s_ack_to_broker(a, notice, id, NULL, NULL);
+}
+
+static void s_ack_broker_failed(agent_t *a, const uint8_t id[16], const char *failure_code,
+                                const char *failure_reason)
+{
+    s_ack_to_broker(a, 0, id, failure_code, failure_reason);
 }
 
 /* 1 if id was stored before (delivered twice), 0 if new, <0 on error. */
@@ -48,18 +66,22 @@ static int s_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
     int rc = txn ? agent__next_counter(a, "iseq", &iseq) : VN_E_STORE;
     if (rc != 0)
         return rc;
-    size_t len = vn__api_notification__get_packed_size(n);
-    uint8_t key[8], *buf = malloc(len ? len : 1);
+    size_t len = vn__api_notification__get_packed_size(n), sealed_len = 0;
+    uint8_t key[8], *sealed = NULL, *buf = malloc(len ? len : 1);
     if (!buf)
         return -12;
     vn__api_notification__pack(n, buf);
     vn_put_be64(key, iseq);
-    MDB_val k = {8, key}, v = {len, buf}, ik = {16, (void *)id}, iv = {8, key};
+    rc = agent__inbox_seal(a, key, buf, len, &sealed, &sealed_len);
+    sodium_memzero(buf, len);
+    free(buf);
+    if (rc != 0)
+        return rc;
+    MDB_val k = {8, key}, v = {sealed_len, sealed}, ik = {16, (void *)id}, iv = {8, key};
     rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX), &k, &v, 0));
     if (rc == 0)
         rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv, 0));
-    sodium_memzero(buf, len);
-    free(buf);
+    free(sealed);
     if (rc == 0)
         a->inbox_grew = 1;
     return rc;
@@ -82,8 +104,14 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     MDB_txn *txn = agent__txn(a);
     int seen = txn ? s_seen(a, txn, msgid) : VN_E_STORE;
     if (seen != 0) {
-        if (seen == 1)
-            s_ack_broker(a, 0, msgid); /* delivered again after a lost ack: ack again */
+        /* delivered again after a lost ack: ack again, as failed if it failed to open */
+        MDB_val ik = {16, msgid}, iv;
+        int failed = seen == 1 && mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv) == 0 &&
+                     iv.mv_size == 8 && vn_get_be64(iv.mv_data) == UINT64_MAX;
+        if (failed)
+            s_ack_broker_failed(a, msgid, "undecryptable", "the content could not be opened");
+        else if (seen == 1)
+            s_ack_broker(a, 0, msgid);
         vn_parsed_clear(&p);
         return;
     }
@@ -96,6 +124,7 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     /* After the sender's key rotation, its previous key still counts for what it created before
      * the grace period ended; content wrapped to our own previous key opens with previous_keys. */
     rc = vn_sender_verify(&p, sender, p.hdr->created);
+    const char *failure = rc != 0 ? "bad-signature" : "undecryptable";
     if (rc == 0)
         rc = vn_envelope_decrypt(&p, a->keys, &content, &content_len);
     if ((rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT) && a->prev_keys)
@@ -118,15 +147,17 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
                  vn_strerror(rc));
         uint8_t notice_id[16];
         randombytes_buf(notice_id, sizeof notice_id);
-        rc = agent__inbox_notice(a, notice_id, msgid, p.hdr->sender, "undecryptable",
-                                 vn_strerror(rc));
+        const char *why = vn_strerror(rc);
+        rc = agent__inbox_notice(a, notice_id, msgid, p.hdr->sender, failure, why);
         if (rc == 0) {
-            uint8_t zero[8] = {0}; /* seen, nothing to fetch: redeliveries are acked at once */
-            MDB_val ik = {16, msgid}, zv = {8, zero};
+            uint8_t failed[8]; /* seen and failed, nothing to fetch: redeliveries acked at once */
+            memset(failed, 0xff, sizeof failed);
+            MDB_val ik = {16, msgid}, zv = {8, failed};
             rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &zv, 0));
         }
+        /* The broker audits it as a failed delivery and tells the sender: it was not "ok". */
         if (rc == 0)
-            s_ack_broker(a, 0, msgid);
+            s_ack_broker_failed(a, msgid, failure, why);
         vn_parsed_clear(&p);
         return;
     }
@@ -151,8 +182,17 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     n.expires = h->expires;
     n.user_id = h->user_id;
     n.user_role = h->user_role;
-    n.content = (ProtobufCBinaryData){content_len, content};
+    char media_type[AGENT_MEDIA_TYPE_MAX + 1];
+    size_t skip = content ? agent__content_unframe(content, content_len, media_type) : 0;
+    n.media_type = media_type;
+    if (!content)
+        media_type[0] = '\0';
+    n.content = (ProtobufCBinaryData){content_len - skip, content ? content + skip : NULL};
     n.received = vn_now();
+    /* Accepted before the sender was revoked, delivered after: the IT system must know. */
+    n.sender_revoked = sender->revoked;
+    if (sender->revoked)
+        vn_warn("event=received-from-revoked msg=%s sender=%s action=flagged", hex, h->sender);
     rc = s_store(a, msgid, &n);
     sodium_memzero(content, content_len);
     free(content);
@@ -195,8 +235,9 @@ void agent__on_notice(agent_t *a, const Vn__Notice *n)
     }
 }
 
-/* Answer one fetch with up to max inbox entries (possibly none). */
-static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max)
+/* Answer one fetch with up to max inbox entries after inbox position after (possibly none). */
+static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max,
+                           uint64_t after)
 {
     /* Read through the batch transaction: acks from this same turn are not committed yet. */
     MDB_txn *txn = agent__txn(a);
@@ -207,14 +248,22 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
     Vn__ApiNotification **list = calloc(max, sizeof *list);
     size_t n = 0;
     MDB_cursor *cur;
-    MDB_val k, v;
+    uint8_t start[8];
+    vn_put_be64(start, after == UINT64_MAX ? after : after + 1);
+    MDB_val k = {8, start}, v;
     mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur);
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); list && rc == 0 && n < max;
+    for (int rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
+         list && rc == 0 && n < max && !(after == UINT64_MAX);
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Vn__ApiNotification *item = vn__api_notification__unpack(NULL, v.mv_size, v.mv_data);
-        if (item && item->message_id.len == 16)
+        Vn__ApiNotification *item =
+            k.mv_size == 8 ? agent__inbox_open(a, k.mv_data, v.mv_data, v.mv_size) : NULL;
+        if (!item)
+            vn_error("event=inbox-entry-unreadable seq=%llu action=skipped",
+                     k.mv_size == 8 ? (unsigned long long)vn_get_be64(k.mv_data) : 0ULL);
+        if (item && item->message_id.len == 16) {
+            item->inbox_seq = vn_get_be64(k.mv_data);
             list[n++] = item;
-        else if (item)
+        } else if (item)
             vn__api_notification__free_unpacked(item, NULL);
     }
     mdb_cursor_close(cur);
@@ -230,26 +279,34 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
     free(list);
 }
 
-static int s_inbox_empty(agent_t *a)
+/* 1 if the inbox holds nothing after position after (0: nothing at all). */
+static int s_inbox_empty(agent_t *a, uint64_t after)
 {
     MDB_txn *txn = agent__txn(a);
-    MDB_stat st = {0};
-    if (!txn)
+    if (!txn || after == UINT64_MAX)
         return 1;
-    mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &st);
-    return st.ms_entries == 0;
+    MDB_cursor *cur;
+    uint8_t start[8];
+    vn_put_be64(start, after + 1);
+    MDB_val k = {8, start}, v;
+    if (mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur) != 0)
+        return 1;
+    int rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
+    mdb_cursor_close(cur);
+    return rc != 0;
 }
 
 void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f)
 {
     uint32_t max = f->max == 0 || f->max > 1000 ? 100 : f->max;
-    if (f->wait_ms == 0 || !s_inbox_empty(a)) {
-        s_answer_fetch(a, routing, routing_len, max);
+    if (f->wait_ms == 0 || !s_inbox_empty(a, f->after_seq)) {
+        s_answer_fetch(a, routing, routing_len, max, f->after_seq);
         return;
     }
     waiter_t *w = agent__waiter_add(&a->fetches, &a->n_fetches, routing, routing_len);
     if (w) {
         w->max = max;
+        w->after_seq = f->after_seq;
         w->deadline_ms = vn_monotonic_ms() + (f->wait_ms > 600000 ? 600000 : f->wait_ms);
     }
 }
@@ -263,7 +320,7 @@ void agent__fetch_wake(agent_t *a, uint64_t now_ms)
             i++;
             continue;
         }
-        s_answer_fetch(a, w->routing, w->routing_len, w->max);
+        s_answer_fetch(a, w->routing, w->routing_len, w->max, w->after_seq);
         *w = a->fetches[--a->n_fetches];
     }
 }
@@ -278,7 +335,7 @@ void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn
     MDB_txn *txn = agent__txn(a);
     MDB_val ik = {16, ack->message_id.data}, iv;
     if (!txn || mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv) != 0 ||
-        iv.mv_size != 8 || vn_get_be64(iv.mv_data) == 0) {
+        iv.mv_size != 8 || vn_get_be64(iv.mv_data) == 0 || vn_get_be64(iv.mv_data) == UINT64_MAX) {
         agent__api_error(a, routing, routing_len, "not-found",
                          "no unacknowledged notification with that id in the inbox");
         return;

@@ -59,8 +59,11 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
                    "When the broker last issued a receipt for one of ours (unix time, 0: never).",
                    (double)atomic_load(&a->last_receipt));
     vn_prom_metric(&p, "vangnet_agent_notifications_sent_total", "counter",
-                   "Notifications sent to the broker by this process.",
+                   "Notifications sent to the broker by this process (each once; resends apart).",
                    (double)atomic_load(&a->n_sent));
+    vn_prom_metric(&p, "vangnet_agent_resends_total", "counter",
+                   "Retransmissions of notifications the broker had not answered yet.",
+                   (double)atomic_load(&a->n_resent));
     vn_prom_metric(&p, "vangnet_agent_notifications_received_total", "counter",
                    "Notifications received from the broker by this process.",
                    (double)atomic_load(&a->n_received));

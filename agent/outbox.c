@@ -30,7 +30,7 @@ static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
     Vn__WireMessage m;
     s_submit_message(&m, &s, env, len);
     if (agent__send_broker(a, &m) == 0)
-        a->n_sent++;
+        a->n_resent++; /* a retransmission, not another notification */
 }
 
 /* Check a submit and build seal parameters. Returns NULL (ok) or a refusal code with message. */
@@ -69,8 +69,20 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
             snprintf(msg, msg_len, "justification field %zu is invalid", i + 1);
             return "invalid-field";
         }
+    for (size_t i = 0; i < s->n_justification; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->justification[i]->key, s->justification[j]->key) == 0) {
+                snprintf(msg, msg_len, "justification field %.64s is given twice",
+                         s->justification[i]->key);
+                return "invalid-field";
+            }
     if (s->client_ref.len > 64) {
         snprintf(msg, msg_len, "client_ref is longer than 64 bytes");
+        return "invalid-field";
+    }
+    if (s->media_type[0] && !agent__media_type_valid(s->media_type)) {
+        snprintf(msg, msg_len, "media type is not TYPE/SUBTYPE (printable, at most %d bytes)",
+                 AGENT_MEDIA_TYPE_MAX);
         return "invalid-field";
     }
     if (s->content.len > AGENT_MAX_CONTENT) {
@@ -94,34 +106,6 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
     return NULL;
 }
 
-static void s_submit_result(agent_t *a, const uint8_t *routing, size_t routing_len,
-                            Vn__ApiSubmitResult *r)
-{
-    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
-    resp.body_case = VN__API_RESPONSE__BODY_SUBMIT;
-    resp.submit = r;
-    agent__reply_after_commit(a, routing, routing_len, &resp);
-}
-
-/* Answer a waiting submit with the broker's verdict, echoing its client_ref. The verdict is
- * already durable at the broker, so it need not wait for our own bookkeeping commit: if we crash
- * first, the outbox entry is resent and the broker answers with the original receipt. */
-static void s_answer_waiter(agent_t *a, const waiter_t *w, Vn__ApiSubmitResult *r)
-{
-    r->client_ref = (ProtobufCBinaryData){w->client_ref_len, (uint8_t *)w->client_ref};
-    Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
-    resp.body_case = VN__API_RESPONSE__BODY_SUBMIT;
-    resp.submit = r;
-    uint8_t *buf;
-    size_t len;
-    if (vn_api_response_pack(&resp, &buf, &len) != 0)
-        return;
-    zmq_send(a->api, w->routing, w->routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(a->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(a->api, buf, len, ZMQ_DONTWAIT);
-    free(buf);
-}
-
 void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
 {
     vn_recipient_t recips[VN_MAX_RECIPIENTS];
@@ -130,6 +114,14 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     size_t env_len = 0;
     int has_subject = 0;
     char msg[256];
+    /* A repeated client_ref gets the first submit's outcome, whatever changed since. */
+    if (agent__client_ref_check(a, routing, routing_len, s))
+        return;
+    if (a->revoked) {
+        agent__api_error(a, routing, routing_len, "org-revoked",
+                         "this organisation was revoked by the broker operator");
+        return;
+    }
     const char *code = s_validate(a, s, recips, pseudonym, &has_subject, msg, sizeof msg);
     if (code) {
         agent__api_error(a, routing, routing_len, code, msg);
@@ -145,8 +137,18 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
         .basis = s->basis, .justification = just, .n_justification = s->n_justification,
         .subject_pseudonym = has_subject ? pseudonym : NULL, .created = now,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
-        .user_id = s->user_id, .user_role = s->user_role};
-    int rc = vn_envelope_seal(&p, a->keys, s->content.data, s->content.len, msgid, &env, &env_len);
+        .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller};
+    uint8_t *framed = NULL;
+    size_t framed_len = 0;
+    int rc = agent__content_frame(s->media_type, s->content.data, s->content.len, &framed,
+                                  &framed_len);
+    if (rc == 0)
+        rc = vn_envelope_seal(&p, a->keys, framed ? framed : s->content.data,
+                              framed ? framed_len : s->content.len, msgid, &env, &env_len);
+    if (framed) {
+        sodium_memzero(framed, framed_len);
+        free(framed);
+    }
     sodium_memzero(pseudonym, sizeof pseudonym);
     if (rc != 0) {
         agent__api_error(a, routing, routing_len, "seal-failed", vn_strerror(rc));
@@ -169,6 +171,15 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
             rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv, 0));
     }
     free(val);
+    Vn__ApiSubmitResult queued = VN__API_SUBMIT_RESULT__INIT;
+    queued.message_id = (ProtobufCBinaryData){16, msgid};
+    queued.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
+    queued.client_ref = s->client_ref;
+    queued.submitted = now;
+    if (rc == 0)
+        rc = agent__result_put(a, msgid, &queued);
+    if (rc == 0)
+        rc = agent__client_ref_bind(a, s, msgid);
     if (rc != 0) {
         free(env);
         /* The failed put poisoned the batch transaction: everything in it fails together. */
@@ -190,11 +201,7 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     char hex[33];
     vn_info("event=queued msg=%s recipients=%zu", vn_hex(hex, msgid, 16), s->n_to);
     if (s->wait_ms == 0) {
-        Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
-        r.message_id = (ProtobufCBinaryData){16, msgid};
-        r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
-        r.client_ref = s->client_ref;
-        s_submit_result(a, routing, routing_len, &r);
+        agent__answer_result(a, routing, routing_len, &queued, 0);
         return;
     }
     waiter_t *w = agent__waiter_add(&a->submits, &a->n_submits, routing, routing_len);
@@ -236,7 +243,8 @@ void agent__resend(agent_t *a, int all)
         vn_info("event=resent messages=%zu", n);
 }
 
-/* Remove msgid from the outbox and record the broker's answer; answer a waiting submit. */
+/* Remove msgid from the outbox and record the broker's answer; answer whoever waits for it once
+ * that is durable (after this turn's commit), refusals as much as receipts. */
 static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r, int refused)
 {
     MDB_txn *txn = agent__txn(a);
@@ -245,32 +253,33 @@ static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r
     MDB_val ik = {16, (void *)msgid}, iv;
     int was_pending = mdb_get(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv) == 0 &&
                       iv.mv_size == 8;
-    if (was_pending) {
-        uint8_t key[8];
-        memcpy(key, iv.mv_data, 8);
-        MDB_val k = {8, key};
-        mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX), &k, NULL);
-        mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, NULL);
-        uint8_t buf[1024];
-        if (vn__api_submit_result__get_packed_size(r) <= sizeof buf) {
-            MDB_val rv = {vn__api_submit_result__pack(r, buf), buf};
-            mdb_put(txn, vn_store_dbi(a->db, ADB_RESULTS), &ik, &rv, 0);
-        }
+    if (!was_pending)
+        return; /* settled before: its outcome is stored and was answered */
+    uint8_t key[8];
+    memcpy(key, iv.mv_data, 8);
+    MDB_val k = {8, key};
+    mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX), &k, NULL);
+    mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, NULL);
+    Vn__ApiSubmitResult *queued = agent__result_get(a, msgid);
+    if (queued) {
+        r->submitted = queued->submitted;
+        r->client_ref = queued->client_ref;
     }
-    int answered = 0;
-    for (size_t i = 0; i < a->n_submits; i++)
-        if (memcmp(a->submits[i].msgid, msgid, 16) == 0) {
-            s_answer_waiter(a, &a->submits[i], r);
-            a->submits[i] = a->submits[--a->n_submits];
-            answered = 1;
-            break;
-        }
+    r->decided = vn_now();
+    if (agent__result_put(a, msgid, r) != 0) {
+        char hex[33];
+        vn_error("event=outcome-store-failed msg=%s", vn_hex(hex, msgid, 16));
+    }
+    size_t waiting = a->n_submits;
+    agent__outcome_settled(a, msgid, r);
     /* A refusal nobody waits for any more must still reach the IT system: through its inbox. */
-    if (refused && was_pending && !answered) {
+    if (refused && waiting == a->n_submits) {
         uint8_t notice_id[16];
         randombytes_buf(notice_id, sizeof notice_id);
         agent__inbox_notice(a, notice_id, msgid, "", r->code, r->reason);
     }
+    if (queued)
+        vn__api_submit_result__free_unpacked(queued, NULL);
 }
 
 void agent__on_receipt(agent_t *a, const Vn__Receipt *rc)
@@ -294,6 +303,16 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
         a->revoked = 1;
         return;
     }
+    if (strcmp(rf->code, "session-replaced") == 0 && rf->message_id.len == 0) {
+        /* Another agent runs with our keys and took over at the broker: stop talking to the
+         * broker (no fight over the session) and say so, until an operator restarts this one. */
+        vn_error("event=session-replaced reason=\"another agent with this organisation's keys "
+                 "connected to the broker\" action=\"disconnected; stop the other agent or this "
+                 "one, then restart\"");
+        a->session_replaced = 1;
+        a->disconnect_reason = "session-replaced";
+        return;
+    }
     char hex[33] = "-";
     if (rf->message_id.len == 16)
         vn_hex(hex, rf->message_id.data, 16);
@@ -309,30 +328,17 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
     r.reason_nl = rf->reason_nl;
     /* A storage problem at the broker is not a verdict: keep the message and retry later. */
     if (strcmp(rf->code, "storage-full") == 0 || strcmp(rf->code, "storage-error") == 0) {
-        r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
-        for (size_t i = 0; i < a->n_submits; i++)
-            if (memcmp(a->submits[i].msgid, rf->message_id.data, 16) == 0) {
-                s_answer_waiter(a, &a->submits[i], &r);
-                a->submits[i] = a->submits[--a->n_submits];
-                break;
-            }
+        Vn__ApiSubmitResult *queued = agent__result_get(a, rf->message_id.data);
+        if (queued) {
+            /* Still QUEUED, and durable since the submit: say so to whoever waits, with why. */
+            Vn__ApiSubmitResult answer = *queued;
+            answer.code = rf->code;
+            answer.reason = rf->reason;
+            answer.reason_nl = rf->reason_nl;
+            agent__outcome_settled(a, rf->message_id.data, &answer);
+            vn__api_submit_result__free_unpacked(queued, NULL);
+        }
         return;
     }
     s_settle(a, rf->message_id.data, &r, 1);
-}
-
-void agent__submit_timeouts(agent_t *a, uint64_t now_ms)
-{
-    for (size_t i = 0; i < a->n_submits;) {
-        waiter_t *w = &a->submits[i];
-        if (w->deadline_ms > now_ms) {
-            i++;
-            continue;
-        }
-        Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
-        r.message_id = (ProtobufCBinaryData){16, w->msgid};
-        r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
-        s_answer_waiter(a, w, &r);
-        *w = a->submits[--a->n_submits];
-    }
 }

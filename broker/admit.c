@@ -4,8 +4,9 @@
  *                  malformed-frame, unsupported-version, unexpected-message
  *   1. size        too-large
  *   2. decoding    unsupported-version, malformed-envelope
- *   3. sender      sender-mismatch (envelope vs. authenticated connection), storage-error,
- *                  sender-revoked, key-expired, wrong-sender-key, ciphertext-modified, bad-signature
+ *   3. sender      sender-mismatch (envelope vs. authenticated connection), storage-error;
+ *                  then a message id this sender used before: its original outcome, no checks
+ *                  (outcome.c; at commit also message-id-in-use for another's id); sender-revoked, key-expired, wrong-sender-key, ciphertext-modified, bad-signature
  *   4. recipients  duplicate-recipient, unknown-recipient, recipient-revoked, missing-key-wrapping
  *   5. times       expired, created-in-future, ttl-too-long
  *   6. the law     missing-legal-basis, then the policy (lib/vn_policy.c, docs/policy.md: basis,
@@ -60,6 +61,12 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     if (vn_store_begin(b->db, 1, &txn) != 0)
         REFUSE("storage-error", "broker storage unavailable");
     env.txn = txn;
+    /* A message id this organisation sent before keeps its original outcome: nothing below (the
+     * clock, consents, the policy, the registry) may change it. The commit answers it. */
+    if (p.hdr->message_id.len == 16 && broker__outcome_known(txn, b, org, p.hdr->message_id.data)) {
+        snprintf(reason, reason_len, "resend");
+        goto done;
+    }
     if (!(sender = broker__env_org(&env, org)) || sender->revoked)
         REFUSE("sender-revoked", "organisation %s is not registered or was revoked", org);
     rc = vn_sender_verify(&p, sender, vn_now());

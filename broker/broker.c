@@ -223,7 +223,12 @@ static int s_handle_one(broker_t *b)
         zmq_send(b->jobs, m->submit->envelope.data, m->submit->envelope.len, 0);
         break;
     case VN__WIRE_MESSAGE__BODY_DELIVERY_ACK:
-        if (m->delivery_ack->message_id.len == 16)
+        if (m->delivery_ack->message_id.len != 16)
+            break;
+        if (m->delivery_ack->failure_code[0])
+            broker__ack_failed(b, org->pub.org, m->delivery_ack->message_id.data,
+                               m->delivery_ack->failure_code, m->delivery_ack->failure_reason);
+        else
             broker__ack(b, ITEM_ACK, org->pub.org, m->delivery_ack->message_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_NOTICE_ACK:

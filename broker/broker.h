@@ -53,6 +53,8 @@ typedef enum {
     ITEM_ACCEPT, ITEM_REFUSE, ITEM_ACK, ITEM_NOTICE_ACK,
     ITEM_CONSENT,   /* a consent registration or withdrawal (request bytes in envelope) */
     ITEM_WITHHOLD,  /* a delivery whose justification no longer holds (seq in id[0..7]) */
+    ITEM_RESENT,    /* a resent message id, answered with its original outcome (outcome.c) */
+    ITEM_SESSION_REPLACED, /* a second agent with the organisation's keys took over (audited) */
 } item_kind_t;
 
 /* One piece of work for the next group commit. */
@@ -231,6 +233,12 @@ void broker__withhold_request(broker_t *b, const char *org, uint64_t seq, const 
                               const char *reason);
 /* main thread: have the storage thread apply a delivery or notice ack */
 void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16]);
+/* main thread: a recipient's agent could not open a delivery (code e.g. "undecryptable"): the
+ * delivery ends audited DELIVERY_FAILED and the sender is told */
+void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], const char *code,
+                        const char *reason);
+/* main thread: have the storage thread audit that a second agent took over org's session */
+void broker__session_replaced_request(broker_t *b, const char *org);
 /* main thread: act on what the storage thread sent (replies, credits, pump requests) */
 void broker__storage_replies(broker_t *b);
 
@@ -254,6 +262,19 @@ int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t
 int broker__stored_envelope_raw(MDB_txn *txn, broker_t *b, uint64_t seq, MDB_val *env);
 /* The sequence number of msgid's ACCEPTED record, from its receipt. VN_E_NOT_FOUND if never accepted. */
 int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], uint64_t *seq);
+
+/* outcome.c (storage thread): one outcome per (sender, message id), in the commit's transaction */
+/* 0 for a refusal that is no verdict (storage-full, storage-error: the agent retries). */
+int broker__refusal_final(const char *code);
+/* org's earlier outcome for msgid: 1 with *reply the packed original Receipt (duplicate set) or
+ * Refusal (the caller frees it), 0 if none, 2 if another organisation's message has this id, <0 on
+ * a store error. */
+int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[16],
+                         uint8_t **reply, size_t *reply_len);
+/* 1 if org has an outcome for msgid (a worker's read transaction suffices). */
+int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[16]);
+/* Keep a final refusal of org's message (no-op for the others). */
+int broker__outcome_put_refusal(MDB_txn *txn, broker_t *b, const char *org, const Vn__Refusal *r);
 
 /* records.c: audit records about a disclosure */
 /* Header fields of an envelope copied into an audit record (borrowed from the parsed header). */

@@ -25,6 +25,22 @@ static int s_reply_wire(item_t *it, Vn__WireMessage *m)
 
 static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited);
 
+/* If it->org sent msgid before, make the item answer with that original outcome (outcome.c).
+ * Returns broker__outcome_find's result: 1 answered, 0 new, 2 another's id, <0 error. */
+static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it, const uint8_t msgid[16])
+{
+    uint8_t *orig;
+    size_t orig_len;
+    int rc = broker__outcome_find(txn, b, it->org, msgid, &orig, &orig_len);
+    if (rc == 1) {
+        free(it->reply);
+        it->reply = orig;
+        it->reply_len = orig_len;
+        it->kind = ITEM_RESENT;
+    }
+    return rc;
+}
+
 static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
 {
     vn_parsed_t p;
@@ -32,21 +48,25 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
     if (rc != 0)
         return rc; /* cannot happen: the worker parsed it */
     MDB_dbi dedup = vn_store_dbi(b->db, BDB_DEDUP);
-    MDB_val k = {16, p.hdr->message_id.data}, v;
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
     m.body_case = VN__WIRE_MESSAGE__BODY_RECEIPT;
-    if (mdb_get(txn, dedup, &k, &v) == 0) {
-        /* A resent message id: the original receipt, not a second disclosure. */
-        m.receipt = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
-        if (!m.receipt) {
-            vn_parsed_clear(&p);
-            return VN_E_STORE;
-        }
-        m.receipt->duplicate = 1;
-        rc = s_reply_wire(it, &m);
-        vn__receipt__free_unpacked(m.receipt, NULL);
+    /* A resent message id gets its original outcome, whatever the checks said this time. */
+    rc = s_answer_original(txn, b, it, p.hdr->message_id.data);
+    if (rc < 0 || rc == 1) {
         vn_parsed_clear(&p);
-        return rc;
+        return rc < 0 ? rc : 0;
+    }
+    if (rc == 2 || strcmp(it->reason, "resend") == 0) {
+        /* Another organisation's message id (never its receipt); or the worker saw an outcome
+         * this transaction does not: nothing is accepted unchecked. */
+        vn_parsed_clear(&p);
+        it->kind = ITEM_REFUSE;
+        snprintf(it->code, sizeof it->code, "%s", rc == 2 ? "message-id-in-use" : "storage-error");
+        snprintf(it->reason, sizeof it->reason, "%s",
+                 rc == 2 ? "this message id belongs to another organisation's message; send it "
+                           "with a new id"
+                         : "the broker's deduplication record is unreadable; try again later");
+        return s_apply_refuse(txn, b, it, rc == 2);
     }
     if (broker__admit_at_commit(txn, b, &p, it->code, sizeof it->code, it->reason,
                                 sizeof it->reason)) {
@@ -78,7 +98,8 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         r.audit_seq = seq;
         r.audit_hash = (ProtobufCBinaryData){32, hash};
         r.accepted = vn_now();
-        uint8_t buf[128];
+        r.sender = it->org; /* whose id this is (outcome.c) */
+        uint8_t buf[256];
         size_t len = vn__receipt__pack(&r, buf);
         MDB_val dk = {16, p.hdr->message_id.data}, dv = {len, buf};
         rc = vn_store_error(mdb_put(txn, dedup, &dk, &dv, 0));
@@ -106,6 +127,14 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     rec.source = b->keys->pub.org;
     if (it->envelope && vn_envelope_parse(it->envelope, it->envelope_len, &p) == 0)
         broker__audit_from_header(&rec, &fields, &p);
+    if (audited && p.hdr) {
+        /* A resent message id gets its original outcome: no second verdict in the log. */
+        int found = s_answer_original(txn, b, it, p.hdr->message_id.data);
+        if (found < 0 || found == 1) {
+            vn_parsed_clear(&p);
+            return found < 0 ? found : 0;
+        }
+    }
     uint64_t seq = 0;
     int rc = audited ? vn_audit_append(txn, b->db, &rec, &seq, NULL)
                      : 0;
@@ -121,6 +150,8 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
         m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
         m.refusal = &r;
         rc = s_reply_wire(it, &m);
+        if (rc == 0 && audited)
+            rc = broker__outcome_put_refusal(txn, b, it->org, &r);
     }
     vn_parsed_clear(&p);
     return rc;
@@ -141,13 +172,36 @@ static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
         return rc == VN_E_NOT_FOUND ? 0 : rc;
     uint64_t accepted = vn_audit_time_us(txn, b->db, seq), now = vn_now_us();
     it->latency_us = accepted && now > accepted ? now - accepted : 0;
-    rc = broker__audit_outcome(txn, b, &p, it->org, it->org, VN__AUDIT_RECORD__EVENT__DELIVERED,
-                               "ok", "", NULL);
+    if (it->code[0]) {
+        /* The recipient's agent stored it but cannot open it: a failed delivery, not "ok";
+         * the sender hears it with the code. */
+        uint64_t audit_seq;
+        rc = broker__audit_outcome(txn, b, &p, it->org, it->org,
+                                   VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED, it->code, it->reason,
+                                   &audit_seq);
+        if (rc == 0)
+            rc = broker__notify_sender(txn, b, &p, it->org, it->code, it->reason, audit_seq);
+    } else {
+        rc = broker__audit_outcome(txn, b, &p, it->org, it->org,
+                                   VN__AUDIT_RECORD__EVENT__DELIVERED, "ok", "", NULL);
+    }
     if (rc == 0)
         rc = broker__release(txn, b, &p, seq);
     vn_parsed_clear(&p);
     it->delivered = rc == 0;
     return rc;
+}
+
+static int s_apply_session_replaced(MDB_txn *txn, broker_t *b, item_t *it)
+{
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    rec.event = VN__AUDIT_RECORD__EVENT__SESSION_REPLACED;
+    rec.actor_org = it->org;
+    rec.outcome = "ok";
+    rec.reason = "a second agent with this organisation's keys connected and took over the "
+                 "session; the previous agent was told to stop";
+    rec.source = b->keys->pub.org;
+    return vn_audit_append(txn, b->db, &rec, NULL, NULL);
 }
 
 /* Apply the whole batch in one transaction. audited=0 only answers refusals (storage failing). */
@@ -165,6 +219,8 @@ static int s_commit(broker_t *b, int audited)
         case ITEM_ACK:
         case ITEM_NOTICE_ACK: rc = audited ? s_apply_ack(txn, b, it) : 0; break;
         case ITEM_CONSENT: rc = audited ? broker__consent_apply(txn, b, it) : 0; break;
+        case ITEM_RESENT: break; /* answered with its original outcome */
+        case ITEM_SESSION_REPLACED: rc = audited ? s_apply_session_replaced(txn, b, it) : 0; break;
         case ITEM_WITHHOLD:
             rc = audited ? broker__withhold(txn, b, it->org, vn_get_be64(it->id), it->code,
                                             it->reason)

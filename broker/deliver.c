@@ -67,6 +67,22 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
     session_t *s = s_session_add(b, org);
     if (!s)
         return;
+    if (s->connected && (s->routing_len != routing_len ||
+                         memcmp(s->routing, routing, routing_len) != 0)) {
+        /* The rule for a second agent with the same keys: the newest session takes over (an
+         * agent restarted after a crash is not locked out by its own dead connection), and the
+         * previous one is told, so it stops and says so instead of claiming to be connected. */
+        Vn__Refusal r = VN__REFUSAL__INIT;
+        r.code = "session-replaced";
+        r.reason = "another agent with this organisation's keys connected; this one must stop";
+        r.reason_nl = "een andere agent met de sleutels van deze organisatie is verbonden";
+        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+        m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
+        m.refusal = &r;
+        broker__send_wire(b, s->routing, s->routing_len, &m);
+        vn_warn("event=session-replaced org=%s action=\"previous agent told to stop\"", org);
+        broker__session_replaced_request(b, org);
+    }
     memcpy(s->routing, routing, routing_len);
     s->routing_len = routing_len;
     broker__session_state(b, s, 1, "");
@@ -99,6 +115,18 @@ static int s_still_justified(broker_t *b, MDB_txn *txn, const char *recipient, c
     return ok;
 }
 
+/* 1 if the envelope's sender has been revoked (the registry as the main thread holds it). */
+static int s_sender_revoked(broker_t *b, const uint8_t *env, size_t len)
+{
+    vn_parsed_t p;
+    if (vn_envelope_parse(env, len, &p) != 0)
+        return 0;
+    const vn_org_t *o = broker__org(b, p.hdr->sender);
+    int revoked = o && o->revoked;
+    vn_parsed_clear(&p);
+    return revoked;
+}
+
 /* Send queue entries of one session while it has credit. */
 static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
 {
@@ -115,6 +143,14 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
             if (broker__stored_envelope_raw(txn, b, e.seq, &ev) != 0)
                 continue; /* released under us; the ack bookkeeping will catch up */
             vn_verdict_t verdict;
+            if (s_sender_revoked(b, ev.mv_data, ev.mv_size)) {
+                /* Accepted before its sender was revoked: not delivered as if nothing happened. */
+                broker__withhold_request(b, s->org, e.seq, "sender-revoked",
+                                         "the sender's organisation was revoked after this was "
+                                         "accepted; it is withheld");
+                s->last_qseq = e.qseq;
+                continue;
+            }
             if (!s_still_justified(b, txn, s->org, ev.mv_data, ev.mv_size, &verdict)) {
                 /* Checked again at delivery: a withdrawn or expired consent stops it here. */
                 broker__withhold_request(b, s->org, e.seq, verdict.code, verdict.reason_en);

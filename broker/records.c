@@ -11,6 +11,7 @@ void broker__audit_from_header(Vn__AuditRecord *rec, broker_audit_fields_t *f,
     const Vn__Header *h = p->hdr;
     rec->user_id = h->user_id;
     rec->user_role = h->user_role;
+    rec->api_caller = h->api_caller; /* who at the agency's agent submitted it, beside user_id */
     rec->n_recipients = h->n_recipients;
     rec->recipients = h->recipients;
     rec->subject_pseudonym = h->subject_pseudonym;
@@ -39,7 +40,7 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
     broker_audit_fields_t fields;
     broker__audit_from_header(&rec, &fields, p);
     /* The professional is the sender's, recorded with ACCEPTED; here the actor is someone else. */
-    rec.user_id = rec.user_role = "";
+    rec.user_id = rec.user_role = rec.api_caller = "";
     char *recips[] = {(char *)recipient};
     rec.event = event;
     rec.actor_org = (char *)actor;

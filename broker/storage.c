@@ -5,8 +5,10 @@
  * To storage (BROKER_STORE_IN_EP, PULL):
  *   ['V'][routing][org][code][reason][envelope]   a verdict: code empty = accept, else refuse
  *   ['K'|'N'][org][id16]                          a delivery ack / notice ack
+ *   ['K'][org][id16][code][reason]                a delivery the recipient could not open
  *   ['Q'][routing][org][ConsentRequest]           a consent registration or withdrawal
  *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
+ *   ['R'][org]                                    a second agent took over org's session
  * To main (BROKER_STORE_OUT_EP, PULL):
  *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump */
 #include "broker.h"
@@ -80,10 +82,16 @@ static int s_take_one(broker_t *b)
         memcpy(it->id, zmq_msg_data(&parts[2]), 8);
         s_frame_str(&parts[3], it->code, sizeof it->code);
         s_frame_str(&parts[4], it->reason, sizeof it->reason);
-    } else if ((kind == 'K' || kind == 'N') && n == 3 && zmq_msg_size(&parts[2]) == 16 &&
-               s_frame_str(&parts[1], org, sizeof org) == 0) {
+    } else if (kind == 'R' && n == 2 && s_frame_str(&parts[1], org, sizeof org) == 0) {
+        broker__batch_add(b, ITEM_SESSION_REPLACED, org, NULL, 0);
+    } else if ((kind == 'K' || kind == 'N') && (n == 3 || (kind == 'K' && n == 5)) &&
+               zmq_msg_size(&parts[2]) == 16 && s_frame_str(&parts[1], org, sizeof org) == 0) {
         item_t *it = broker__batch_add(b, kind == 'K' ? ITEM_ACK : ITEM_NOTICE_ACK, org, NULL, 0);
         memcpy(it->id, zmq_msg_data(&parts[2]), 16);
+        if (n == 5) {
+            s_frame_str(&parts[3], it->code, sizeof it->code);
+            s_frame_str(&parts[4], it->reason, sizeof it->reason);
+        }
     } else {
         vn_error("event=storage-input-malformed kind=%d frames=%d", kind, n);
     }
@@ -225,6 +233,41 @@ void broker__withhold_request(broker_t *b, const char *org, uint64_t seq, const 
     zmq_send(b->to_storage, be, 8, ZMQ_SNDMORE);
     zmq_send(b->to_storage, code, strlen(code), ZMQ_SNDMORE);
     zmq_send(b->to_storage, reason, strlen(reason), 0);
+}
+
+/* A failure code as a recipient's agent may give it: [a-z0-9-], 1..47 characters. */
+static int s_code_valid(const char *code)
+{
+    size_t n = strlen(code);
+    if (n == 0 || n > 47)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((code[i] >= 'a' && code[i] <= 'z') || (code[i] >= '0' && code[i] <= '9') ||
+              code[i] == '-'))
+            return 0;
+    return 1;
+}
+
+void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], const char *code,
+                        const char *reason)
+{
+    /* Outside input: the code is kept only when it looks like one, the reason when printable. */
+    if (!s_code_valid(code))
+        code = "delivery-failed";
+    if (!vn_field_valid(reason, 300))
+        reason = "";
+    zmq_send(b->to_storage, "K", 1, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, id, 16, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, code, strlen(code), ZMQ_SNDMORE);
+    zmq_send(b->to_storage, reason, strlen(reason), 0);
+    vn_warn("event=delivery-failed org=%s code=%s", org, code);
+}
+
+void broker__session_replaced_request(broker_t *b, const char *org)
+{
+    zmq_send(b->to_storage, "R", 1, ZMQ_SNDMORE);
+    zmq_send(b->to_storage, org, strlen(org), 0);
 }
 
 void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16])

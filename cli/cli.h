@@ -10,7 +10,17 @@ enum {
     CLI_USAGE = 2,    /* bad command line */
     CLI_REFUSED = 3,  /* the broker refused the disclosure */
     CLI_PENDING = 4,  /* queued durably at the agent, no broker receipt yet */
+    CLI_REJECTED = 5, /* the agent rejected the request (invalid input, unknown id, conflict) */
+    CLI_UNAUTHENTICATED = 6, /* the agent's local API did not accept this caller */
 };
+/* The one table of these codes is docs/exit-codes.md (and `vangnet --help`). */
+
+/* Print a command's usage (all commands for NULL) to stdout; CLI_OK, or CLI_USAGE if unknown. */
+int cli_help(const char *command);
+/* --token-file of an agent command, else the VANGNET_TOKEN_FILE environment variable */
+extern const char *cli_token_file;
+int cli_outcome(int argc, char **argv);
+int cli_api_client(int argc, char **argv);
 
 int cli_keygen(int argc, char **argv);
 int cli_org(int argc, char **argv);
@@ -24,6 +34,7 @@ int cli_policy(int argc, char **argv);
 int cli_broker(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
+int cli_api_client(int argc, char **argv);
 
 struct vn_client;
 /* A client for the agent at endpoint, or NULL (having said why). */
@@ -55,6 +66,16 @@ void cli_audit_log_access(const char *data, const char *command, const char *fil
 /* cli_status.c: print a /status object (broker or agent); CLI_FAIL when it warns */
 int cli_status_print(struct json_object *o, int json);
 int cli_status_url(int argc, char **argv);
+
+/* cli_escape.c: print len bytes from a sender with control characters escaped (\x1b), each new
+ * line starting with indent; a CSV cell (quoted as needed, formulas defused with a leading ') */
+#include <stdio.h>
+void cli_print_escaped(FILE *out, const void *data, size_t len, const char *indent);
+void cli_print_escaped_str(FILE *out, const char *s);
+void cli_csv_field(FILE *out, const char *s, int last);
+/* Create path for a report: 0600, never over an existing file or through a symlink. NULL (having
+ * said why) on failure. */
+FILE *cli_create_report(const char *path);
 
 /* Print "vangnet: " + message to stderr and return code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

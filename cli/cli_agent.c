@@ -1,5 +1,6 @@
 /* cli_agent.c -- `vangnet send|inbox|ack|status --agent EP`: the agency side, through the client library. */
 #include "cli.h"
+#include "cli_json.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
@@ -15,6 +16,35 @@
 
 #define MAX_LIST 32
 
+static int s_json; /* --json: print in the HTTP API's shapes */
+
+/* Print a submit's outcome; its exit code (0 accepted, 3 refused, 4 queued). */
+static int s_print_result(const vn_client_result_t *r, const char *client_ref)
+{
+    if (s_json) {
+        cli_json_print(cli_json_result(r, client_ref));
+        return r->outcome == VN_CLIENT_ACCEPTED ? CLI_OK
+               : r->outcome == VN_CLIENT_REFUSED ? CLI_REFUSED : CLI_PENDING;
+    }
+    const char *again = r->repeated ? " repeated=yes" : "";
+    switch (r->outcome) {
+    case VN_CLIENT_ACCEPTED:
+        printf("accepted message=%s audit-seq=%llu audit-hash=%s%s\n", r->message_id,
+               (unsigned long long)r->audit_seq, r->audit_hash, again);
+        return CLI_OK;
+    case VN_CLIENT_REFUSED:
+        printf("refused message=%s code=%s audit-seq=%llu%s\nreason: %s\n", r->message_id,
+               r->code, (unsigned long long)r->audit_seq, again, r->reason);
+        if (r->reason_nl[0])
+            printf("reden:  %s\n", r->reason_nl);
+        return CLI_REFUSED;
+    default:
+        printf("queued message=%s%s: stored by the agent, no receipt from the broker yet%s%s\n",
+               r->message_id, again, r->code[0] ? "; " : "", r->reason);
+        return CLI_PENDING;
+    }
+}
+
 int cli_send(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -24,6 +54,8 @@ int cli_send(int argc, char **argv)
         {"field", required_argument, NULL, 'f'},   {"user", required_argument, NULL, 'u'},
         {"role", required_argument, NULL, 'r'},    {"file", required_argument, NULL, 'F'},
         {"wait", required_argument, NULL, 'w'},    {"expires-in", required_argument, NULL, 'e'},
+        {"client-ref", required_argument, NULL, 'R'}, {"token-file", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},
         /* named justification fields (see config/policy.conf) */
         {"consent-ref", required_argument, NULL, 1000},
         {"onveiligheid", required_argument, NULL, 1001},
@@ -41,7 +73,7 @@ int cli_send(int argc, char **argv)
                                         "noodzaak", "in-reply-to", "afweging"};
     static char afweging_keys[5][24];
     const char *agent = NULL, *subject = NULL, *category = NULL, *basis = NULL, *file = NULL,
-               *user = NULL, *role = "professional", *to[MAX_LIST];
+               *user = NULL, *role = NULL, *client_ref = NULL, *to[MAX_LIST];
     char *to_arg = NULL;
     vn_client_field_t fields[MAX_LIST];
     size_t n_fields = 0, n_to = 0;
@@ -60,6 +92,13 @@ int cli_send(int argc, char **argv)
         case 'u': user = optarg; break;
         case 'r': role = optarg; break;
         case 'F': file = optarg; break;
+        case 'R':
+            client_ref = optarg;
+            if (strlen(client_ref) > 64 || !client_ref[0])
+                return cli_fail(CLI_USAGE, "send: --client-ref takes 1 to 64 bytes");
+            break;
+        case 'j': s_json = 1; break;
+        case 'T': cli_token_file = optarg; break;
         case 'f':
             eq = strchr(optarg, '=');
             if (!eq || eq == optarg || n_fields == MAX_LIST)
@@ -98,17 +137,23 @@ int cli_send(int argc, char **argv)
     }
     if (optind != argc)
         return cli_fail(CLI_USAGE, "send: unexpected argument '%s'", argv[optind]);
-    if (!agent || !to_arg || !category || !basis || !file || (!subject && !anonymous))
-        return cli_fail(CLI_USAGE, "send: needs --agent EP --to ORG[,ORG] --subject BSN "
-                                   "(or --anonymous) --category CAT --basis BASIS --file PATH|-");
+    /* Who shares is never guessed: --user/--role, or the VANGNET_USER/VANGNET_ROLE the IT
+     * system's environment sets on purpose. */
+    if (!user && getenv("VANGNET_USER") && getenv("VANGNET_USER")[0])
+        user = getenv("VANGNET_USER");
+    if (!role && getenv("VANGNET_ROLE") && getenv("VANGNET_ROLE")[0])
+        role = getenv("VANGNET_ROLE");
+    const char *missing = !agent ? "--agent EP" : !to_arg ? "--to ORG[,ORG]"
+                        : !subject && !anonymous ? "--subject BSN (or --anonymous)"
+                        : !category ? "--category CAT" : !basis ? "--basis BASIS"
+                        : !user ? "--user ID (the professional who shares, NEN 7513; or VANGNET_USER)"
+                        : !role ? "--role ROLE (or VANGNET_ROLE)" : !file ? "--file PATH|-" : NULL;
+    if (missing)
+        return cli_fail(CLI_USAGE, "send: missing %s (vangnet send --help)", missing);
     if (subject && anonymous)
         return cli_fail(CLI_USAGE, "send: --subject and --anonymous exclude each other");
     if (!(n_to = cli_split(to_arg, to, MAX_LIST)))
         return cli_fail(CLI_USAGE, "send: --to names no organisation");
-    if (!user) {
-        struct passwd *pw = getpwuid(getuid());
-        user = pw ? pw->pw_name : "unknown";
-    }
     uint8_t *content;
     size_t len;
     int rc = vn_read_file(file, 512 * 1024, &content, &len);
@@ -122,7 +167,8 @@ int cli_send(int argc, char **argv)
     vn_client_notification_t n = {
         .to = to, .n_to = n_to, .subject_bsn = subject, .category = category, .basis = basis,
         .fields = fields, .n_fields = n_fields, .user_id = user, .user_role = role,
-        .content = content, .content_len = len, .expires_in = (uint32_t)expires_in};
+        .content = content, .content_len = len, .expires_in = (uint32_t)expires_in,
+        .client_ref = client_ref, .client_ref_len = client_ref ? strlen(client_ref) : 0};
     vn_client_result_t r;
     rc = vn_client_submit(cl, &n, (uint32_t)wait_s * 1000, &r);
     free(content);
@@ -132,22 +178,56 @@ int cli_send(int argc, char **argv)
         return rc;
     }
     vn_client_destroy(&cl);
-    switch (r.outcome) {
-    case VN_CLIENT_ACCEPTED:
-        printf("accepted message=%s audit-seq=%llu audit-hash=%s\n", r.message_id,
-               (unsigned long long)r.audit_seq, r.audit_hash);
-        return CLI_OK;
-    case VN_CLIENT_REFUSED:
-        printf("refused message=%s code=%s audit-seq=%llu\nreason: %s\n", r.message_id, r.code,
-               (unsigned long long)r.audit_seq, r.reason);
-        if (r.reason_nl[0])
-            printf("reden:  %s\n", r.reason_nl);
-        return CLI_REFUSED;
-    default:
-        printf("queued message=%s: stored by the agent, no receipt from the broker yet%s%s\n",
-               r.message_id, r.code[0] ? "; " : "", r.reason);
-        return CLI_PENDING;
+    return s_print_result(&r, client_ref);
+}
+
+int cli_outcome(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"agent", required_argument, NULL, 'a'}, {"id", required_argument, NULL, 'i'},
+        {"client-ref", required_argument, NULL, 'R'}, {"wait", required_argument, NULL, 'w'},
+        {"token-file", required_argument, NULL, 'T'}, {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0}};
+    const char *agent = NULL, *id = NULL, *ref = NULL;
+    long wait_s = 0;
+    int c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': agent = optarg; break;
+        case 'i': id = optarg; break;
+        case 'R': ref = optarg; break;
+        case 'j': s_json = 1; break;
+        case 'T': cli_token_file = optarg; break;
+        case 'w':
+            wait_s = strtol(optarg, &end, 10);
+            if (*end || wait_s < 0 || wait_s > 600)
+                return cli_fail(CLI_USAGE, "outcome: --wait takes 0 to 600 seconds");
+            break;
+        default: return cli_fail(CLI_USAGE, "outcome: see vangnet outcome --help");
+        }
     }
+    if (optind != argc)
+        return cli_fail(CLI_USAGE, "outcome: unexpected argument '%s'", argv[optind]);
+    if (!agent)
+        return cli_fail(CLI_USAGE, "outcome: missing --agent EP");
+    if (!id == !ref)
+        return cli_fail(CLI_USAGE, "outcome: give either --id MSGID or --client-ref REF");
+    if (ref && (strlen(ref) > 64 || !ref[0]))
+        return cli_fail(CLI_USAGE, "outcome: --client-ref takes 1 to 64 bytes");
+    vn_client_t *cl = cli_connect(agent);
+    if (!cl)
+        return CLI_FAIL;
+    vn_client_result_t r;
+    int rc = vn_client_outcome(cl, id, ref, ref ? strlen(ref) : 0, (uint32_t)wait_s * 1000, &r);
+    if (rc != 0) {
+        rc = cli_client_fail(cl, "outcome");
+        vn_client_destroy(&cl);
+        return rc;
+    }
+    vn_client_destroy(&cl);
+    return s_print_result(&r, ref);
 }
 
 static json_object *s_message_json(const vn_client_message_t *m)
@@ -174,31 +254,56 @@ static json_object *s_message_json(const vn_client_message_t *m)
     json_object_object_add(o, "created", json_object_new_int64((int64_t)m->created));
     json_object_object_add(o, "user_id", json_object_new_string(m->user_id));
     json_object_object_add(o, "user_role", json_object_new_string(m->user_role));
+    json_object_object_add(o, "sender_revoked", json_object_new_boolean(m->sender_revoked));
     json_object_object_add(o, "content",
                            json_object_new_string_len((const char *)m->content, (int)m->content_len));
     return o;
 }
 
+/* Print one message; everything a sender wrote goes through cli_print_escaped, so no control
+ * character reaches the terminal and content cannot start a line that looks like ours. */
 static void s_message_print(const vn_client_message_t *m)
 {
     if (m->notice_code[0]) {
-        printf("notice %s about message %s: %s%s%s: %s\n", m->message_id, m->about_message_id,
-               m->notice_code, m->notice_recipient[0] ? " for " : "", m->notice_recipient,
-               m->notice_reason);
+        printf("notice %s about message %s: ", m->message_id, m->about_message_id);
+        cli_print_escaped_str(stdout, m->notice_code);
+        if (m->notice_recipient[0]) {
+            fputs(" for ", stdout);
+            cli_print_escaped_str(stdout, m->notice_recipient);
+        }
+        fputs(": ", stdout);
+        cli_print_escaped_str(stdout, m->notice_reason);
+        fputc('\n', stdout);
         return;
     }
     char when[32];
     time_t t = (time_t)m->created;
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", gmtime(&t));
-    printf("message %s\n  from:     %s (%s), %s in role %s\n  sent:     %s\n"
-           "  category: %s\n  basis:    %s",
-           m->message_id, m->sender, m->sender_sector, m->user_id, m->user_role, when, m->category,
-           m->basis);
-    for (size_t i = 0; i < m->n_fields; i++)
-        printf("%s%s=%s", i ? ", " : " (", m->fields[i].key, m->fields[i].value);
-    printf("%s\n  subject:  %.16s%s\n  content:  %.*s\n", m->n_fields ? ")" : "",
-           m->subject[0] ? m->subject : "(anonymous)", m->subject[0] ? "..." : "",
-           (int)m->content_len, (const char *)m->content);
+    printf("message %s\n  from:     ", m->message_id);
+    cli_print_escaped_str(stdout, m->sender);
+    fputs(" (", stdout);
+    cli_print_escaped_str(stdout, m->sender_sector);
+    fputs("), ", stdout);
+    cli_print_escaped_str(stdout, m->user_id);
+    fputs(" in role ", stdout);
+    cli_print_escaped_str(stdout, m->user_role);
+    if (m->sender_revoked)
+        fputs("\n  WARNING:  the sender's organisation has been revoked since; treat with care",
+              stdout);
+    printf("\n  sent:     %s\n  category: ", when);
+    cli_print_escaped_str(stdout, m->category);
+    fputs("\n  basis:    ", stdout);
+    cli_print_escaped_str(stdout, m->basis);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        fputs(i ? ", " : " (", stdout);
+        cli_print_escaped_str(stdout, m->fields[i].key);
+        fputc('=', stdout);
+        cli_print_escaped_str(stdout, m->fields[i].value);
+    }
+    printf("%s\n  subject:  %.16s%s\n  content:  ", m->n_fields ? ")" : "",
+           m->subject[0] ? m->subject : "(anonymous)", m->subject[0] ? "..." : "");
+    cli_print_escaped(stdout, m->content, m->content_len, "            ");
+    fputc('\n', stdout);
 }
 
 int cli_inbox(int argc, char **argv)
@@ -207,6 +312,7 @@ int cli_inbox(int argc, char **argv)
                                          {"wait", required_argument, NULL, 'w'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"max", required_argument, NULL, 'm'},
+                                         {"token-file", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
     const char *agent = NULL;
     long wait_s = 0, max = 100;
@@ -216,6 +322,7 @@ int cli_inbox(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'a': agent = optarg; break;
+        case 'T': cli_token_file = optarg; break;
         case 'j': json = 1; break;
         case 'w':
             wait_s = strtol(optarg, &end, 10);
@@ -264,14 +371,21 @@ int cli_inbox(int argc, char **argv)
 static const char *s_agent_only(int argc, char **argv, int positional)
 {
     static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
+                                         {"token-file", required_argument, NULL, 'T'},
+                                         {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     const char *agent = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c != 'a')
+        if (c == 'j')
+            s_json = 1;
+        else if (c == 'T')
+            cli_token_file = optarg;
+        else if (c == 'a')
+            agent = optarg;
+        else
             return NULL;
-        agent = optarg;
     }
     return optind == argc - positional ? agent : NULL;
 }
@@ -285,7 +399,9 @@ int cli_ack(int argc, char **argv)
     if (!cl)
         return CLI_USAGE;
     int rc = vn_client_ack(cl, argv[optind]) == 0 ? CLI_OK : cli_client_fail(cl, "ack");
-    if (rc == CLI_OK)
+    if (rc == CLI_OK && s_json)
+        cli_json_print(cli_json_ack(argv[optind]));
+    else if (rc == CLI_OK)
         printf("acknowledged %s\n", argv[optind]);
     vn_client_destroy(&cl);
     return rc;
@@ -304,14 +420,27 @@ int cli_status(int argc, char **argv)
         return CLI_USAGE;
     vn_client_status_t st;
     int rc = vn_client_status(cl, &st) == 0 ? CLI_OK : cli_client_fail(cl, "status");
-    if (rc == CLI_OK)
+    if (rc == CLI_OK && s_json) {
+        cli_json_print(cli_json_status(&st));
+        if (!st.connected || st.revoked || st.log_inconsistent)
+            rc = CLI_FAIL;
+    } else if (rc == CLI_OK) {
         printf("org=%s connected=%s outbox=%llu inbox=%llu directory-generation=%llu "
-               "directory-orgs=%u sent=%llu received=%llu audit-log=%s checkpoint=%llu\n",
+               "directory-orgs=%u sent=%llu received=%llu audit-log=%s checkpoint=%llu",
                st.org, st.connected ? "yes" : "no", (unsigned long long)st.outbox_pending,
                (unsigned long long)st.inbox_pending, (unsigned long long)st.directory_generation,
                st.directory_orgs, (unsigned long long)st.sent, (unsigned long long)st.received,
                st.log_inconsistent ? "INCONSISTENT" : "consistent",
                (unsigned long long)st.checkpoint_size);
+        if (!st.connected)
+            printf(" reason=%s", st.disconnect_reason[0] ? st.disconnect_reason : "unknown");
+        if (st.revoked)
+            printf(" revoked=yes");
+        printf(" caller=%s\n", st.caller[0] ? st.caller : "-");
+        /* Healthy means connected, not revoked, and a log that agrees with what it signed. */
+        if (!st.connected || st.revoked || st.log_inconsistent)
+            rc = CLI_FAIL;
+    }
     vn_client_destroy(&cl);
     return rc;
 }

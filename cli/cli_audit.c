@@ -30,6 +30,7 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     json_object_object_add(o, "actor", json_object_new_string(r->actor_org));
     json_object_object_add(o, "user_id", json_object_new_string(r->user_id));
     json_object_object_add(o, "user_role", json_object_new_string(r->user_role));
+    json_object_object_add(o, "api_caller", json_object_new_string(r->api_caller));
     for (size_t i = 0; i < r->n_recipients; i++)
         json_object_array_add(to, json_object_new_string(r->recipients[i]));
     json_object_object_add(o, "recipients", to);
@@ -156,14 +157,13 @@ void cli_audit_log_access(const char *data, const char *command, const char *fil
 /* Retention: prune the detail of records older than --before and older than keep_years. */
 static int s_prune(const char *data, const char *before, long keep_years, int below_minimum)
 {
-    struct tm tm = {0};
-    const char *end = before ? strptime(before, "%Y-%m-%d", &tm) : NULL;
-    if (!data || !end || *end)
+    uint64_t before_s;
+    if (!data || vn_date_parse(before, &before_s) != 0)
         return cli_fail(CLI_USAGE, "audit prune --data DIR --before YYYY-MM-DD [--keep-years N]");
     if (keep_years < 5 && !below_minimum)
         return cli_fail(CLI_USAGE, "audit prune: NEN 7513 asks to keep audit records at least 5 "
                                    "years; --keep-years %ld needs --below-legal-minimum", keep_years);
-    uint64_t cutoff = (uint64_t)timegm(&tm) * 1000000u;
+    uint64_t cutoff = before_s * 1000000u;
     uint64_t limit = vn_now_us() - (uint64_t)keep_years * 365 * 86400 * 1000000u;
     if (cutoff > limit)
         cutoff = limit; /* never younger than the retention period */

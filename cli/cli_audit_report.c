@@ -29,12 +29,8 @@ typedef struct {
 
 static uint64_t s_date_us(const char *s)
 {
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end)
-        return 0;
-    time_t t = timegm(&tm);
-    return t > 0 ? (uint64_t)t * 1000000u : 0;
+    uint64_t t;
+    return vn_date_parse(s, &t) == 0 && t > 0 ? t * 1000000u : 0;
 }
 
 /* A date (full = 0) or an ISO 8601 UTC time (full = 1). */
@@ -51,27 +47,11 @@ static void s_when(uint64_t us, char *out, size_t len, int full)
 
 static int s_event_by_name(const char *name)
 {
-    for (int e = 1; e <= VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED; e++)
-        if (strcasecmp(vn_audit_event_name((Vn__AuditRecord__Event)e), name) == 0)
+    for (int e = 1; e < 128; e++)
+        if (strcmp(vn_audit_event_name((Vn__AuditRecord__Event)e), "UNKNOWN") != 0 &&
+            strcasecmp(vn_audit_event_name((Vn__AuditRecord__Event)e), name) == 0)
             return e;
     return -2;
-}
-
-static void s_csv_field(FILE *out, const char *s, int last)
-{
-    int quote = strpbrk(s, ",\"\n") != NULL;
-    if (quote) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputc(last ? '\n' : ',', out);
 }
 
 static int s_print_query(void *ctx, const Vn__AuditRecord *r)
@@ -100,7 +80,7 @@ static int s_print_query(void *ctx, const Vn__AuditRecord *r)
                                 r->user_id, r->user_role, recips, subj, r->category, r->basis,
                                 just, msg, r->outcome, r->reason};
         for (size_t i = 0; i < 14; i++)
-            s_csv_field(o->fp, fields[i], i == 13);
+            cli_csv_field(o->fp, fields[i], i == 13);
     } else {
         vn_audit_print(o->fp, r);
     }
@@ -181,7 +161,8 @@ static int s_collect(void *ctx, const Vn__AuditRecord *r)
                      r->recipients[i]);
     } else if (r->message_id.len == 16 && (r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ||
                                            r->event == VN__AUDIT_RECORD__EVENT__EXPIRED ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__WITHHELD)) {
+                                           r->event == VN__AUDIT_RECORD__EVENT__WITHHELD ||
+                                           r->event == VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED)) {
         s_row_t *row = s_row_for(rep, r->message_id.data);
         if (row && r->n_recipients == 1)
             snprintf(row->outcomes + strlen(row->outcomes),
@@ -457,10 +438,10 @@ int cli_audit_report(int argc, char **argv)
     vn_store_t *db = vn_brokerdb_open(o.data, 0, VN_STORE_READONLY, &rc, err, sizeof err);
     if (!db)
         return cli_fail(CLI_FAIL, "audit: %s", err);
-    o.fp = o.out ? fopen(o.out, "w") : stdout;
+    o.fp = o.out ? cli_create_report(o.out) : stdout;
     if (!o.fp) {
         vn_store_destroy(&db);
-        return cli_fail(CLI_FAIL, "audit: cannot write %s", o.out);
+        return CLI_FAIL;
     }
     MDB_txn *txn;
     uint64_t examined = 0;

@@ -1,5 +1,8 @@
 /* cli_consent.c -- `vangnet consent add|withdraw|list --agent EP`: consent records at the broker. */
 #include "cli.h"
+#include "cli_json.h"
+
+#include <json-c/json.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -8,6 +11,7 @@
 #include <time.h>
 
 #include "vangnet/client.h"
+#include "vn_util.h"
 
 #define MAX_LIST 32
 
@@ -32,12 +36,8 @@ static void s_print(const vn_client_consent_record_t *r)
 /* Parse YYYY-MM-DD (UTC midnight) into unix seconds; 0 on error. */
 static uint64_t s_date(const char *s)
 {
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end)
-        return 0;
-    time_t t = timegm(&tm);
-    return t > 0 ? (uint64_t)t : 0;
+    uint64_t t;
+    return vn_date_parse(s, &t) == 0 ? t : 0;
 }
 
 int cli_consent(int argc, char **argv)
@@ -48,6 +48,7 @@ int cli_consent(int argc, char **argv)
         {"categories", required_argument, NULL, 'c'}, {"purpose", required_argument, NULL, 'p'},
         {"from", required_argument, NULL, 'f'},     {"until", required_argument, NULL, 'u'},
         {"days", required_argument, NULL, 'd'},     {"seconds", required_argument, NULL, 'S'},
+        {"token-file", required_argument, NULL, 'T'}, {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0}};
     if (argc < 2)
         return cli_fail(CLI_USAGE, "consent: add|withdraw|list --agent EP ...");
@@ -55,16 +56,18 @@ int cli_consent(int argc, char **argv)
     char *to = NULL, *cats = NULL, *end;
     uint64_t from = 0, until = 0;
     long days = 0, seconds = 0;
-    int c;
+    int c, json = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'a': agent = optarg; break;
+        case 'T': cli_token_file = optarg; break;
         case 's': subject = optarg; break;
         case 'g': given_by = optarg; break;
         case 't': to = optarg; break;
         case 'c': cats = optarg; break;
         case 'p': purpose = optarg; break;
+        case 'j': json = 1; break;
         case 'f':
             if (!(from = s_date(optarg)))
                 return cli_fail(CLI_USAGE, "consent: --from wants YYYY-MM-DD");
@@ -109,11 +112,15 @@ int cli_consent(int argc, char **argv)
                        : (uint64_t)time(NULL) + (days ? (uint64_t)days * 86400 : (uint64_t)seconds)};
         if (vn_client_consent_add(cl, &in, &r) != 0)
             rc = cli_client_fail(cl, "consent add");
+        else if (json)
+            cli_json_print(cli_json_consent(&r));
         else
             s_print(&r);
     } else if (strcmp(verb, "withdraw") == 0 && optind == argc - 1) {
         if (vn_client_consent_withdraw(cl, argv[optind], &r) != 0)
             rc = cli_client_fail(cl, "consent withdraw");
+        else if (json)
+            cli_json_print(cli_json_consent(&r));
         else
             s_print(&r);
     } else if (strcmp(verb, "list") == 0 && optind == argc) {
@@ -122,10 +129,19 @@ int cli_consent(int argc, char **argv)
         if (vn_client_consent_list(cl, subject, &list, &n) != 0) {
             rc = cli_client_fail(cl, "consent list");
         } else {
+            json_object *items = json ? json_object_new_array() : NULL;
             for (size_t i = 0; i < n; i++)
-                s_print(&list[i]);
-            if (n == 0)
+                if (items)
+                    json_object_array_add(items, cli_json_consent(&list[i]));
+                else
+                    s_print(&list[i]);
+            if (items) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "items", items); /* as GET /v1/consents */
+                cli_json_print(o);
+            } else if (n == 0) {
                 puts("no consents");
+            }
             free(list);
         }
     } else {

@@ -4,53 +4,104 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vangnet/client.h"
 
-static const char s_usage[] =
-    "usage: vangnet COMMAND [OPTIONS]\n"
-    "\n"
-    "keys:\n"
-    "  keygen --org ID --sector SECTOR --out DIR     create ID.secret (0600) and ID.public\n"
-    "  keygen --pseudonym-key FILE                    create the network pseudonym key (agents only)\n"
-    "broker operator (on the broker's data directory):\n"
-    "  org add --data DIR FILE.public                 register an organisation\n"
-    "  org list --data DIR                            list organisations\n"
-    "  org rotate --data DIR [--grace 7d] NEW.public  new keys; the old ones valid for the grace\n"
-    "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"
-    "  broker status --data DIR [--json]              health from the store (also when stopped);\n"
-    "                                                 exit 1 when a warning fires\n"
-    "  status --url http://127.0.0.1:PORT [--json]    a running broker's or agent's status page\n"
-    "  backup --data DIR --out FILE                   consistent copy of the store, while it runs\n"
-    "  restore --in FILE --data NEW-DIR [--broker-public F]   install a backup, verify its log\n"
-    "  audit show --data DIR [--json]                 print the audit log\n"
-    "  audit verify --data DIR [--broker-public F]    recompute chain, tree, signed checkpoints\n"
-    "  audit query --data DIR [--from D] [--until D] [--org ID] [--subject HEX|--bsn B --pseudonym-key F]\n"
-    "       [--basis B] [--category C] [--event E] [--refused] [--format table|jsonl|csv]\n"
-    "  audit subject --data DIR --bsn BSN --pseudonym-key FILE [--out F.html] [--with-names]\n"
-    "  audit review --data DIR [--from D] [--until D]  disclosures that need a human look\n"
-    "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"
-    "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"
-    "  audit export --format fhir --data DIR [--out F]  FHIR R4 AuditEvent ndjson\n"
-    "  witness --url URL/log --vkey VKEY --state FILE [--also NOTE] [--key F] [--interval S]\n"
-    "                                                 watch the log from its checkpoints and tiles\n"
-    "  policy check FILE                              validate a policy file, print what it allows\n"
-    "agency (through the local agent):\n"
-    "  send --agent EP --to ORG[,ORG] --subject BSN|--anonymous --category CAT --basis BASIS\n"
-    "       [justification] [--user ID --role ROLE] [--wait S] [--expires-in S] --file PATH|-\n"
-    "       justification: --consent-ref ID | --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt\n"
-    "         --onveiligheid acuut|structureel --consultatie YYYY-MM-DD --client-geinformeerd TEXT\n"
-    "         | --ots-referentie REF --aanleiding op-verzoek|eigen-initiatief | --afweging-tekst TEXT\n"
-    "         | --noodzaak TEXT | --in-reply-to MSGID | --field KEY=VALUE (any field)\n"
-    "  consent add --agent EP --subject BSN --given-by client|wettelijk-vertegenwoordiger\n"
-    "       --to ORG|sector:NAME[,...] --categories CAT[,...] --purpose TEXT --until DATE|--days N\n"
-    "  consent withdraw --agent EP ID | consent list --agent EP [--subject BSN]\n"
-    "  inbox --agent EP [--wait SECONDS] [--json]\n"
-    "  ack --agent EP MSGID\n"
-    "  status --agent EP\n"
-    "\n"
-    "exit codes: 0 ok, 1 failure, 2 usage error, 3 refused by the broker, 4 queued without receipt\n";
+/* Usage, one entry per command: `vangnet CMD --help` prints its entry, `vangnet --help` all. */
+static const struct {
+    const char *name, *section, *text;
+} s_help[] = {
+    {"keygen", "keys",
+     "  keygen --org ID --sector SECTOR --out DIR     create ID.secret (0600) and ID.public\n"
+     "  keygen --pseudonym-key FILE                    create the network pseudonym key (agents only)\n"},
+    {"org", "broker operator (on the broker's data directory)",
+     "  org add --data DIR FILE.public                 register an organisation\n"
+     "  org list --data DIR                            list organisations\n"
+     "  org rotate --data DIR [--grace 7d] NEW.public  new keys; the old ones valid for the grace\n"
+     "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"},
+    {"broker", NULL,
+     "  broker status --data DIR [--json]              health from the store (also when stopped);\n"
+     "                                                 exit 1 when a warning fires\n"},
+    {"backup", NULL,
+     "  backup --data DIR --out FILE                   consistent copy of the store, while it runs\n"},
+    {"restore", NULL,
+     "  restore --in FILE --data NEW-DIR [--broker-public F]   install a backup, verify its log\n"},
+    {"audit", NULL,
+     "  audit show --data DIR [--json]                 print the audit log\n"
+     "  audit verify --data DIR [--broker-public F]    recompute chain, tree, signed checkpoints\n"
+     "  audit query --data DIR [--from D] [--until D] [--org ID] [--subject HEX|--bsn B --pseudonym-key F]\n"
+     "       [--basis B] [--category C] [--event E] [--refused] [--format table|jsonl|csv]\n"
+     "  audit subject --data DIR --bsn BSN --pseudonym-key FILE --out F.html [--with-names]\n"
+     "       (the report is created 0600 and never overwrites a file)\n"
+     "  audit review --data DIR [--from D] [--until D]  disclosures that need a human look\n"
+     "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"
+     "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"
+     "  audit export --format fhir --data DIR [--out F]  FHIR R4 AuditEvent ndjson\n"},
+    {"witness", NULL,
+     "  witness --url URL/log --vkey VKEY --state FILE [--also NOTE] [--key F] [--interval S]\n"
+     "                                                 watch the log from its checkpoints and tiles\n"},
+    {"policy", NULL,
+     "  policy check FILE                              validate a policy file, print what it allows\n"},
+    {"api-client", "local API access (on the agent's machine)",
+     "  api-client add --clients FILE --name NAME --out TOKEN-FILE\n"
+     "       a TCP API credential: TOKEN-FILE (0600) for the IT system, its hash in FILE (the\n"
+     "       agent's api_clients; send the agent SIGHUP or restart it)\n"
+     "  api-client add NAME --scopes send,inbox,consent,signal --data AGENT-DIR [--json]\n"
+     "       an HTTP API client (docs/api.md): prints its token once, keeps its hash in\n"
+     "       AGENT-DIR/api-clients (the agent rereads it at once)\n"
+     "  api-client list | revoke NAME --data AGENT-DIR [--json]   HTTP API clients\n"},
+    {"send", "agency (through the local agent; --token-file F or VANGNET_TOKEN_FILE for tcp://)",
+     "  send --agent EP --to ORG[,ORG] --subject BSN|--anonymous --category CAT --basis BASIS\n"
+     "       [justification] --user ID --role ROLE [--client-ref REF] [--wait S] [--expires-in S]\n"
+     "       --file PATH|-\n"
+     "       justification: --consent-ref ID | --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt\n"
+     "         --onveiligheid acuut|structureel --consultatie YYYY-MM-DD --client-geinformeerd TEXT\n"
+     "         | --ots-referentie REF --aanleiding op-verzoek|eigen-initiatief | --afweging-tekst TEXT\n"
+     "         | --noodzaak TEXT | --in-reply-to MSGID | --field KEY=VALUE (any field)\n"
+     "       --client-ref REF: sending again with the same REF returns the first outcome\n"},
+    {"outcome", NULL,
+     "  outcome --agent EP --id MSGID|--client-ref REF [--wait S]   a notification's outcome\n"},
+    {"consent", NULL,
+     "  consent add --agent EP --subject BSN --given-by client|wettelijk-vertegenwoordiger\n"
+     "       --to ORG|sector:NAME[,...] --categories CAT[,...] --purpose TEXT --until DATE|--days N\n"
+     "  consent withdraw --agent EP ID | consent list --agent EP [--subject BSN]\n"},
+    {"inbox", NULL,
+     "  inbox --agent EP [--wait SECONDS] [--max N] [--json]\n"
+     "       control characters in what a sender wrote are shown escaped (\\x1b)\n"},
+    {"ack", NULL, "  ack --agent EP MSGID\n"},
+    {"status", NULL,
+     "  status --agent EP [--json]                     the agent; exit 1 while it is not connected\n"
+     "  status --url http://127.0.0.1:PORT [--json]    a running broker's or agent's status page;\n"
+     "                                                 exit 1 when a warning fires\n"},
+};
+
+static const char s_exit_codes[] =
+    "exit codes (docs/exit-codes.md):\n"
+    "  0 ok (send: accepted)          1 failure: I/O, storage, agent unreachable, warning\n"
+    "  2 usage: bad command line      3 refused by the broker (send, outcome)\n"
+    "  4 queued: stored by the agent, no broker answer yet (send, outcome)\n"
+    "  5 rejected by the agent: invalid input or not allowed (invalid-bsn, unknown-recipient,\n"
+    "    client-ref-conflict, not-found, ...)   6 not authenticated at the agent's local API\n";
+
+int cli_help(const char *command)
+{
+    int found = 0;
+    printf("usage: vangnet %s [OPTIONS]\n", command ? command : "COMMAND");
+    for (size_t i = 0; i < sizeof s_help / sizeof s_help[0]; i++) {
+        if (command && strcmp(command, s_help[i].name) != 0)
+            continue;
+        if (!command && s_help[i].section)
+            printf("%s:\n", s_help[i].section);
+        fputs(s_help[i].text, stdout);
+        found = 1;
+    }
+    fputs(s_exit_codes, stdout);
+    return found ? CLI_OK : CLI_USAGE;
+}
+
+const char *cli_token_file;
 
 int cli_fail(int code, const char *fmt, ...)
 {
@@ -66,22 +117,31 @@ int cli_fail(int code, const char *fmt, ...)
 struct vn_client *cli_connect(const char *endpoint)
 {
     vn_client_t *c = vn_client_new(endpoint);
-    if (!c)
+    if (!c) {
         cli_fail(CLI_USAGE, "cannot use agent endpoint '%s'", endpoint);
+        return NULL;
+    }
+    const char *token = cli_token_file ? cli_token_file : getenv("VANGNET_TOKEN_FILE");
+    if (token && token[0] && vn_client_use_token_file(c, token) != 0) {
+        cli_fail(CLI_FAIL, "%s", vn_client_error(c));
+        vn_client_destroy(&c);
+    }
     return c;
 }
 
 int cli_client_fail(struct vn_client *c, const char *what)
 {
-    static const char *const usage[] = {"invalid-bsn", "invalid-subject", "invalid-field",
-                                        "invalid-recipients", "unknown-recipient",
-                                        "duplicate-recipient", "too-large", "invalid-message-id",
-                                        "not-found", NULL};
+    static const char *const rejected[] = {
+        "invalid-bsn", "invalid-subject", "invalid-field", "invalid-recipients",
+        "unknown-recipient", "duplicate-recipient", "too-large", "invalid-message-id",
+        "invalid-request", "not-found", "client-ref-conflict", "org-revoked", NULL};
     const char *code = vn_client_error_code(c);
-    int rc = strncmp(code, "consent-", 8) == 0 ? CLI_USAGE : CLI_FAIL;
-    for (int i = 0; usage[i]; i++)
-        if (strcmp(code, usage[i]) == 0)
-            rc = CLI_USAGE;
+    int rc = strncmp(code, "consent-", 8) == 0 ? CLI_REJECTED : CLI_FAIL;
+    for (int i = 0; rejected[i]; i++)
+        if (strcmp(code, rejected[i]) == 0)
+            rc = CLI_REJECTED;
+    if (strcmp(code, "unauthenticated") == 0)
+        rc = CLI_UNAUTHENTICATED;
     return cli_fail(rc, "%s: %s%s%s", what, code, code[0] ? ": " : "", vn_client_error(c));
 }
 
@@ -105,16 +165,26 @@ int main(int argc, char **argv)
         {"witness", cli_witness},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
         {"broker", cli_broker}, {"backup", cli_backup}, {"restore", cli_restore},
+        {"outcome", cli_outcome}, {"api-client", cli_api_client},
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(s_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
+    if (argc < 2)
+        return cli_fail(CLI_USAGE, "no command given (vangnet --help lists them)");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+        return cli_help(argc > 2 ? argv[2] : NULL);
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("vangnet %s\n", VN_VERSION);
+        return CLI_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    fputs(s_usage, stderr);
-    return cli_fail(CLI_USAGE, "unknown command '%s'", argv[1]);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        /* --help anywhere among a command's options (before a lone "--") shows its usage. */
+        for (int j = 2; j < argc && strcmp(argv[j], "--") != 0; j++)
+            if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0)
+                return cli_help(argv[1]);
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    return cli_fail(CLI_USAGE, "unknown command '%s' (vangnet --help lists them)", argv[1]);
 }

@@ -2,22 +2,28 @@
 #include "vangnet/client.h"
 
 #include <errno.h>
+#include <sodium.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
+#include "vn_apiclient.h"
 #include "vn_util.h"
 #include "vn_wire.h"
 
 #define REPLY_SLACK_MS 5000 /* how much longer than its own wait the agent may take to answer */
 
 struct vn_client {
-    void *ctx, *sock;
+    void *ctx, *sock, *monitor;
     char endpoint[512];
     char error[512];
     char code[64];
+    char name[VN_API_NAME_MAX + 1];      /* tcp:// credential (vn_client_use_token_file) */
+    char secret[VN_API_SECRET_HEX + 1];
+    unsigned monitors;                   /* to name each socket's monitor endpoint afresh */
 };
 
 struct vn_client_inbox {
@@ -40,14 +46,71 @@ static int s_fail(vn_client_t *c, int rc, const char *code, const char *fmt, ...
     return rc;
 }
 
+static void s_close_socket(vn_client_t *c)
+{
+    if (c->sock) {
+        zmq_socket_monitor(c->sock, NULL, 0);
+        zmq_close(c->sock);
+    }
+    if (c->monitor)
+        zmq_close(c->monitor);
+    c->sock = c->monitor = NULL;
+}
+
 static int s_open_socket(vn_client_t *c)
 {
     int linger = 0;
+    char mon[64];
     c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
     if (!c->sock)
         return -1;
     zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (c->name[0]) {
+        zmq_setsockopt(c->sock, ZMQ_PLAIN_USERNAME, c->name, strlen(c->name));
+        zmq_setsockopt(c->sock, ZMQ_PLAIN_PASSWORD, c->secret, strlen(c->secret));
+    }
+    /* A refused handshake shows up here, so the caller hears "unauthenticated", not a timeout. */
+    snprintf(mon, sizeof mon, "inproc://vn-client-monitor-%u", c->monitors++);
+    if (zmq_socket_monitor(c->sock, mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+        c->monitor = zmq_socket(c->ctx, ZMQ_PAIR);
+        zmq_setsockopt(c->monitor, ZMQ_LINGER, &linger, sizeof linger);
+        if (c->monitor && zmq_connect(c->monitor, mon) != 0) {
+            zmq_close(c->monitor);
+            c->monitor = NULL;
+        }
+    }
     return zmq_connect(c->sock, c->endpoint);
+}
+
+int vn_client_use_token_file(vn_client_t *self, const char *path)
+{
+    char err[512];
+    int rc = vn_api_token_read(path, self->name, self->secret, err, sizeof err);
+    if (rc != 0) {
+        self->name[0] = '\0';
+        sodium_memzero(self->secret, sizeof self->secret);
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", err);
+    }
+    s_close_socket(self);
+    if (s_open_socket(self) != 0)
+        return s_fail(self, VN_CLIENT_E_IO, "", "cannot connect to %.400s", self->endpoint);
+    return 0;
+}
+
+/* Why no answer came: the agent refused this caller's handshake, or nothing answered. */
+static int s_no_answer(vn_client_t *c, int auth_failed)
+{
+    s_close_socket(c); /* start afresh so a late answer cannot be mistaken for the next call's */
+    s_open_socket(c);
+    if (auth_failed)
+        return s_fail(c, VN_CLIENT_E_AUTH, "unauthenticated",
+                      "the agent at %.300s refused this caller%s", c->endpoint,
+                      strncmp(c->endpoint, "tcp://", 6) == 0
+                          ? (c->name[0] ? " (wrong credential)"
+                                        : ": a tcp:// API needs a token file (--token-file)")
+                          : "");
+    return s_fail(c, VN_CLIENT_E_IO, "", "no answer from the agent at %.400s", c->endpoint);
 }
 
 vn_client_t *vn_client_new(const char *endpoint)
@@ -71,10 +134,10 @@ void vn_client_destroy(vn_client_t **self_p)
     if (!self_p || !*self_p)
         return;
     vn_client_t *c = *self_p;
-    if (c->sock)
-        zmq_close(c->sock);
+    s_close_socket(c);
     if (c->ctx)
         zmq_ctx_term(c->ctx);
+    sodium_memzero(c->secret, sizeof c->secret);
     free(c);
     *self_p = NULL;
 }
@@ -95,18 +158,28 @@ static int s_call(vn_client_t *c, Vn__ApiRequest *req, uint32_t wait_ms, Vn__Api
     uint8_t *buf;
     size_t len;
     c->error[0] = c->code[0] = '\0';
+    /* ipc: the socket file's permissions decide; say so at once rather than time out. */
+    if (strncmp(c->endpoint, "ipc://", 6) == 0 && access(c->endpoint + 6, R_OK | W_OK) != 0 &&
+        errno == EACCES)
+        return s_fail(c, VN_CLIENT_E_AUTH, "unauthenticated",
+                      "not allowed to use the agent's socket %.300s (its owner and group only)",
+                      c->endpoint + 6);
     if (vn_api_request_pack(req, &buf, &len) != 0)
         return s_fail(c, VN_CLIENT_E_INVALID, "", "%s", "out of memory");
     int rc = zmq_send(c->sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(c->sock, buf, len, 0) < 0;
     free(buf);
     if (rc)
         return s_fail(c, VN_CLIENT_E_IO, "", "cannot send to the agent: %s", zmq_strerror(errno));
-    zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&item, 1, (long)wait_ms + REPLY_SLACK_MS) <= 0) {
-        /* Start afresh so a late answer cannot be mistaken for the next call's. */
-        zmq_close(c->sock);
-        s_open_socket(c);
-        return s_fail(c, VN_CLIENT_E_IO, "", "no answer from the agent at %.400s", c->endpoint);
+    zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
+    int64_t deadline = vn_monotonic_ms() + (int64_t)wait_ms + REPLY_SLACK_MS;
+    for (;;) {
+        int64_t left = deadline - (int64_t)vn_monotonic_ms();
+        if (left <= 0 || zmq_poll(items, c->monitor ? 2 : 1, (long)left) < 0)
+            return s_no_answer(c, 0);
+        if (items[0].revents & ZMQ_POLLIN)
+            break;
+        if (items[1].revents & ZMQ_POLLIN)
+            return s_no_answer(c, 1);
     }
     zmq_msg_t delim, body;
     zmq_msg_init(&delim);
@@ -133,6 +206,24 @@ static int s_expect(vn_client_t *c, Vn__ApiResponse *resp, Vn__ApiResponse__Body
         return 0;
     vn__api_response__free_unpacked(resp, NULL);
     return s_fail(c, VN_CLIENT_E_PROTOCOL, "", "%s", "unexpected answer from the agent");
+}
+
+/* Copy an agent's submit result into the caller's struct. */
+static void s_result(const Vn__ApiSubmitResult *r, vn_client_result_t *result)
+{
+    memset(result, 0, sizeof *result);
+    result->outcome = (vn_client_outcome_t)r->outcome;
+    if (r->message_id.len == 16)
+        vn_hex(result->message_id, r->message_id.data, 16);
+    result->audit_seq = r->audit_seq;
+    if (r->audit_hash.len == 32)
+        vn_hex(result->audit_hash, r->audit_hash.data, 32);
+    snprintf(result->code, sizeof result->code, "%s", r->code);
+    snprintf(result->reason, sizeof result->reason, "%s", r->reason);
+    snprintf(result->reason_nl, sizeof result->reason_nl, "%s", r->reason_nl);
+    result->repeated = r->repeated;
+    result->submitted = r->submitted;
+    result->decided = r->decided;
 }
 
 int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint32_t wait_ms,
@@ -163,6 +254,9 @@ int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint3
     s.content = (ProtobufCBinaryData){n->content_len, (uint8_t *)n->content};
     s.expires_in = n->expires_in;
     s.wait_ms = wait_ms;
+    if (n->client_ref_len > 64 || (n->client_ref_len && !n->client_ref))
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "client_ref is longer than 64 bytes");
+    s.client_ref = (ProtobufCBinaryData){n->client_ref_len, (uint8_t *)n->client_ref};
     Vn__ApiRequest req = VN__API_REQUEST__INIT;
     req.body_case = VN__API_REQUEST__BODY_SUBMIT;
     req.submit = &s;
@@ -170,17 +264,37 @@ int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint3
     int rc = s_call(self, &req, wait_ms, &resp);
     if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_SUBMIT)) != 0)
         return rc;
-    Vn__ApiSubmitResult *r = resp->submit;
-    memset(result, 0, sizeof *result);
-    result->outcome = (vn_client_outcome_t)r->outcome;
-    if (r->message_id.len == 16)
-        vn_hex(result->message_id, r->message_id.data, 16);
-    result->audit_seq = r->audit_seq;
-    if (r->audit_hash.len == 32)
-        vn_hex(result->audit_hash, r->audit_hash.data, 32);
-    snprintf(result->code, sizeof result->code, "%s", r->code);
-    snprintf(result->reason, sizeof result->reason, "%s", r->reason);
-    snprintf(result->reason_nl, sizeof result->reason_nl, "%s", r->reason_nl);
+    s_result(resp->submit, result);
+    vn__api_response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+int vn_client_outcome(vn_client_t *self, const char *message_id, const void *client_ref,
+                      size_t client_ref_len, uint32_t wait_ms, vn_client_result_t *result)
+{
+    uint8_t id[16];
+    Vn__ApiOutcomeQuery q = VN__API_OUTCOME_QUERY__INIT;
+    if ((message_id != NULL) == (client_ref_len != 0) || client_ref_len > 64 ||
+        (client_ref_len && !client_ref))
+        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s",
+                      "give either a message id or a client_ref (up to 64 bytes)");
+    if (message_id) {
+        if (vn_unhex(id, 16, message_id) != 0)
+            return s_fail(self, VN_CLIENT_E_INVALID, "", "%s",
+                          "a message id is 32 hexadecimal digits");
+        q.message_id = (ProtobufCBinaryData){16, id};
+    } else {
+        q.client_ref = (ProtobufCBinaryData){client_ref_len, (uint8_t *)client_ref};
+    }
+    q.wait_ms = wait_ms;
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_OUTCOME;
+    req.outcome = &q;
+    Vn__ApiResponse *resp;
+    int rc = s_call(self, &req, wait_ms, &resp);
+    if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_OUTCOME)) != 0)
+        return rc;
+    s_result(resp->outcome, result);
     vn__api_response__free_unpacked(resp, NULL);
     return 0;
 }
@@ -246,6 +360,7 @@ int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client
         m->notice_recipient = a->notice_recipient;
         if (a->about_message_id.len == 16)
             vn_hex(m->about_message_id, a->about_message_id.data, 16);
+        m->sender_revoked = a->sender_revoked;
     }
     *out = in;
     return 0;
@@ -313,6 +428,10 @@ int vn_client_status(vn_client_t *self, vn_client_status_t *st)
     st->received = resp->status->received;
     st->checkpoint_size = resp->status->checkpoint_size;
     st->log_inconsistent = resp->status->log_inconsistent;
+    st->revoked = resp->status->revoked;
+    snprintf(st->caller, sizeof st->caller, "%s", resp->status->caller);
+    snprintf(st->disconnect_reason, sizeof st->disconnect_reason, "%s",
+             resp->status->disconnect_reason);
     vn__api_response__free_unpacked(resp, NULL);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include "vn_http.h"
 #include "vn_log.h"
 
+#include <arpa/inet.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,12 @@ static int s_endpoint(char *dst, size_t len, const char *value, int local_only)
     int tcp = strncmp(value, "tcp://", 6) == 0;
     if (local_only ? !(ipc || loop) : !tcp)
         return 0;
+    if (tcp) { /* a port zmq would not bind or reach as given: 1..65535, or * for any free one */
+        const char *colon = strrchr(value + 6, ':');
+        long long port;
+        if (!colon || (strcmp(colon + 1, "*") != 0 && !s_number(colon + 1, 1, 65535, &port)))
+            return 0;
+    }
     return s_copy(dst, len, value);
 }
 
@@ -151,6 +158,61 @@ static int s_broker_key(vn_broker_config_t *c, const char *section, const char *
     return 0;
 }
 
+int vn_http_api_parse_listen(const char *value, char *addr, size_t addr_len, int *ipv6,
+                             int *loopback, uint16_t *port)
+{
+    const char *colon = strrchr(value, ':');
+    if (!colon || colon == value)
+        return -1;
+    size_t hlen = (size_t)(colon - value);
+    const char *host = value;
+    *ipv6 = value[0] == '[';
+    if (*ipv6) {
+        if (hlen < 3 || value[hlen - 1] != ']')
+            return -1;
+        host++;
+        hlen -= 2;
+    }
+    if (hlen >= addr_len || hlen >= 64)
+        return -1;
+    memcpy(addr, host, hlen);
+    addr[hlen] = '\0';
+    unsigned char bin[16];
+    if (inet_pton(*ipv6 ? AF_INET6 : AF_INET, addr, bin) != 1)
+        return -1;
+    long long p;
+    if (!s_number(colon + 1, 0, 65535, &p))
+        return -1;
+    *port = (uint16_t)p;
+    static const unsigned char v6_loop[16] = {[15] = 1};
+    *loopback = *ipv6 ? memcmp(bin, v6_loop, 16) == 0 : bin[0] == 127;
+    return 0;
+}
+
+static int s_http_api_key(vn_http_api_config_t *h, const char *name, const char *value)
+{
+    long long n;
+    if (strcmp(name, "listen") == 0) {
+        char addr[64];
+        int ipv6;
+        uint16_t port;
+        if (strcmp(value, "off") == 0) {
+            h->listen[0] = '\0';
+            return 1;
+        }
+        return vn_http_api_parse_listen(value, addr, sizeof addr, &ipv6, &h->loopback, &port) == 0 &&
+               s_copy(h->listen, sizeof h->listen, value);
+    }
+    if (strcmp(name, "tls_cert") == 0) return s_copy(h->tls_cert, sizeof h->tls_cert, value);
+    if (strcmp(name, "tls_key") == 0) return s_copy(h->tls_key, sizeof h->tls_key, value);
+    if (strcmp(name, "clients") == 0) return s_copy(h->clients, sizeof h->clients, value);
+    if (strcmp(name, "max_connections") == 0 && s_number(value, 1, 1024, &n)) {
+        h->max_connections = (int)n;
+        return 1;
+    }
+    return 0;
+}
+
 static int s_agent_key(vn_agent_config_t *c, const char *section, const char *name,
                        const char *value)
 {
@@ -159,6 +221,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
         return s_metrics_key(&c->metrics, name, value, 0);
     if (strcmp(section, "witness") == 0)
         return s_witness_key(&c->witness, name, value, 1);
+    if (strcmp(section, "http_api") == 0)
+        return s_http_api_key(&c->http_api, name, value);
     if (strcmp(section, "agent") == 0) {
         if (strcmp(name, "keys") == 0) return s_copy(c->keys, sizeof c->keys, value);
         if (strcmp(name, "data") == 0) return s_copy(c->data, sizeof c->data, value);
@@ -168,6 +232,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
         if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
         if (strcmp(name, "previous_keys") == 0)
             return s_copy(c->previous_keys, sizeof c->previous_keys, value);
+        if (strcmp(name, "api_clients") == 0)
+            return s_copy(c->api_clients, sizeof c->api_clients, value);
         if (strcmp(name, "default_ttl_hours") == 0 && s_number(value, 1, 24 * 365, &n)) {
             c->default_ttl = (uint64_t)n * 3600;
             return 1;
@@ -191,7 +257,8 @@ typedef struct {
 } s_key_t;
 
 static const s_key_t s_keys[] = {
-    {"broker", "endpoint", "tcp://HOST:PORT (agents: the broker's; broker: where to listen)", 1, 1},
+    {"broker", "endpoint", "tcp://HOST:PORT with PORT 1..65535 (agents: the broker's; broker: "
+               "where to listen, PORT may be *)", 1, 1},
     {"broker", "data", "a directory path", 1, 0},
     {"broker", "keys", "the broker's .secret file", 1, 0},
     {"broker", "policy", "the policy file", 1, 0},
@@ -214,7 +281,13 @@ static const s_key_t s_keys[] = {
     {"witness", "witnesses", "organisation ids, comma-separated", 1, 1},
     {"witness", "quorum", "a whole number of cosignatures, 0..64", 1, 1},
     {"witness", "cosign", "yes or no", 0, 1},
+    {"agent", "api_clients", "the file of TCP API clients (vangnet api-client add)", 0, 1},
     {"metrics", "listen", "127.0.0.1:PORT, [::1]:PORT or off (loopback only)", 1, 1},
+    {"http_api", "listen", "ADDRESS:PORT, [IPV6]:PORT or off", 0, 1},
+    {"http_api", "tls_cert", "a PEM certificate file", 0, 1},
+    {"http_api", "tls_key", "a PEM private key file", 0, 1},
+    {"http_api", "clients", "the API clients file (vangnet api-client add)", 0, 1},
+    {"http_api", "max_connections", "a whole number, 1..1024", 0, 1},
     {"metrics", "storage_warn_percent", "a whole number, 1..100", 1, 1},
     {"metrics", "queue_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 0},
     {"metrics", "disconnect_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 1},
@@ -290,6 +363,7 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     cfg->log_level = VN_LOG_INFO;
     cfg->witness.cosign = 1;
     vn_metrics_config_defaults(&cfg->metrics);
+    cfg->http_api.max_connections = 64;
     s_ctx_t ctx = {.cfg = cfg, .agent = 1};
     int rc = s_load(path, &ctx, err, errlen);
     if (rc == 0 && (!cfg->keys[0] || !cfg->data[0] || !cfg->api[0] || !cfg->pseudonym_key[0] ||
@@ -297,6 +371,28 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
         snprintf(err, errlen,
                  "%s: needs [agent] keys, data, api, pseudonym_key and [broker] endpoint, public",
                  path);
+        rc = VN_E_CONFIG;
+    }
+    vn_http_api_config_t *h = &cfg->http_api;
+    if (rc == 0 && h->listen[0] && !h->loopback && (!h->tls_cert[0] || !h->tls_key[0])) {
+        snprintf(err, errlen,
+                 "%s: [http_api] listen = %s is not a loopback address: it needs tls_cert and "
+                 "tls_key (tokens must not cross a network in the clear)", path, h->listen);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && !h->tls_cert[0] != !h->tls_key[0]) {
+        snprintf(err, errlen, "%s: [http_api] tls_cert and tls_key go together", path);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && !h->clients[0] &&
+        snprintf(h->clients, sizeof h->clients, "%s/api-clients", cfg->data) >= (int)sizeof h->clients) {
+        snprintf(err, errlen, "%s: [agent] data path too long", path);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && strncmp(cfg->api, "tcp://", 6) == 0 && !cfg->api_clients[0]) {
+        /* Any local user can reach a TCP port: only callers with a credential may use it. */
+        snprintf(err, errlen, "%s: [agent] api = %s needs api_clients = FILE (the credentials "
+                 "that may call it; vangnet api-client add)", path, cfg->api);
         rc = VN_E_CONFIG;
     }
     return rc;

@@ -38,6 +38,17 @@ typedef struct {
     vn_witness_config_t witness;
 } vn_broker_config_t;
 
+/* [http_api]: the agent's HTTP/JSON API for agency IT systems (docs/api.md). */
+typedef struct {
+    char listen[128];       /* listen = HOST:PORT | [V6]:PORT | off (default off); a non-loopback
+                             * address requires tls_cert and tls_key */
+    int loopback;           /* listen is a loopback address */
+    char tls_cert[1024];    /* tls_cert = PEM certificate chain (HTTPS) */
+    char tls_key[1024];     /* tls_key = its PEM private key (mode 0600) */
+    char clients[1024];     /* clients = the API clients file (default DATA/api-clients) */
+    int max_connections;    /* max_connections = 64 (each may hold one long-poll) */
+} vn_http_api_config_t;
+
 typedef struct {
     char keys[1024];        /* [agent] keys = this organisation's .secret file */
     char data[1024];        /* [agent] data = directory of the outbox/inbox store */
@@ -49,12 +60,19 @@ typedef struct {
     char broker_endpoint[256]; /* [broker] endpoint = tcp://127.0.0.1:7700 */
     char broker_public[1024];  /* [broker] public = the broker's .public file (pinned keys) */
     char previous_keys[1024];  /* [agent] previous_keys = the key set before a rotation (optional) */
+    char api_clients[1024];    /* [agent] api_clients = NAME HASH lines; required for a tcp:// api */
     vn_metrics_config_t metrics;
     vn_witness_config_t witness;
+    vn_http_api_config_t http_api;
 } vn_agent_config_t;
 
 /* The [metrics] defaults (also what `broker status --data` warns by, without a file). */
 void vn_metrics_config_defaults(vn_metrics_config_t *m);
+
+/* Parse an [http_api] listen value: "A.B.C.D:PORT" or "[V6]:PORT" (PORT 0 picks a free one).
+ * Fills the address as text (without brackets), whether it is loopback, and the port. 0 or -1. */
+int vn_http_api_parse_listen(const char *value, char *addr, size_t addr_len, int *ipv6,
+                             int *loopback, uint16_t *port);
 
 /* 0, or VN_E_CONFIG with err saying file, line and reason. */
 int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, size_t errlen);

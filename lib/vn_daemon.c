@@ -23,6 +23,7 @@ const char *vn_daemon_args(int argc, char **argv, const char *name, int *check_o
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check-config", no_argument, NULL, 'k'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
                                          {NULL, 0, NULL, 0}};
     const char *config = NULL;
     int c;
@@ -32,11 +33,16 @@ const char *vn_daemon_args(int argc, char **argv, const char *name, int *check_o
             config = optarg;
         } else if (c == 'k') {
             *check_only = 1;
+        } else if (c == 'V') {
+            printf("%s %s\n", name, VN_VERSION);
+            exit(0);
         } else {
             fprintf(c == 'h' ? stdout : stderr,
-                    "usage: %s --config FILE [--check-config]\n"
+                    "usage: %s --config FILE [--check-config] | --version | --help\n"
                     "  --check-config  validate the configuration and the files it names, then exit\n"
-                    "signals: SIGTERM/SIGINT finish in-flight work and stop; SIGHUP reloads\n",
+                    "signals: SIGTERM/SIGINT finish in-flight work and stop; SIGHUP reloads\n"
+                    "exit codes: 0 stopped cleanly (or configuration valid), 1 could not start,\n"
+                    "  2 usage error or invalid configuration (docs/exit-codes.md)\n",
                     name);
             exit(c == 'h' ? 0 : 2);
         }

@@ -35,6 +35,7 @@ typedef struct {
     const uint8_t *subject_pseudonym;  /* 32 bytes, or NULL for an anonymous advice request */
     uint64_t created, expires;         /* unix seconds */
     const char *user_id, *user_role;
+    const char *api_caller;            /* the authenticated local API caller, or NULL */
 } vn_seal_params_t;
 
 /* Seal content for the recipients, signed by sender. msgid (16 bytes) receives the fresh message id.

@@ -259,12 +259,8 @@ static int s_refuse(vn_verdict_t *v, const char *code, const char *en, const cha
 
 static int s_date_valid(const char *s, uint64_t now)
 {
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end || strlen(s) != 10)
-        return 0;
-    time_t t = timegm(&tm);
-    return t != (time_t)-1 && (uint64_t)t <= now + 86400; /* not in the future */
+    uint64_t t;
+    return vn_date_parse(s, &t) == 0 && t <= now + 86400; /* a real day, not in the future */
 }
 
 static int s_enum_valid(const char *values, const char *v)
@@ -366,6 +362,17 @@ int vn_policy_check(const vn_policy_t *p, const Vn__Header *h, const vn_policy_e
                     uint64_t now, vn_verdict_t *v)
 {
     memset(v, 0, sizeof *v);
+    /* One value per justification key: the policy and the audit log must read the same one. */
+    for (size_t i = 0; i < h->n_justification; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(h->justification[i]->key, h->justification[j]->key) == 0) {
+                char code[96];
+                snprintf(code, sizeof code, "duplicate-justification:%.60s",
+                         h->justification[i]->key);
+                return s_refuse(v, code, "justification field %.64s is given twice",
+                                "verantwoordingsveld %.64s staat er twee keer in",
+                                h->justification[i]->key);
+            }
     const basis_rule_t *r = NULL;
     for (size_t i = 0; i < p->n && !r; i++)
         if (strcmp(p->rules[i].name, h->basis) == 0)

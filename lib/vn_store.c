@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#define MAX_DBS 16
+#define MAX_DBS 32
 
 struct vn_store {
     MDB_env *env;

@@ -104,7 +104,7 @@ fail:
 
 int vn_write_file_new(const char *path, int mode, const void *data, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return errno == EEXIST ? VN_E_EXISTS : -errno;
     const uint8_t *p = data;
@@ -179,4 +179,23 @@ char *vn_strdup_printf(const char *fmt, ...)
         out = NULL;
     va_end(ap);
     return out;
+}
+
+int vn_date_parse(const char *s, uint64_t *out)
+{
+    struct tm tm = {0}, back;
+    if (!s || strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' || s[7] != '-' ||
+        strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
+        return VN_E_INVALID;
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end || *end)
+        return VN_E_INVALID;
+    int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
+    time_t t = timegm(&tm);
+    /* timegm normalises 2026-02-30 to March 2nd: a real day reads back as itself */
+    if (t < 0 || !gmtime_r(&t, &back) || back.tm_year != year || back.tm_mon != mon ||
+        back.tm_mday != mday)
+        return VN_E_INVALID;
+    *out = (uint64_t)t;
+    return 0;
 }

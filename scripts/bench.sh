@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # bench.sh -- build an optimised vangnet and run the side-by-side benchmark (vangnet vs a bare
 # ZeroMQ CURVE forwarder). Extra arguments go to vn-bench (--senders, --recipients, --messages,
-# --rate, --seconds). `bench.sh audit [--records N]` runs the audit log benchmark instead.
+# --rate, --seconds). `bench.sh audit [--records N]` runs the audit log benchmark instead;
+# `bench.sh api [--seconds S] [--rate N] [--callers N]` the agent's HTTP API beside its native API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 vn_install_deps
 vn_build_release
+if [ "${1:-}" = api ]; then
+    shift
+    VN_BUILD="$PWD/build-release" exec python3 bench/api_bench.py "$@"
+fi
 if [ "${1:-}" = audit ]; then
     shift
     exec build-release/bench/vn-audit-bench "$@"

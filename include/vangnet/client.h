@@ -19,7 +19,8 @@ enum {
     VN_CLIENT_E_IO = -1,      /* agent unreachable or no answer in time */
     VN_CLIENT_E_AGENT = -2,   /* the agent refused the request: see vn_client_error_code() */
     VN_CLIENT_E_INVALID = -3, /* a parameter is invalid (checked before anything is sent) */
-    VN_CLIENT_E_PROTOCOL = -4 /* the agent answered something unexpected */
+    VN_CLIENT_E_PROTOCOL = -4, /* the agent answered something unexpected */
+    VN_CLIENT_E_AUTH = -5     /* the agent's local API did not accept this caller */
 };
 
 typedef struct vn_client vn_client_t;
@@ -27,6 +28,10 @@ typedef struct vn_client vn_client_t;
 /* Connect to an agent's local API, e.g. "ipc:///run/vangnet/agent.sock". NULL on failure.
  * Connecting is lazy: an absent agent shows up as VN_CLIENT_E_IO on the first call. */
 vn_client_t *vn_client_new(const char *endpoint);
+/* Authenticate to a tcp:// local API with a token file (`vangnet api-client add`; it must not be
+ * readable by group or others). Call before the first request. 0 or VN_CLIENT_E_INVALID. An
+ * ipc:// API needs none: the socket file's permissions decide who may call. */
+int vn_client_use_token_file(vn_client_t *self, const char *path);
 /* Close; safe twice; sets *self_p to NULL. */
 void vn_client_destroy(vn_client_t **self_p);
 
@@ -55,6 +60,13 @@ typedef struct {
     const void *content;
     size_t content_len;
     uint32_t expires_in;              /* seconds until undelivered copies expire; 0: agent default */
+    /* The IT system's own key for this notification (up to 64 bytes; NULL/0: none). The agent
+     * stores a notification once per client_ref: submitting again with the same client_ref (after
+     * VN_CLIENT_E_IO, say) creates nothing new and returns the first submit's outcome with
+     * repeated set; the same client_ref with a different notification is refused
+     * ("client-ref-conflict"). */
+    const void *client_ref;
+    size_t client_ref_len;
 } vn_client_notification_t;
 
 typedef enum {
@@ -71,12 +83,22 @@ typedef struct {
     char code[96];          /* REFUSED: stable reason code, e.g. "consent-expired" */
     char reason[512];       /* REFUSED: human message, English */
     char reason_nl[512];    /* REFUSED: the same in Dutch (when the broker gave one) */
+    int repeated;           /* the outcome of an earlier submit (same client_ref, or a query) */
+    uint64_t submitted;     /* unix seconds the agent stored the notification */
+    uint64_t decided;       /* unix seconds the agent stored the broker's answer; 0 while QUEUED */
 } vn_client_result_t;
 
 /* Hand a notification to the agent and wait up to wait_ms for the broker's receipt or refusal.
  * 0 with *result filled (any outcome), or VN_CLIENT_E_*. */
 int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint32_t wait_ms,
                      vn_client_result_t *result);
+
+/* The outcome of one of this organisation's notifications, by its message id (hex) or by its
+ * client_ref (give exactly one). While it is QUEUED, waits up to wait_ms for the broker's answer.
+ * An outcome once ACCEPTED or REFUSED never changes. VN_CLIENT_E_AGENT with code "not-found"
+ * when the agent never stored a notification under that id or client_ref. */
+int vn_client_outcome(vn_client_t *self, const char *message_id, const void *client_ref,
+                      size_t client_ref_len, uint32_t wait_ms, vn_client_result_t *result);
 
 /* One received notification (or, with notice_code set, a notice about one of ours).
  * All pointers are borrowed from the inbox that holds it. */
@@ -97,6 +119,7 @@ typedef struct {
     const char *notice_reason;
     const char *notice_recipient;
     char about_message_id[33];  /* a notice: which message of ours */
+    int sender_revoked;         /* the directory had the sender revoked when it arrived */
 } vn_client_message_t;
 
 typedef struct vn_client_inbox vn_client_inbox_t;
@@ -117,6 +140,9 @@ typedef struct {
     uint32_t directory_orgs;
     uint64_t checkpoint_size;   /* newest broker audit-log checkpoint this agent verified */
     int log_inconsistent;       /* the broker's log contradicted a checkpoint it signed: alarm */
+    int revoked;                /* the broker operator revoked this organisation */
+    char caller[128];           /* the name the agent authenticated this caller as */
+    char disconnect_reason[48]; /* while not connected: why ("broker-unreachable", ...) */
 } vn_client_status_t;
 
 int vn_client_status(vn_client_t *self, vn_client_status_t *status);

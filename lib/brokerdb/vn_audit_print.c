@@ -18,6 +18,8 @@ const char *vn_audit_event_name(Vn__AuditRecord__Event e)
     case VN__AUDIT_RECORD__EVENT__WITHHELD: return "WITHHELD";
     case VN__AUDIT_RECORD__EVENT__AUDIT_ACCESSED: return "AUDIT_READ";
     case VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED: return "ORG_KEY_ROTATED";
+    case VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED: return "DELIVERY_FAILED";
+    case VN__AUDIT_RECORD__EVENT__SESSION_REPLACED: return "SESSION_REPLACED";
     default: return "UNKNOWN";
     }
 }
@@ -61,5 +63,7 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
         fputs(" review=required", out);
     if (r->reason[0])
         fprintf(out, " reason=\"%s\"", r->reason);
+    if (r->api_caller[0]) /* the agency system that submitted it for user_id */
+        fprintf(out, " caller=%s", r->api_caller);
     fputc('\n', out);
 }

@@ -3,7 +3,7 @@
 
 static const char *const s_names[] = {"meta", "orgs", "audit", "envelopes", "queue",
                                       "pending", "dedup", "expiry", "consents", "merkle",
-                                      "checkpoints", "idx_subject", "idx_org", NULL};
+                                      "checkpoints", "idx_subject", "idx_org", "refusals", NULL};
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen)

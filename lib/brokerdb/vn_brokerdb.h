@@ -16,15 +16,18 @@
  *   QUEUE     org id NUL qseq(be64) -> 'D' seq(be64) | 'N' Notice   (vn_queue.h alone reads and
  *   PENDING   org id NUL seq(be64) -> qseq   (a queued delivery,        writes these two)
  *             org id NUL notice id(16) -> qseq   found from its ack via DEDUP)
- *   DEDUP     msgid(16) -> Receipt        (a resent message gets the original receipt; holds the seq)
+ *   DEDUP     msgid(16) -> Receipt        (a resent message gets the original receipt; holds the seq
+ *                                          and, since 0.2, the sender: broker/outcome.c)
  *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order)
  *   CONSENTS  consent id -> ConsentRecord
  *   MERKLE    last leaf covered(be64) level(1) -> SHA-256  (every perfect subtree of the tree)
  *   CHECKPOINTS size(be64) -> signing time (be64, unix µs) ‖ checkpoint note (vn_checkpoint.h)
  *   IDX_SUBJECT pseudonym(32) seq(be64) -> ""   (a subject's records, in order, without a scan)
- *   IDX_ORG   org id NUL seq(be64) -> ""        (an organisation's records as actor or recipient) */
+ *   IDX_ORG   org id NUL seq(be64) -> ""        (an organisation's records as actor or recipient)
+ *   REFUSALS  sender NUL msgid(16) -> Refusal   (a resent refused message gets the original
+ *                                          refusal, broker/outcome.c; kept like DEDUP) */
 enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY,
-       BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS, BDB_IDX_SUBJECT, BDB_IDX_ORG };
+       BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS, BDB_IDX_SUBJECT, BDB_IDX_ORG, BDB_REFUSALS };
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen);

@@ -35,7 +35,7 @@ done
 set +e
 "$VANGNET" ack --agent "$(api ggz-mondriaan)" "$msgid" 2>"$T/ack.err"; rc=$?
 set -e
-[ $rc -eq 2 ] && grep -q not-found "$T/ack.err" || fail "double ack: rc=$rc $(cat $T/ack.err)"
+[ $rc -eq 5 ] && grep -q not-found "$T/ack.err" || fail "double ack: rc=$rc $(cat $T/ack.err)"
 
 # Two DELIVERED records, one per recipient, after the ACCEPTED one; the chain is intact.
 wait_for "audit_grep -c DELIVERED | grep -qx 2"

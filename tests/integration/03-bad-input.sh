@@ -50,9 +50,9 @@ send --to vt-zuid-limburg --subject 12345678a 2>"$T/e2"; r2=$?
 send --to nobody-org --subject $BSN 2>"$T/e3"; r3=$?
 send --to vt-zuid-limburg 2>"$T/e4"; r4=$?
 set -e
-[ $r1 -eq 2 ] && grep -q "elfproef" "$T/e1" || fail "bad checksum BSN: $r1 $(cat $T/e1)"
-[ $r2 -eq 2 ] && grep -q "only digits" "$T/e2" || fail "letters in BSN: $r2 $(cat $T/e2)"
-[ $r3 -eq 2 ] && grep -q "unknown-recipient" "$T/e3" || fail "unknown recipient: $r3"
+[ $r1 -eq 5 ] && grep -q "elfproef" "$T/e1" || fail "bad checksum BSN: $r1 $(cat $T/e1)"
+[ $r2 -eq 5 ] && grep -q "only digits" "$T/e2" || fail "letters in BSN: $r2 $(cat $T/e2)"
+[ $r3 -eq 5 ] && grep -q "unknown-recipient" "$T/e3" || fail "unknown recipient: $r3"
 [ $r4 -eq 2 ] || fail "missing subject should be a usage error"
 # A basis the law does not know is refused by the broker: exit 3, code and reason, audited.
 set +e

@@ -10,7 +10,7 @@ full=0
 for i in $(seq 40); do
     set +e
     out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
-          $MELD --wait 10 --file "$T/big.txt"); rc=$?
+          $MELD --wait 60 --file "$T/big.txt"); rc=$?
     set -e
     if [ $rc -eq 0 ]; then accepted=$((accepted + 1)); continue; fi
     # Refused by the broker as "storage full"; the agent keeps it and retries (exit 4, queued).

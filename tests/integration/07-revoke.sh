@@ -29,7 +29,7 @@ set +e
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to school-de-linde --subject $BSN \
     $MELD --file "$T/m.txt" 2>/dev/null; rc=$?
 set -e
-[ $rc -eq 2 ] || fail "sending to a revoked organisation: rc=$rc"
+[ $rc -eq 5 ] || fail "sending to a revoked organisation: rc=$rc"
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN \
     $MELD --file "$T/m.txt" | grep -q '^accepted' || fail "others broken"
 audit_grep -q "ORG_REVOKED .*to=school-de-linde" || fail "not audited"

@@ -31,7 +31,7 @@ msg=$(send_consent "$ref")
 set +e
 "$VANGNET" consent withdraw --agent "$(api ggz-mondriaan)" "$ref" 2>"$T/e"; rc=$?
 set -e
-[ $rc -eq 2 ] && grep -q consent-not-owned "$T/e" || fail "withdrawn by another organisation: $rc"
+[ $rc -eq 5 ] && grep -q consent-not-owned "$T/e" || fail "withdrawn by another organisation: $rc"
 "$VANGNET" consent withdraw --agent "$(api school-de-linde)" "$ref" | grep -q WITHDRAWN || fail "withdraw"
 vn_agent_start wijkteam-heerlen
 "$VANGNET" inbox --agent "$(api wijkteam-heerlen)" --wait 3 | grep -q "inbox empty" || fail "delivered after withdrawal"
@@ -73,9 +73,9 @@ set +e
 "$VANGNET" consent add --agent "$(api school-de-linde)" --subject $BSN --given-by client \
     --to "Not An Org" --categories zorgsignaal --purpose x --days 1 2>"$T/e3"; r3=$?
 set -e
-[ $r1 -eq 2 ] && grep -q consent-invalid "$T/e1" || fail "bad given-by: $r1 $(cat "$T/e1")"
-[ $r2 -eq 2 ] && grep -q invalid-bsn "$T/e2" || fail "bad BSN: $r2"
-[ $r3 -eq 2 ] && grep -q consent-invalid "$T/e3" || fail "bad recipient: $r3"
+[ $r1 -eq 5 ] && grep -q consent-invalid "$T/e1" || fail "bad given-by: $r1 $(cat "$T/e1")"
+[ $r2 -eq 5 ] && grep -q invalid-bsn "$T/e2" || fail "bad BSN: $r2"
+[ $r3 -eq 5 ] && grep -q consent-invalid "$T/e3" || fail "bad recipient: $r3"
 ! grep -rqa "$BSN" "$T/broker-data" "$T/broker.log" || fail "BSN reached the broker"
 "$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
 echo "10-consent: ok"

@@ -26,10 +26,10 @@ vn_broker_kill TERM
 "$BROKER_BIN" --config "$T/broker.conf" >>"$T/broker.log" 2>&1 & BROKER_PID=$!; VN_PIDS+=("$BROKER_PID")
 wait_for "'$VANGNET' status --agent '$(api ggz-mondriaan)' | grep -q connected=yes" 20
 send | grep -q '^accepted' || fail "send 3"
-wait_for "'$VANGNET' status --agent '$(api ggz-mondriaan)' | grep -q audit-log=INCONSISTENT"
+wait_for "{ '$VANGNET' status --agent '$(api ggz-mondriaan)' || true; } | grep -q audit-log=INCONSISTENT"
 grep -q "event=AUDIT-LOG-ALARM.*history was rewritten" "$T/ggz-mondriaan.log" || fail "no loud alarm"
 # The alarm survives a restart of the agent.
 vn_agent_kill ggz-mondriaan
 "$AGENT_BIN" --config "$T/ggz-mondriaan.conf" >>"$T/ggz-mondriaan.log" 2>&1 & VN_PIDS+=($!)
-wait_for "'$VANGNET' status --agent '$(api ggz-mondriaan)' | grep -q audit-log=INCONSISTENT"
+wait_for "{ '$VANGNET' status --agent '$(api ggz-mondriaan)' || true; } | grep -q audit-log=INCONSISTENT"
 echo "12-auditor: ok"

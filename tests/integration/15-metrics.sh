@@ -24,7 +24,7 @@ before=$(value before vangnet_broker_notifications_accepted_total)
 # Traffic in the background; scrape while it flows.
 vn_send_many 30
 moved=0
-for _ in $(seq 100); do
+for _ in $(seq 600); do  # up to about a minute on a loaded machine
     scrape "$B_URL" during
     n=$(value during vangnet_broker_notifications_accepted_total)
     if [ "${n:-0}" -gt 0 ]; then moved=1; break; fi
@@ -40,7 +40,7 @@ set -e
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --max 1000 --json > "$T/inbox.json"
 grep -o '"message_id":"[0-9a-f]*"' "$T/inbox.json" | cut -d'"' -f4 > "$T/ids"
 while read -r id; do "$VANGNET" ack --agent "$(api vt-zuid-limburg)" "$id" >/dev/null; done < "$T/ids"
-wait_for "curl -sf '$B_URL/metrics' | grep -q '^vangnet_broker_deliveries_total 30$'" 20
+wait_for "curl -sf '$B_URL/metrics' > '$T/w.prom' && grep -q '^vangnet_broker_deliveries_total 30$' '$T/w.prom'" 30
 
 scrape "$B_URL" after
 scrape "$G_URL" ggz
@@ -68,25 +68,30 @@ if grep -h -e "$BSN" -e "thuissituatie" "$T"/*.prom; then fail "personal data in
 # Status page: a clean bill while everyone is connected.
 "$VANGNET" status --url "$B_URL" > "$T/status.txt" || fail "status warned: $(cat "$T/status.txt")"
 grep -qE "organisation: +vt-zuid-limburg +veilig-thuis +connected" "$T/status.txt" || fail "status: $(cat "$T/status.txt")"
-"$VANGNET" status --url "$G_URL" | grep -q "broker: .* connected" || fail "agent status"
+# (into files, never `status | grep -q`: under pipefail an early grep exit or a warning's exit 1
+# would fail the pipe)
+"$VANGNET" status --url "$G_URL" > "$T/gstatus.txt" || fail "agent status warned: $(cat "$T/gstatus.txt")"
+grep -q "broker: .* connected" "$T/gstatus.txt" || fail "agent status: $(cat "$T/gstatus.txt")"
 
 # Veilig Thuis's agent goes away: the broker notices, and warns once the threshold passes.
 vn_agent_kill vt-zuid-limburg
-wait_for "curl -sf '$B_URL/metrics' | grep -q '^vangnet_broker_agent_connected{org=\"vt-zuid-limburg\"} 0$'" 20
+wait_for "curl -sf '$B_URL/metrics' > '$T/w.prom' && grep -q '^vangnet_broker_agent_connected{org=\"vt-zuid-limburg\"} 0$' '$T/w.prom'" 30
 "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
     --file "$T/m.txt" >/dev/null
 scrape "$B_URL" offline
 grep -q '^vangnet_broker_queue_depth{recipient="vt-zuid-limburg"} 1$' "$T/offline.prom" || fail "queue depth"
 grep -q '^vangnet_broker_queue_oldest_age_seconds{recipient="vt-zuid-limburg"}' "$T/offline.prom" || fail "queue age"
 promtool check metrics < "$T/offline.prom" >/dev/null 2>&1 || fail "promtool offline"
-# The zero disconnect threshold may already have passed here (exit 1: warnings); the JSON counts.
-{ "$VANGNET" status --url "$B_URL" --json || [ $? -eq 1 ]; } | python3 -c '
+# Exit 1 once the (zero) warning threshold has passed, which under load may be already: the JSON
+# is what is checked here, the exit code below.
+"$VANGNET" status --url "$B_URL" --json > "$T/status.json" || true
+python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 vt = [o for o in d["organisations"] if o["id"] == "vt-zuid-limburg"][0]
 assert vt["connected"] is False, vt
 assert [q for q in d["queues"] if q["recipient"] == "vt-zuid-limburg"][0]["queued"] == 1
-' || fail "status json after disconnect"
+' < "$T/status.json" || fail "status json after disconnect: $(cat "$T/status.json")"
 sleep 1.1  # past the (zero) threshold
 set +e
 "$VANGNET" status --url "$B_URL" > "$T/status2.txt"; rc=$?

@@ -10,6 +10,8 @@ VANGNET="$BUILD/cli/vangnet"
 BROKER_BIN="$BUILD/broker/vangnet-broker"
 AGENT_BIN="$BUILD/agent/vangnet-agent"
 VN_PIDS=()
+# Who shares, for every `vangnet send` that does not say --user/--role itself.
+export VANGNET_USER=t.tester VANGNET_ROLE=professional
 
 vn_cleanup() {
     local status=$?
@@ -154,7 +156,7 @@ vn_consent() {
 vn_send_many() {
     echo "synthetic: zorgen over thuissituatie" > "$T/m.txt"
     ( for _ in $(seq "$1"); do
-          "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
+          "$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD --wait 60 \
               --file "$T/m.txt" >/dev/null || exit 1
       done ) &
     SENDER=$!

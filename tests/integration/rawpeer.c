@@ -16,6 +16,8 @@
 #include "vn_wire.h"
 
 static volatile sig_atomic_t s_exit_code;
+static uint8_t s_seed[32];   /* --seed: the envelope's randomness, so its message id, from a text */
+static int s_seeded;
 
 static void s_watchdog(int sig)
 {
@@ -28,34 +30,45 @@ static void s_usage(void)
     fprintf(stderr,
             "usage: vn-rawpeer --broker EP --broker-public FILE [--keys ORG.secret | --no-curve]\n"
             "  [--sign-keys ORG.secret] --to FILE.public [--mode MODE] [--size BYTES] [--twice]\n"
-            "modes: valid badsig ciphertext expired garbage twoframes badversion\n");
+            "  [--seed TEXT]  (the same TEXT, the same message id: for id reuse)\n"
+            "modes: valid badsig ciphertext expired garbage twoframes badversion wrongkey dupkey baddate\n");
 }
 
 /* Seal a notification from signer to the recipient in pubfile, tampered as mode says. */
 static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubkeys_t *to,
                       size_t size, uint8_t **out, size_t *len)
 {
-    vn_recipient_t r = {to->org, to->box_pk};
+    /* wrongkey: a correct envelope for the recipient whose content key is wrapped to a key it
+     * does not hold, so the broker accepts it and only the recipient finds it cannot open it */
+    uint8_t other_pk[32], other_sk[32];
+    crypto_box_keypair(other_pk, other_sk);
+    vn_recipient_t r = {to->org, strcmp(mode, "wrongkey") == 0 ? other_pk : to->box_pk};
     char today[16];
     time_t t = time(NULL);
     strftime(today, sizeof today, "%Y-%m-%d", gmtime(&t));
+    /* dupkey: a key given twice (the second value differs); baddate: no such calendar day */
+    int dupkey = strcmp(mode, "dupkey") == 0;
+    if (strcmp(mode, "baddate") == 0)
+        snprintf(today, sizeof today, "2026-02-30");
     vn_field_t just[] = {{"afwegingsvraag-1", "ja"}, {"afwegingsvraag-2", "ja"},
                          {"afwegingsvraag-3", "nvt"}, {"afwegingsvraag-4", "nvt"},
                          {"afwegingsvraag-5", "nvt"}, {"onveiligheid", "acuut"},
-                         {"collegiale-consultatie", today}, {"client-geinformeerd", "ja"}};
+                         {"collegiale-consultatie", today}, {"client-geinformeerd", "ja"},
+                         {"onveiligheid", "structureel"}};
     uint8_t pseud[32];
     memset(pseud, 0x5a, sizeof pseud);
     uint64_t now = vn_now();
     int expired = strcmp(mode, "expired") == 0;
     vn_seal_params_t p = {.recipients = &r, .n_recipients = 1, .category = "melding",
-                          .basis = "meldrecht", .justification = just, .n_justification = 8,
+                          .basis = "meldrecht", .justification = just, .n_justification = dupkey ? 9 : 8,
                           .subject_pseudonym = pseud,
                           .created = expired ? now - 100 : now,
                           .expires = expired ? now - 10 : now + 3600,
                           .user_id = "rawpeer", .user_role = "test"};
     uint8_t *content = calloc(1, size + 1), id[16];
     memset(content, 'x', size);
-    int rc = vn_envelope_seal(&p, signer, content, size, id, out, len);
+    int rc = s_seeded ? vn_envelope__seal_seeded(&p, signer, content, size, s_seed, id, out, len)
+                      : vn_envelope_seal(&p, signer, content, size, id, out, len);
     free(content);
     if (rc != 0)
         return rc;
@@ -115,7 +128,8 @@ int main(int argc, char **argv)
         {"keys", required_argument, NULL, 'k'},   {"no-curve", no_argument, NULL, 'n'},
         {"sign-keys", required_argument, NULL, 's'}, {"to", required_argument, NULL, 't'},
         {"mode", required_argument, NULL, 'm'},   {"size", required_argument, NULL, 'z'},
-        {"twice", no_argument, NULL, '2'},        {NULL, 0, NULL, 0}};
+        {"twice", no_argument, NULL, '2'},        {"seed", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
     const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *sign_keys = NULL, *to = NULL,
                *mode = "valid";
     int no_curve = 0, twice = 0, c;
@@ -131,6 +145,11 @@ int main(int argc, char **argv)
         case 'm': mode = optarg; break;
         case 'z': size = strtoul(optarg, NULL, 10); break;
         case '2': twice = 1; break;
+        case 'S':
+            crypto_generichash(s_seed, sizeof s_seed, (const uint8_t *)optarg, strlen(optarg),
+                               NULL, 0);
+            s_seeded = 1;
+            break;
         default: s_usage(); return 2;
         }
     }

@@ -114,6 +114,39 @@ static void test_metrics_and_limits(void **state)
     assert_non_null(strstr(err, "expected a whole number, 1..100"));
 }
 
+/* Ports zmq would not bind as written are refused; a tcp:// agent API needs its credentials. */
+static void test_ports_and_api_clients(void **state)
+{
+    (void)state;
+    vn_broker_config_t c;
+    vn_agent_config_t a;
+    char err[512];
+    static const char *const bad[] = {"99999", "0", "-1", "", "80x", "65536"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "[broker]\ndata = /d\nkeys = /k\npolicy = /p\nendpoint = "
+                 "tcp://127.0.0.1:%s\n", bad[i]);
+        assert_int_equal(vn_broker_config_load(s_file("p.conf", text), &c, err, sizeof err),
+                         VN_E_CONFIG);
+        assert_non_null(strstr(err, "PORT 1..65535"));
+    }
+    assert_int_equal(vn_broker_config_load(s_file("p2.conf", "[broker]\ndata = /d\nkeys = /k\n"
+                                           "policy = /p\nendpoint = tcp://127.0.0.1:*\n"),
+                                           &c, err, sizeof err), 0);
+    assert_int_equal(vn_broker_config_load(s_file("p3.conf", "[broker]\ndata = /d\nkeys = /k\n"
+                                           "policy = /p\nendpoint = tcp://[::1]:65535\n"),
+                                           &c, err, sizeof err), 0);
+    const char *agent = "[agent]\nkeys = /k\ndata = /d\napi = tcp://127.0.0.1:7711\n"
+                        "pseudonym_key = /p\n[broker]\nendpoint = tcp://127.0.0.1:7700\n"
+                        "public = /b\n";
+    assert_int_equal(vn_agent_config_load(s_file("a.conf", agent), &a, err, sizeof err), VN_E_CONFIG);
+    assert_non_null(strstr(err, "needs api_clients"));
+    char text[512];
+    snprintf(text, sizeof text, "%s[agent]\napi_clients = /etc/vangnet/api-clients\n", agent);
+    assert_int_equal(vn_agent_config_load(s_file("a2.conf", text), &a, err, sizeof err), 0);
+    assert_string_equal(a.api_clients, "/etc/vangnet/api-clients");
+}
+
 int main(void)
 {
     s_dir = test_tmpdir();
@@ -122,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_broker_errors),
         cmocka_unit_test(test_agent),
         cmocka_unit_test(test_metrics_and_limits),
+        cmocka_unit_test(test_ports_and_api_clients),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     test_tmpdir_remove(s_dir);

@@ -54,6 +54,24 @@ static void test_be64(void **state)
     assert_true(vn_get_be64(b) == 0x0102030405060708ull);
 }
 
+/* Real calendar days only: timegm would turn 2026-02-30 into March 2nd. */
+static void test_dates(void **state)
+{
+    (void)state;
+    uint64_t t;
+    assert_int_equal(vn_date_parse("2026-02-28", &t), 0);
+    assert_int_equal(t, 1772236800u);
+    assert_int_equal(vn_date_parse("2024-02-29", &t), 0); /* leap year */
+    assert_int_equal(vn_date_parse("1970-01-01", &t), 0);
+    assert_int_equal(t, 0);
+    static const char *const bad[] = {"2026-02-30", "2026-02-29", "2026-04-31", "2026-13-01",
+                                      "2026-00-10", "2026-01-00", "2026-2-1", "2026-02-28x",
+                                      " 2026-02-28", "20260228", "", "2100-02-29"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(vn_date_parse(bad[i], &t), VN_E_INVALID);
+    assert_int_equal(vn_date_parse(NULL, &t), VN_E_INVALID);
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -68,7 +86,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hex_round_trip), cmocka_unit_test(test_org_ids),
         cmocka_unit_test(test_fields), cmocka_unit_test(test_be64),
-        cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_strerror), cmocka_unit_test(test_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

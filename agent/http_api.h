@@ -1,0 +1,116 @@
+/* http_api.h -- the HTTP/JSON API's internals, shared by its files (http_api*.c). Each resource
+ * translates into the local-API request it wraps (api.proto) and goes to the agent's own loop over
+ * an in-process ZeroMQ connection, so ipc and HTTP callers share one implementation. */
+#ifndef VN_AGENT_HTTP_API_H
+#define VN_AGENT_HTTP_API_H
+
+#include "agent.h"
+#include "vn_http_clients.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define HTTP_API_VERSION VN_HTTP_API_VERSION /* the API-Version header and info.version */
+#define HTTP_API_WAIT_MAX 30              /* seconds a GET /v1/inbox?wait= may hold */
+#define HTTP_API_LIMIT_MAX 100            /* inbox items per page */
+#define HTTP_API_QUERY_MAX 8              /* query parameters per request */
+/* The one size limit: content of at most AGENT_MAX_CONTENT bytes (base64 in JSON). A body that
+ * could not hold a valid request under it is refused without being read further. */
+#define HTTP_API_BODY_MAX ((AGENT_MAX_CONTENT / 3 + 1) * 4 + 64 * 1024)
+
+/* One HTTP connection's way into the local API: a DEALER, made on first use. */
+typedef struct http_conn {
+    void *sock;
+} http_conn_t;
+struct http_webhooks;
+
+/* The API's state. Its threads read the agent only through cfg, keys, http_secret and atomics. */
+typedef struct http_api {
+    agent_t *a;
+    struct MHD_Daemon *mhd;
+    uint16_t port;
+    _Atomic uint64_t next_conn;       /* routing id counter */
+    pthread_mutex_t lock;             /* clients, below */
+    vn_http_client_t *clients;
+    size_t n_clients;
+    char clients_error[256];          /* why the clients file could not be read ("" if it could) */
+    struct { long long sec, nsec, size, ino; } clients_stamp;
+    char *tls_cert, *tls_key;
+    struct http_webhooks *webhooks;
+} http_api_t;
+
+typedef struct {
+    char key[32];
+    char value[160];
+} http_param_t;
+
+/* One request, as the routes see it. */
+typedef struct {
+    http_api_t *api;
+    http_conn_t *conn;
+    const char *method;
+    const char *path;           /* decoded, without the query string */
+    const char *content_type;   /* the Content-Type header, or NULL */
+    const char *body;           /* NUL-terminated; NULL when there was none */
+    size_t body_len;
+    http_param_t params[HTTP_API_QUERY_MAX];
+    int n_params;
+    char client[VN_HTTP_CLIENT_NAME_MAX + 1]; /* the authenticated API client ("" if none) */
+    unsigned scopes;
+} http_req_t;
+
+/* One answer. body is malloc'd and taken over. */
+typedef struct {
+    int status;
+    char *body;
+    size_t len;
+    const char *content_type;
+    char location[192];
+    int cors;                   /* Access-Control-Allow-Origin: * (the OpenAPI document) */
+    int www_authenticate;       /* a 401: say how to authenticate */
+    int retry_after;            /* seconds, for 503 */
+} http_reply_t;
+
+/* http_api.c */
+agent_t *http__agent(http_api_t *api);
+/* Send req to the agent's loop and wait at most timeout_ms for its answer. 0 with *resp (the
+ * caller frees it with vn__api_response__free_unpacked), or -1 with a problem in reply. */
+int http__call(http_req_t *r, Vn__ApiRequest *req, uint32_t timeout_ms, Vn__ApiResponse **resp,
+               http_reply_t *reply);
+/* The query parameter's value, or NULL. */
+const char *http__param(const http_req_t *r, const char *key);
+
+/* http_api_routes.c: every resource */
+void http__route(http_req_t *r, http_reply_t *reply);
+
+/* http_api_problem.c: RFC 9457 problem details with vangnet's stable code, English and Dutch */
+void http__problem(http_reply_t *reply, int status, const char *code, const char *detail,
+                   const char *detail_nl);
+/* The problem for a code from the agent or the broker: its HTTP status and titles by table. */
+void http__problem_code(http_reply_t *reply, const char *code, const char *detail,
+                        const char *detail_nl);
+/* Same, with extra members (taken over) merged into the problem object. */
+void http__problem_with(http_reply_t *reply, const char *code, const char *detail,
+                        const char *detail_nl, json_object *extra);
+void http__json(http_reply_t *reply, int status, json_object *o); /* takes o */
+
+/* http_api_json.c: the JSON shapes (one schema with the CLI's --json) and strict parsing */
+char *http__time(uint64_t unix_seconds, char out[32]); /* RFC 3339, UTC, "Z" */
+json_object *http__notification_json(const Vn__ApiNotification *n);
+json_object *http__submit_result_json(const Vn__ApiSubmitResult *r);
+json_object *http__consent_json(const Vn__ApiConsentRecord *c);
+json_object *http__status_json(const Vn__ApiStatusResult *s);
+json_object *http__org_json(const Vn__ApiDirectoryEntry *e);
+/* Parse a JSON body strictly (objects only, no unknown members): NULL with a problem in reply. */
+json_object *http__parse_body(const http_req_t *r, http_reply_t *reply);
+/* The inbox paging cursor: letters only, so no cursor can look like a citizen number. */
+void http__cursor_format(uint64_t seq, char out[24]);
+int http__cursor_parse(const char *text, uint64_t *seq);
+
+/* http_api_webhook.c: notified pull */
+int http__webhooks_start(http_api_t *api, char *err, size_t errlen);
+void http__webhooks_stop(http_api_t *api);
+void http__webhooks_route(http_req_t *r, http_reply_t *reply);
+
+#endif

@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""openapi.py -- writes the agent's OpenAPI 3.0 document (the HTTP/JSON API's contract, served at
+/v1/openapi.json) and a C file embedding it. One source for the server, the tests and the docs.
+Usage: openapi.py OUT.json OUT.c"""
+import json
+import os
+import re
+import sys
+
+# The one size limit and the version, from the header the C code uses (lib/vn_api_limits.h).
+_LIMITS = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib",
+                            "vn_api_limits.h")).read()
+VERSION = re.search(r'#define VN_HTTP_API_VERSION "([^"]+)"', _LIMITS).group(1)
+MAX_CONTENT = eval(re.search(r"#define VN_API_MAX_CONTENT \(([0-9 *]+)\)", _LIMITS).group(1))
+WAIT_MAX = 30                     # http_api.h HTTP_API_WAIT_MAX
+LIMIT_MAX = 100                   # http_api.h HTTP_API_LIMIT_MAX
+
+HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+TIME = {"type": "string", "format": "date-time",
+        "description": "RFC 3339, always UTC (Z)", "pattern": "Z$"}
+ORG = {"type": "string", "pattern": "^[a-z][a-z0-9-]{2,63}$"}
+BSN = {"type": "string", "pattern": "^[0-9]{9}$", "description":
+       "the subject's citizen number (BSN, elfproef-checked); it never leaves the agent, which "
+       "replaces it with a keyed pseudonym. Only ever in a body, never in a URL."}
+
+
+def ref(name):
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def obj(props, required=(), desc=None):
+    o = {"type": "object", "additionalProperties": False, "properties": props}
+    if required:
+        o["required"] = list(required)
+    if desc:
+        o["description"] = desc
+    return o
+
+
+def strings(desc=None, max_items=32):
+    o = {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": max_items}
+    if desc:
+        o["description"] = desc
+    return o
+
+
+SCHEMAS = {
+    "Problem": obj({
+        "type": {"type": "string", "description": "urn:vangnet:problem:CODE"},
+        "title": {"type": "string", "description": "short English title of the code"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "what went wrong, in English"},
+        "instance": {"type": "string"},
+        "code": {"type": "string", "pattern": "^[a-z][a-z0-9:-]*$",
+                 "description": "vangnet's stable refusal or error code (docs/api.md, docs/policy.md)"},
+        "titleNl": {"type": "string", "description": "the title in Dutch"},
+        "detailNl": {"type": "string", "description": "the detail in Dutch"},
+        "messageId": HEX32,
+        "clientRef": {"type": "string"},
+        "outcome": {"type": "string", "enum": ["refused"]},
+        "auditSeq": {"type": "integer", "minimum": 0},
+        "auditHash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "repeated": {"type": "boolean"},
+        "submitted": TIME,
+        "decided": TIME,
+    }, ["type", "title", "status", "detail", "code", "titleNl", "detailNl"],
+        "RFC 9457 problem details, with vangnet's code and the reason in English and Dutch"),
+    "Content": obj({
+        "mediaType": {"type": "string", "minLength": 3, "maxLength": 127,
+                      "pattern": "^[!-~]+/[!-~][ -~]*$", "example": "application/pdf"},
+        "data": {"type": "string", "format": "byte",
+                 "maxLength": (MAX_CONTENT + 2) // 3 * 4,
+                 "description": "the content, base64 (RFC 4648 with padding), at most %d bytes "
+                                "decoded" % MAX_CONTENT},
+    }, ["mediaType", "data"], "content and its media type; sealed end to end"),
+    "Justification": obj({
+        "key": {"type": "string", "minLength": 1, "maxLength": 128},
+        "value": {"type": "string", "minLength": 1, "maxLength": 1024},
+    }, ["key", "value"]),
+    "NewNotification": obj({
+        "to": {"type": "array", "items": ORG, "minItems": 1, "maxItems": 16},
+        "subjectBsn": BSN,
+        "anonymous": {"type": "boolean", "description": "no subject (an advice request)"},
+        "category": {"type": "string", "minLength": 1, "maxLength": 256},
+        "basis": {"type": "string", "minLength": 1, "maxLength": 256,
+                  "description": "the legal basis (docs/policy.md)"},
+        "justification": {"type": "array", "items": ref("Justification"), "maxItems": 16},
+        "userId": {"type": "string", "minLength": 1, "maxLength": 256,
+                   "description": "the professional who sends (required, never defaulted)"},
+        "userRole": {"type": "string", "minLength": 1, "maxLength": 256,
+                     "description": "the professional's role (required, never defaulted)"},
+        "content": ref("Content"),
+        "expiresIn": {"type": "integer", "minimum": 60, "maximum": 315360000},
+        "wait": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX,
+                 "description": "seconds to wait for the broker's receipt (default 10)"},
+        "clientRef": {"type": "string", "maxLength": 64,
+                      "description": "the IT system's idempotency key: sending again with the "
+                                     "same clientRef creates nothing new and answers the first "
+                                     "outcome (200, repeated); a different request under it is "
+                                     "409 client-ref-conflict"},
+    }, ["to", "category", "basis", "userId", "userRole", "content"]),
+    "SubmitResult": obj({
+        "messageId": HEX32,
+        "clientRef": {"type": "string"},
+        "outcome": {"type": "string", "enum": ["accepted", "queued"]},
+        "auditSeq": {"type": "integer", "minimum": 0},
+        "auditHash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "repeated": {"type": "boolean", "description": "a repeat of a clientRef: nothing new "
+                                                       "was created, this is the first outcome"},
+        "submitted": TIME,
+        "decided": TIME,
+    }, ["messageId", "outcome"]),
+    "Outcome": obj({
+        "messageId": HEX32,
+        "clientRef": {"type": "string"},
+        "outcome": {"type": "string", "enum": ["accepted", "queued", "refused"],
+                    "description": "accepted and refused are final; queued: stored by the agent, "
+                                   "no broker answer yet"},
+        "auditSeq": {"type": "integer", "minimum": 0},
+        "auditHash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "code": {"type": "string"},
+        "reason": {"type": "string"},
+        "reasonNl": {"type": "string"},
+        "repeated": {"type": "boolean"},
+        "submitted": TIME,
+        "decided": TIME,
+    }, ["messageId", "outcome"], "what became of one of our submits"),
+    "OutcomeSearch": obj({
+        "clientRef": {"type": "string", "minLength": 1, "maxLength": 64},
+        "wait": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX},
+    }, ["clientRef"]),
+    "Notice": obj({
+        "code": {"type": "string"},
+        "reason": {"type": "string"},
+        "recipient": {"type": "string"},
+        "aboutMessageId": HEX32,
+    }, ["code", "reason"], "what happened to one of our own notifications"),
+    "InboxItem": obj({
+        "messageId": HEX32,
+        "inboxCursor": {"type": "string", "pattern": "^[a-z]+$"},
+        "kind": {"type": "string", "enum": ["notification", "notice"]},
+        "received": TIME,
+        "sender": ORG,
+        "senderSector": {"type": "string"},
+        "category": {"type": "string"},
+        "basis": {"type": "string"},
+        "justification": {"type": "array", "items": ref("Justification")},
+        "subjectPseudonym": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "created": TIME,
+        "expires": TIME,
+        "userId": {"type": "string"},
+        "userRole": {"type": "string"},
+        "content": ref("Content"),
+        "notice": ref("Notice"),
+    }, ["messageId", "inboxCursor", "kind"]),
+    "InboxPage": obj({
+        "items": {"type": "array", "items": ref("InboxItem")},
+        "nextCursor": {"type": "string", "pattern": "^[a-z]+$",
+                       "description": "pass as ?after= for the next page"},
+    }, ["items"]),
+    "NewConsent": obj({
+        "subjectBsn": BSN,
+        "givenBy": {"type": "string", "enum": ["client", "wettelijk-vertegenwoordiger"]},
+        "recipients": strings("organisation ids or sector:NAME"),
+        "categories": strings(),
+        "purpose": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "validFrom": TIME,
+        "expires": TIME,
+    }, ["subjectBsn", "givenBy", "recipients", "categories", "purpose", "expires"]),
+    "ConsentSearch": obj({"subjectBsn": BSN}, ["subjectBsn"]),
+    "Consent": obj({
+        "id": {"type": "string"},
+        "subjectPseudonym": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "givenBy": {"type": "string"},
+        "recipients": strings(),
+        "categories": strings(),
+        "purpose": {"type": "string"},
+        "validFrom": TIME,
+        "expires": TIME,
+        "withdrawn": TIME,
+        "registered": TIME,
+    }, ["id", "givenBy", "recipients", "categories", "purpose"]),
+    "ConsentList": obj({"items": {"type": "array", "items": ref("Consent")}}, ["items"]),
+    "Organisation": obj({
+        "id": ORG,
+        "sector": {"type": "string"},
+        "revoked": {"type": "boolean"},
+        "added": TIME,
+        "rotated": TIME,
+    }, ["id", "sector", "revoked"]),
+    "OrganisationList": obj({
+        "items": {"type": "array", "items": ref("Organisation")},
+        "generation": {"type": "integer", "minimum": 0},
+    }, ["items", "generation"]),
+    "Status": obj({
+        "org": ORG,
+        "connected": {"type": "boolean"},
+        "outboxPending": {"type": "integer", "minimum": 0},
+        "inboxPending": {"type": "integer", "minimum": 0},
+        "directoryGeneration": {"type": "integer", "minimum": 0},
+        "directoryOrgs": {"type": "integer", "minimum": 0},
+        "sent": {"type": "integer", "minimum": 0},
+        "received": {"type": "integer", "minimum": 0},
+        "checkpointSize": {"type": "integer", "minimum": 0},
+        "logInconsistent": {"type": "boolean"},
+        "maxContentBytes": {"type": "integer", "enum": [MAX_CONTENT],
+                            "description": "the one size limit: content bytes per notification"},
+        "apiVersion": {"type": "string", "enum": [VERSION]},
+        "revoked": {"type": "boolean", "description": "the broker operator revoked us"},
+        "disconnectReason": {"type": "string", "description": "while not connected: why"},
+        "caller": {"type": "string", "description": "who the agent took this caller for "
+                                                    "(http:NAME for an API client)"},
+    }, ["org", "connected", "outboxPending", "inboxPending", "maxContentBytes", "apiVersion"]),
+    "Acknowledgement": obj({"messageId": HEX32, "acknowledged": {"type": "boolean"}},
+                           ["messageId", "acknowledged"],
+                           "what `vangnet ack --json` prints (the HTTP answer is a bare 204)"),
+    "Health": obj({"status": {"type": "string", "enum": ["up"]}}, ["status"]),
+    "NewWebhook": obj({"url": {"type": "string", "maxLength": 512, "pattern": "^https?://"}},
+                      ["url"]),
+    "Webhook": obj({
+        "id": HEX32,
+        "url": {"type": "string"},
+        "created": TIME,
+        "apiClient": {"type": "string"},
+        "secret": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                   "description": "HMAC-SHA256 key for the notices, hex; only in the answer "
+                                  "that registered the webhook"},
+    }, ["id", "url", "created", "apiClient"]),
+    "WebhookList": obj({"items": {"type": "array", "items": ref("Webhook")}}, ["items"]),
+    "WebhookNotice": obj({
+        "type": {"type": "string", "enum": ["inbox"]},
+        "id": HEX32,
+        "org": ORG,
+        "pending": {"type": "integer", "minimum": 1},
+        "sent": TIME,
+    }, ["type", "id", "org", "pending", "sent"],
+        "what the agent POSTs to a webhook: no content, no citizen number. Header "
+        "Vangnet-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret, UNIX + '.' + body))"),
+}
+
+VERSION_HEADER = {"API-Version": {"description": "the full version of this API",
+                                  "schema": {"type": "string", "example": VERSION}}}
+
+
+def ok(desc, schema=None, status_headers=None):
+    r = {"description": desc, "headers": dict(VERSION_HEADER)}
+    if status_headers:
+        r["headers"].update(status_headers)
+    if schema:
+        r["content"] = {"application/json": {"schema": ref(schema)}}
+    return r
+
+
+def problem(desc):
+    return {"description": desc, "headers": dict(VERSION_HEADER),
+            "content": {"application/problem+json": {"schema": ref("Problem")}}}
+
+
+COMMON = {
+    "401": problem("no token, or an unknown or revoked one (code unauthenticated)"),
+    "403": problem("the API client lacks the scope (code forbidden)"),
+    "500": problem("internal error"),
+    "503": problem("the agent is busy or its store is unavailable; Retry-After says when to retry"),
+}
+BAD = problem("malformed request: invalid JSON, an unknown member, a wrong type, an invalid "
+              "field or query parameter, or a citizen number in the URL (code bsn-in-url)")
+
+
+def op(op_id, tag, summary, responses, body=None, params=None, public=False, scope=None):
+    o = {"operationId": op_id, "tags": [tag], "summary": summary, "responses": {}}
+    if scope:
+        o["description"] = "Needs an API client with the scope `%s`." % scope
+    if params:
+        o["parameters"] = params
+    if body:
+        o["requestBody"] = {"required": True,
+                            "content": {"application/json": {"schema": ref(body)}}}
+    resp = dict(responses)
+    resp["400"] = BAD   # any request may carry an unknown query parameter or a BSN in its URL
+    resp["413"] = problem("the content exceeds %d bytes, or a body is larger than such content "
+                          "needs (code too-large)" % MAX_CONTENT)
+    if body:
+        resp["415"] = problem("the body is not application/json")
+    if public:
+        o["security"] = []
+        resp.setdefault("500", COMMON["500"])
+    else:
+        for k, v in COMMON.items():
+            resp.setdefault(k, v)
+    o["responses"] = dict(sorted(resp.items()))
+    return o
+
+
+def path_param(name, desc, schema):
+    return {"name": name, "in": "path", "required": True, "description": desc, "schema": schema}
+
+
+PATHS = {
+    "/openapi.json": {"get": op("getOpenapi", "meta", "This document (no authentication, CORS)",
+                                {"200": {"description": "the OpenAPI document",
+                                         "headers": dict(VERSION_HEADER),
+                                         "content": {"application/json": {
+                                             "schema": {"type": "object"}}}}}, public=True)},
+    "/health": {"get": op("getHealth", "meta", "Liveness (no authentication)",
+                          {"200": ok("the API is up", "Health")}, public=True)},
+    "/status": {"get": op("getStatus", "meta", "The agent's state and the API's size limit",
+                          {"200": ok("status", "Status")})},
+    "/organisations": {"get": op("listOrganisations", "directory",
+                                 "The broker's signed directory: who can receive",
+                                 {"200": ok("the organisations", "OrganisationList")})},
+    "/notifications": {"post": op(
+        "createNotification", "notifications",
+        "Send a notification (sealed and signed by the agent)",
+        {"200": ok("a repeat of a clientRef whose notification was accepted", "SubmitResult"),
+         "409": problem("the clientRef was used for a different request (client-ref-conflict)"),
+         "201": ok("accepted by the broker", "SubmitResult",
+                   {"Location": {"description": "the notification",
+                                 "schema": {"type": "string"}}}),
+         "202": ok("stored and queued: the broker's receipt has not come yet", "SubmitResult"),
+         "403": problem("the API client lacks the scope send, or the organisation was revoked"),
+         "422": problem("refused: by the broker's policy (code as in docs/policy.md, with "
+                        "messageId and auditSeq), or an unknown recipient")},
+        body="NewNotification", scope="send")},
+    "/notifications/_search": {"post": op(
+        "searchNotificationOutcome", "notifications",
+        "The outcome of a submit by its clientRef (also after the agent restarted)",
+        {"200": ok("the outcome", "Outcome"), "404": problem("nothing was stored under it")},
+        body="OutcomeSearch", scope="send")},
+    "/notifications/{messageId}": {"get": op(
+        "getNotificationOutcome", "notifications",
+        "The outcome of one of our notifications: accepted, refused or still queued",
+        {"200": ok("the outcome", "Outcome"), "404": problem("no such notification of ours")},
+        params=[path_param("messageId", "the messageId the agent gave it", HEX32),
+                {"name": "wait", "in": "query", "required": False,
+                 "description": "while queued, wait up to this many seconds for the broker",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX}}],
+        scope="send")},
+    "/inbox": {"get": op(
+        "listInbox", "inbox", "Notifications received and not yet acknowledged, oldest first",
+        {"200": ok("a page of the inbox", "InboxPage")},
+        params=[
+            {"name": "wait", "in": "query", "required": False,
+             "description": "long-poll: seconds to wait for something when the page would be "
+                            "empty (0..%d)" % WAIT_MAX,
+             "schema": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX}},
+            {"name": "limit", "in": "query", "required": False,
+             "description": "items per page (1..%d, default 50)" % LIMIT_MAX,
+             "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX}},
+            {"name": "after", "in": "query", "required": False,
+             "description": "the nextCursor of the previous page",
+             "schema": {"type": "string", "pattern": "^[a-z]+$"}}],
+        scope="inbox")},
+    "/inbox/{messageId}": {"delete": op(
+        "acknowledgeInboxItem", "inbox",
+        "Acknowledge an item: the agent deletes (and wipes) it",
+        {"204": ok("acknowledged"), "404": problem("no unacknowledged item with that id")},
+        params=[path_param("messageId", "the item's messageId", HEX32)], scope="inbox")},
+    "/consents": {
+        "post": op("createConsent", "consents", "Register a consent at the broker",
+                   {"201": ok("registered", "Consent",
+                              {"Location": {"description": "the consent",
+                                            "schema": {"type": "string"}}}),
+                    "422": problem("refused by the broker")},
+                   body="NewConsent", scope="consent"),
+        "get": op("listConsents", "consents", "Every consent this organisation registered",
+                  {"200": ok("the consents", "ConsentList")}, scope="consent")},
+    "/consents/_search": {"post": op(
+        "searchConsents", "consents",
+        "The consents about one subject (the citizen number goes in the body, never in a URL)",
+        {"200": ok("the consents", "ConsentList")}, body="ConsentSearch", scope="consent")},
+    "/consents/{consentId}": {"delete": op(
+        "withdrawConsent", "consents", "Withdraw a consent",
+        {"200": ok("withdrawn", "Consent"), "404": problem("no such consent"),
+         "422": problem("refused by the broker (e.g. registered by another organisation)")},
+        params=[path_param("consentId", "the consent's id",
+                           {"type": "string", "minLength": 1, "maxLength": 64})],
+        scope="consent")},
+    "/webhooks": {
+        "post": op("createWebhook", "webhooks",
+                   "Register a URL for notified pull: the agent POSTs a signed WebhookNotice "
+                   "when notifications arrive, retrying with backoff",
+                   {"201": ok("registered; the answer holds the secret, only this once",
+                              "Webhook", {"Location": {"description": "the webhook",
+                                                       "schema": {"type": "string"}}}),
+                    "422": problem("too many webhooks")},
+                   body="NewWebhook", scope="inbox"),
+        "get": op("listWebhooks", "webhooks", "The registered webhooks (without secrets)",
+                  {"200": ok("the webhooks", "WebhookList")}, scope="inbox")},
+    "/webhooks/{webhookId}": {"delete": op(
+        "deleteWebhook", "webhooks", "Stop notifying a URL",
+        {"204": ok("deleted"), "404": problem("no such webhook")},
+        params=[path_param("webhookId", "the webhook's id", HEX32)], scope="inbox")},
+}
+
+DOC = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "vangnet agent API",
+        "version": VERSION,
+        "description":
+            "The HTTP/JSON API of a vangnet agent, for an agency's own IT systems: send "
+            "notifications sealed end to end, receive them (long-poll or notified pull), "
+            "acknowledge them, register consents. Follows the NL API Design Rules. Errors are "
+            "application/problem+json (RFC 9457) with vangnet's stable code and the reason in "
+            "English and Dutch. Times are RFC 3339 UTC. A citizen number (BSN) never appears in a "
+            "URL. Content is base64 with its media type; the one size limit is %d bytes of "
+            "content per notification (also GET /v1/status maxContentBytes). Authenticate with "
+            "Authorization: Bearer TOKEN (vangnet api-client add NAME --scopes ...)." % MAX_CONTENT,
+        "contact": {"name": "vangnet maintainers", "email": "vangnet@example.org",
+                    "url": "https://example.org/vangnet"},
+        "license": {"name": "EUPL-1.2", "url": "https://eupl.eu/1.2/en/"},
+    },
+    "servers": [{"url": "https://localhost:8443/v1",
+                 "description": "the agent's [http_api] listen address, with /v1"}],
+    "tags": [{"name": n} for n in
+             ["meta", "directory", "notifications", "inbox", "consents", "webhooks"]],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                       "description": "an API client's token"}},
+    },
+}
+
+
+def main():
+    text = json.dumps(DOC, indent=1, sort_keys=False)
+    with open(sys.argv[1], "w") as f:
+        f.write(text + "\n")
+    data = text.encode()
+    with open(sys.argv[2], "w") as f:
+        f.write("/* openapi.c -- generated by agent/openapi.py: the OpenAPI document. */\n")
+        f.write("extern const char vn_openapi_json[];\n")
+        f.write("const char vn_openapi_json[] = {\n")
+        for i in range(0, len(data), 16):
+            f.write("    " + ", ".join("0x%02x" % b for b in data[i:i + 16]) + ",\n")
+        f.write("    0x00};\n")
+
+
+if __name__ == "__main__":
+    main()
