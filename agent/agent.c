@@ -82,6 +82,7 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         return rc;
     agent__directory_load(a);
     agent__auditor_load(a);
+    agent__witness_load(a);
     if ((rc = agent__inbox_migrate(a)) > 0)
         vn_info("event=inbox-sealed entries=%d", rc);
     agent__commit(a);
@@ -198,6 +199,12 @@ static int s_broker_message(agent_t *a)
             break;
         case VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE:
             agent__on_consent_response(a, m->consent_response);
+            break;
+        case VN__WIRE_MESSAGE__BODY_COSIGN_REQUEST:
+            agent__on_cosign_request(a, m->cosign_request);
+            break;
+        case VN__WIRE_MESSAGE__BODY_COSIGNED_CHECKPOINT:
+            agent__on_cosigned_checkpoint(a, m->cosigned_checkpoint);
             break;
         default: vn_warn("event=unexpected-message type=%d", (int)m->body_case);
         }

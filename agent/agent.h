@@ -76,10 +76,17 @@ typedef struct agent {
     waiter_t *submits, *fetches, *consents;
     size_t n_submits, n_fetches, n_consents;
     uint64_t resend_mark, next_resend_ms;
+    _Atomic uint64_t final_size; /* receipts up to here are final: held and quorum-cosigned (auditor.c) */
+    uint64_t quorum_size;    /* the newest checkpoint seen with a quorum of cosignatures (witness.c) */
+    uint8_t quorum_root[32];
+    int final_check;         /* a consistency request from quorum_size is out (auditor.c) */
+    _Atomic uint64_t witness_size; /* the last checkpoint this agent cosigned (witness.c) */
+    uint8_t witness_root[32];
     uint64_t cp_size;        /* the newest broker checkpoint verified (auditor.c) */
     uint8_t cp_root[32];
     int consistency_pending;
     _Atomic int log_inconsistent;
+    char alarm_reason[160];  /* the last alarm raised (auditor.c) */
     uint8_t *seen_cp;        /* the last signed checkpoint whose signature was verified */
     size_t seen_cp_len;
     uint64_t seen_cp_size;
@@ -172,6 +179,17 @@ void agent__consent_timeouts(agent_t *a, uint64_t now_ms);
 void agent__auditor_load(agent_t *a);
 void agent__audit_receipt(agent_t *a, const Vn__Receipt *r);
 void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp);
+/* A verified checkpoint (size, root) to adopt, or to check for consistency with the held one. */
+void agent__audit_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t size,
+                        const uint8_t root[32]);
+/* Raise the audit-log alarm (logged, kept across restarts, shown in the status). */
+void agent__audit_alarm(agent_t *a, const char *why);
+
+/* witness.c: cosigning the broker's checkpoints (c2sp.org/tlog-witness) and counting the
+ * cosignatures of the witnesses this agent trusts ([witness] witnesses, quorum) */
+void agent__witness_load(agent_t *a);
+void agent__on_cosign_request(agent_t *a, const Vn__CosignRequest *req);
+void agent__on_cosigned_checkpoint(agent_t *a, const Vn__CosignedCheckpoint *cc);
 
 /* metrics.c: /metrics, /healthz, /readyz and /status on the loopback HTTP endpoint */
 int agent__http_start(agent_t *a, char *err, size_t errlen);

@@ -10,14 +10,21 @@
 #include "vn_util.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HELD_KEY "checkpoint"
 #define ALARM_KEY "log_alarm"
 
-static void s_alarm(agent_t *a, const char *why)
+void agent__audit_alarm(agent_t *a, const char *why)
 {
+    /* Loud once per reason; a broker that keeps contradicting itself does not flood the log. */
+    if (a->log_inconsistent && strncmp(a->alarm_reason, why, sizeof a->alarm_reason - 1) == 0) {
+        a->consistency_failures++;
+        return;
+    }
+    snprintf(a->alarm_reason, sizeof a->alarm_reason, "%s", why);
     vn_error("event=AUDIT-LOG-ALARM reason=\"%s\" action=\"keep this agent's data; tell the privacy "
              "officer: the broker's audit log contradicts what it signed\"", why);
     a->log_inconsistent = 1;
@@ -29,12 +36,27 @@ static void s_alarm(agent_t *a, const char *why)
     }
 }
 
+/* Receipts up to a held checkpoint are final once a quorum of witnesses cosigned it. */
+static void s_finality(agent_t *a)
+{
+    if (a->cfg.witness.quorum == 0) {
+        a->final_size = a->cp_size; /* no quorum asked: the broker's signature is enough */
+        return;
+    }
+    if (a->quorum_size == a->cp_size && a->cp_size > a->final_size &&
+        memcmp(a->quorum_root, a->cp_root, 32) == 0) {
+        a->final_size = a->cp_size;
+        vn_debug("event=receipts-final through=%llu", (unsigned long long)a->final_size);
+    }
+}
+
 /* Adopt a verified checkpoint as the newest held one (durably). */
 static void s_hold(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t size,
                    const uint8_t root[32])
 {
     a->cp_size = size;
     memcpy(a->cp_root, root, 32);
+    s_finality(a);
     MDB_txn *txn = agent__txn(a);
     if (txn) {
         MDB_val k = {strlen(HELD_KEY), HELD_KEY}, v = {signed_cp->len, signed_cp->data};
@@ -48,12 +70,13 @@ void agent__auditor_load(agent_t *a)
     if (vn_store_begin(a->db, 1, &txn) != 0)
         return;
     MDB_val k = {strlen(HELD_KEY), HELD_KEY}, v;
-    Vn__Checkpoint *cp;
+    vn_checkpoint_t cp;
     if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &k, &v) == 0 &&
-        vn_checkpoint_open(v.mv_data, v.mv_size, a->broker.sign_pk, &cp) == 0) {
-        a->cp_size = cp->size;
-        memcpy(a->cp_root, cp->root.data, 32);
-        vn__checkpoint__free_unpacked(cp, NULL);
+        vn_checkpoint_open(v.mv_data, v.mv_size, a->broker.org, a->broker.sign_pk, &cp) == 0) {
+        a->cp_size = cp.size;
+        memcpy(a->cp_root, cp.root, 32);
+        if (a->cfg.witness.quorum == 0)
+            a->final_size = cp.size; /* final on the broker's signature alone */
     }
     MDB_val ak = {strlen(ALARM_KEY), ALARM_KEY};
     if (mdb_get(txn, vn_store_dbi(a->db, ADB_META), &ak, &v) == 0) {
@@ -65,7 +88,7 @@ void agent__auditor_load(agent_t *a)
 }
 
 /* Offer a newer signed checkpoint: adopt the first, ask for consistency with later ones. */
-static void s_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t size,
+void agent__audit_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t size,
                     const uint8_t root[32])
 {
     if (a->cp_size == 0) {
@@ -74,13 +97,19 @@ static void s_offer(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t s
     }
     if (size == a->cp_size) {
         if (memcmp(root, a->cp_root, 32) != 0)
-            s_alarm(a, "two checkpoints of the same size with different roots");
+            agent__audit_alarm(a, "two checkpoints of the same size with different roots");
+        else
+            s_finality(a);
         return;
     }
-    if (size < a->cp_size || a->consistency_pending)
+    if (a->consistency_pending)
         return;
+    /* An older checkpoint matters only as a quorum-cosigned one: is it a prefix of ours? */
+    if (size < a->cp_size && !(size == a->quorum_size && size > a->final_size))
+        return;
+    a->final_check = size < a->cp_size;
     Vn__ConsistencyRequest req = VN__CONSISTENCY_REQUEST__INIT;
-    req.from = a->cp_size;
+    req.from = a->final_check ? size : a->cp_size;
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
     m.body_case = VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST;
     m.consistency_request = &req;
@@ -114,13 +143,13 @@ static int s_checkpoint(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64
         memcpy(root, a->seen_cp_root, 32);
         return 0;
     }
-    Vn__Checkpoint *cp;
-    int rc = vn_checkpoint_open(signed_cp->data, signed_cp->len, a->broker.sign_pk, &cp);
+    vn_checkpoint_t cp;
+    int rc = vn_checkpoint_open(signed_cp->data, signed_cp->len, a->broker.org, a->broker.sign_pk,
+                                &cp);
     if (rc != 0)
         return rc;
-    *size = cp->size;
-    memcpy(root, cp->root.data, 32);
-    vn__checkpoint__free_unpacked(cp, NULL);
+    *size = cp.size;
+    memcpy(root, cp.root, 32);
     uint8_t *copy = malloc(signed_cp->len ? signed_cp->len : 1);
     if (copy) {
         memcpy(copy, signed_cp->data, signed_cp->len);
@@ -141,7 +170,7 @@ void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
     uint8_t cp_root[32];
     int rc = s_checkpoint(a, &r->checkpoint, &cp_size, cp_root);
     if (rc != 0) {
-        s_alarm(a, rc == VN_E_BAD_SIGNATURE ? "a checkpoint not signed by the broker's pinned key"
+        agent__audit_alarm(a, rc == VN_E_BAD_SIGNATURE ? "a checkpoint not signed by the broker's pinned key"
                                             : "an unreadable checkpoint");
         return;
     }
@@ -162,34 +191,51 @@ void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
     if (rec)
         vn__audit_record__free_unpacked(rec, NULL);
     if (!ok)
-        s_alarm(a, "a receipt whose record is not what was sent or not in the signed log");
+        agent__audit_alarm(a, "a receipt whose record is not what was sent or not in the signed log");
     else
-        s_offer(a, &r->checkpoint, cp_size, cp_root);
+        agent__audit_offer(a, &r->checkpoint, cp_size, cp_root);
 }
 
 void agent__on_consistency(agent_t *a, const Vn__ConsistencyResponse *resp)
 {
     a->consistency_pending = 0;
-    Vn__Checkpoint *cp;
-    if (vn_checkpoint_open(resp->checkpoint.data, resp->checkpoint.len, a->broker.sign_pk, &cp) != 0) {
-        s_alarm(a, "a consistency answer with a checkpoint not signed by the broker");
+    vn_checkpoint_t cp;
+    if (vn_checkpoint_open(resp->checkpoint.data, resp->checkpoint.len, a->broker.org,
+                           a->broker.sign_pk, &cp) != 0) {
+        agent__audit_alarm(a, "a consistency answer with a checkpoint not signed by the broker");
         return;
     }
-    int ok = resp->from == a->cp_size && cp->size >= a->cp_size;
+    if (a->final_check) {
+        /* From the quorum-cosigned checkpoint to the newest: final if that is the one we hold. */
+        a->final_check = 0;
+        uint8_t *qp = resp->from == a->quorum_size ? s_proof(resp->proof, resp->n_proof) : NULL;
+        int qok = qp && vn_merkle_verify_consistency(a->quorum_size, cp.size, a->quorum_root,
+                                                     cp.root, qp, resp->n_proof);
+        free(qp);
+        if (!qok) {
+            agent__audit_alarm(a, "a checkpoint cosigned by a quorum of witnesses is not a prefix "
+                                  "of the broker's newest: a split view or rewritten history");
+        } else if (cp.size == a->cp_size && memcmp(cp.root, a->cp_root, 32) == 0 &&
+                   a->quorum_size > a->final_size) {
+            a->final_size = a->quorum_size;
+            vn_debug("event=receipts-final through=%llu", (unsigned long long)a->final_size);
+        }
+        return;
+    }
+    int ok = resp->from == a->cp_size && cp.size >= a->cp_size;
     uint8_t *proof = ok ? s_proof(resp->proof, resp->n_proof) : NULL;
     ok = ok && proof &&
-         vn_merkle_verify_consistency(a->cp_size, cp->size, a->cp_root, cp->root.data, proof,
+         vn_merkle_verify_consistency(a->cp_size, cp.size, a->cp_root, cp.root, proof,
                                       resp->n_proof);
     free(proof);
     if (ok) {
-        s_hold(a, &resp->checkpoint, cp->size, cp->root.data);
-        vn_debug("event=log-consistent size=%llu", (unsigned long long)cp->size);
+        s_hold(a, &resp->checkpoint, cp.size, cp.root);
+        vn_debug("event=log-consistent size=%llu", (unsigned long long)cp.size);
     } else {
         char why[160];
         snprintf(why, sizeof why, "the log of size %llu signed earlier is not a prefix of the "
                                   "log of size %llu signed now: history was rewritten",
-                 (unsigned long long)a->cp_size, (unsigned long long)cp->size);
-        s_alarm(a, why);
+                 (unsigned long long)a->cp_size, (unsigned long long)cp.size);
+        agent__audit_alarm(a, why);
     }
-    vn__checkpoint__free_unpacked(cp, NULL);
 }

@@ -67,6 +67,13 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_agent_notifications_received_total", "counter",
                    "Notifications received from the broker by this process.",
                    (double)atomic_load(&a->n_received));
+    vn_prom_metric(&p, "vangnet_agent_receipts_final_size", "gauge",
+                   "Receipts for audit records up to this sequence number are final (held "
+                   "checkpoint with the [witness] quorum of cosignatures).",
+                   (double)atomic_load(&a->final_size));
+    vn_prom_metric(&p, "vangnet_agent_witness_cosigned_size", "gauge",
+                   "Size of the last broker checkpoint this agent cosigned as a witness.",
+                   (double)atomic_load(&a->witness_size));
     vn_prom_metric(&p, "vangnet_agent_checkpoint_consistency_failures_total", "counter",
                    "Times the broker's audit log contradicted a checkpoint it had signed.",
                    (double)atomic_load(&a->consistency_failures));
@@ -112,6 +119,10 @@ static void s_status(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     json_object_object_add(o, "broker", broker);
     json_object_object_add(o, "outbox", json_object_new_int64((int64_t)st->outbox));
     json_object_object_add(o, "inbox", json_object_new_int64((int64_t)st->inbox));
+    json_object_object_add(o, "receipts_final_through",
+                           json_object_new_int64((int64_t)atomic_load(&a->final_size)));
+    json_object_object_add(o, "witness_cosigned_size",
+                           json_object_new_int64((int64_t)atomic_load(&a->witness_size)));
     json_object_object_add(o, "audit_log", json_object_new_string(atomic_load(&a->log_inconsistent)
                                                                       ? "INCONSISTENT"
                                                                       : "consistent"));

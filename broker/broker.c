@@ -132,6 +132,10 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         snprintf(err, errlen, "cannot start the signature-checking workers");
         return -1;
     }
+    if (broker__witness_init(b) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (broker__http_start(b, err, errlen) != 0)
         return VN_E_CONFIG;
     return 0;
@@ -241,6 +245,9 @@ static int s_handle_one(broker_t *b)
     case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
         broker__consistency(b, routing, routing_len, m->consistency_request);
         break;
+    case VN__WIRE_MESSAGE__BODY_COSIGN_RESPONSE:
+        broker__on_cosign(b, org->pub.org, m->cosign_response);
+        break;
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
         broker__send(b, routing, routing_len, b->directory, b->directory_len);
         break;
@@ -281,6 +288,7 @@ void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
         broker__storage_replies(b);
         if (b->pump_needed)
             broker__pump(b);
+        broker__witness_tick(b);
         uint64_t now = vn_monotonic_ms();
         if (b->probe_needed) {
             b->probe_needed = 0;
@@ -320,4 +328,5 @@ void broker_fini(broker_t *b)
     free(b->directory);
     free(b->depths);
     vn_policy_destroy(&b->policy);
+    broker__witness_fini(b);
 }

@@ -120,8 +120,10 @@ typedef struct broker {
     size_t n_refusal_codes;
     pthread_mutex_t refusals_lock;
     vn_histogram_t commit_latency, delivery_latency;
+    vn_histogram_t cosign_latency; /* checkpoint signed -> [witness] quorum cosignatures (witness.c) */
     uint64_t started;       /* seconds since the epoch */
     struct vn_http *http;
+    struct broker_witness *witness; /* witness.c: cosignature rounds and the published checkpoint */
     char config_path[1024]; /* for SIGHUP: log level */
 } broker_t;
 
@@ -163,6 +165,21 @@ int broker__receipt_with_proof(MDB_txn *txn, broker_t *b, item_t *it, const uint
                                size_t checkpoint_len, uint64_t tree_size);
 void broker__consistency(broker_t *b, const uint8_t *routing, size_t routing_len,
                          const Vn__ConsistencyRequest *req);
+
+/* witness.c: asking the agents named in [witness] to cosign checkpoints (main thread), and the
+ * checkpoint published with the cosignatures of the last round */
+int broker__witness_init(broker_t *b);
+void broker__witness_fini(broker_t *b);
+/* Start a round for the newest checkpoint if none is running and it grew; end one that timed out. */
+void broker__witness_tick(broker_t *b);
+void broker__on_cosign(broker_t *b, const char *org, const Vn__CosignResponse *r);
+/* The checkpoint to publish (note with cosignatures, caller frees) and its size. Any thread. */
+int broker__published_checkpoint(MDB_txn *txn, broker_t *b, char **note, size_t *len,
+                                 uint64_t *size);
+
+/* tiles.c: GET /log/checkpoint and /log/tile/... (c2sp.org/tlog-tiles); 1 if path was ours */
+struct vn_http_reply;
+int broker__tiles_answer(broker_t *b, const char *path, struct vn_http_reply *reply);
 
 /* metrics.c: /metrics, /healthz, /readyz and /status on the loopback HTTP endpoint */
 int broker__http_start(broker_t *b, char *err, size_t errlen);

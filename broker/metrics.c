@@ -82,6 +82,9 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
                    (double)atomic_load(&b->n_commits));
     vn_prom_histogram(&p, "vangnet_broker_commit_duration_seconds",
                       "Time to commit one group (LMDB commit with fsync).", &b->commit_latency);
+    vn_prom_histogram(&p, "vangnet_broker_cosign_latency_seconds",
+                      "From signing a checkpoint to holding the [witness] quorum of cosignatures.",
+                      &b->cosign_latency);
     vn_prom_histogram(&p, "vangnet_broker_delivery_latency_seconds",
                       "From acceptance to the recipient agent's durable acknowledgement.",
                       &b->delivery_latency);
@@ -230,6 +233,8 @@ static void s_handle(void *user, const char *path, vn_http_reply_t *reply)
         reply->body = vn_strdup_printf("%s\n", ready ? "ready" : why);
     } else if (strcmp(path, "/status") == 0) {
         s_status(b, reply);
+    } else {
+        broker__tiles_answer(b, path, reply);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "broker.h"
 #include "vn_audit.h"
 #include "vn_brokerdb.h"
+#include "vn_checkpoint.h"
 #include "vn_error.h"
 #include "vn_util.h"
 #include "vn_wire.h"
@@ -58,11 +59,11 @@ void broker__consistency(broker_t *b, const uint8_t *routing, size_t routing_len
     uint8_t *cp = NULL, (*proof)[VN_HASH] = malloc(VN_MERKLE_MAX_PROOF * VN_HASH);
     ProtobufCBinaryData *nodes = calloc(VN_MERKLE_MAX_PROOF, sizeof *nodes);
     size_t cp_len = 0, len = 0;
-    Vn__Checkpoint *c = NULL;
+    vn_checkpoint_t c;
     vn_audit_tree_t tree = {txn, b->db};
     if (proof && nodes && vn_audit_latest_checkpoint(txn, b->db, &cp, &cp_len) == 0 &&
-        vn_checkpoint_open(cp, cp_len, NULL, &c) == 0 && req->from <= c->size &&
-        vn_merkle_consistency(vn_audit_node, &tree, req->from, c->size, proof, &len) == 0) {
+        vn_checkpoint_open(cp, cp_len, NULL, NULL, &c) == 0 && req->from <= c.size &&
+        vn_merkle_consistency(vn_audit_node, &tree, req->from, c.size, proof, &len) == 0) {
         for (size_t i = 0; i < len; i++)
             nodes[i] = (ProtobufCBinaryData){VN_HASH, proof[i]};
         Vn__ConsistencyResponse resp = VN__CONSISTENCY_RESPONSE__INIT;
@@ -75,8 +76,6 @@ void broker__consistency(broker_t *b, const uint8_t *routing, size_t routing_len
         m.consistency_response = &resp;
         broker__send_wire(b, routing, routing_len, &m);
     }
-    if (c)
-        vn__checkpoint__free_unpacked(c, NULL);
     mdb_txn_abort(txn);
     free(cp);
     free(proof);

@@ -49,6 +49,15 @@ struct json_object;
 struct Vn__AuditRecord;
 struct json_object *cli_audit_json(const struct Vn__AuditRecord *r);
 int cli_audit_report(int argc, char **argv);
+/* cli_http.c: GET url with a curl easy handle (CURL *) over the given protocols ("http" or
+ * "http,https"): NULL with *body (NUL-terminated, caller frees) and *len on a 200 answer of at most
+ * max bytes, else why it failed (a static string). */
+const char *cli_http_get(void *curl, const char *url, const char *protocols, long timeout_s,
+                         size_t max, char **body, size_t *len);
+/* cli_witness.c: witness --url PREFIX --vkey VKEY --state FILE: an outside supervisor */
+int cli_witness(int argc, char **argv);
+/* cli_audit_fhir.c: audit export --format fhir (FHIR R4 AuditEvent ndjson) */
+int cli_audit_export(int argc, char **argv);
 /* Append who read the audit log, with which command and filter (NEN 7513: access is logged). */
 void cli_audit_log_access(const char *data, const char *command, const char *filter,
                           const unsigned char *subject);

@@ -1,6 +1,7 @@
 /* cli_audit.c -- `vangnet audit show|verify --data DIR`: read the broker's audit log (read-only). */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 
 #include "vn_audit.h"
 #include "vn_brokerdb.h"
+#include "vn_checkpoint.h"
 #include "vn_error.h"
 #include "vn_util.h"
 #include "vn_merkle.h"
@@ -53,34 +55,61 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     return o;
 }
 
-/* Print an inclusion proof for record seq, or a consistency proof from..to, against the latest
- * signed checkpoint, in a form a third party can check (docs/audit.md). */
+/* Print hex of any length on one line. */
+static void s_print_hex(const char *label, const uint8_t *bin, size_t len)
+{
+    printf("%s: ", label);
+    for (size_t i = 0; i < len; i++)
+        printf("%02x", bin[i]);
+    putchar('\n');
+}
+
+/* Print an inclusion proof for record seq, or a consistency proof from..to, against the signed
+ * checkpoint of size to (default: the newest), in a form a third party can check (docs/audit.md). */
 static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, uint64_t from,
                    uint64_t to)
 {
     uint8_t *cpbuf = NULL, (*proof)[VN_HASH] = malloc(VN_MERKLE_MAX_PROOF * VN_HASH), root[VN_HASH];
     size_t cplen = 0, len = 0;
-    char hex[1100];
-    Vn__Checkpoint *cp = NULL;
-    int result = CLI_FAIL;
-    if (!proof || vn_audit_latest_checkpoint(txn, db, &cpbuf, &cplen) != 0 ||
-        vn_checkpoint_open(cpbuf, cplen, NULL, &cp) != 0) {
-        cli_fail(CLI_FAIL, "audit: no signed checkpoint yet");
+    char hex[2 * VN_HASH + 1];
+    vn_checkpoint_t cp;
+    uint64_t nearest[2];
+    int result = CLI_FAIL, rc;
+    if (!proof)
+        goto done;
+    if ((rc = vn_audit_checkpoint_at(txn, db, to, &cpbuf, &cplen, NULL, nearest)) != 0) {
+        if (rc == VN_E_NOT_FOUND && to)
+            result = cli_fail(CLI_USAGE, "audit: no checkpoint was signed at size %llu (nearest "
+                              "signed sizes: %llu and %llu; 0 = none)", (unsigned long long)to,
+                              (unsigned long long)nearest[0], (unsigned long long)nearest[1]);
+        else
+            cli_fail(CLI_FAIL, "audit: no signed checkpoint yet");
         goto done;
     }
-    uint64_t size = to ? to : cp->size;
+    if (vn_checkpoint_open(cpbuf, cplen, NULL, NULL, &cp) != 0) {
+        cli_fail(CLI_FAIL, "audit: the checkpoint of size %llu is damaged", (unsigned long long)to);
+        goto done;
+    }
+    uint64_t size = cp.size;
     vn_audit_tree_t tree = {txn, db};
-    if (size > cp->size || (inclusion ? seq > size : from > size)) {
-        cli_fail(CLI_USAGE, "audit: beyond the latest checkpoint (size %llu)",
-                 (unsigned long long)cp->size);
+    if (inclusion ? seq > size : from > size) {
+        cli_fail(CLI_USAGE, "audit: %s %llu is beyond the checkpoint (size %llu)",
+                 inclusion ? "record" : "size", (unsigned long long)(inclusion ? seq : from),
+                 (unsigned long long)size);
+        result = CLI_USAGE;
         goto done;
     }
-    int rc = inclusion ? vn_merkle_inclusion(vn_audit_node, &tree, seq - 1, size, proof, &len)
-                       : vn_merkle_consistency(vn_audit_node, &tree, from, size, proof, &len);
+    rc = inclusion ? vn_merkle_inclusion(vn_audit_node, &tree, seq - 1, size, proof, &len)
+                   : vn_merkle_consistency(vn_audit_node, &tree, from, size, proof, &len);
     if (rc == 0)
         rc = vn_merkle_root(vn_audit_node, &tree, size, root);
     if (rc != 0) {
         cli_fail(CLI_FAIL, "audit: %s", vn_strerror(rc));
+        goto done;
+    }
+    if (memcmp(root, cp.root, VN_HASH) != 0) {
+        cli_fail(CLI_FAIL, "audit: the stored tree no longer gives the signed root of size %llu "
+                 "(run audit verify)", (unsigned long long)size);
         goto done;
     }
     printf("tree_size: %llu\nroot: %s\n", (unsigned long long)size, vn_hex(hex, root, VN_HASH));
@@ -95,8 +124,7 @@ static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, ui
         vn_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
         printf("leaf_index: %llu\nleaf_hash: %s\n", (unsigned long long)(seq - 1),
                vn_hex(hex, leaf, VN_HASH));
-        if (v.mv_size * 2 < sizeof hex)
-            printf("record: %s\n", vn_hex(hex, v.mv_data, v.mv_size));
+        s_print_hex("record", v.mv_data, v.mv_size);
         if (!vn_merkle_verify_inclusion(leaf, seq - 1, size, proof, len, root)) {
             cli_fail(CLI_FAIL, "audit: the proof does not verify against the stored tree");
             goto done;
@@ -114,11 +142,10 @@ static int s_proof(MDB_txn *txn, vn_store_t *db, int inclusion, uint64_t seq, ui
     printf("proof:");
     for (size_t i = 0; i < len; i++)
         printf(" %s", vn_hex(hex, proof[i], VN_HASH));
-    printf("\ncheckpoint: %s\n", vn_hex(hex, cpbuf, cplen < 500 ? cplen : 0));
+    putchar('\n');
+    s_print_hex("checkpoint", cpbuf, cplen);
     result = CLI_OK;
 done:
-    if (cp)
-        vn__checkpoint__free_unpacked(cp, NULL);
     free(cpbuf);
     free(proof);
     return result;
@@ -209,6 +236,8 @@ int cli_audit(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "subject") == 0 ||
                       strcmp(argv[1], "review") == 0))
         return cli_audit_report(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return cli_audit_export(argc, argv);
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"broker-public", required_argument, NULL, 'b'},
@@ -309,6 +338,13 @@ int cli_audit(int argc, char **argv)
             }
             if (json) {
                 json_object *o = cli_audit_json(r);
+                /* The stored bytes themselves: what the leaf hash and the chain are taken over. */
+                char *bytes = malloc(2 * v.mv_size + 1);
+                if (bytes) {
+                    json_object_object_add(o, "record", json_object_new_string(
+                                                            vn_hex(bytes, v.mv_data, v.mv_size)));
+                    free(bytes);
+                }
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
                 json_object_put(o);
             } else {

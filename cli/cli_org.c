@@ -12,6 +12,7 @@
 
 #include "vn_brokerdb.h"
 #include "vn_error.h"
+#include "vn_note.h"
 #include "vn_registry.h"
 #include "vn_util.h"
 
@@ -95,7 +96,8 @@ int cli_org(int argc, char **argv)
         vn_store_destroy(&db);
         if (rc != 0)
             return cli_fail(CLI_FAIL, "org list: %s", vn_strerror(rc));
-        printf("%-32s %-28s %-8s %s\n", "ORGANISATION", "SECTOR", "STATUS", "FINGERPRINT");
+        printf("%-32s %-28s %-8s %-16s %s\n", "ORGANISATION", "SECTOR", "STATUS", "FINGERPRINT",
+               "WITNESS-VKEY");
         uint64_t now = vn_now();
         for (size_t i = 0; i < n; i++) {
             char fp[17], until[32] = "";
@@ -105,8 +107,11 @@ int cli_org(int argc, char **argv)
                 strftime(until, sizeof until, " (previous key until %Y-%m-%dT%H:%M:%SZ)",
                          gmtime(&t));
             }
-            printf("%-32s %-28s %-8s %s%s\n", orgs[i].pub.org, orgs[i].pub.sector,
-                   orgs[i].revoked ? "revoked" : "active", fp, until);
+            char vkey[VN_NOTE_VKEY_MAX] = "-", name[VN_NOTE_NAME_MAX + 1];
+            snprintf(name, sizeof name, VN_WITNESS_NAME_PREFIX "%s", orgs[i].pub.org);
+            vn_note_vkey(name, VN_NOTE_COSIG_V1, orgs[i].pub.sign_pk, vkey);
+            printf("%-32s %-28s %-8s %-16s %s%s\n", orgs[i].pub.org, orgs[i].pub.sector,
+                   orgs[i].revoked ? "revoked" : "active", fp, vkey, until);
         }
         free(orgs);
         return CLI_OK;

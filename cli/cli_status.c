@@ -128,27 +128,6 @@ int cli_status_print(json_object *o, int json)
     return n ? CLI_FAIL : CLI_OK;
 }
 
-typedef struct {
-    char *buf;
-    size_t len;
-} s_body_t;
-
-static size_t s_collect(char *data, size_t size, size_t n, void *user)
-{
-    s_body_t *b = user;
-    size_t add = size * n;
-    if (b->len + add > STATUS_MAX_BYTES)
-        return 0;
-    char *more = realloc(b->buf, b->len + add + 1);
-    if (!more)
-        return 0;
-    memcpy(more + b->len, data, add);
-    b->buf = more;
-    b->len += add;
-    b->buf[b->len] = '\0';
-    return add;
-}
-
 int cli_status_url(int argc, char **argv)
 {
     static const struct option opts[] = {{"url", required_argument, NULL, 'u'},
@@ -172,23 +151,14 @@ int cli_status_url(int argc, char **argv)
     CURL *curl = curl_easy_init();
     if (!curl)
         return cli_fail(CLI_FAIL, "status: cannot initialise libcurl");
-    s_body_t body = {0};
-    long code = 0;
-    curl_easy_setopt(curl, CURLOPT_URL, full);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)STATUS_TIMEOUT_S);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    char *body;
+    size_t len;
+    const char *why = cli_http_get(curl, full, "http", STATUS_TIMEOUT_S, STATUS_MAX_BYTES, &body, &len);
     curl_easy_cleanup(curl);
-    if (rc != CURLE_OK || code != 200 || !body.buf) {
-        free(body.buf);
-        return cli_fail(CLI_FAIL, "status: %s: %s", full,
-                        rc != CURLE_OK ? curl_easy_strerror(rc) : "unexpected HTTP answer");
-    }
-    json_object *o = json_tokener_parse(body.buf);
-    free(body.buf);
+    if (why)
+        return cli_fail(CLI_FAIL, "status: %s: %s", full, why);
+    json_object *o = json_tokener_parse(body);
+    free(body);
     if (!o || !json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return cli_fail(CLI_FAIL, "status: %s did not answer with a status object", full);

@@ -37,7 +37,11 @@ static const struct {
      "       (the report is created 0600 and never overwrites a file)\n"
      "  audit review --data DIR [--from D] [--until D]  disclosures that need a human look\n"
      "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"
-     "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"},
+     "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"
+     "  audit export --format fhir --data DIR [--out F]  FHIR R4 AuditEvent ndjson\n"},
+    {"witness", NULL,
+     "  witness --url URL/log --vkey VKEY --state FILE [--also NOTE] [--key F] [--interval S]\n"
+     "                                                 watch the log from its checkpoints and tiles\n"},
     {"policy", NULL,
      "  policy check FILE                              validate a policy file, print what it allows\n"},
     {"api-client", "local API access (on the agent's machine)",
@@ -154,9 +158,10 @@ int main(int argc, char **argv)
     } commands[] = {
         {"keygen", cli_keygen}, {"org", cli_org},       {"send", cli_send},
         {"inbox", cli_inbox},   {"ack", cli_ack},       {"status", cli_status},
+        {"witness", cli_witness},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
         {"broker", cli_broker}, {"backup", cli_backup}, {"restore", cli_restore},
-        {"outcome", cli_outcome}, {"api-client", cli_api_client},
+        {"outcome", cli_outcome}, {"api-client", cli_api_client}
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");

@@ -1,68 +1,68 @@
-/* vn_checkpoint.c -- signing and checking the broker's checkpoints (domain-separated Ed25519). */
+/* vn_checkpoint.c -- checkpoints as C2SP signed notes, signed and opened with the broker's key. */
 #include "vn_checkpoint.h"
 #include "vn_error.h"
 
-#include <sodium.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define CHECKPOINT_DOMAIN "vangnet-checkpoint-v1"
-
-static void s_checkpoint_message(const uint8_t *cp, size_t len, crypto_sign_state *st)
+int vn_checkpoint_origin(const char *broker_id, char out[VN_NOTE_NAME_MAX + 1])
 {
-    crypto_sign_init(st);
-    crypto_sign_update(st, (const uint8_t *)CHECKPOINT_DOMAIN, strlen(CHECKPOINT_DOMAIN));
-    crypto_sign_update(st, cp, len);
+    int n = snprintf(out, VN_NOTE_NAME_MAX + 1, VN_LOG_ORIGIN_PREFIX "%s", broker_id);
+    return n > 0 && n <= VN_NOTE_NAME_MAX && vn_note_name_valid(out) ? 0 : VN_E_INVALID;
 }
 
-size_t vn_checkpoint_sign(const char *origin, uint64_t size, const uint8_t root[VN_HASH],
-                          uint64_t time, const uint8_t sign_sk[64], uint8_t out[VN_CHECKPOINT_MAX])
+int vn_checkpoint_vkey(const char *broker_id, const uint8_t sign_pk[32], char *out)
 {
-    Vn__Checkpoint cp = VN__CHECKPOINT__INIT;
-    cp.version = 1;
-    cp.origin = (char *)origin;
-    cp.size = size;
-    cp.root = (ProtobufCBinaryData){VN_HASH, (uint8_t *)root};
-    cp.time = time;
-    uint8_t cpbuf[256], sig[crypto_sign_BYTES];
-    size_t cplen = vn__checkpoint__pack(&cp, cpbuf);
-    crypto_sign_state st;
-    s_checkpoint_message(cpbuf, cplen, &st);
-    crypto_sign_final_create(&st, sig, NULL, sign_sk);
-    Vn__SignedCheckpoint sc = VN__SIGNED_CHECKPOINT__INIT;
-    sc.checkpoint = (ProtobufCBinaryData){cplen, cpbuf};
-    sc.signature = (ProtobufCBinaryData){sizeof sig, sig};
-    return vn__signed_checkpoint__pack(&sc, out);
+    char origin[VN_NOTE_NAME_MAX + 1];
+    int rc = vn_checkpoint_origin(broker_id, origin);
+    return rc ? rc : vn_note_vkey(origin, VN_NOTE_ED25519, sign_pk, out);
 }
 
-int vn_checkpoint_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[32],
-                       Vn__Checkpoint **out)
+int vn_checkpoint_sign(const char *broker_id, uint64_t size, const uint8_t root[VN_HASH],
+                       const uint8_t sign_sk[64], char out[VN_CHECKPOINT_MAX])
 {
-    *out = NULL;
-    Vn__SignedCheckpoint *sc = vn__signed_checkpoint__unpack(NULL, len, buf);
-    if (!sc)
-        return VN_E_MALFORMED;
-    int rc = 0;
-    if (sc->signature.len != crypto_sign_BYTES) {
-        rc = VN_E_MALFORMED;
-    } else if (broker_sign_pk) {
-        crypto_sign_state st;
-        s_checkpoint_message(sc->checkpoint.data, sc->checkpoint.len, &st);
-        if (crypto_sign_final_verify(&st, sc->signature.data, broker_sign_pk) != 0)
-            rc = VN_E_BAD_SIGNATURE;
-    }
-    Vn__Checkpoint *cp = rc ? NULL : vn__checkpoint__unpack(NULL, sc->checkpoint.len, sc->checkpoint.data);
-    vn__signed_checkpoint__free_unpacked(sc, NULL);
-    if (rc)
+    char origin[VN_NOTE_NAME_MAX + 1], line[VN_NOTE_LINE_MAX];
+    int rc = vn_checkpoint_origin(broker_id, origin);
+    if (rc != 0)
         return rc;
-    if (!cp || cp->root.len != VN_HASH) {
-        if (cp)
-            vn__checkpoint__free_unpacked(cp, NULL);
-        return VN_E_MALFORMED;
+    int len = vn_checkpoint_text(origin, size, root, out);
+    if (len < 0)
+        return len;
+    int sl = vn_note_sign(out, (size_t)len, origin, sign_sk, line);
+    if (sl < 0 || (size_t)len + 1 + (size_t)sl >= VN_CHECKPOINT_MAX)
+        return sl < 0 ? sl : VN_E_TOO_LARGE;
+    out[len] = '\n'; /* the blank line between text and signatures */
+    memcpy(out + len + 1, line, (size_t)sl + 1);
+    return len + 1 + sl;
+}
+
+int vn_checkpoint_open(const uint8_t *buf, size_t len, const char *broker_id,
+                       const uint8_t *sign_pk, vn_checkpoint_t *out)
+{
+    char origin[VN_NOTE_NAME_MAX + 1] = "";
+    memset(out, 0, sizeof *out);
+    if (broker_id && vn_checkpoint_origin(broker_id, origin) != 0)
+        return VN_E_INVALID;
+    vn_note_t *note = malloc(sizeof *note);
+    if (!note)
+        return -ENOMEM;
+    int rc = vn_note_parse((const char *)buf, len, note);
+    if (rc == 0)
+        rc = vn_checkpoint_text_parse(note->text, note->text_len, out->origin, &out->size,
+                                      out->root);
+    else
+        rc = VN_E_MALFORMED;
+    if (rc == 0 && broker_id && strcmp(out->origin, origin) != 0)
+        rc = VN_E_INVALID;
+    if (rc == 0 && !broker_id) { /* the note's own origin, if it is a vangnet broker's */
+        if (strncmp(out->origin, VN_LOG_ORIGIN_PREFIX, strlen(VN_LOG_ORIGIN_PREFIX)) != 0)
+            rc = VN_E_INVALID;
+        memcpy(origin, out->origin, sizeof origin);
     }
-    if (cp->version != 1) {
-        vn__checkpoint__free_unpacked(cp, NULL);
-        return VN_E_VERSION;
-    }
-    *out = cp;
-    return 0;
+    if (rc == 0 && sign_pk && vn_note_verify(note, origin, sign_pk) != 0)
+        rc = VN_E_BAD_SIGNATURE;
+    free(note);
+    return rc;
 }

@@ -1,27 +1,40 @@
-/* vn_checkpoint.h -- the broker's signed checkpoints (tree size, root, time) as bytes: signing one
- * and checking one against the broker's key. No store: the agent checks checkpoints with this alone. */
+/* vn_checkpoint.h -- the broker's checkpoints as C2SP tlog-checkpoint signed notes: origin
+ * "vangnet.example/broker-ID", tree size, base64 root, and the broker's Ed25519 note signature
+ * (key name = origin). Signing one and checking one against the broker's key; no store, so the
+ * agent, the CLI and outside tools check checkpoints with this alone. */
 #ifndef VN_CHECKPOINT_H
 #define VN_CHECKPOINT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audit.pb-c.h"
 #include "vn_merkle.h"
+#include "vn_note.h"
 
-/* Room for a packed SignedCheckpoint (the fields are of fixed or bounded size). */
+/* Room for a checkpoint note with the broker's signature only. */
 #define VN_CHECKPOINT_MAX 512
 
-/* Sign a checkpoint of a tree of size leaves with root, made by origin (the broker's id) at time
- * (unix seconds), with the broker's Ed25519 secret key; the packed SignedCheckpoint goes to
- * out[VN_CHECKPOINT_MAX]. Returns its length. */
-size_t vn_checkpoint_sign(const char *origin, uint64_t size, const uint8_t root[VN_HASH],
-                          uint64_t time, const uint8_t sign_sk[64], uint8_t out[VN_CHECKPOINT_MAX]);
+typedef struct {
+    char origin[VN_NOTE_NAME_MAX + 1];
+    uint64_t size;
+    uint8_t root[VN_HASH];
+} vn_checkpoint_t;
 
-/* Check a signed checkpoint against the broker's key (broker_sign_pk NULL: only decode it); *out
- * (free with vn__checkpoint__free_unpacked) on success. VN_E_BAD_SIGNATURE, VN_E_MALFORMED,
- * VN_E_VERSION. */
-int vn_checkpoint_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[32],
-                       Vn__Checkpoint **out);
+/* The log's origin (and the broker's key name) for a broker id. 0, or VN_E_INVALID. */
+int vn_checkpoint_origin(const char *broker_id, char out[VN_NOTE_NAME_MAX + 1]);
+/* The broker's verifier key ("vkey") for its checkpoints (out: VN_NOTE_VKEY_MAX). */
+int vn_checkpoint_vkey(const char *broker_id, const uint8_t sign_pk[32], char *out);
+
+/* Sign the checkpoint of a tree of size leaves with root for broker_id: the note, NUL-terminated,
+ * into out. Returns its length, or VN_E_INVALID for a bad broker id. */
+int vn_checkpoint_sign(const char *broker_id, uint64_t size, const uint8_t root[VN_HASH],
+                       const uint8_t sign_sk[64], char out[VN_CHECKPOINT_MAX]);
+
+/* Open a checkpoint note of broker_id: its origin must be broker_id's (broker_id NULL: any
+ * vangnet broker's origin, signed under that name), and (unless sign_pk is NULL: decode only) it must carry a valid signature by that key
+ * under that name; other signature lines (cosignatures) are ignored here. 0, VN_E_MALFORMED,
+ * VN_E_BAD_SIGNATURE (missing or failing), VN_E_INVALID (another log's origin). */
+int vn_checkpoint_open(const uint8_t *buf, size_t len, const char *broker_id,
+                       const uint8_t *sign_pk, vn_checkpoint_t *out);
 
 #endif

@@ -97,12 +97,32 @@ void vn_metrics_config_defaults(vn_metrics_config_t *m)
     m->disconnect_warn_seconds = 900;
 }
 
+/* [witness] keys; agent: whether cosign is allowed. Org ids are checked when they are used. */
+static int s_witness_key(vn_witness_config_t *w, const char *name, const char *value, int agent)
+{
+    long long n;
+    if (strcmp(name, "witnesses") == 0)
+        return strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-, ") == strlen(value) &&
+               (!value[0] ? (w->witnesses[0] = 0, 1) : s_copy(w->witnesses, sizeof w->witnesses, value));
+    if (strcmp(name, "quorum") == 0 && s_number(value, 0, 64, &n)) {
+        w->quorum = (int)n;
+        return 1;
+    }
+    if (agent && strcmp(name, "cosign") == 0 && (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)) {
+        w->cosign = value[0] == 'y';
+        return 1;
+    }
+    return 0;
+}
+
 static int s_broker_key(vn_broker_config_t *c, const char *section, const char *name,
                         const char *value)
 {
     long long n;
     if (strcmp(section, "metrics") == 0)
         return s_metrics_key(&c->metrics, name, value, 1);
+    if (strcmp(section, "witness") == 0)
+        return s_witness_key(&c->witness, name, value, 0);
     if (strcmp(section, "broker") != 0)
         return 0;
     if (strcmp(name, "endpoint") == 0) return s_endpoint(c->endpoint, sizeof c->endpoint, value, 0);
@@ -143,6 +163,8 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
     long long n;
     if (strcmp(section, "metrics") == 0)
         return s_metrics_key(&c->metrics, name, value, 0);
+    if (strcmp(section, "witness") == 0)
+        return s_witness_key(&c->witness, name, value, 1);
     if (strcmp(section, "agent") == 0) {
         if (strcmp(name, "keys") == 0) return s_copy(c->keys, sizeof c->keys, value);
         if (strcmp(name, "data") == 0) return s_copy(c->data, sizeof c->data, value);
@@ -199,6 +221,9 @@ static const s_key_t s_keys[] = {
     {"agent", "log_level", "error, warn, info or debug", 0, 1},
     {"agent", "previous_keys", "the .secret file before the last key rotation", 0, 1},
     {"agent", "api_clients", "the file of TCP API clients (vangnet api-client add)", 0, 1},
+    {"witness", "witnesses", "organisation ids, comma-separated", 1, 1},
+    {"witness", "quorum", "a whole number of cosignatures, 0..64", 1, 1},
+    {"witness", "cosign", "yes or no", 0, 1},
     {"metrics", "listen", "127.0.0.1:PORT, [::1]:PORT or off (loopback only)", 1, 1},
     {"metrics", "storage_warn_percent", "a whole number, 1..100", 1, 1},
     {"metrics", "queue_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 0},
@@ -273,6 +298,7 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     cfg->default_ttl = 72 * 3600;
     cfg->map_size = (size_t)512 << 20;
     cfg->log_level = VN_LOG_INFO;
+    cfg->witness.cosign = 1;
     vn_metrics_config_defaults(&cfg->metrics);
     s_ctx_t ctx = {.cfg = cfg, .agent = 1};
     int rc = s_load(path, &ctx, err, errlen);

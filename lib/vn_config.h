@@ -13,6 +13,15 @@ typedef struct {
     uint64_t disconnect_warn_seconds; /* disconnect_warn_minutes = 15 (0: at once) */
 } vn_metrics_config_t;
 
+/* [witness]: checkpoint cosigning (c2sp.org/tlog-witness). Both daemons. */
+typedef struct {
+    char witnesses[1024];          /* witnesses = org ids, comma-separated (broker: whom to ask;
+                                    * agent: whose cosignatures count). Default none. */
+    int quorum;                    /* quorum = 0: cosignatures needed for a final receipt (agent)
+                                    * or for a round to count as reached (broker) */
+    int cosign;                    /* cosign = yes: this agent cosigns when asked (agent only) */
+} vn_witness_config_t;
+
 typedef struct {
     char endpoint[256];     /* [broker] endpoint = tcp://127.0.0.1:7700 (port * picks a free one) */
     char data[1024];        /* [broker] data = directory of the LMDB store */
@@ -26,6 +35,7 @@ typedef struct {
     uint64_t max_queue_depth; /* [broker] max_queue_per_recipient = 100000 (0: no limit) */
     uint64_t max_queue_age; /* [broker] max_queue_age_hours = 168 (0: no limit), in seconds */
     vn_metrics_config_t metrics;
+    vn_witness_config_t witness;
 } vn_broker_config_t;
 
 typedef struct {
@@ -41,6 +51,7 @@ typedef struct {
     char previous_keys[1024];  /* [agent] previous_keys = the key set before a rotation (optional) */
     char api_clients[1024];    /* [agent] api_clients = NAME HASH lines; required for a tcp:// api */
     vn_metrics_config_t metrics;
+    vn_witness_config_t witness;
 } vn_agent_config_t;
 
 /* The [metrics] defaults (also what `broker status --data` warns by, without a file). */

@@ -74,7 +74,8 @@ static enum MHD_Result s_answer(void *cls, struct MHD_Connection *conn, const ch
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", reply.content_type);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            reply.cache_control ? reply.cache_control : "no-store");
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)reply.status, resp);
     MHD_destroy_response(resp);
     return rc;

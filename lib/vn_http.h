@@ -9,11 +9,12 @@
 typedef struct vn_http vn_http_t;
 
 /* What a handler answers: status code, body (malloc'd, taken over) and its content type. */
-typedef struct {
+typedef struct vn_http_reply {
     int status;
     char *body;
     size_t len;
     const char *content_type;
+    const char *cache_control;   /* NULL: "no-store" */
 } vn_http_reply_t;
 
 /* Called for every GET or HEAD; path without the query string. */

@@ -4,7 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-vn_install_deps prometheus  # promtool checks the metrics output
+# promtool checks the metrics output; npm brings the FHIR R4 validator (tests/integration/81);
+# Go's sumdb/note and sumdb/tlog check the log as an outsider would (tests/go, test 82); PyNaCl
+# runs the third-party recipe of docs/audit.md (test 83).
+vn_install_deps prometheus golang-go golang-golang-x-mod-dev python3-nacl
+# Node's own builds ship npm inside the nodejs package; Debian's nodejs needs Debian's npm.
+command -v npm >/dev/null || vn_install_deps nodejs npm
 
 if [ -f build/build.ninja ]; then
     meson configure build -Db_sanitize=address,undefined -Dwerror=true -Dtests=enabled >/dev/null

@@ -48,8 +48,13 @@ int vn_audit_node(void *ctx, unsigned level, uint64_t index, uint8_t out[VN_HASH
  * checkpoints are never signed: VN_E_CHAIN). *signed_size = 0 when nothing new was signed. */
 int vn_audit_checkpoint(MDB_txn *txn, vn_store_t *db, const vn_keyset_t *broker,
                         uint64_t *signed_size);
-/* The newest signed checkpoint, packed (caller frees), or VN_E_NOT_FOUND. */
+/* The newest signed checkpoint note (caller frees; NUL-terminated past len), or VN_E_NOT_FOUND. */
 int vn_audit_latest_checkpoint(MDB_txn *txn, vn_store_t *db, uint8_t **out, size_t *len);
+/* The checkpoint signed at exactly size (0: the newest): its note (may be NULL; caller frees) and
+ * signing time (unix microseconds; may be NULL). VN_E_NOT_FOUND, then nearest (may be NULL) holds the
+ * signed sizes just below and above (0: none). */
+int vn_audit_checkpoint_at(MDB_txn *txn, vn_store_t *db, uint64_t size, uint8_t **note,
+                           size_t *len, uint64_t *time, uint64_t nearest[2]);
 
 /* What verify found. */
 typedef struct {
@@ -63,8 +68,8 @@ typedef struct {
 } vn_audit_report_t;
 
 /* Walk the whole log: sequence, version, hash chain, each record against its leaf in the tree,
- * and every checkpoint's root against the recomputed tree (signatures too when broker_sign_pk is
- * given). 0 if intact, else VN_E_CHAIN with the report saying where and why. */
+ * and every checkpoint's root against the recomputed tree (its note signature too when
+ * broker_sign_pk is given). 0 if intact, else VN_E_CHAIN with the report saying where and why. */
 int vn_audit_verify(MDB_txn *txn, vn_store_t *db, const uint8_t *broker_sign_pk,
                     vn_audit_report_t *report);
 

@@ -1,6 +1,7 @@
 /* vn_broker_stats.c -- gather the broker's health figures from its store, and warn. */
 #include "vn_broker_stats.h"
 #include "vn_audit.h"
+#include "vn_checkpoint.h"
 #include "vn_brokerdb.h"
 #include "vn_checkpoint.h"
 #include "vn_queue.h"
@@ -71,12 +72,12 @@ int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st)
     vn_audit_size(txn, db, &st->records);
     uint8_t *cpbuf = NULL;
     size_t cplen;
-    Vn__Checkpoint *cp = NULL;
-    if (vn_audit_latest_checkpoint(txn, db, &cpbuf, &cplen) == 0 &&
-        vn_checkpoint_open(cpbuf, cplen, NULL, &cp) == 0) {
-        st->checkpoint_size = cp->size;
-        st->checkpoint_time = cp->time;
-        vn__checkpoint__free_unpacked(cp, NULL);
+    vn_checkpoint_t cp;
+    uint64_t signed_us = 0;
+    if (vn_audit_checkpoint_at(txn, db, 0, &cpbuf, &cplen, &signed_us, NULL) == 0 &&
+        vn_checkpoint_open(cpbuf, cplen, NULL, NULL, &cp) == 0) {
+        st->checkpoint_size = cp.size;
+        st->checkpoint_time = signed_us / 1000000u;
     }
     free(cpbuf);
     if ((rc = vn_registry_load(txn, db, &st->orgs, &st->n_orgs)) == 0) {

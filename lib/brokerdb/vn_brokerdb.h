@@ -21,7 +21,7 @@
  *   EXPIRY    expires(be64) seq(be64) -> ""   (expiry scan in time order)
  *   CONSENTS  consent id -> ConsentRecord
  *   MERKLE    last leaf covered(be64) level(1) -> SHA-256  (every perfect subtree of the tree)
- *   CHECKPOINTS size(be64) -> SignedCheckpoint
+ *   CHECKPOINTS size(be64) -> signing time (be64, unix µs) ‖ checkpoint note (vn_checkpoint.h)
  *   IDX_SUBJECT pseudonym(32) seq(be64) -> ""   (a subject's records, in order, without a scan)
  *   IDX_ORG   org id NUL seq(be64) -> ""        (an organisation's records as actor or recipient)
  *   REFUSALS  sender NUL msgid(16) -> Refusal   (a resent refused message gets the original

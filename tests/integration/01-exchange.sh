@@ -43,7 +43,8 @@ audit=$("$VANGNET" audit show --data "$T/broker-data")
 echo "$audit"
 echo "$audit" | grep ACCEPTED | grep -q "actor=wijkteam-heerlen user=prof-12 role=wijkcoach to=vt-zuid-limburg,ggz-mondriaan basis=consent consent-ref=$ref" \
     || fail "ACCEPTED record incomplete"
-"$VANGNET" audit show --data "$T/broker-data" --json | grep -q "\"message_id\":\"$msgid\"" || fail "json audit"
+"$VANGNET" audit show --data "$T/broker-data" --json > "$T/audit.json"
+grep -q "\"message_id\":\"$msgid\"" "$T/audit.json" || fail "json audit"
 # The broker never saw content or the BSN.
 ! grep -rqa "ontbijt" "$T/broker-data" || fail "content reached the broker's store"
 ! grep -rqa "$BSN" "$T/broker-data" "$T/broker.log" || fail "BSN reached the broker"

