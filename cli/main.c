@@ -165,7 +165,7 @@ int main(int argc, char **argv)
         {"witness", cli_witness},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
         {"broker", cli_broker}, {"backup", cli_backup}, {"restore", cli_restore},
-        {"outcome", cli_outcome}, {"api-client", cli_api_client},
+        {"outcome", cli_outcome}, {"api-client", cli_api_client}
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");

@@ -168,8 +168,11 @@ int main(int argc, char **argv)
         return 2;
     }
     void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 0;
+    /* A refused handshake can leave the DEALER without a pipe, and a blocking send would then
+     * wait for ever (seen under load when the refusal came before the send): bound it. */
+    int linger = 0, sndtimeo = 3000;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
     if (!no_curve) {
         zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, bpub.curve_pk, 40);
         zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, conn->pub.curve_pk, 40);
@@ -201,7 +204,11 @@ int main(int argc, char **argv)
     for (int round = 0; round < (twice ? 2 : 1); round++) {
         if (strcmp(mode, "twoframes") == 0)
             zmq_send(sock, "a", 1, ZMQ_SNDMORE);
-        zmq_send(sock, payload, len, 0);
+        if (zmq_send(sock, payload, len, 0) < 0) {
+            puts("no-reply"); /* not even sent: nobody admitted us */
+            rc = 1;
+            break;
+        }
         rc |= s_answer(sock);
     }
     free(payload);
