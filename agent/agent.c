@@ -7,6 +7,7 @@
 #include "vn_log.h"
 #include "vn_subject.h"
 #include "vn_util.h"
+#include "vn_vocab.h"
 #include "vn_wire.h"
 
 #include <errno.h>
@@ -21,7 +22,8 @@
 #define HEARTBEAT_MS 2000
 
 static const char *const s_dbs[] = {"meta", "outbox", "outbox_ids", "results", "inbox",
-                                    "inbox_ids", "client_refs", NULL};
+                                    "inbox_ids", "client_refs", "signals", "matches", "cards_out",
+                                    "cards_in", NULL};
 
 int agent__send_broker(agent_t *a, Vn__WireMessage *m)
 {
@@ -40,6 +42,7 @@ static void s_hello(agent_t *a)
     Vn__Hello h = VN__HELLO__INIT;
     h.credit = AGENT_CREDIT;
     h.directory_generation = a->dir ? a->dir->generation : 0;
+    h.vocabulary_revision = a->vocab ? vn_vocab_revision(a->vocab) : 0;
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
     m.body_case = VN__WIRE_MESSAGE__BODY_HELLO;
     m.hello = &h;
@@ -83,6 +86,7 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         return rc;
     agent__directory_load(a);
     agent__auditor_load(a);
+    agent__vocab_load(a);
     agent__witness_load(a);
     if ((rc = agent__inbox_migrate(a)) > 0)
         vn_info("event=inbox-sealed entries=%d", rc);
@@ -210,6 +214,14 @@ static int s_broker_message(agent_t *a)
         case VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE:
             agent__on_consent_response(a, m->consent_response);
             break;
+        case VN__WIRE_MESSAGE__BODY_SIGNAL_RESPONSE:
+            agent__on_signal_response(a, m->signal_response);
+            break;
+        case VN__WIRE_MESSAGE__BODY_MATCH_RESPONSE:
+            agent__on_match_response(a, m->match_response);
+            break;
+        case VN__WIRE_MESSAGE__BODY_MATCH_NOTICE: agent__on_match_notice(a, m->match_notice); break;
+        case VN__WIRE_MESSAGE__BODY_VOCABULARY: agent__on_vocabulary(a, m->vocabulary); break;
         case VN__WIRE_MESSAGE__BODY_COSIGN_REQUEST:
             agent__on_cosign_request(a, m->cosign_request);
             break;
@@ -268,6 +280,7 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
         uint64_t now = vn_monotonic_ms();
         agent__submit_timeouts(a, now);
         agent__consent_timeouts(a, now);
+        agent__signal_timeouts(a, now);
         agent__fetch_wake(a, now);
         if (now >= a->next_resend_ms) {
             a->next_resend_ms = now + RESEND_MS;
@@ -290,6 +303,7 @@ void agent_fini(agent_t *a)
     free(a->submits);
     free(a->fetches);
     free(a->consents);
+    agent__match_fini(a);
     free(a->seen_cp);
     if (a->dealer) {
         zmq_socket_monitor(a->dealer, NULL, 0);

@@ -31,9 +31,14 @@
  *                                                       then the broker's answer; outcome.c)
  *   INBOX      iseq(be64) -> sealed ApiNotification    (until the IT system acks; inbox_seal.c)
  *   INBOX_IDS  msgid -> iseq, or 0 once acked          (deduplication, kept)
- *   CLIENT_REFS client_ref -> msgid(16) || hash(32)    (idempotency keys, outcome.c) */
+ *   CLIENT_REFS client_ref -> msgid(16) || hash(32)    (idempotency keys, outcome.c)
+ *   SIGNALS    signal id -> ApiSignalInfo              (our own signals and their local cases)
+ *   MATCHES    match id -> MatchInfo                   (matches we take part in, as last told)
+ *   CARDS_OUT  match id NUL signal id NUL org -> be64  (contact cards sent: when)
+ *   CARDS_IN   match id NUL sender NUL signal id -> ContactCard (contact cards received)
+ *   META also: "vocab" -> SignedVocabulary */
 enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_IDS,
-       ADB_CLIENT_REFS };
+       ADB_CLIENT_REFS, ADB_SIGNALS, ADB_MATCHES, ADB_CARDS_OUT, ADB_CARDS_IN };
 
 /* An API request waiting for something: a submit for its receipt, a fetch for mail. */
 typedef struct {
@@ -107,6 +112,14 @@ typedef struct agent {
     struct http_api *http_api;   /* the HTTP/JSON API (http_api.c), or NULL */
     uint8_t http_secret[16];     /* prefix of the HTTP API's routing ids: only it may name a client */
     const char *api_client;      /* the API client of the request being handled ("" if none) */
+    /* signals and matches (signal.c, match.c, match_send.c, vocab.c); main thread only */
+    struct signal_waiter *signal_waiters;   /* signal and match requests waiting for the broker */
+    size_t n_signal_waiters;
+    struct match_group *groups;             /* match:ID fan-outs waiting for their receipts */
+    size_t n_groups;
+    struct held_notice *held;               /* match notices naming a signal still being added */
+    size_t n_held;
+    struct vn_vocab *vocab;                 /* the verified signed vocabulary, or NULL */
     char config_path[1024];  /* for SIGHUP: log level */
 } agent_t;
 
@@ -126,6 +139,9 @@ void agent__after_commit(agent_t *a, int to_api, const uint8_t *routing, size_t 
                          uint8_t *data, size_t len);
 void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routing_len,
                                Vn__ApiResponse *resp);
+/* Answer at once, not after the commit: for verdicts already durable at the broker. */
+void agent__reply_now(agent_t *a, const uint8_t *routing, size_t routing_len,
+                      Vn__ApiResponse *resp);
 void agent__commit(agent_t *a);
 int agent__next_counter(agent_t *a, const char *name, uint64_t *out);
 waiter_t *agent__waiter_add(waiter_t **list, size_t *n, const uint8_t *routing, size_t routing_len);
@@ -182,6 +198,53 @@ int agent__inbox_migrate(agent_t *a);
 void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiConsent *c);
 void agent__on_consent_response(agent_t *a, const Vn__ConsentResponse *resp);
 void agent__consent_timeouts(agent_t *a, uint64_t now_ms);
+
+/* outbox.c: validate, seal (content format 1), store durably and queue one envelope to `to`.
+ * 0 with msgid set, or an error with *code and msg for the IT system. */
+int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
+                          const char *match_id, uint8_t msgid[16], const char **code, char *msg,
+                          size_t msg_len);
+/* inbox.c: append n to the inbox under id (in this turn's transaction). */
+int agent__inbox_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n);
+/* 1 if id is in the inbox's deduplication index, 0 if new, <0 on error. */
+int agent__inbox_seen(agent_t *a, const uint8_t id[16]);
+
+/* signal.c: the IT system's signals, forwarded to the broker; the local case of each kept here */
+void agent__signal(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSignal *s);
+void agent__on_signal_response(agent_t *a, const Vn__SignalResponse *resp);
+/* Our stored signal id (NULL: none); free with vn__api_signal_info__free_unpacked. */
+Vn__ApiSignalInfo *agent__signal_get(agent_t *a, const char *id);
+/* Answer signal and match requests and fan-outs the broker left unanswered past their time. */
+void agent__signal_timeouts(agent_t *a, uint64_t now_ms);
+
+/* match.c: match requests, match notices into the inbox, the matches we take part in */
+void agent__match(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiMatch *m);
+void agent__on_match_response(agent_t *a, const Vn__MatchResponse *resp);
+void agent__on_match_notice(agent_t *a, const Vn__MatchNotice *n);
+/* Process notices held back while a signal of ours was still being registered. */
+void agent__match_release_held(agent_t *a, int all);
+/* The match as we last heard of it, or NULL; free with vn__match_info__free_unpacked. */
+Vn__MatchInfo *agent__match_get(agent_t *a, const char *id);
+/* Our own cases in match m: *out is an array of n cases; free with agent__cases_free. */
+int agent__cases_for_match(agent_t *a, const Vn__MatchInfo *m, Vn__ApiLocalCase ***out, size_t *n);
+void agent__cases_free(Vn__ApiLocalCase **cases, size_t n);
+
+/* match_send.c: contact cards after a match, and match:ID as a recipient */
+void agent__send_contact_cards(agent_t *a, const Vn__MatchInfo *m, char *const *own, size_t n_own);
+void agent__store_contact_card(agent_t *a, const char *sender, const Vn__ContactCard *card);
+void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
+                         const Vn__ApiSubmit *s);
+int agent__match_submit_settled(agent_t *a, const uint8_t msgid[16], const Vn__ApiSubmitResult *r);
+void agent__match_submit_timeouts(agent_t *a, uint64_t now_ms);
+void agent__match_fini(agent_t *a);
+
+/* vocab.c: the broker-signed vocabulary */
+void agent__vocab_load(agent_t *a);
+void agent__on_vocabulary(agent_t *a, const Vn__SignedVocabulary *sv);
+/* 1 if term of kind ("signal-category", "category") may be used: the vocabulary lists it, or it
+ * lists no term of that kind (or none is held yet: the broker still checks signal categories). */
+int agent__vocab_allows(const agent_t *a, const char *kind, const char *term);
+void agent__vocab(agent_t *a, const uint8_t *routing, size_t routing_len);
 
 /* auditor.c */
 void agent__auditor_load(agent_t *a);

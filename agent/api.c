@@ -141,6 +141,11 @@ static int s_handle_one(agent_t *a)
         } else if (req->api_client[0] && !from_http) {
             agent__api_error(a, routing, routing_len, "malformed-request",
                              "api_client is set by the agent's HTTP API only");
+        } else if (a->revoked && (req->body_case == VN__API_REQUEST__BODY_SUBMIT ||
+                                  req->body_case == VN__API_REQUEST__BODY_SIGNAL ||
+                                  req->body_case == VN__API_REQUEST__BODY_MATCH)) {
+            agent__api_error(a, routing, routing_len, "org-revoked",
+                             "this organisation was revoked by the broker operator");
         } else {
             a->api_client = req->api_client; /* for this request's handlers and log lines */
             switch (req->body_case) {
@@ -151,6 +156,9 @@ static int s_handle_one(agent_t *a)
             case VN__API_REQUEST__BODY_CONSENT: agent__consent(a, routing, routing_len, req->consent); break;
             case VN__API_REQUEST__BODY_DIRECTORY: s_directory(a, routing, routing_len); break;
             case VN__API_REQUEST__BODY_OUTCOME: agent__outcome_query(a, routing, routing_len, req->outcome); break;
+            case VN__API_REQUEST__BODY_SIGNAL: agent__signal(a, routing, routing_len, req->signal); break;
+            case VN__API_REQUEST__BODY_MATCH: agent__match(a, routing, routing_len, req->match); break;
+            case VN__API_REQUEST__BODY_VOCAB: agent__vocab(a, routing, routing_len); break;
             default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
             }
             a->api_client = "";

@@ -48,6 +48,19 @@ void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routin
         agent__after_commit(a, 1, routing, routing_len, buf, len);
 }
 
+void agent__reply_now(agent_t *a, const uint8_t *routing, size_t routing_len,
+                      Vn__ApiResponse *resp)
+{
+    uint8_t *buf;
+    size_t len;
+    if (vn_api_response_pack(resp, &buf, &len) != 0)
+        return;
+    zmq_send(a->api, routing, routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(a->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(a->api, buf, len, ZMQ_DONTWAIT);
+    free(buf);
+}
+
 void agent__commit(agent_t *a)
 {
     if (a->txn) {

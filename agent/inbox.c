@@ -1,6 +1,7 @@
 /* inbox.c -- deliveries from the broker: verify, decrypt, store durably, then ack; the IT system
  * fetches (optionally waiting) and acks what it has taken over. */
 #include "agent.h"
+#include "vn_content.h"
 #include "vn_envelope.h"
 #include "vn_error.h"
 #include "vn_log.h"
@@ -56,6 +57,12 @@ static int s_seen(agent_t *a, MDB_txn *txn, const uint8_t id[16])
     MDB_val k = {16, (void *)id}, v;
     int rc = mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &k, &v);
     return rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
+}
+
+int agent__inbox_seen(agent_t *a, const uint8_t id[16])
+{
+    MDB_txn *txn = agent__txn(a);
+    return txn ? s_seen(a, txn, id) : VN_E_STORE;
 }
 
 /* Append n to the inbox under id. */
@@ -141,14 +148,44 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
         vn_parsed_clear(&p);
         return;
     }
+    /* Content format 1: the subject's identity sealed beside the body, and it must be the
+     * subject the header (and so the broker's policy check) named. */
+    Vn__EnvelopeContent *ec = NULL;
+    const char *reject = rc != 0 ? "undecryptable" : NULL;
+    if (rc == 0 && (rc = vn_content_unpack(content, content_len, &ec)) != 0)
+        reject = "unreadable-content";
+    if (rc == 0 && (rc = vn_content_check_subject(ec, p.hdr->subject_pseudonym.data,
+                                                  p.hdr->subject_pseudonym.len,
+                                                  a->pseudonym_key)) != 0)
+        reject = "subject-mismatch";
+    Vn__ContactCard *card = NULL;
+    if (rc == 0 && strcmp(ec->media_type, VN_CONTENT_MEDIA_CARD) == 0 &&
+        (!(card = vn__contact_card__unpack(NULL, ec->body.len, ec->body.data)) ||
+         strcmp(card->match_id, p.hdr->match_id) != 0 || !p.hdr->match_id[0])) {
+        rc = VN_E_INVALID;
+        reject = "unreadable-content";
+    }
+    if (content) { /* decoded into ec (or useless): wipe the plaintext now */
+        sodium_memzero(content, content_len);
+        free(content);
+        content = NULL;
+    }
     if (rc != 0) {
         /* It can never open: record that in the inbox, so nothing disappears silently. */
-        vn_error("event=delivery-rejected msg=%s sender=%s error=\"%s\"", hex, p.hdr->sender,
-                 vn_strerror(rc));
+        const char *why = strcmp(reject, "subject-mismatch") == 0
+                              ? "the sealed subject is not the subject the header names"
+                              : vn_strerror(rc);
+        vn_error("event=delivery-rejected msg=%s sender=%s code=%s error=\"%s\"", hex,
+                 p.hdr->sender, reject, why);
+        if (ec)
+            vn__envelope_content__free_unpacked(ec, NULL);
+        if (card)
+            vn__contact_card__free_unpacked(card, NULL);
         uint8_t notice_id[16];
         randombytes_buf(notice_id, sizeof notice_id);
-        const char *why = vn_strerror(rc);
-        rc = agent__inbox_notice(a, notice_id, msgid, p.hdr->sender, failure, why);
+        /* A bad signature is named as such; otherwise what kept the content from opening. */
+        const char *fail_code = strcmp(failure, "bad-signature") == 0 ? failure : reject;
+        rc = agent__inbox_notice(a, notice_id, msgid, p.hdr->sender, fail_code, why);
         if (rc == 0) {
             uint8_t failed[8]; /* seen and failed, nothing to fetch: redeliveries acked at once */
             memset(failed, 0xff, sizeof failed);
@@ -157,7 +194,7 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
         }
         /* The broker audits it as a failed delivery and tells the sender: it was not "ok". */
         if (rc == 0)
-            s_ack_broker_failed(a, msgid, failure, why);
+            s_ack_broker_failed(a, msgid, fail_code, why);
         vn_parsed_clear(&p);
         return;
     }
@@ -182,20 +219,41 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     n.expires = h->expires;
     n.user_id = h->user_id;
     n.user_role = h->user_role;
-    char media_type[AGENT_MEDIA_TYPE_MAX + 1];
-    size_t skip = content ? agent__content_unframe(content, content_len, media_type) : 0;
-    n.media_type = media_type;
-    if (!content)
-        media_type[0] = '\0';
-    n.content = (ProtobufCBinaryData){content_len - skip, content ? content + skip : NULL};
+    n.content = ec->body;
+    n.media_type = ec->media_type;
+    if (ec->subject) {
+        n.subject_bsn = ec->subject->bsn;
+        n.subject_name = ec->subject->name;
+        n.subject_birth_date = ec->subject->birth_date;
+    }
+    n.match_id = h->match_id;
+    Vn__ApiLocalCase **cases = NULL;
+    size_t n_cases = 0;
+    if (card) {
+        /* Link the card to the match and to our own cases in it. */
+        n.contact_card = card;
+        agent__store_contact_card(a, h->sender, card);
+        Vn__MatchInfo *mi = agent__match_get(a, h->match_id);
+        if (mi) {
+            agent__cases_for_match(a, mi, &cases, &n_cases);
+            vn__match_info__free_unpacked(mi, NULL);
+        }
+        n.n_cases = n_cases;
+        n.cases = cases;
+    }
     n.received = vn_now();
     /* Accepted before the sender was revoked, delivered after: the IT system must know. */
     n.sender_revoked = sender->revoked;
     if (sender->revoked)
         vn_warn("event=received-from-revoked msg=%s sender=%s action=flagged", hex, h->sender);
     rc = s_store(a, msgid, &n);
-    sodium_memzero(content, content_len);
-    free(content);
+    agent__cases_free(cases, n_cases);
+    if (card)
+        vn__contact_card__free_unpacked(card, NULL);
+    sodium_memzero(ec->body.data, ec->body.len); /* protobuf-c frees without wiping */
+    if (ec->subject)
+        sodium_memzero(ec->subject->bsn, strlen(ec->subject->bsn));
+    vn__envelope_content__free_unpacked(ec, NULL);
     if (rc == 0) {
         s_ack_broker(a, 0, msgid);
         a->n_received++;
@@ -204,6 +262,11 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
         vn_error("event=inbox-store-failed msg=%s error=\"%s\"", hex, vn_strerror(rc));
     }
     vn_parsed_clear(&p);
+}
+
+int agent__inbox_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
+{
+    return s_store(a, id, n);
 }
 
 int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16],

@@ -1,6 +1,7 @@
 /* outbox.c -- from an IT system's submit to the broker's receipt: validate, pseudonymise, seal,
  * store durably, send, resend until the broker answers. */
 #include "agent.h"
+#include "vn_content.h"
 #include "vn_envelope.h"
 #include "vn_error.h"
 #include "vn_log.h"
@@ -8,11 +9,11 @@
 #include "vn_util.h"
 #include "vn_wire.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 /* The wire message that carries an envelope to the broker (borrowing env). */
 static void s_submit_message(Vn__WireMessage *m, Vn__Submit *s, const uint8_t *env, size_t len)
@@ -34,23 +35,24 @@ static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
 }
 
 /* Check a submit and build seal parameters. Returns NULL (ok) or a refusal code with message. */
-static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t *recips,
-                              uint8_t pseudonym[32], int *has_subject, char *msg, size_t msg_len)
+static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
+                              vn_recipient_t *recips, uint8_t pseudonym[32], int *has_subject,
+                              char *msg, size_t msg_len)
 {
-    if (s->n_to == 0 || s->n_to > VN_MAX_RECIPIENTS) {
+    if (n_to == 0 || n_to > VN_MAX_RECIPIENTS) {
         snprintf(msg, msg_len, "give 1 to %d recipient organisations", VN_MAX_RECIPIENTS);
         return "invalid-recipients";
     }
-    for (size_t i = 0; i < s->n_to; i++) {
-        const Vn__OrgEntry *o = vn_org_id_valid(s->to[i]) ? agent__directory_find(a, s->to[i]) : NULL;
+    for (size_t i = 0; i < n_to; i++) {
+        const Vn__OrgEntry *o = vn_org_id_valid(to[i]) ? agent__directory_find(a, to[i]) : NULL;
         if (!o || o->revoked) {
-            snprintf(msg, msg_len, "recipient '%.64s' is %s", s->to[i],
+            snprintf(msg, msg_len, "recipient '%.64s' is %s", to[i],
                      o ? "revoked" : "not in the directory");
             return "unknown-recipient";
         }
         for (size_t j = 0; j < i; j++)
-            if (strcmp(s->to[i], s->to[j]) == 0) {
-                snprintf(msg, msg_len, "recipient %s is listed twice", s->to[i]);
+            if (strcmp(to[i], to[j]) == 0) {
+                snprintf(msg, msg_len, "recipient %s is listed twice", to[i]);
                 return "duplicate-recipient";
             }
         recips[i].org = o->id;
@@ -92,12 +94,28 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
     }
     *has_subject = !s->anonymous;
     if (s->anonymous) {
-        if (s->subject_bsn[0]) {
-            snprintf(msg, msg_len, "an anonymous notification carries no citizen number");
+        if (s->subject_bsn[0] || s->subject_name[0] || s->subject_birth_date[0]) {
+            snprintf(msg, msg_len, "an anonymous notification carries no citizen number, name "
+                                   "or birth date");
             return "invalid-subject";
         }
         return NULL;
     }
+    if (s->subject_name[0] && !vn_field_valid(s->subject_name, VN_CONTENT_NAME_MAX)) {
+        snprintf(msg, msg_len, "the subject's name is longer than %d bytes or has control "
+                 "characters", VN_CONTENT_NAME_MAX);
+        return "invalid-subject";
+    }
+    if (s->subject_birth_date[0] && !vn_birth_date_valid(s->subject_birth_date)) {
+        snprintf(msg, msg_len, "the subject's birth date '%.16s' is not a date YYYY-MM-DD",
+                 s->subject_birth_date);
+        return "invalid-subject";
+    }
+    if (s->media_type[0] && !vn_field_valid(s->media_type, VN_CONTENT_MEDIA_MAX)) {
+        snprintf(msg, msg_len, "media type is invalid");
+        return "invalid-field";
+    }
+
     int rc = vn_pseudonym(pseudonym, s->subject_bsn, a->pseudonym_key);
     if (rc != 0) {
         snprintf(msg, msg_len, "%s", vn_strerror(rc));
@@ -106,60 +124,57 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, vn_recipient_t
     return NULL;
 }
 
-void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
+int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
+                          const char *match_id, uint8_t msgid[16], const char **code, char *msg,
+                          size_t msg_len)
 {
     vn_recipient_t recips[VN_MAX_RECIPIENTS];
     vn_field_t just[VN_MAX_JUSTIFICATION];
-    uint8_t pseudonym[32], msgid[16], *env = NULL, *val = NULL;
-    size_t env_len = 0;
+    uint8_t pseudonym[32], *env = NULL, *val = NULL, *plain = NULL;
+    size_t env_len = 0, plain_len = 0;
     int has_subject = 0;
-    char msg[256];
-    /* A repeated client_ref gets the first submit's outcome, whatever changed since. */
-    if (agent__client_ref_check(a, routing, routing_len, s))
-        return;
-    if (a->revoked) {
-        agent__api_error(a, routing, routing_len, "org-revoked",
-                         "this organisation was revoked by the broker operator");
-        return;
-    }
-    const char *code = s_validate(a, s, recips, pseudonym, &has_subject, msg, sizeof msg);
-    if (code) {
-        agent__api_error(a, routing, routing_len, code, msg);
-        return;
-    }
+    *code = s_validate(a, s, to, n_to, recips, pseudonym, &has_subject, msg, msg_len);
+    if (*code)
+        return VN_E_INVALID;
     for (size_t i = 0; i < s->n_justification; i++) {
         just[i].key = s->justification[i]->key;
         just[i].value = s->justification[i]->value;
     }
+    /* Content format 1: the subject's identity travels sealed, beside the body. */
+    vn_content_t content = {.bsn = has_subject ? s->subject_bsn : NULL,
+                            .name = s->subject_name, .birth_date = s->subject_birth_date,
+                            .body = s->content.data, .body_len = s->content.len,
+                            .media_type = s->media_type};
+    int rc = vn_content_pack(&content, &plain, &plain_len);
+    if (rc != 0) {
+        sodium_memzero(pseudonym, sizeof pseudonym);
+        *code = "invalid-subject";
+        snprintf(msg, msg_len, "%s", vn_strerror(rc));
+        return rc;
+    }
     uint64_t now = vn_now();
     vn_seal_params_t p = {
-        .recipients = recips, .n_recipients = s->n_to, .category = s->category,
+        .recipients = recips, .n_recipients = n_to, .category = s->category,
         .basis = s->basis, .justification = just, .n_justification = s->n_justification,
         .subject_pseudonym = has_subject ? pseudonym : NULL, .created = now,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
-        .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller};
-    uint8_t *framed = NULL;
-    size_t framed_len = 0;
-    int rc = agent__content_frame(s->media_type, s->content.data, s->content.len, &framed,
-                                  &framed_len);
-    if (rc == 0)
-        rc = vn_envelope_seal(&p, a->keys, framed ? framed : s->content.data,
-                              framed ? framed_len : s->content.len, msgid, &env, &env_len);
-    if (framed) {
-        sodium_memzero(framed, framed_len);
-        free(framed);
-    }
+        .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller,
+        .match_id = match_id};
+    rc = vn_envelope_seal(&p, a->keys, plain, plain_len, msgid, &env, &env_len);
     sodium_memzero(pseudonym, sizeof pseudonym);
+    sodium_memzero(plain, plain_len);
+    free(plain);
     if (rc != 0) {
-        agent__api_error(a, routing, routing_len, "seal-failed", vn_strerror(rc));
-        return;
+        *code = "seal-failed";
+        snprintf(msg, msg_len, "%s", vn_strerror(rc));
+        return rc;
     }
     /* Durable before anything leaves: the outbox entry and its index. */
     uint64_t oseq;
     MDB_txn *txn = agent__txn(a);
     rc = txn ? agent__next_counter(a, "oseq", &oseq) : VN_E_STORE;
     if (rc == 0 && !(val = malloc(16 + env_len)))
-        rc = -12;
+        rc = -ENOMEM;
     if (rc == 0) {
         uint8_t key[8];
         vn_put_be64(key, oseq);
@@ -183,9 +198,9 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     if (rc != 0) {
         free(env);
         /* The failed put poisoned the batch transaction: everything in it fails together. */
-        agent__api_error(a, routing, routing_len,
-                         rc == VN_E_STORE_FULL ? "storage-full" : "storage-error", vn_strerror(rc));
-        return;
+        *code = rc == VN_E_STORE_FULL ? "storage-full" : "storage-error";
+        snprintf(msg, msg_len, "%s", vn_strerror(rc));
+        return rc;
     }
     /* Sent only once the outbox entry is durable: after this turn's commit. */
     Vn__Submit sub;
@@ -199,8 +214,42 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     }
     free(env);
     char hex[33];
-    vn_info("event=queued msg=%s recipients=%zu", vn_hex(hex, msgid, 16), s->n_to);
+    vn_info("event=queued msg=%s recipients=%zu", vn_hex(hex, msgid, 16), n_to);
+    return 0;
+}
+
+void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
+{
+    uint8_t msgid[16];
+    const char *code = NULL;
+    char msg[256];
+    /* A repeated client_ref gets the first submit's outcome, whatever changed since. */
+    if (agent__client_ref_check(a, routing, routing_len, s))
+        return;
+    if (a->revoked) {
+        agent__api_error(a, routing, routing_len, "org-revoked",
+                         "this organisation was revoked by the broker operator");
+        return;
+    }
+    if (!agent__vocab_allows(a, "category", s->category)) {
+        snprintf(msg, sizeof msg, "category '%.64s' is not in the signed vocabulary", s->category);
+        agent__api_error(a, routing, routing_len, "unknown-term", msg);
+        return;
+    }
+    if (s->n_to == 1 && strncmp(s->to[0], "match:", 6) == 0) {
+        agent__match_submit(a, routing, routing_len, s); /* one envelope per participant */
+        return;
+    }
+    if (agent__seal_and_queue(a, s, s->to, s->n_to, NULL, msgid, &code, msg, sizeof msg) != 0) {
+        agent__api_error(a, routing, routing_len, code, msg);
+        return;
+    }
     if (s->wait_ms == 0) {
+        Vn__ApiSubmitResult queued = VN__API_SUBMIT_RESULT__INIT;
+        queued.message_id = (ProtobufCBinaryData){16, msgid};
+        queued.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
+        queued.client_ref = s->client_ref;
+        queued.submitted = vn_now();
         agent__answer_result(a, routing, routing_len, &queued, 0);
         return;
     }
@@ -272,8 +321,11 @@ static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r
     }
     size_t waiting = a->n_submits;
     agent__outcome_settled(a, msgid, r);
+    int answered = waiting != a->n_submits;
+    if (!answered)
+        answered = agent__match_submit_settled(a, msgid, r); /* one of a match:ID fan-out */
     /* A refusal nobody waits for any more must still reach the IT system: through its inbox. */
-    if (refused && waiting == a->n_submits) {
+    if (refused && !answered) {
         uint8_t notice_id[16];
         randombytes_buf(notice_id, sizeof notice_id);
         agent__inbox_notice(a, notice_id, msgid, "", r->code, r->reason);

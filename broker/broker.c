@@ -6,6 +6,7 @@
 #include "vn_http.h"
 #include "vn_log.h"
 #include "vn_util.h"
+#include "vn_vocab.h"
 #include "vn_wire.h"
 
 #include <errno.h>
@@ -82,6 +83,8 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     if (broker__policy_load(b, err, errlen) != 0)
         return VN_E_CONFIG;
     vn_info("event=policy-loaded file=%s bases=%zu", cfg->policy, vn_policy_count(b->policy));
+    if (broker__vocab_load(b, err, errlen) != 0)
+        return VN_E_CONFIG;
     b->db = vn_brokerdb_open(cfg->data, cfg->map_size, 0, &rc, err, errlen);
     if (!b->db)
         return rc;
@@ -160,6 +163,8 @@ static void s_reload(broker_t *b)
         vn_info("event=policy-reloaded bases=%zu", vn_policy_count(b->policy));
     else
         vn_error("event=policy-refused error=\"%s\" action=keeping-running-policy", err);
+    if (broker__vocab_load(b, err, sizeof err) != 0)
+        vn_error("event=vocabulary-refused error=\"%s\" action=keeping-running-vocabulary", err);
     broker__registry_refresh(b, 1);
     vn_daemon_reload_log_level(b->config_path, 0);
 }
@@ -241,6 +246,25 @@ static int s_handle_one(broker_t *b)
             broker__consent_forward(b, routing, routing_len, org->pub.org, m->consent_request);
         else
             broker__consent_list(b, org->pub.org, routing, routing_len, m->consent_request);
+        break;
+    case VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST:
+        if (m->signal_request->op_case == VN__SIGNAL_REQUEST__OP_LIST)
+            broker__signal_list(b, org->pub.org, routing, routing_len, m->signal_request);
+        else
+            broker__signal_forward(b, routing, routing_len, org->pub.org, zmq_msg_data(&body),
+                                   zmq_msg_size(&body));
+        break;
+    case VN__WIRE_MESSAGE__BODY_MATCH_REQUEST:
+        if (m->match_request->op_case == VN__MATCH_REQUEST__OP_LIST ||
+            m->match_request->op_case == VN__MATCH_REQUEST__OP_SHOW)
+            broker__match_list(b, org->pub.org, routing, routing_len, m->match_request);
+        else
+            broker__signal_forward(b, routing, routing_len, org->pub.org, zmq_msg_data(&body),
+                                   zmq_msg_size(&body));
+        break;
+    case VN__WIRE_MESSAGE__BODY_MATCH_NOTICE_ACK:
+        if (m->match_notice_ack->notice_id.len == 16)
+            broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
         broker__consistency(b, routing, routing_len, m->consistency_request);
@@ -327,6 +351,8 @@ void broker_fini(broker_t *b)
     free(b->sessions);
     free(b->directory);
     free(b->depths);
+    free(b->vocab_msg);
+    vn_vocab_destroy(&b->vocab);
     vn_policy_destroy(&b->policy);
     broker__witness_fini(b);
 }

@@ -55,6 +55,7 @@ typedef enum {
     ITEM_WITHHOLD,  /* a delivery whose justification no longer holds (seq in id[0..7]) */
     ITEM_RESENT,    /* a resent message id, answered with its original outcome (outcome.c) */
     ITEM_SESSION_REPLACED, /* a second agent with the organisation's keys took over (audited) */
+    ITEM_SIGNAL,    /* a signal registration or withdrawal, or a match request (WireMessage) */
 } item_kind_t;
 
 /* One piece of work for the next group commit. */
@@ -125,6 +126,11 @@ typedef struct broker {
     struct vn_http *http;
     struct broker_witness *witness; /* witness.c: cosignature rounds and the published checkpoint */
     char config_path[1024]; /* for SIGHUP: log level */
+    /* signals (signals.c): the vocabulary is swapped under policy_lock like the policy */
+    struct vn_vocab *vocab;
+    uint8_t *vocab_msg;     /* packed WireMessage with the signed vocabulary (main thread) */
+    size_t vocab_msg_len;
+    int64_t clock_offset;   /* seconds added to the clock for signal lifetimes (tests only) */
 } broker_t;
 
 /* broker.c */
@@ -294,6 +300,25 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
 void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                           const Vn__ConsentRequest *req);
+
+/* signals.c: signals and matches (storage thread applies, main thread lists) */
+uint64_t broker__signal_now(const broker_t *b);
+int broker__signal_apply(MDB_txn *txn, broker_t *b, item_t *it);
+/* The store refused the group commit: answer the item's request with storage-error (unaudited). */
+int broker__signal_unstored(item_t *it);
+int broker__signals_tick(broker_t *b);
+int broker__in_match(broker_t *b, MDB_txn *txn, const char *match_id, const char *org);
+/* signal_list.c (main thread): lists, and requests that change something to the storage thread */
+void broker__signal_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
+                         const Vn__SignalRequest *req);
+void broker__match_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
+                        const Vn__MatchRequest *req);
+void broker__signal_forward(broker_t *b, const uint8_t *routing, size_t routing_len,
+                            const char *org, const uint8_t *msg, size_t len);
+/* vocabulary.c: load and sign the vocabulary (start and SIGHUP); send it after a Hello */
+int broker__vocab_load(broker_t *b, char *err, size_t errlen);
+void broker__vocab_send(broker_t *b, const uint8_t *routing, size_t routing_len,
+                        uint64_t agent_revision);
 
 /* expiry.c (storage thread): deliveries that will not happen, audited, the sender told */
 /* Queue a notice for the sender that recipient did not get p (audit record seq says why). */

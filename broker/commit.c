@@ -221,6 +221,9 @@ static int s_commit(broker_t *b, int audited)
         case ITEM_CONSENT: rc = audited ? broker__consent_apply(txn, b, it) : 0; break;
         case ITEM_RESENT: break; /* answered with its original outcome */
         case ITEM_SESSION_REPLACED: rc = audited ? s_apply_session_replaced(txn, b, it) : 0; break;
+        case ITEM_SIGNAL:
+            rc = audited ? broker__signal_apply(txn, b, it) : broker__signal_unstored(it);
+            break;
         case ITEM_WITHHOLD:
             rc = audited ? broker__withhold(txn, b, it->org, vn_get_be64(it->id), it->code,
                                             it->reason)

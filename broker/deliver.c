@@ -92,6 +92,7 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
     vn_info("event=session-open org=%s credit=%u", org, s->credit);
     if (hello->directory_generation != b->registry_gen)
         broker__send(b, routing, routing_len, b->directory, b->directory_len);
+    broker__vocab_send(b, routing, routing_len, hello->vocabulary_revision);
     b->pump_needed = 1;
 }
 
@@ -138,6 +139,7 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         Vn__Deliver d = VN__DELIVER__INIT;
         Vn__Notice *notice = NULL;
+        Vn__MatchNotice *match_notice = NULL;
         if (e.kind == VN_QUEUE_DELIVERY) {
             MDB_val ev;
             if (broker__stored_envelope_raw(txn, b, e.seq, &ev) != 0)
@@ -165,6 +167,10 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
                    (notice = vn__notice__unpack(NULL, e.notice_len, e.notice))) {
             m.body_case = VN__WIRE_MESSAGE__BODY_NOTICE;
             m.notice = notice;
+        } else if (e.kind == VN_QUEUE_MATCH_NOTICE &&
+                   (match_notice = vn__match_notice__unpack(NULL, e.notice_len, e.notice))) {
+            m.body_case = VN__WIRE_MESSAGE__BODY_MATCH_NOTICE; /* signals.c queued it */
+            m.match_notice = match_notice;
         } else {
             vn_error("event=queue-entry-damaged org=%s qseq=%llu", s->org,
                      (unsigned long long)e.qseq);
@@ -173,6 +179,8 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
         int src = broker__send_wire(b, s->routing, s->routing_len, &m);
         if (notice)
             vn__notice__free_unpacked(notice, NULL);
+        if (match_notice)
+            vn__match_notice__free_unpacked(match_notice, NULL);
         if (src == -EAGAIN) {
             /* Its outbound queue is full: keep it connected, try again on the next pump. */
             b->pump_needed = 1;

@@ -32,6 +32,12 @@ static const char *s_sector_of(void *ctx, const char *org)
     return o ? o->sector : NULL;
 }
 
+static int s_in_match(void *ctx, const char *match_id, const char *org)
+{
+    broker_env_t *e = ctx;
+    return broker__in_match(e->b, e->txn, match_id, org);
+}
+
 static void s_consent(void *ctx, const char *ref, vn_consent_view_t *out)
 {
     broker_env_t *e = ctx;
@@ -91,6 +97,7 @@ void broker__env_init(broker_env_t *e, broker_t *b, MDB_txn *txn, vn_policy_env_
     out->sector_of = s_sector_of;
     out->consent = s_consent;
     out->reply = s_reply;
+    out->in_match = s_in_match;
 }
 
 void broker__env_clear(broker_env_t *e)

@@ -29,6 +29,7 @@ void broker__audit_from_header(Vn__AuditRecord *rec, broker_audit_fields_t *f,
     rec->content_hash = (ProtobufCBinaryData){32, f->content_hash};
     rec->content_size = h->content_length;
     rec->message_id = h->message_id;
+    rec->match_id = h->match_id;
 }
 
 /* Append a DELIVERED, EXPIRED or WITHHELD record for one recipient of a stored envelope. */

@@ -7,6 +7,7 @@
  *   ['K'|'N'][org][id16]                          a delivery ack / notice ack
  *   ['K'][org][id16][code][reason]                a delivery the recipient could not open
  *   ['Q'][routing][org][ConsentRequest]           a consent registration or withdrawal
+ *   ['G'][routing][org][WireMessage]              a signal or match request (signals.c)
  *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
  *   ['R'][org]                                    a second agent took over org's session
  * To main (BROKER_STORE_OUT_EP, PULL):
@@ -76,6 +77,15 @@ static int s_take_one(broker_t *b)
             memcpy(it->envelope, zmq_msg_data(&parts[3]), len);
             it->envelope_len = len;
         }
+    } else if (kind == 'G' && n == 4 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
+               s_frame_str(&parts[2], org, sizeof org) == 0) {
+        item_t *it = broker__batch_add(b, ITEM_SIGNAL, org, zmq_msg_data(&parts[1]),
+                                       zmq_msg_size(&parts[1]));
+        size_t len = zmq_msg_size(&parts[3]);
+        if ((it->envelope = malloc(len ? len : 1))) {
+            memcpy(it->envelope, zmq_msg_data(&parts[3]), len);
+            it->envelope_len = len;
+        }
     } else if (kind == 'W' && n == 5 && zmq_msg_size(&parts[2]) == 8 &&
                s_frame_str(&parts[1], org, sizeof org) == 0) {
         item_t *it = broker__batch_add(b, ITEM_WITHHOLD, org, NULL, 0);
@@ -136,6 +146,8 @@ static void *s_storage(void *arg)
         if (now >= next_tick) {
             next_tick = now + 1000;
             if (broker__expire(b) > 0)
+                zmq_send(b->storage_out, "P", 1, 0);
+            if (broker__signals_tick(b) > 0)
                 zmq_send(b->storage_out, "P", 1, 0);
             s_checkpoint_tick(b);
         }

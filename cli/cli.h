@@ -3,6 +3,7 @@
 #define VN_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
     CLI_OK = 0,
@@ -35,6 +36,9 @@ int cli_broker(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_api_client(int argc, char **argv);
+int cli_signal(int argc, char **argv);
+int cli_match(int argc, char **argv);
+int cli_vocab(int argc, char **argv);
 
 struct vn_client;
 /* A client for the agent at endpoint, or NULL (having said why). */
@@ -42,6 +46,8 @@ struct vn_client *cli_connect(const char *endpoint);
 /* Report the client's last error as "what: code: message"; returns the exit code: CLI_USAGE when
  * the agent or broker said the input was wrong (invalid-*, unknown-*, consent-*...), else CLI_FAIL. */
 int cli_client_fail(struct vn_client *c, const char *what);
+/* Parse YYYY-MM-DD (UTC midnight) into unix seconds; 0 on error. */
+uint64_t cli_date(const char *s);
 /* Split "a,b,c" in place into at most max items; returns how many. */
 size_t cli_split(char *list, const char **out, size_t max);
 
@@ -62,6 +68,13 @@ int cli_audit_export(int argc, char **argv);
 /* Append who read the audit log, with which command and filter (NEN 7513: access is logged). */
 void cli_audit_log_access(const char *data, const char *command, const char *filter,
                           const unsigned char *subject);
+
+/* cli_signal.c: a match or contact card as `inbox` and `match` print them */
+#include "vangnet/client.h"
+struct json_object *cli_match_json(const vn_client_match_t *m);
+struct json_object *cli_card_json(const vn_client_card_t *c);
+void cli_match_print(const char *indent, const vn_client_match_t *m);
+void cli_card_print(const char *indent, const vn_client_card_t *c);
 
 /* cli_status.c: print a /status object (broker or agent); CLI_FAIL when it warns */
 int cli_status_print(struct json_object *o, int json);

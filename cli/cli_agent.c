@@ -67,13 +67,16 @@ int cli_send(int argc, char **argv)
         {"in-reply-to", required_argument, NULL, 1007},
         {"afweging-tekst", required_argument, NULL, 1008},
         {"afweging", required_argument, NULL, 1009},
+        {"subject-name", required_argument, NULL, 1100},
+        {"subject-birth-date", required_argument, NULL, 1101},
         {NULL, 0, NULL, 0}};
     static const char *const named[] = {"consent-ref", "onveiligheid", "collegiale-consultatie",
                                         "client-geinformeerd", "ots-referentie", "aanleiding",
                                         "noodzaak", "in-reply-to", "afweging"};
     static char afweging_keys[5][24];
     const char *agent = NULL, *subject = NULL, *category = NULL, *basis = NULL, *file = NULL,
-               *user = NULL, *role = NULL, *client_ref = NULL, *to[MAX_LIST];
+               *user = NULL, *role = NULL, *client_ref = NULL, *to[MAX_LIST],
+               *subject_name = NULL, *birth_date = NULL;
     char *to_arg = NULL;
     vn_client_field_t fields[MAX_LIST];
     size_t n_fields = 0, n_to = 0;
@@ -99,6 +102,8 @@ int cli_send(int argc, char **argv)
             break;
         case 'j': s_json = 1; break;
         case 'T': cli_token_file = optarg; break;
+        case 1100: subject_name = optarg; break;
+        case 1101: birth_date = optarg; break;
         case 'f':
             eq = strchr(optarg, '=');
             if (!eq || eq == optarg || n_fields == MAX_LIST)
@@ -168,7 +173,8 @@ int cli_send(int argc, char **argv)
         .to = to, .n_to = n_to, .subject_bsn = subject, .category = category, .basis = basis,
         .fields = fields, .n_fields = n_fields, .user_id = user, .user_role = role,
         .content = content, .content_len = len, .expires_in = (uint32_t)expires_in,
-        .client_ref = client_ref, .client_ref_len = client_ref ? strlen(client_ref) : 0};
+        .client_ref = client_ref, .client_ref_len = client_ref ? strlen(client_ref) : 0,
+        .subject_name = subject_name, .subject_birth_date = birth_date};
     vn_client_result_t r;
     rc = vn_client_submit(cl, &n, (uint32_t)wait_s * 1000, &r);
     free(content);
@@ -178,6 +184,20 @@ int cli_send(int argc, char **argv)
         return rc;
     }
     vn_client_destroy(&cl);
+    if (r.n_per_recipient) { /* match:ID: one verdict per participant */
+        static const char *const outcome[] = {"queued", "accepted", "refused"};
+        for (size_t i = 0; i < r.n_per_recipient; i++) {
+            printf("%s to=%s message=%s audit-seq=%llu%s%s\n",
+                   outcome[r.per_recipient[i].outcome % 3], r.per_recipient[i].recipient,
+                   r.per_recipient[i].message_id[0] ? r.per_recipient[i].message_id : "-",
+                   (unsigned long long)r.per_recipient[i].audit_seq,
+                   r.per_recipient[i].code[0] ? " code=" : "", r.per_recipient[i].code);
+            if (r.per_recipient[i].reason[0])
+                printf("  reason: %s\n", r.per_recipient[i].reason);
+        }
+        return r.outcome == VN_CLIENT_ACCEPTED ? CLI_OK
+               : r.outcome == VN_CLIENT_REFUSED ? CLI_REFUSED : CLI_PENDING;
+    }
     return s_print_result(&r, client_ref);
 }
 
@@ -236,6 +256,30 @@ static json_object *s_message_json(const vn_client_message_t *m)
     json_object_object_add(o, "message_id", json_object_new_string(m->message_id));
     json_object_object_add(o, "sender", json_object_new_string(m->sender));
     json_object_object_add(o, "received", json_object_new_int64((int64_t)m->received));
+    if (m->n_cases) {
+        json_object *cs = json_object_new_array();
+        for (size_t i = 0; i < m->n_cases; i++) {
+            json_object *c = json_object_new_object();
+            json_object_object_add(c, "signal_id", json_object_new_string(m->cases[i].signal_id));
+            json_object_object_add(c, "youth_bsn", json_object_new_string(m->cases[i].youth_bsn));
+            json_object_object_add(c, "client_ref",
+                                   json_object_new_string_len((const char *)m->cases[i].client_ref,
+                                                              (int)m->cases[i].client_ref_len));
+            json_object_array_add(cs, c);
+        }
+        json_object_object_add(o, "our_cases", cs);
+    }
+    if (m->match_event[0]) {
+        json_object_object_add(o, "match_notice", json_object_new_string(m->match_event));
+        if (m->match)
+            json_object_object_add(o, "match", cli_match_json(m->match));
+        json_object_put(f);
+        return o;
+    }
+    if (m->match_id[0])
+        json_object_object_add(o, "match_id", json_object_new_string(m->match_id));
+    if (m->card)
+        json_object_object_add(o, "contact_card", cli_card_json(m->card));
     if (m->notice_code[0]) {
         json_object_object_add(o, "notice", json_object_new_string(m->notice_code));
         json_object_object_add(o, "reason", json_object_new_string(m->notice_reason));
@@ -251,19 +295,47 @@ static json_object *s_message_json(const vn_client_message_t *m)
         json_object_object_add(f, m->fields[i].key, json_object_new_string(m->fields[i].value));
     json_object_object_add(o, "justification", f);
     json_object_object_add(o, "subject", json_object_new_string(m->subject));
+    json_object_object_add(o, "subject_bsn", json_object_new_string(m->subject_bsn));
+    if (m->subject_name[0])
+        json_object_object_add(o, "subject_name", json_object_new_string(m->subject_name));
+    if (m->subject_birth_date[0])
+        json_object_object_add(o, "subject_birth_date",
+                               json_object_new_string(m->subject_birth_date));
+    json_object_object_add(o, "media_type", json_object_new_string(m->media_type));
     json_object_object_add(o, "created", json_object_new_int64((int64_t)m->created));
     json_object_object_add(o, "user_id", json_object_new_string(m->user_id));
     json_object_object_add(o, "user_role", json_object_new_string(m->user_role));
     json_object_object_add(o, "sender_revoked", json_object_new_boolean(m->sender_revoked));
-    json_object_object_add(o, "content",
-                           json_object_new_string_len((const char *)m->content, (int)m->content_len));
+    if (!m->card)
+        json_object_object_add(o, "content", json_object_new_string_len((const char *)m->content,
+                                                                        (int)m->content_len));
     return o;
+}
+
+static void s_cases_print(const vn_client_message_t *m)
+{
+    for (size_t i = 0; i < m->n_cases; i++)
+        printf("  our case: signal %s, bsn %s, case %.*s\n", m->cases[i].signal_id,
+               m->cases[i].youth_bsn[0] ? m->cases[i].youth_bsn : "?",
+               (int)m->cases[i].client_ref_len, (const char *)m->cases[i].client_ref);
 }
 
 /* Print one message; everything a sender wrote goes through cli_print_escaped, so no control
  * character reaches the terminal and content cannot start a line that looks like ours. */
 static void s_message_print(const vn_client_message_t *m)
 {
+    if (m->match_event[0]) {
+        printf("match notice %s: %s\n", m->message_id, m->match_event);
+        if (m->match)
+            cli_match_print("  ", m->match);
+        return;
+    }
+    if (m->card) {
+        printf("contact card %s for match %s\n", m->message_id, m->match_id);
+        cli_card_print("  ", m->card);
+        s_cases_print(m);
+        return;
+    }
     if (m->notice_code[0]) {
         printf("notice %s about message %s: ", m->message_id, m->about_message_id);
         cli_print_escaped_str(stdout, m->notice_code);
@@ -300,8 +372,29 @@ static void s_message_print(const vn_client_message_t *m)
         fputc('=', stdout);
         cli_print_escaped_str(stdout, m->fields[i].value);
     }
-    printf("%s\n  subject:  %.16s%s\n  content:  ", m->n_fields ? ")" : "",
-           m->subject[0] ? m->subject : "(anonymous)", m->subject[0] ? "..." : "");
+    printf("%s\n", m->n_fields ? ")" : "");
+    if (m->subject_bsn[0]) {
+        fputs("  subject:  bsn ", stdout);
+        cli_print_escaped_str(stdout, m->subject_bsn);
+        if (m->subject_name[0]) {
+            fputs(", ", stdout);
+            cli_print_escaped_str(stdout, m->subject_name);
+        }
+        if (m->subject_birth_date[0]) {
+            fputs(", born ", stdout);
+            cli_print_escaped_str(stdout, m->subject_birth_date);
+        }
+        printf(" (pseudonym %.16s...)\n", m->subject);
+    } else {
+        printf("  subject:  %.16s%s\n", m->subject[0] ? m->subject : "(anonymous)",
+               m->subject[0] ? "..." : "");
+    }
+    if (m->match_id[0]) {
+        fputs("  match:    ", stdout);
+        cli_print_escaped_str(stdout, m->match_id);
+        fputc('\n', stdout);
+    }
+    fputs("  content:  ", stdout);
     cli_print_escaped(stdout, m->content, m->content_len, "            ");
     fputc('\n', stdout);
 }

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,11 +97,21 @@ typedef struct {
     int refused;
 } s_row_t;
 
+/* One signal on the subject (as youth, or naming them as parent), with what became of it. */
+typedef struct {
+    char id[40], owner[80], category[80], role[16], fate[160];
+    uint64_t time_us;
+} s_signal_row_t;
+
 typedef struct {
     s_opts_t *o;
     s_row_t *rows;
     size_t n, cap;
     char consents[8192];
+    s_signal_row_t *signals;
+    size_t n_signals, cap_signals;
+    char *matches;          /* HTML rows: who was told about whom, when; coordination */
+    size_t matches_len, matches_cap;
 } s_report_t;
 
 static s_row_t *s_row_for(s_report_t *rep, const uint8_t *msgid)
@@ -130,11 +141,153 @@ static const char *s_basis_text(const char *basis)
     return basis;
 }
 
+static void s_html(FILE *out, const char *s);
+
+/* Append printf output to the report's match rows (HTML-escaped by the caller's arguments). */
+static void s_matches_add(s_report_t *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_matches_add(s_report_t *rep, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (rep->matches_len + (size_t)n + 1 > rep->matches_cap) {
+        size_t cap = (rep->matches_cap ? 2 * rep->matches_cap : 4096) + (size_t)n;
+        char *more = realloc(rep->matches, cap);
+        if (!more)
+            return;
+        rep->matches = more;
+        rep->matches_cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(rep->matches + rep->matches_len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    rep->matches_len += (size_t)n;
+}
+
+/* Text for HTML: the five special characters escaped (into out, at most len). */
+static const char *s_esc(char *out, size_t len, const char *in)
+{
+    size_t o = 0;
+    for (; *in && o + 7 < len; in++) {
+        const char *rep = *in == '<' ? "&lt;" : *in == '>' ? "&gt;" : *in == '&' ? "&amp;"
+                          : *in == '"' ? "&quot;" : NULL;
+        if (rep) {
+            memcpy(out + o, rep, strlen(rep));
+            o += strlen(rep);
+        } else {
+            out[o++] = *in;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static s_signal_row_t *s_signal_row(s_report_t *rep, const char *id)
+{
+    for (size_t i = 0; i < rep->n_signals; i++)
+        if (strcmp(rep->signals[i].id, id) == 0)
+            return &rep->signals[i];
+    return NULL;
+}
+
+/* Signals and matches (art. 15: which organisations know of each other about you, since when). */
+static void s_collect_signal(s_report_t *rep, const Vn__AuditRecord *r, const char *when)
+{
+    char a[256], b[1024], c[256];
+    const char *about = NULL, *event = "", *coordinator = "";
+    for (size_t i = 0; i < r->n_justification; i++) {
+        const char *k = r->justification[i]->key, *v = r->justification[i]->value;
+        if (strcmp(k, "participants") == 0)
+            about = v;
+        else if (strcmp(k, "event") == 0)
+            event = v;
+        else if (strcmp(k, "coordinator") == 0)
+            coordinator = v;
+    }
+    char recips[512] = "";
+    for (size_t i = 0; i < r->n_recipients; i++)
+        snprintf(recips + strlen(recips), sizeof recips - strlen(recips), "%s%s", i ? ", " : "",
+                 r->recipients[i]);
+    switch (r->event) {
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_REGISTERED: {
+        if (rep->n_signals == rep->cap_signals) {
+            size_t cap = rep->cap_signals ? 2 * rep->cap_signals : 16;
+            s_signal_row_t *more = realloc(rep->signals, cap * sizeof *more);
+            if (!more)
+                return;
+            rep->signals = more;
+            rep->cap_signals = cap;
+        }
+        s_signal_row_t *row = &rep->signals[rep->n_signals++];
+        memset(row, 0, sizeof *row);
+        snprintf(row->id, sizeof row->id, "%s", r->signal_id);
+        snprintf(row->owner, sizeof row->owner, "%s", r->actor_org);
+        snprintf(row->category, sizeof row->category, "%s", r->category);
+        int as_youth = r->subject_pseudonym.len == 32 &&
+                       memcmp(r->subject_pseudonym.data, rep->o->subject, 32) == 0;
+        snprintf(row->role, sizeof row->role, "%s", as_youth ? "jeugdige" : "ouder");
+        snprintf(row->fate, sizeof row->fate, "actief / active");
+        row->time_us = r->time_us;
+        break;
+    }
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_WITHDRAWN:
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_INACTIVE:
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_DELETED: {
+        s_signal_row_t *row = s_signal_row(rep, r->signal_id);
+        if (row)
+            snprintf(row->fate, sizeof row->fate, "%s %s",
+                     r->event == VN__AUDIT_RECORD__EVENT__SIGNAL_WITHDRAWN
+                         ? "ingetrokken / withdrawn"
+                     : r->event == VN__AUDIT_RECORD__EVENT__SIGNAL_INACTIVE
+                         ? "inactief sinds / inactive since"
+                         : "verwijderd / deleted",
+                     when);
+        break;
+    }
+    case VN__AUDIT_RECORD__EVENT__MATCH_NOTIFIED: {
+        char ev[64], co[128];
+        s_matches_add(rep, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s: weet van / knows of: %s; "
+                           "regievoerder / coordinator: %s</td></tr>\n",
+                      when, s_esc(a, sizeof a, r->match_id), s_esc(c, sizeof c, recips),
+                      s_esc(ev, sizeof ev, event), s_esc(b, sizeof b, about && about[0] ? about : "-"),
+                      s_esc(co, sizeof co, coordinator[0] ? coordinator : "-"));
+        break;
+    }
+    case VN__AUDIT_RECORD__EVENT__COORDINATOR_ASSIGNED:
+    case VN__AUDIT_RECORD__EVENT__COORDINATOR_HANDOVER_OFFERED:
+    case VN__AUDIT_RECORD__EVENT__MATCH_AGREED: {
+        const char *what = r->event == VN__AUDIT_RECORD__EVENT__COORDINATOR_ASSIGNED
+                               ? "regievoerder / coordinator"
+                           : r->event == VN__AUDIT_RECORD__EVENT__MATCH_AGREED
+                               ? "afgestemd / agreed on one plan"
+                               : "overdracht aangeboden / handover offered";
+        char fields[512] = "";
+        for (size_t i = 0; i < r->n_justification; i++)
+            if (strcmp(r->justification[i]->key, "participants") != 0)
+                snprintf(fields + strlen(fields), sizeof fields - strlen(fields), " %s=%s",
+                         r->justification[i]->key, r->justification[i]->value);
+        s_matches_add(rep, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s:%s</td></tr>\n", when,
+                      s_esc(a, sizeof a, r->match_id), s_esc(c, sizeof c, r->actor_org), what,
+                      s_esc(b, sizeof b, fields));
+        break;
+    }
+    default: break;
+    }
+}
+
 static int s_collect(void *ctx, const Vn__AuditRecord *r)
 {
     s_report_t *rep = ctx;
     char when[32];
     s_when(r->time_us, when, sizeof when, 0);
+    if (r->event >= VN__AUDIT_RECORD__EVENT__SIGNAL_REGISTERED &&
+        r->event <= VN__AUDIT_RECORD__EVENT__MATCH_AGREED) {
+        s_collect_signal(rep, r, when);
+        return 0;
+    }
     if (r->event == VN__AUDIT_RECORD__EVENT__ACCEPTED || r->event == VN__AUDIT_RECORD__EVENT__REFUSED) {
         if (rep->n == rep->cap) {
             size_t cap = rep->cap ? 2 * rep->cap : 64;
@@ -260,8 +413,34 @@ static void s_render(s_report_t *rep, const s_opts_t *o)
         fputs("</td></tr>\n", out);
     }
     fprintf(out, "</table>\n<h2>Toestemmingen / consents</h2>\n<table><tr><th>Datum</th>"
-                 "<th>Geregistreerd door</th><th></th><th>Ontvangers</th></tr>\n%s</table>\n"
-                 "</body></html>\n", rep->consents);
+                 "<th>Geregistreerd door</th><th></th><th>Ontvangers</th></tr>\n%s</table>\n",
+            rep->consents);
+    fputs("<h2>Signalen / signals</h2>\n<p>Een signaal zegt alleen dat een organisatie bij u (of "
+          "bij uw kind, als ouder) betrokken is en zich zorgen maakt; geen inhoud, geen reden. "
+          "<em>A signal says only that an organisation is involved and concerned.</em></p>\n"
+          "<table><tr><th>Datum</th><th>Door</th><th>Soort</th><th>U als</th><th>Signaal</th>"
+          "<th>Status</th></tr>\n", out);
+    for (size_t i = 0; i < rep->n_signals; i++) {
+        const s_signal_row_t *g = &rep->signals[i];
+        char when[32];
+        s_when(g->time_us, when, sizeof when, 0);
+        fprintf(out, "<tr><td>%s</td><td>", when);
+        s_html(out, g->owner);
+        fputs("</td><td>", out);
+        s_html(out, g->category);
+        fprintf(out, "</td><td>%s</td><td>", g->role);
+        s_html(out, g->id);
+        fputs("</td><td>", out);
+        s_html(out, g->fate);
+        fputs("</td></tr>\n", out);
+    }
+    if (!rep->n_signals)
+        fputs("<tr><td colspan=\"6\">Geen signalen / none.</td></tr>\n", out);
+    fprintf(out, "</table>\n<h2>Matches: wie van wie weet / who knows of whom</h2>\n<table>"
+                 "<tr><th>Datum</th><th>Match</th><th>Organisatie</th><th>Wat</th></tr>\n%s"
+                 "</table>\n</body></html>\n",
+            rep->matches_len ? rep->matches
+                             : "<tr><td colspan=\"4\">Geen matches / none.</td></tr>\n");
 }
 
 /* ---- review ---- */
@@ -461,6 +640,8 @@ int cli_audit_report(int argc, char **argv)
             if (rc == 0)
                 s_render(&rep, &o);
             free(rep.rows);
+            free(rep.signals);
+            free(rep.matches);
         } else {
             s_review_t *rv = calloc(1, sizeof *rv);
             rv->out = o.fp;

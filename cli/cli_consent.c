@@ -33,8 +33,7 @@ static void s_print(const vn_client_consent_record_t *r)
            r->withdrawn ? ", WITHDRAWN " : "", gone);
 }
 
-/* Parse YYYY-MM-DD (UTC midnight) into unix seconds; 0 on error. */
-static uint64_t s_date(const char *s)
+uint64_t cli_date(const char *s)
 {
     uint64_t t;
     return vn_date_parse(s, &t) == 0 ? t : 0;
@@ -69,11 +68,11 @@ int cli_consent(int argc, char **argv)
         case 'p': purpose = optarg; break;
         case 'j': json = 1; break;
         case 'f':
-            if (!(from = s_date(optarg)))
+            if (!(from = cli_date(optarg)))
                 return cli_fail(CLI_USAGE, "consent: --from wants YYYY-MM-DD");
             break;
         case 'u':
-            if (!(until = s_date(optarg)))
+            if (!(until = cli_date(optarg)))
                 return cli_fail(CLI_USAGE, "consent: --until wants YYYY-MM-DD");
             break;
         case 'd':

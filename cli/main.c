@@ -60,7 +60,9 @@ static const struct {
      "         --onveiligheid acuut|structureel --consultatie YYYY-MM-DD --client-geinformeerd TEXT\n"
      "         | --ots-referentie REF --aanleiding op-verzoek|eigen-initiatief | --afweging-tekst TEXT\n"
      "         | --noodzaak TEXT | --in-reply-to MSGID | --field KEY=VALUE (any field)\n"
-     "       --client-ref REF: sending again with the same REF returns the first outcome\n"},
+     "       --client-ref REF: sending again with the same REF returns the first outcome\n"
+     "       --to match:ID sends to every other participant of a match (policy per recipient)\n"
+     "       [--subject-name NAME] [--subject-birth-date YYYY-MM-DD] (sealed for the recipient)\n"},
     {"outcome", NULL,
      "  outcome --agent EP --id MSGID|--client-ref REF [--wait S]   a notification's outcome\n"},
     {"consent", NULL,
@@ -75,6 +77,17 @@ static const struct {
      "  status --agent EP [--json]                     the agent; exit 1 while it is not connected\n"
      "  status --url http://127.0.0.1:PORT [--json]    a running broker's or agent's status page;\n"
      "                                                 exit 1 when a warning fires\n"},
+    {"signal", "signals and matches (through the local agent)",
+     "  signal add --agent EP --youth BSN [--parent BSN]... --category CAT --age YEARS\n"
+     "       --informed ouders|jongere|ouders,jongere|niet [--not-informed-reason TEXT]\n"
+     "       --contact-name NAME (--contact-phone TEL|--contact-email ADDR) [--contact-role R]\n"
+     "       [--date YYYY-MM-DD] [--until YYYY-MM-DD] [--client-ref REF] [--user ID --role R]\n"
+     "  signal withdraw --agent EP ID | signal list --agent EP [--youth BSN]     (--json)\n"},
+    {"match", NULL,
+     "  match list --agent EP | match show --agent EP ID                        (--json)\n"
+     "  match coordinate --agent EP ID --handover ORG | --accept | --agree\n"},
+    {"vocab", NULL,
+     "  vocab --agent EP [--json]                      the broker-signed shared vocabulary\n"},
 };
 
 static const char s_exit_codes[] =
@@ -134,7 +147,8 @@ int cli_client_fail(struct vn_client *c, const char *what)
     static const char *const rejected[] = {
         "invalid-bsn", "invalid-subject", "invalid-field", "invalid-recipients",
         "unknown-recipient", "duplicate-recipient", "too-large", "invalid-message-id",
-        "invalid-request", "not-found", "client-ref-conflict", "org-revoked", NULL};
+        "invalid-request", "not-found", "client-ref-conflict", "org-revoked",
+        "unknown-term", "unknown-match", "invalid-contact", NULL};
     const char *code = vn_client_error_code(c);
     int rc = strncmp(code, "consent-", 8) == 0 ? CLI_REJECTED : CLI_FAIL;
     for (int i = 0; rejected[i]; i++)
@@ -165,7 +179,8 @@ int main(int argc, char **argv)
         {"witness", cli_witness},
         {"audit", cli_audit},   {"consent", cli_consent}, {"policy", cli_policy},
         {"broker", cli_broker}, {"backup", cli_backup}, {"restore", cli_restore},
-        {"outcome", cli_outcome}, {"api-client", cli_api_client}
+        {"outcome", cli_outcome}, {"api-client", cli_api_client},
+        {"signal", cli_signal}, {"match", cli_match},   {"vocab", cli_vocab},
     };
     if (sodium_init() < 0)
         return cli_fail(CLI_FAIL, "libsodium failed to initialise");

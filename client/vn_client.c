@@ -11,32 +11,27 @@
 #include <zmq.h>
 
 #include "vn_apiclient.h"
+#include "vn_client_internal.h"
 #include "vn_util.h"
 #include "vn_wire.h"
 
 #define REPLY_SLACK_MS 5000 /* how much longer than its own wait the agent may take to answer */
 
-struct vn_client {
-    void *ctx, *sock, *monitor;
-    char endpoint[512];
-    char error[512];
-    char code[64];
-    char name[VN_API_NAME_MAX + 1];      /* tcp:// credential (vn_client_use_token_file) */
-    char secret[VN_API_SECRET_HEX + 1];
-    unsigned monitors;                   /* to name each socket's monitor endpoint afresh */
-};
-
 struct vn_client_inbox {
     Vn__ApiResponse *resp;
     vn_client_message_t *items;
     vn_client_field_t *fields;
-    size_t n;
+    vn_client_match_t *matches;   /* one per item (used by match notices) */
+    vn_client_card_t *cards;      /* one per item (used by contact cards) */
+    vn_client_case_t *cases;      /* all items' cases */
+    size_t n, n_cases;
 };
 
-static int s_fail(vn_client_t *c, int rc, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+#define s_fail client__fail
+#define s_call client__call
+#define s_expect client__expect
 
-static int s_fail(vn_client_t *c, int rc, const char *code, const char *fmt, ...)
+int client__fail(vn_client_t *c, int rc, const char *code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -152,8 +147,7 @@ const char *vn_client_error_code(const vn_client_t *self)
     return self->code;
 }
 
-/* Send one request and wait for its response; *out is freed by the caller. */
-static int s_call(vn_client_t *c, Vn__ApiRequest *req, uint32_t wait_ms, Vn__ApiResponse **out)
+int client__call(vn_client_t *c, Vn__ApiRequest *req, uint32_t wait_ms, Vn__ApiResponse **out)
 {
     uint8_t *buf;
     size_t len;
@@ -200,7 +194,7 @@ static int s_call(vn_client_t *c, Vn__ApiRequest *req, uint32_t wait_ms, Vn__Api
     return 0;
 }
 
-static int s_expect(vn_client_t *c, Vn__ApiResponse *resp, Vn__ApiResponse__BodyCase want)
+int client__expect(vn_client_t *c, Vn__ApiResponse *resp, Vn__ApiResponse__BodyCase want)
 {
     if (resp->body_case == want)
         return 0;
@@ -257,6 +251,12 @@ int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint3
     if (n->client_ref_len > 64 || (n->client_ref_len && !n->client_ref))
         return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "client_ref is longer than 64 bytes");
     s.client_ref = (ProtobufCBinaryData){n->client_ref_len, (uint8_t *)n->client_ref};
+    if (n->subject_name)
+        s.subject_name = (char *)n->subject_name;
+    if (n->subject_birth_date)
+        s.subject_birth_date = (char *)n->subject_birth_date;
+    if (n->media_type)
+        s.media_type = (char *)n->media_type;
     Vn__ApiRequest req = VN__API_REQUEST__INIT;
     req.body_case = VN__API_REQUEST__BODY_SUBMIT;
     req.submit = &s;
@@ -265,6 +265,21 @@ int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint3
     if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_SUBMIT)) != 0)
         return rc;
     s_result(resp->submit, result);
+    Vn__ApiSubmitResult *r = resp->submit;
+    for (size_t i = 0; i < r->n_per_recipient && i < 32; i++) {
+        const Vn__ApiSubmitResult *p = r->per_recipient[i];
+        snprintf(result->per_recipient[i].recipient, sizeof result->per_recipient[i].recipient,
+                 "%s", p->recipient);
+        result->per_recipient[i].outcome = (vn_client_outcome_t)p->outcome;
+        if (p->message_id.len == 16)
+            vn_hex(result->per_recipient[i].message_id, p->message_id.data, 16);
+        result->per_recipient[i].audit_seq = p->audit_seq;
+        snprintf(result->per_recipient[i].code, sizeof result->per_recipient[i].code, "%s",
+                 p->code);
+        snprintf(result->per_recipient[i].reason, sizeof result->per_recipient[i].reason, "%s",
+                 p->reason);
+        result->n_per_recipient = i + 1;
+    }
     vn__api_response__free_unpacked(resp, NULL);
     return 0;
 }
@@ -313,17 +328,25 @@ int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client
     if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_INBOX)) != 0)
         return rc;
     vn_client_inbox_t *in = calloc(1, sizeof *in);
-    size_t n = resp->inbox->n_notifications, n_fields = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t n = resp->inbox->n_notifications, n_fields = 0, n_cases = 0;
+    for (size_t i = 0; i < n; i++) {
         n_fields += resp->inbox->notifications[i]->n_justification;
+        n_cases += resp->inbox->notifications[i]->n_cases;
+    }
     if (in) {
         in->items = calloc(n + 1, sizeof *in->items);
         in->fields = calloc(n_fields + 1, sizeof *in->fields);
+        in->matches = calloc(n + 1, sizeof *in->matches);
+        in->cards = calloc(n + 1, sizeof *in->cards);
+        in->cases = calloc(n_cases + 1, sizeof *in->cases);
     }
-    if (!in || !in->items || !in->fields) {
+    if (!in || !in->items || !in->fields || !in->matches || !in->cards || !in->cases) {
         if (in) {
             free(in->items);
             free(in->fields);
+            free(in->matches);
+            free(in->cards);
+            free(in->cases);
         }
         free(in);
         vn__api_response__free_unpacked(resp, NULL);
@@ -332,6 +355,8 @@ int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client
     in->resp = resp;
     in->n = n;
     vn_client_field_t *field = in->fields;
+    vn_client_case_t *cs = in->cases;
+    in->n_cases = n_cases;
     for (size_t i = 0; i < n; i++) {
         const Vn__ApiNotification *a = resp->inbox->notifications[i];
         vn_client_message_t *m = &in->items[i];
@@ -361,6 +386,24 @@ int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client
         if (a->about_message_id.len == 16)
             vn_hex(m->about_message_id, a->about_message_id.data, 16);
         m->sender_revoked = a->sender_revoked;
+        m->subject_bsn = a->subject_bsn;
+        m->subject_name = a->subject_name;
+        m->subject_birth_date = a->subject_birth_date;
+        m->media_type = a->media_type;
+        m->match_id = a->match_id;
+        m->match_event = a->match_notice ? a->match_notice->event : "";
+        if (a->match_notice && a->match_notice->match &&
+            client__match_fill(&in->matches[i], a->match_notice->match, a->cases, a->n_cases,
+                               NULL, NULL, 0) == 0)
+            m->match = &in->matches[i];
+        if (a->contact_card) {
+            client__card_copy(&in->cards[i], a->contact_card, a->sender);
+            m->card = &in->cards[i];
+        }
+        m->cases = cs;
+        m->n_cases = a->n_cases;
+        for (size_t j = 0; j < a->n_cases; j++)
+            client__case_copy(cs++, a->cases[j]);
     }
     *out = in;
     return 0;
@@ -381,9 +424,15 @@ void vn_client_inbox_destroy(vn_client_inbox_t **inbox_p)
     if (!inbox_p || !*inbox_p)
         return;
     vn_client_inbox_t *in = *inbox_p;
+    for (size_t i = 0; i < in->n; i++)
+        client__match_clear(&in->matches[i]);
     vn__api_response__free_unpacked(in->resp, NULL);
     free(in->items);
     free(in->fields);
+    free(in->matches);
+    free(in->cards);
+    memset(in->cases, 0, in->n_cases * sizeof *in->cases); /* they hold BSNs */
+    free(in->cases);
     free(in);
     *inbox_p = NULL;
 }

@@ -11,6 +11,7 @@ const char *const vn_bases[] = {
     "gi-ots",                /* art. 7.3.11 lid 4 Jeugdwet: certified institution, supervision order */
     "conflict-van-plichten", /* conflict of duties */
     "terugkoppeling",        /* Veilig Thuis informing the reporter */
+    "signaal-match",         /* contact cards between the participants of a match (signals) */
     NULL,
 };
 

@@ -130,6 +130,7 @@ static int s_broker_key(vn_broker_config_t *c, const char *section, const char *
     if (strcmp(name, "data") == 0) return s_copy(c->data, sizeof c->data, value);
     if (strcmp(name, "keys") == 0) return s_copy(c->keys, sizeof c->keys, value);
     if (strcmp(name, "policy") == 0) return s_copy(c->policy, sizeof c->policy, value);
+    if (strcmp(name, "vocabulary") == 0) return s_copy(c->vocabulary, sizeof c->vocabulary, value);
     if (strcmp(name, "log_level") == 0) return s_level(value, &c->log_level);
     if (strcmp(name, "map_size_mb") == 0 && s_number(value, 1, 1 << 20, &n)) {
         c->map_size = (size_t)n << 20;
@@ -262,6 +263,7 @@ static const s_key_t s_keys[] = {
     {"broker", "data", "a directory path", 1, 0},
     {"broker", "keys", "the broker's .secret file", 1, 0},
     {"broker", "policy", "the policy file", 1, 0},
+    {"broker", "vocabulary", "the vocabulary file (config/vocabulary.conf)", 1, 0},
     {"broker", "map_size_mb", "a whole number of MiB, 1..1048576", 1, 0},
     {"broker", "max_envelope_kb", "a whole number of KiB, 1..65536", 1, 0},
     {"broker", "max_ttl_days", "a whole number of days, 1..3650", 1, 0},

@@ -27,6 +27,7 @@ typedef struct {
     char data[1024];        /* [broker] data = directory of the LMDB store */
     char keys[1024];        /* [broker] keys = the broker's .secret file */
     char policy[1024];      /* [broker] policy = the policy file (config/policy.conf) */
+    char vocabulary[1024];  /* [broker] vocabulary = config/vocabulary.conf ("": signals refused) */
     size_t map_size;        /* [broker] map_size_mb = 1024 */
     size_t max_envelope;    /* [broker] max_envelope_kb = 1024 */
     uint64_t max_ttl;       /* [broker] max_ttl_days = 30 */

@@ -79,6 +79,8 @@ static int s_params_valid(const vn_seal_params_t *p, size_t content_len)
         return 0;
     if (p->api_caller && p->api_caller[0] && !vn_field_valid(p->api_caller, VN_FIELD_MAX))
         return 0;
+    if (p->match_id && p->match_id[0] && !vn_field_valid(p->match_id, 64))
+        return 0;
     for (size_t i = 0; i < p->n_recipients; i++)
         if (!vn_org_id_valid(p->recipients[i].org) || !p->recipients[i].box_pk)
             return 0;
@@ -143,6 +145,8 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     hdr.user_role = (char *)p->user_role;
     if (p->api_caller)
         hdr.api_caller = (char *)p->api_caller;
+    if (p->match_id)
+        hdr.match_id = (char *)p->match_id;
     hdr.sender_sign_key = (ProtobufCBinaryData){32, (uint8_t *)sender->pub.sign_pk};
     hdr.content_nonce = (ProtobufCBinaryData){NONCE_BYTES, nonce};
     size_t header_len = vn__header__get_packed_size(&hdr);
@@ -269,7 +273,8 @@ static int s_header_valid(const Vn__Header *h)
             return 0;
     return vn_field_valid(h->category, VN_FIELD_MAX) && vn_field_valid(h->basis, VN_FIELD_MAX) &&
            vn_field_valid(h->user_id, VN_FIELD_MAX) && vn_field_valid(h->user_role, VN_FIELD_MAX) &&
-           (!h->api_caller[0] || vn_field_valid(h->api_caller, VN_FIELD_MAX));
+           (!h->api_caller[0] || vn_field_valid(h->api_caller, VN_FIELD_MAX)) &&
+           (!h->match_id[0] || vn_field_valid(h->match_id, 64));
 }
 
 int vn_envelope_parse(const uint8_t *buf, size_t len, vn_parsed_t *out)

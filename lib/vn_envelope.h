@@ -36,6 +36,7 @@ typedef struct {
     uint64_t created, expires;         /* unix seconds */
     const char *user_id, *user_role;
     const char *api_caller;            /* the authenticated local API caller, or NULL */
+    const char *match_id;              /* NULL or "": not about a match; else "M" + 32 hex */
 } vn_seal_params_t;
 
 /* Seal content for the recipients, signed by sender. msgid (16 bytes) receives the fresh message id.

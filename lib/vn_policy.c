@@ -3,6 +3,7 @@
 #include "vn_basis.h"
 #include "vn_envelope.h"
 #include "vn_keys.h"
+#include "vn_signal_policy.h"
 #include "vn_util.h"
 
 #include <ini.h>
@@ -29,7 +30,7 @@ typedef struct {
     char law[200];
     char senders[LIST_MAX], recipients[LIST_MAX], categories[LIST_MAX]; /* "*" or a,b,c */
     subject_rule_t subject;
-    int consent, review;
+    int consent, review, match;
     char reply_to[64];
     field_rule_t fields[MAX_FIELDS];
     int n_fields;
@@ -41,6 +42,7 @@ enum { SEEN_SENDERS = 1, SEEN_RECIPIENTS = 2, SEEN_CATEGORIES = 4, SEEN_SUBJECT 
 struct vn_policy {
     basis_rule_t *rules;
     size_t n;
+    vn_signal_rules_t signals;  /* [signals] and [coordination] */
 };
 
 /* ---- parsing ---- */
@@ -95,6 +97,8 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     /* Debian's inih goes on after an error and reports the first line: keep the first message. */
     if (ps->err[0])
         return 0;
+    if (strcmp(section, "signals") == 0 || strcmp(section, "coordination") == 0)
+        return vn_signal_rules_key(&p->signals, section, name, value, ps->err, sizeof ps->err);
     if (!vn_basis_known(section)) {
         snprintf(ps->err, sizeof ps->err, "[%.64s] is not a legal basis vangnet knows", section);
         return 0;
@@ -137,6 +141,9 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     } else if (strcmp(name, "review") == 0) {
         ok = strcmp(value, "yes") == 0 || strcmp(value, "no") == 0;
         r->review = strcmp(value, "yes") == 0;
+    } else if (strcmp(name, "match") == 0) {
+        ok = strcmp(value, "required") == 0 || strcmp(value, "no") == 0;
+        r->match = strcmp(value, "required") == 0;
     } else if (strcmp(name, "reply-to") == 0) {
         ok = vn_basis_known(value);
         snprintf(r->reply_to, sizeof r->reply_to, "%s", value);
@@ -168,6 +175,7 @@ vn_policy_t *vn_policy_load(const char *path, char *err, size_t errlen)
     if (!p)
         return NULL;
     s_parse_t ps = {.p = p};
+    vn_signal_rules_default(&p->signals);
     int line = ini_parse(path, s_handler, &ps);
     if (line < 0) {
         snprintf(err, errlen, "%s: cannot read the policy file", path);
@@ -179,6 +187,10 @@ vn_policy_t *vn_policy_load(const char *path, char *err, size_t errlen)
     }
     if (p->n == 0) {
         snprintf(err, errlen, "%s: defines no legal basis", path);
+        goto fail;
+    }
+    if (vn_signal_rules_finish(&p->signals, ps.err, sizeof ps.err) != 0) {
+        snprintf(err, errlen, "%s: %s", path, ps.err);
         goto fail;
     }
     for (size_t i = 0; i < p->n; i++) {
@@ -223,6 +235,11 @@ size_t vn_policy_count(const vn_policy_t *p)
     return p->n;
 }
 
+const vn_signal_rules_t *vn_policy_signals(const vn_policy_t *p)
+{
+    return &p->signals;
+}
+
 /* ---- checking ---- */
 
 static int s_in_list(const char *list, const char *item)
@@ -241,10 +258,7 @@ static int s_in_list(const char *list, const char *item)
     return 0;
 }
 
-static int s_refuse(vn_verdict_t *v, const char *code, const char *en, const char *nl, ...)
-    __attribute__((format(printf, 3, 5), format(printf, 4, 5)));
-
-static int s_refuse(vn_verdict_t *v, const char *code, const char *en, const char *nl, ...)
+int vn_verdict_refuse(vn_verdict_t *v, const char *code, const char *en, const char *nl, ...)
 {
     va_list ap, ap2;
     va_start(ap, nl);
@@ -290,13 +304,13 @@ static int s_consent_current(const vn_consent_view_t *c, const char *ref, uint64
                              vn_verdict_t *v)
 {
     if (c->withdrawn)
-        return s_refuse(v, "consent-withdrawn", "consent %s has been withdrawn",
+        return vn_verdict_refuse(v, "consent-withdrawn", "consent %s has been withdrawn",
                         "toestemming %s is ingetrokken", ref);
     if (now < c->valid_from)
-        return s_refuse(v, "consent-not-yet-valid", "consent %s is not yet valid",
+        return vn_verdict_refuse(v, "consent-not-yet-valid", "consent %s is not yet valid",
                         "toestemming %s is nog niet geldig", ref);
     if (now >= c->expires)
-        return s_refuse(v, "consent-expired", "consent %s has expired",
+        return vn_verdict_refuse(v, "consent-expired", "consent %s has expired",
                         "toestemming %s is verlopen", ref);
     return 0;
 }
@@ -308,22 +322,22 @@ static int s_check_consent(const Vn__Header *h, const vn_policy_env_t *env, uint
     vn_consent_view_t c = {0};
     env->consent(env->ctx, ref, &c);
     if (!c.found)
-        return s_refuse(v, "consent-unknown", "no consent %s is registered",
+        return vn_verdict_refuse(v, "consent-unknown", "no consent %s is registered",
                         "er is geen toestemming %s geregistreerd", ref);
     if (strcmp(c.owner, h->sender) != 0)
-        return s_refuse(v, "consent-not-owned",
+        return vn_verdict_refuse(v, "consent-not-owned",
                         "consent %s was registered by another organisation",
                         "toestemming %s is door een andere organisatie geregistreerd", ref);
     if (h->subject_pseudonym.len != 32 || !c.subject ||
         memcmp(c.subject, h->subject_pseudonym.data, 32) != 0)
-        return s_refuse(v, "consent-subject", "consent %s is about another person",
+        return vn_verdict_refuse(v, "consent-subject", "consent %s is about another person",
                         "toestemming %s gaat over een ander persoon", ref);
     if (s_consent_current(&c, ref, now, v) != 0)
         return -1;
     for (size_t i = 0; i < h->n_recipients; i++) {
         const char *sector = env->sector_of(env->ctx, h->recipients[i]);
         if (!s_consent_covers(&c, h->recipients[i], sector))
-            return s_refuse(v, "consent-scope",
+            return vn_verdict_refuse(v, "consent-scope",
                             "consent %s does not cover recipient %s",
                             "toestemming %s geldt niet voor ontvanger %s", ref, h->recipients[i]);
     }
@@ -332,7 +346,7 @@ static int s_check_consent(const Vn__Header *h, const vn_policy_env_t *env, uint
         category_ok |= strcmp(c.categories[i], h->category) == 0 ||
                        strcmp(c.categories[i], "*") == 0;
     if (!category_ok)
-        return s_refuse(v, "consent-scope", "consent %s does not cover category %s",
+        return vn_verdict_refuse(v, "consent-scope", "consent %s does not cover category %s",
                         "toestemming %s geldt niet voor categorie %s", ref, h->category);
     return 0;
 }
@@ -344,7 +358,7 @@ static int s_check_reply(const basis_rule_t *r, const Vn__Header *h, const vn_po
     vn_reply_view_t rv = {0};
     env->reply(env->ctx, ref, &rv);
     if (!rv.found || strcmp(rv.basis, r->reply_to) != 0)
-        return s_refuse(v, "reply-to-unknown",
+        return vn_verdict_refuse(v, "reply-to-unknown",
                         "in-reply-to %s names no %s message", "in-reply-to %s verwijst niet naar een %s-bericht",
                         ref, r->reply_to);
     int to_us = 0;
@@ -352,7 +366,7 @@ static int s_check_reply(const basis_rule_t *r, const Vn__Header *h, const vn_po
         to_us |= strcmp(rv.recipients[i], h->sender) == 0;
     int only_reporter = h->n_recipients == 1 && strcmp(h->recipients[0], rv.sender) == 0;
     if (!to_us || !only_reporter)
-        return s_refuse(v, "reply-not-to-reporter",
+        return vn_verdict_refuse(v, "reply-not-to-reporter",
                         "%s may only be sent to the organisation that made report %s to you",
                         "%s mag alleen naar de organisatie die melding %s bij u deed", r->name, ref);
     return 0;
@@ -369,7 +383,7 @@ int vn_policy_check(const vn_policy_t *p, const Vn__Header *h, const vn_policy_e
                 char code[96];
                 snprintf(code, sizeof code, "duplicate-justification:%.60s",
                          h->justification[i]->key);
-                return s_refuse(v, code, "justification field %.64s is given twice",
+                return vn_verdict_refuse(v, code, "justification field %.64s is given twice",
                                 "verantwoordingsveld %.64s staat er twee keer in",
                                 h->justification[i]->key);
             }
@@ -378,33 +392,33 @@ int vn_policy_check(const vn_policy_t *p, const Vn__Header *h, const vn_policy_e
         if (strcmp(p->rules[i].name, h->basis) == 0)
             r = &p->rules[i];
     if (!r)
-        return s_refuse(v, "unknown-legal-basis",
+        return vn_verdict_refuse(v, "unknown-legal-basis",
                         "'%.64s' is not a legal basis this network allows",
                         "'%.64s' is geen grondslag die dit netwerk toestaat", h->basis);
     const char *sender_sector = env->sector_of(env->ctx, h->sender);
     if (!sender_sector || !s_in_list(r->senders, sender_sector))
-        return s_refuse(v, "basis-not-allowed-for-sender",
+        return vn_verdict_refuse(v, "basis-not-allowed-for-sender",
                         "an organisation of sector %s may not disclose under %s",
                         "een organisatie uit sector %s mag niet verstrekken op grond van %s",
                         sender_sector ? sender_sector : "?", r->name);
     for (size_t i = 0; i < h->n_recipients; i++) {
         const char *sector = env->sector_of(env->ctx, h->recipients[i]);
         if (!sector || !s_in_list(r->recipients, sector))
-            return s_refuse(v, "basis-not-allowed-for-recipient",
+            return vn_verdict_refuse(v, "basis-not-allowed-for-recipient",
                             "%s may not go to %s (sector %s); it allows only: %s",
                             "%s mag niet naar %s (sector %s); alleen naar: %s", r->name,
                             h->recipients[i], sector ? sector : "?", r->recipients);
     }
     if (!s_in_list(r->categories, h->category))
-        return s_refuse(v, "category-not-allowed", "category %s is not allowed under %s",
+        return vn_verdict_refuse(v, "category-not-allowed", "category %s is not allowed under %s",
                         "categorie %s is niet toegestaan op grond van %s", h->category, r->name);
     int has_subject = h->subject_pseudonym.len == 32;
     if (r->subject == SUBJECT_FORBIDDEN && has_subject)
-        return s_refuse(v, "advice-must-be-anonymous",
+        return vn_verdict_refuse(v, "advice-must-be-anonymous",
                         "%s must not identify the person: send it without a subject",
                         "%s mag de persoon niet identificeren: verstuur zonder BSN", r->name);
     if (r->subject == SUBJECT_REQUIRED && !has_subject)
-        return s_refuse(v, "subject-required", "%s needs the subject (a BSN)",
+        return vn_verdict_refuse(v, "subject-required", "%s needs the subject (a BSN)",
                         "%s vereist de betrokkene (een BSN)", r->name);
     for (int i = 0; i < r->n_fields; i++) {
         const field_rule_t *f = &r->fields[i];
@@ -412,7 +426,7 @@ int vn_policy_check(const vn_policy_t *p, const Vn__Header *h, const vn_policy_e
         char code[96];
         if (!val) {
             snprintf(code, sizeof code, "missing-justification:%s", f->name);
-            return s_refuse(v, code, "%s requires the justification field %s",
+            return vn_verdict_refuse(v, code, "%s requires the justification field %s",
                             "%s vereist het verantwoordingsveld %s", r->name, f->name);
         }
         int ok = f->type == F_TEXT    ? 1
@@ -421,11 +435,25 @@ int vn_policy_check(const vn_policy_t *p, const Vn__Header *h, const vn_policy_e
                                       : s_enum_valid(f->values, val);
         if (!ok) {
             snprintf(code, sizeof code, "invalid-justification:%s", f->name);
-            return s_refuse(v, code, "field %s has an invalid value (%s expected)",
+            return vn_verdict_refuse(v, code, "field %s has an invalid value (%s expected)",
                             "veld %s heeft een ongeldige waarde (verwacht: %s)", f->name,
                             f->type == F_DATE ? "a date YYYY-MM-DD, not in the future"
                             : f->type == F_MSGID ? "a message id" : f->values);
         }
+    }
+    if (r->match && !h->match_id[0])
+        return vn_verdict_refuse(v, "match-id-required", "%s needs the match it belongs to (match_id)",
+                        "%s vereist de match waar het bij hoort (match_id)", r->name);
+    if (h->match_id[0] && env->in_match) {
+        /* Everyone named must take part in the match the envelope says it belongs to. */
+        if (!env->in_match(env->ctx, h->match_id, h->sender))
+            return vn_verdict_refuse(v, "not-in-match", "%s takes no part in match %.40s",
+                            "%s neemt geen deel aan match %.40s", h->sender, h->match_id);
+        for (size_t i = 0; i < h->n_recipients; i++)
+            if (!env->in_match(env->ctx, h->match_id, h->recipients[i]))
+                return vn_verdict_refuse(v, "not-in-match", "recipient %s takes no part in match %.40s",
+                                "ontvanger %s neemt geen deel aan match %.40s", h->recipients[i],
+                                h->match_id);
     }
     if (r->consent && s_check_consent(h, env, now, v) != 0)
         return -1;
@@ -446,12 +474,12 @@ int vn_policy_consent_still_valid(const Vn__Header *h, const char *recipient,
     vn_consent_view_t c = {0};
     env->consent(env->ctx, ref, &c);
     if (!c.found)
-        return s_refuse(v, "consent-unknown", "consent %s is no longer registered",
+        return vn_verdict_refuse(v, "consent-unknown", "consent %s is no longer registered",
                         "toestemming %s is niet meer geregistreerd", ref);
     if (s_consent_current(&c, ref, now, v) != 0)
         return -1;
     if (!s_consent_covers(&c, recipient, recipient_sector))
-        return s_refuse(v, "consent-scope", "consent %s no longer covers %s",
+        return vn_verdict_refuse(v, "consent-scope", "consent %s no longer covers %s",
                         "toestemming %s geldt niet meer voor %s", ref, recipient);
     return 0;
 }
@@ -471,6 +499,8 @@ void vn_policy_print(const vn_policy_t *p, void *file)
             fprintf(out, "  reply to:    a %s message the recipient sent to the sender\n", r->reply_to);
         if (r->review)
             fprintf(out, "  review:      flagged for a privacy officer\n");
+        if (r->match)
+            fprintf(out, "  match:       sender and every recipient take part in match_id\n");
         for (int f = 0; f < r->n_fields; f++)
             fprintf(out, "  field:       %-26s %s\n", r->fields[f].name,
                     r->fields[f].type == F_TEXT   ? "text"
@@ -478,4 +508,5 @@ void vn_policy_print(const vn_policy_t *p, void *file)
                     : r->fields[f].type == F_MSGID ? "message id"
                                                    : r->fields[f].values);
     }
+    vn_signal_rules_print(&p->signals, out);
 }

@@ -42,6 +42,8 @@ typedef struct {
     const char *(*sector_of)(void *ctx, const char *org);      /* NULL if unknown */
     void (*consent)(void *ctx, const char *ref, vn_consent_view_t *out);
     void (*reply)(void *ctx, const char *msgid_hex, vn_reply_view_t *out);
+    /* 1 if org takes part (with a live signal) in match_id; NULL: not checked */
+    int (*in_match)(void *ctx, const char *match_id, const char *org);
 } vn_policy_env_t;
 
 /* A verdict: code empty when the disclosure is allowed. Codes are stable (see docs/policy.md). */
@@ -51,6 +53,10 @@ typedef struct {
     char reason_nl[320];
     int review;                     /* allowed, but flagged for a privacy officer's review */
 } vn_verdict_t;
+
+/* Fill in a refusal (English and Dutch reason from the same arguments); returns -1. */
+int vn_verdict_refuse(vn_verdict_t *v, const char *code, const char *en, const char *nl, ...)
+    __attribute__((format(printf, 3, 5), format(printf, 4, 5)));
 
 /* Check a header against the policy at time now. Returns 0 if allowed, -1 if refused. */
 int vn_policy_check(const vn_policy_t *p, const Vn__Header *hdr, const vn_policy_env_t *env,
@@ -64,5 +70,8 @@ int vn_policy_consent_still_valid(const Vn__Header *hdr, const char *recipient,
 /* Print the table of what the policy allows. */
 void vn_policy_print(const vn_policy_t *p, void *file);
 size_t vn_policy_count(const vn_policy_t *p);
+/* The [signals] and [coordination] rules (defaults when the file has none). */
+struct vn_signal_rules;
+const struct vn_signal_rules *vn_policy_signals(const vn_policy_t *p);
 
 #endif

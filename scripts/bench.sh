@@ -3,6 +3,8 @@
 # ZeroMQ CURVE forwarder). Extra arguments go to vn-bench (--senders, --recipients, --messages,
 # --rate, --seconds). `bench.sh audit [--records N]` runs the audit log benchmark instead;
 # `bench.sh api [--seconds S] [--rate N] [--callers N]` the agent's HTTP API beside its native API.
+# `bench.sh signals [--signals N] [--register M] [--data DIR]` the signals benchmark (10 million
+# signals in the store by default: about 8 GB in TMPDIR or /var/tmp, 10-20 minutes to fill).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -15,5 +17,10 @@ fi
 if [ "${1:-}" = audit ]; then
     shift
     exec build-release/bench/vn-audit-bench "$@"
+fi
+if [ "${1:-}" = signals ]; then
+    shift
+    exec build-release/bench/vn-signal-bench --policy config/policy.conf \
+        --vocabulary config/vocabulary.conf "$@"
 fi
 exec build-release/bench/vn-bench --build "$PWD/build-release" "$@"

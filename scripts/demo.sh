@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# demo.sh -- the main job: a broker and four agencies on this machine share justified
-# notifications; one is refused; each recipient shows what it received; the audit trail is shown
-# and verified. Installs what is missing, builds, and stops every process it started.
+# demo.sh -- the main job: a broker and four agencies on this machine play the Heerlen case. The
+# GGZ team does the kindcheck and registers signals on the mother's two children; the school and
+# the neighbourhood team register theirs; each learns who else is involved (a match notice about
+# its own case, and the others' contact cards, sealed end to end); the covenant rules name a
+# coordinator, who writes to the match under the parents' consent; the GGZ reports to Veilig
+# Thuis under the Meldcode; one disclosure is refused, a consent withdrawal stops one; each
+# recipient shows what it received; the audit trail is shown and verified. Installs what is
+# missing, builds, and stops every process it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -39,6 +44,7 @@ endpoint = tcp://127.0.0.1:*
 data = $D/broker
 keys = $D/keys/broker.secret
 policy = $PWD/config/policy.conf
+vocabulary = $PWD/config/vocabulary.conf
 [metrics]
 listen = 127.0.0.1:0
 CONF
@@ -66,39 +72,86 @@ for o in $ORGS; do
 done
 api() { echo "ipc://$D/$1.sock"; }
 
-step "1. The school registers the parents' consent, then shares a concern with the neighbourhood team"
-CONSENT=$("$V" consent add --agent "$(api school-de-linde)" --subject 111222333 --given-by wettelijk-vertegenwoordiger \
-    --to wijkteam-heerlen,sector:ggz --categories zorgsignaal --purpose "passende hulp voor het gezin" --days 180)
+# Synthetic people: the mother (BSN 111222333) and her children of 7 (234567892) and 4 (345678904).
+MOTHER=111222333 KIND7=234567892 KIND4=345678904
+sid() { sed -n 's/^signal \(S[0-9a-f]*\) .*/\1/p' | head -n 1; }
+
+step "1. Kindcheck: the GGZ team treating the mother registers a signal on each of her two children"
+echo "(content-free: THAT the GGZ is involved and concerned, naming the mother as parent; no reason)"
+for kid in "$KIND7 7 GGZ-DOSSIER-4711-K1" "$KIND4 4 GGZ-DOSSIER-4711-K2"; do
+    set -- $kid
+    "$V" signal add --agent "$(api ggz-mondriaan)" --youth "$1" --parent $MOTHER --category zorg-ouder \
+        --age "$2" --informed niet --not-informed-reason "moeder in crisis; gesprek volgt na stabilisatie" \
+        --client-ref "$3" --contact-name "Dr. A. Bakker" --contact-role psychiater \
+        --contact-phone 045-5551234 --user dr.bakker --role psychiater
+done
+
+step "2. The school registers a signal on the 7-year-old: a client match, both told"
+"$V" signal add --agent "$(api school-de-linde)" --youth $KIND7 --category schoolverzuim --age 7 \
+    --informed ouders --client-ref LLN-2019-0042 --contact-name "J. de Vries" \
+    --contact-role intern-begeleider --contact-email j.devries@delinde.example \
+    --user j.devries --role intern-begeleider
+wait_for "'$V' inbox --agent $(api school-de-linde) | grep -q 'contact card'"
+echo "--- the school's inbox: a match notice about ITS OWN pupil (client_ref, BSN), and the GGZ's contact card"
+"$V" inbox --agent "$(api school-de-linde)"
+
+step "3. The neighbourhood team registers one too: the covenant rules make it the coordinator"
+"$V" signal add --agent "$(api wijkteam-heerlen)" --youth $KIND7 --parent $MOTHER --category huiselijk-geweld \
+    --age 7 --informed ouders --client-ref WT-2026-311 --contact-name "P. Jansen" --contact-role wijkcoach \
+    --contact-phone 045-5557788 --user p.jansen --role wijkcoach
+wait_for "'$V' match list --agent $(api ggz-mondriaan) | grep -q 'coordinator: wijkteam-heerlen'"
+echo "--- the GGZ's view of its matches (the neighbourhood team comes first in [coordination] order;"
+echo "    schools only signal and never coordinate):"
+"$V" match list --agent "$(api ggz-mondriaan)"
+MATCH=$("$V" match list --agent "$(api wijkteam-heerlen)" --json | python3 -c "
+import json,sys; print([m['id'] for m in json.load(sys.stdin) if m['coordinator'] == 'wijkteam-heerlen'][0])")
+
+step "4. The coordinator registers the parents' consent and writes to match:$MATCH under it"
+CONSENT=$("$V" consent add --agent "$(api wijkteam-heerlen)" --subject $KIND7 --given-by wettelijk-vertegenwoordiger \
+    --to sector:ggz,sector:onderwijs --categories afstemming --purpose "een plan voor het gezin" --days 180)
 echo "$CONSENT"
 REF=$(sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p' <<<"$CONSENT")
-echo "Leerling (synthetisch, groep 4) komt sinds weken zonder ontbijt en met blauwe plekken; ouders gaven toestemming om het wijkteam in te schakelen." \
-  | "$V" send --agent "$(api school-de-linde)" --to wijkteam-heerlen --subject 111222333 \
-      --category zorgsignaal --basis consent --consent-ref "$REF" \
-      --user j.devries --role intern-begeleider --file -
+echo "Voorstel: overleg maandag 10:00 met GGZ en school over een gezamenlijk plan (1 gezin, 1 plan, 1 regisseur)." \
+  | "$V" send --agent "$(api wijkteam-heerlen)" --to "match:$MATCH" --subject $KIND7 \
+      --subject-name "Kind Synthetisch" --subject-birth-date 2019-03-04 \
+      --category afstemming --basis consent --consent-ref "$REF" --user p.jansen --role wijkcoach --file -
+echo "--- the school receives it with the pupil's BSN, name and birth date (sealed; the broker saw a pseudonym):"
+"$V" inbox --agent "$(api school-de-linde)" --wait 5 | grep -A8 "category: afstemming"
+"$V" match coordinate --agent "$(api wijkteam-heerlen)" "$MATCH" --agree
 
-step "2. GGZ reports to Veilig Thuis under the Meldcode's right to report (art. 5.2.6 Wmo 2015)"
+step "5. GGZ reports to Veilig Thuis under the Meldcode's right to report (art. 5.2.6 Wmo 2015)"
 MELDING=$(echo "Client (synthetisch) met ernstige psychiatrische problematiek zorgt alleen voor twee kinderen (4 en 7); kindcheck positief, acute onveiligheid vermoed." \
-  | "$V" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject 111222333 \
+  | "$V" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $KIND7 \
       --category melding --basis meldrecht --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt \
       --onveiligheid acuut --consultatie "$(date -u +%F)" \
       --client-geinformeerd "nee: gevaar voor de kinderen" --user dr.bakker --role psychiater --file -)
 echo "$MELDING"
 MELDING_SEQ=$(sed -n 's/.* audit-seq=\([0-9]*\) .*/\1/p' <<<"$MELDING")
 
-step "3. A report under the Meldcode's right to report, but to GGZ instead of Veilig Thuis: refused"
+step "6. The school shares a concern under another consent of the parents (to the neighbourhood team)"
+CONSENT=$("$V" consent add --agent "$(api school-de-linde)" --subject $KIND7 --given-by wettelijk-vertegenwoordiger \
+    --to wijkteam-heerlen,sector:ggz --categories zorgsignaal --purpose "passende hulp voor het gezin" --days 180)
+echo "$CONSENT"
+REF=$(sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p' <<<"$CONSENT")
+echo "Leerling (synthetisch, groep 4) komt sinds weken zonder ontbijt en met blauwe plekken; ouders gaven toestemming om het wijkteam in te schakelen." \
+  | "$V" send --agent "$(api school-de-linde)" --to wijkteam-heerlen --subject $KIND7 \
+      --category zorgsignaal --basis consent --consent-ref "$REF" \
+      --user j.devries --role intern-begeleider --file -
+
+step "7. A report under the Meldcode's right to report, but to GGZ instead of Veilig Thuis: refused"
 set +e
 echo "Zorgen over het gezin." \
-  | "$V" send --agent "$(api wijkteam-heerlen)" --to ggz-mondriaan --subject 111222333 \
+  | "$V" send --agent "$(api wijkteam-heerlen)" --to ggz-mondriaan --subject $KIND7 \
       --category melding --basis meldrecht --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt \
       --onveiligheid structureel --consultatie "$(date -u +%F)" --client-geinformeerd ja \
       --user p.jansen --role wijkcoach --file -
 echo "(exit code $?: refused, and the refusal is in the audit log)"
 set -e
 
-step "4. GGZ is offline; the school shares under the consent, then the parents withdraw it"
+step "8. GGZ is offline; the school shares under the consent, then the parents withdraw it"
 kill -TERM "${PIDS[2]}"; wait "${PIDS[2]}" 2>/dev/null || true
 echo "Vervolg: leerling (synthetisch) meldt zich ziek na weekend bij vader." \
-  | "$V" send --agent "$(api school-de-linde)" --to ggz-mondriaan --subject 111222333 \
+  | "$V" send --agent "$(api school-de-linde)" --to ggz-mondriaan --subject $KIND7 \
       --category zorgsignaal --basis consent --consent-ref "$REF" \
       --user j.devries --role intern-begeleider --file -
 "$V" consent withdraw --agent "$(api school-de-linde)" "$REF"
@@ -119,15 +172,23 @@ for org in wijkteam-heerlen vt-zuid-limburg; do
         "$V" ack --agent "$(api $org)" "$id" >/dev/null
     done
 done
-wait_for "[ \$('$V' audit show --data '$D/broker' | grep -c DELIVERED) -eq 2 ]"
+MELDING_ID=$(sed -n 's/^accepted message=\([0-9a-f]*\) .*/\1/p' <<<"$MELDING")
+wait_for "'$V' audit show --data '$D/broker' | grep -q 'DELIVERED .*msg=$MELDING_ID'"
 for id in $("$V" inbox --agent "$(api school-de-linde)" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
     "$V" ack --agent "$(api school-de-linde)" "$id" >/dev/null
 done
 
-step "The broker's audit trail (NEN 7513 fields; no content, no citizen number)"
+step "The broker's audit trail (NEN 7513 fields; no content, no citizen number, no contact details)"
 "$V" audit show --data "$D/broker"
-if grep -rqa "111222333" "$D/broker" "$D/broker.log"; then echo "BSN found at the broker!"; exit 1; fi
-echo "(checked: the citizen number appears nowhere in the broker's store or log)"
+for secret in $MOTHER $KIND7 $KIND4 "Kind Synthetisch" 045-5551234 j.devries@delinde.example "Dr. A. Bakker"; do
+    if grep -rqaF "$secret" "$D/broker" "$D/broker.log"; then echo "'$secret' found at the broker!"; exit 1; fi
+done
+echo "(checked: no citizen number, name or contact detail appears in the broker's store or log)"
+
+step "The 7-year-old's GDPR art. 15 report: its signals, and which organisations know of each other since when"
+"$V" audit subject --data "$D/broker" --bsn $KIND7 --pseudonym-key "$D/keys/pseudonym.key" --out "$D/art15.html"
+sed -n '/<h2>Signalen/,$p' "$D/art15.html" | sed -e 's#</t[dh]><t[dh]>#  |  #g' -e 's/<[^>]*>//g' -e '/^$/d'
+echo "(the full report, with every disclosure and consent: $D/art15.html, removed at the end)"
 
 step "A privacy officer verifies the audit log: hash chain, Merkle tree and the broker's signed checkpoints"
 "$V" audit verify --data "$D/broker" --broker-public "$D/keys/broker.public"

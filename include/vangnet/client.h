@@ -67,6 +67,11 @@ typedef struct {
      * ("client-ref-conflict"). */
     const void *client_ref;
     size_t client_ref_len;
+    /* Sealed with the content, so the recipient's system can link it to its own records (the
+     * broker never sees them). Optional; NULL when anonymous. */
+    const char *subject_name;
+    const char *subject_birth_date;   /* YYYY-MM-DD */
+    const char *media_type;           /* of content; NULL: text/plain */
 } vn_client_notification_t;
 
 typedef enum {
@@ -86,9 +91,24 @@ typedef struct {
     int repeated;           /* the outcome of an earlier submit (same client_ref, or a query) */
     uint64_t submitted;     /* unix seconds the agent stored the notification */
     uint64_t decided;       /* unix seconds the agent stored the broker's answer; 0 while QUEUED */
+    /* To "match:ID" (the match's participants), one envelope per participant so the policy
+     * decides per recipient: each one's verdict. Above: REFUSED if any was refused (with the
+     * first refusal's code), QUEUED if any is still open, else ACCEPTED. n_per_recipient is 0
+     * for an ordinary submit. */
+    size_t n_per_recipient;
+    struct {
+        char recipient[65];
+        vn_client_outcome_t outcome;
+        char message_id[33];
+        uint64_t audit_seq;
+        char code[96];
+        char reason[256];
+    } per_recipient[32];
 } vn_client_result_t;
 
 /* Hand a notification to the agent and wait up to wait_ms for the broker's receipt or refusal.
+ * n->to may be the single recipient "match:ID": the agent sends it to every other participant
+ * of that match it takes part in (VN_CLIENT_E_AGENT "unknown-match" otherwise).
  * 0 with *result filled (any outcome), or VN_CLIENT_E_*. */
 int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint32_t wait_ms,
                      vn_client_result_t *result);
@@ -102,6 +122,130 @@ int vn_client_outcome(vn_client_t *self, const char *message_id, const void *cli
 
 /* One received notification (or, with notice_code set, a notice about one of ours).
  * All pointers are borrowed from the inbox that holds it. */
+/* ---- Signals and matches (the shared picture). Strings in results are copies (NUL-terminated). */
+
+/* The local case behind one of our own signals: what the IT system registered it under. */
+typedef struct {
+    char signal_id[40];
+    char youth_bsn[10];
+    uint8_t client_ref[64];
+    size_t client_ref_len;
+    char category[129];
+} vn_client_case_t;
+
+/* A contact card another participant's agent sent us, sealed, for a match. */
+typedef struct {
+    char sender[65];                  /* the organisation (from the signed envelope) */
+    char match_id[40];
+    char signal_id[40];               /* the sender's signal */
+    char signal_category[129];
+    char name[201], role[201], phone[201], email[201];
+} vn_client_card_t;
+
+typedef struct {
+    char org[65];
+    char sector[65];
+    char signal_id[40];
+    char category[129];
+    uint64_t signal_date;             /* unix seconds */
+    int active;                       /* 0: inactive (past its active period), still matched */
+} vn_client_participant_t;
+
+/* A match as this organisation sees it. Arrays are owned by the list that holds the match. */
+typedef struct {
+    char id[40];
+    char kind[16];                    /* "client" | "family" */
+    char coordinator[65];             /* "" when no participant may coordinate */
+    char handover_to[65];             /* a pending handover's proposed coordinator, or "" */
+    int agreed;                       /* marked "afgestemd" */
+    uint64_t created, updated;
+    vn_client_participant_t *participants;
+    size_t n_participants;
+    vn_client_case_t *cases;          /* our own cases in it */
+    size_t n_cases;
+    vn_client_card_t *cards;          /* contact cards received for it (match show only) */
+    size_t n_cards;
+} vn_client_match_t;
+
+/* A signal to register: that this organisation is involved with a youth and concerned. No
+ * content, no reason. Strings borrowed for the call. */
+typedef struct {
+    const char *youth_bsn;            /* pseudonymised by the agent */
+    const char *const *parent_bsns;   /* 0..4 parents or carers, pseudonymised too */
+    size_t n_parents;
+    const char *category;             /* a signal category of the signed vocabulary */
+    uint64_t signal_date;             /* unix seconds; 0: now (at most 2 years back) */
+    uint64_t active_until;            /* unix seconds; 0: 2 years after signal_date */
+    const char *const *informed;      /* "ouders", "jongere" (one or both), or "niet" */
+    size_t n_informed;
+    const char *not_informed_reason;  /* required with "niet" */
+    uint32_t youth_age;               /* whole years (the policy's age rules use it) */
+    const char *user_id, *user_role;
+    const void *client_ref;           /* the IT system's case reference, up to 64 bytes */
+    size_t client_ref_len;
+    /* The professional to contact: kept by the agent, sent only to matched organisations, sealed
+     * to them. A name and a phone number or an e-mail address are required. */
+    const char *contact_name, *contact_role, *contact_phone, *contact_email;
+} vn_client_signal_t;
+
+/* One of our signals: the broker's record joined with the local case. */
+typedef struct {
+    char id[40];
+    char owner[65];
+    char category[129];
+    char youth_pseudonym[65];         /* hex */
+    size_t n_parents;
+    uint64_t signal_date, active_until, registered, withdrawn, delete_after;
+    char informed[64];                /* comma-separated */
+    uint32_t youth_age;
+    char youth_bsn[10];               /* "" when the agent does not know the case */
+    uint8_t client_ref[64];
+    size_t client_ref_len;
+    char contact_name[201];
+} vn_client_signal_record_t;
+
+/* Register a signal; *out gets the broker's record (its id). The broker may refuse:
+ * VN_CLIENT_E_AGENT with codes such as "signal-sector-not-allowed", "informed-parties-wrong",
+ * "youth-too-old", "unknown-term"; the agent itself refuses "invalid-bsn", "invalid-field",
+ * "invalid-contact", "broker-unreachable". */
+int vn_client_signal_add(vn_client_t *self, const vn_client_signal_t *s,
+                         vn_client_signal_record_t *out);
+/* Withdraw one of our signals: it leaves its matches and matches no more. */
+int vn_client_signal_withdraw(vn_client_t *self, const char *id, vn_client_signal_record_t *out);
+/* Our signals, on one youth (youth_bsn) or all (NULL); *out is the caller's to free(). */
+int vn_client_signal_list(vn_client_t *self, const char *youth_bsn,
+                          vn_client_signal_record_t **out, size_t *n);
+
+/* The matches we take part in (list), one match with the contact cards received (show), or the
+ * coordination steps: hand over to another participant that may coordinate, accept a handover
+ * offered to us, mark the match "afgestemd". Each gives the match(es) as they stand after it;
+ * free with vn_client_matches_free. VN_CLIENT_E_AGENT e.g. "not-coordinator", "not-in-match". */
+int vn_client_match_list(vn_client_t *self, vn_client_match_t **out, size_t *n);
+int vn_client_match_show(vn_client_t *self, const char *id, vn_client_match_t **out, size_t *n);
+int vn_client_match_handover(vn_client_t *self, const char *id, const char *to_org,
+                             vn_client_match_t **out, size_t *n);
+int vn_client_match_accept(vn_client_t *self, const char *id, vn_client_match_t **out, size_t *n);
+int vn_client_match_agree(vn_client_t *self, const char *id, vn_client_match_t **out, size_t *n);
+void vn_client_matches_free(vn_client_match_t **list_p, size_t n);
+
+/* The shared vocabulary the agent holds (signed by the broker). */
+typedef struct {
+    const char *kind;                 /* "signal-category" | "category" | "justification" */
+    const char *term;                 /* the Dutch term */
+    const char *gloss_en;
+    const char *definition;
+} vn_client_term_t;
+
+typedef struct vn_client_vocab vn_client_vocab_t;
+int vn_client_vocab(vn_client_t *self, vn_client_vocab_t **out);
+const char *vn_client_vocab_name(const vn_client_vocab_t *v);   /* "" when none received yet */
+uint64_t vn_client_vocab_revision(const vn_client_vocab_t *v);
+size_t vn_client_vocab_count(const vn_client_vocab_t *v);
+const vn_client_term_t *vn_client_vocab_get(const vn_client_vocab_t *v, size_t i);
+void vn_client_vocab_destroy(vn_client_vocab_t **v_p);
+
+/* One received notification (or, with notice_code set, a notice about one of ours; or, with
+ * match_event set, a match notice). All pointers are borrowed from the inbox that holds it. */
 typedef struct {
     char message_id[33];        /* give this to vn_client_ack */
     const char *sender;
@@ -120,6 +264,16 @@ typedef struct {
     const char *notice_recipient;
     char about_message_id[33];  /* a notice: which message of ours */
     int sender_revoked;         /* the directory had the sender revoked when it arrived */
+    /* The subject as the sender's agent sealed it ("" when anonymous): link on the BSN. */
+    const char *subject_bsn, *subject_name, *subject_birth_date;
+    const char *media_type;
+    const char *match_id;       /* a contact card's or match:ID message's match, else "" */
+    const char *match_event;    /* a match notice: "match", "new-signal", "coordinator",
+                                   "handover-offered", "agreed", "signal-withdrawn"; else "" */
+    const vn_client_match_t *match; /* a match notice: the match as it stands; else NULL */
+    const vn_client_card_t *card;   /* a contact card (category contactkaart); else NULL */
+    const vn_client_case_t *cases;  /* our own cases the item is about */
+    size_t n_cases;
 } vn_client_message_t;
 
 typedef struct vn_client_inbox vn_client_inbox_t;

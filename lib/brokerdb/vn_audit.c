@@ -82,7 +82,7 @@ static int s_tree_append(MDB_txn *txn, vn_store_t *db, uint64_t index, const uin
     }
 }
 
-/* Index keys: subject pseudonym(32) seq(8), and org NUL seq(8), for the acting organisation and
+/* Index keys: subject (or related) pseudonym(32) seq(8), and org NUL seq(8), for the acting organisation and
  * every recipient. Values are empty: the key is the index. remove=1 deletes them (pruning). */
 int vn_audit__index(MDB_txn *txn, vn_store_t *db, const Vn__AuditRecord *rec, uint64_t seq,
                     int remove)
@@ -90,8 +90,14 @@ int vn_audit__index(MDB_txn *txn, vn_store_t *db, const Vn__AuditRecord *rec, ui
     uint8_t key[VN_ORG_MAX + 1 + 32 + 8];
     MDB_val empty = {0, ""};
     int rc = 0;
-    if (rec->subject_pseudonym.len == 32) {
-        memcpy(key, rec->subject_pseudonym.data, 32);
+    /* The subject, and the related people a signal names (parents): each finds it in their
+     * art. 15 report. */
+    for (size_t i = 0; (rc == 0 || rc == MDB_NOTFOUND) && i <= rec->n_related_pseudonyms; i++) {
+        const ProtobufCBinaryData *p = i == 0 ? &rec->subject_pseudonym
+                                              : &rec->related_pseudonyms[i - 1];
+        if (p->len != 32)
+            continue;
+        memcpy(key, p->data, 32);
         vn_put_be64(key + 32, seq);
         MDB_val k = {40, key};
         rc = remove ? mdb_del(txn, vn_store_dbi(db, BDB_IDX_SUBJECT), &k, NULL)

@@ -20,6 +20,16 @@ const char *vn_audit_event_name(Vn__AuditRecord__Event e)
     case VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED: return "ORG_KEY_ROTATED";
     case VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED: return "DELIVERY_FAILED";
     case VN__AUDIT_RECORD__EVENT__SESSION_REPLACED: return "SESSION_REPLACED";
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_REGISTERED: return "SIGNAL_REGISTERED";
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_WITHDRAWN: return "SIGNAL_WITHDRAWN";
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_INACTIVE: return "SIGNAL_INACTIVE";
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_DELETED: return "SIGNAL_DELETED";
+    case VN__AUDIT_RECORD__EVENT__MATCH_NOTIFIED: return "MATCH_NOTIFIED";
+    case VN__AUDIT_RECORD__EVENT__COORDINATOR_ASSIGNED: return "COORDINATOR_ASSIGNED";
+    case VN__AUDIT_RECORD__EVENT__COORDINATOR_HANDOVER_OFFERED: return "HANDOVER_OFFERED";
+    case VN__AUDIT_RECORD__EVENT__MATCH_AGREED: return "MATCH_AGREED";
+    case VN__AUDIT_RECORD__EVENT__SIGNAL_REFUSED: return "SIGNAL_REFUSED";
+    case VN__AUDIT_RECORD__EVENT__VOCABULARY_LOADED: return "VOCABULARY_LOADED";
     default: return "UNKNOWN";
     }
 }
@@ -58,6 +68,18 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
     if (r->message_id.len)
         fprintf(out, " msg=%s subject=%s size=%llu", msgid, pseud,
                 (unsigned long long)r->content_size);
+    if (r->signal_id[0])
+        fprintf(out, " signal=%s", r->signal_id);
+    if (r->match_id[0])
+        fprintf(out, " match=%s", r->match_id);
+    if (!r->message_id.len && r->subject_pseudonym.len == 32)
+        fprintf(out, " subject=%s", pseud);
+    for (size_t i = 0; i < r->n_related_pseudonyms; i++)
+        if (r->related_pseudonyms[i].len == 32) {
+            char rel[17];
+            vn_hex(rel, r->related_pseudonyms[i].data, 8);
+            fprintf(out, "%s%s", i ? "," : " related=", rel);
+        }
     fprintf(out, " outcome=%s", r->outcome[0] ? r->outcome : "-");
     if (r->review)
         fputs(" review=required", out);

@@ -19,9 +19,15 @@ static int s_match(const vn_audit_filter_t *f, const Vn__AuditRecord *r)
         return 0;
     if (f->category && strcmp(r->category, f->category) != 0)
         return 0;
-    if (f->subject && (r->subject_pseudonym.len != 32 ||
-                       memcmp(r->subject_pseudonym.data, f->subject, 32) != 0))
-        return 0;
+    if (f->subject) {
+        int about = r->subject_pseudonym.len == 32 &&
+                    memcmp(r->subject_pseudonym.data, f->subject, 32) == 0;
+        for (size_t i = 0; !about && i < r->n_related_pseudonyms; i++) /* a signal's parents */
+            about = r->related_pseudonyms[i].len == 32 &&
+                    memcmp(r->related_pseudonyms[i].data, f->subject, 32) == 0;
+        if (!about)
+            return 0;
+    }
     if (f->org) {
         int involved = strcmp(r->actor_org, f->org) == 0;
         for (size_t i = 0; !involved && i < r->n_recipients; i++)

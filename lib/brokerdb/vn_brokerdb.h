@@ -25,9 +25,20 @@
  *   IDX_SUBJECT pseudonym(32) seq(be64) -> ""   (a subject's records, in order, without a scan)
  *   IDX_ORG   org id NUL seq(be64) -> ""        (an organisation's records as actor or recipient)
  *   REFUSALS  sender NUL msgid(16) -> Refusal   (a resent refused message gets the original
- *                                          refusal, broker/outcome.c; kept like DEDUP) */
+ *                                          refusal, broker/outcome.c; kept like DEDUP)
+ * Signals and matches (docs/signals.md; ids are "S"/"M" + 32 hex):
+ *   SIGNALS   signal id -> SignalRecord
+ *   SIG_YOUTH youth pseudonym(32) signal id -> ""    (live signals on a youth: client matches)
+ *   SIG_PARENT parent pseudonym(32) signal id -> ""  (live signals naming a parent: family matches)
+ *   SIG_OWNER org id NUL signal id -> ""             (an organisation's own signals, for listing)
+ *   SIG_TIME  when(be64) 'I'|'D' signal id -> ""     (becomes inactive / is deleted then)
+ *   MATCHES   match id -> MatchInfo                  (every group of two or more linked signals)
+ *   MATCH_SIGNAL signal id -> match id
+ *   MATCH_ORG org id NUL match id -> ""              (the matches an organisation takes part in) */
 enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY,
-       BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS, BDB_IDX_SUBJECT, BDB_IDX_ORG, BDB_REFUSALS };
+       BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS, BDB_IDX_SUBJECT, BDB_IDX_ORG, BDB_REFUSALS,
+       BDB_SIGNALS, BDB_SIG_YOUTH, BDB_SIG_PARENT, BDB_SIG_OWNER, BDB_SIG_TIME, BDB_MATCHES,
+       BDB_MATCH_SIGNAL, BDB_MATCH_ORG };
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen);

@@ -70,6 +70,12 @@ int vn_queue_put_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uin
     return s_enqueue(txn, db, org, VN_QUEUE_NOTICE, id, 16, notice, len);
 }
 
+int vn_queue_put_match_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
+                              const uint8_t *notice, size_t len)
+{
+    return s_enqueue(txn, db, org, VN_QUEUE_MATCH_NOTICE, id, 16, notice, len);
+}
+
 /* Drop one queued entry of org found by its PENDING suffix (seq(be64) or a notice id). */
 static int s_drop(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t *id, size_t id_len,
                   int *found)
@@ -162,8 +168,9 @@ int vn_queue_iter_next(vn_queue_iter_t *it, vn_queue_entry_t *e)
         if (v.mv_size == 9 && val[0] == VN_QUEUE_DELIVERY) {
             e->kind = VN_QUEUE_DELIVERY;
             e->seq = vn_get_be64(val + 1);
-        } else if (v.mv_size >= 1 && val[0] == VN_QUEUE_NOTICE) {
-            e->kind = VN_QUEUE_NOTICE;
+        } else if (v.mv_size >= 1 &&
+                   (val[0] == VN_QUEUE_NOTICE || val[0] == VN_QUEUE_MATCH_NOTICE)) {
+            e->kind = val[0];
             e->notice = val + 1;
             e->notice_len = v.mv_size - 1;
         } else {

@@ -1,8 +1,9 @@
 /* vn_queue.h -- the broker's durable queue, its layout known here alone:
  *   QUEUE   org NUL qseq(be64)      -> 'D' seq(be64)   a delivery of the envelope accepted as seq
  *                                   |  'N' Notice      a notice for org (a sender), packed
+ *                                   |  'M' MatchNotice a match notice for org (signals), packed
  *   PENDING org NUL seq(be64)       -> qseq(be64)      finds a delivery from its ack
- *           org NUL notice id(16)   -> qseq(be64)      finds a notice from its ack
+ *           org NUL notice id(16)   -> qseq(be64)      finds a (match) notice from its ack
  * qseq is META "queue_seq", one counter for all queues, so each org's entries are in arrival order
  * and an agent that reconnects continues after the last qseq it was sent. */
 #ifndef VN_QUEUE_H
@@ -18,6 +19,7 @@ typedef enum {
     VN_QUEUE_DAMAGED = 0,       /* neither: logged and skipped by readers */
     VN_QUEUE_DELIVERY = 'D',
     VN_QUEUE_NOTICE = 'N',
+    VN_QUEUE_MATCH_NOTICE = 'M',
 } vn_queue_kind_t;
 
 /* One queue entry, as a cursor reads it. */
@@ -26,7 +28,8 @@ typedef struct {
     uint64_t qseq;              /* its position */
     vn_queue_kind_t kind;
     uint64_t seq;               /* DELIVERY: its ACCEPTED record's seq (the ENVELOPES key) */
-    const uint8_t *notice;      /* NOTICE: the packed Notice; borrowed until the next step */
+    const uint8_t *notice;      /* NOTICE: the packed Notice, MATCH_NOTICE: the packed
+                                 * MatchNotice; borrowed until the next step */
     size_t notice_len;
 } vn_queue_entry_t;
 
@@ -51,7 +54,10 @@ int vn_queue_put_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64_
 /* Append a packed Notice with its id to org's queue. 0 or a vangnet error. */
 int vn_queue_put_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
                         const uint8_t *notice, size_t len);
-/* Drop org's delivery of seq / notice id; *found says whether one was there (a repeated ack finds
+/* Append a packed MatchNotice with its id to org's queue (acked like a notice). */
+int vn_queue_put_match_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
+                              const uint8_t *notice, size_t len);
+/* Drop org's delivery of seq / (match) notice id; *found says whether one was there (a repeated ack finds
  * none). 0 or a vangnet error. */
 int vn_queue_drop_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t seq,
                            int *found);

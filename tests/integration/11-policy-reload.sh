@@ -14,7 +14,7 @@ set +e
 set -e
 [ $rc -ne 0 ] && grep -qE "bad.conf:[0-9]+: \[meldrecht\] recipients = veilig-thuis, bakkerij: invalid value" "$T/e" \
     || fail "policy check: $rc $(cat "$T/e")"
-"$VANGNET" policy check "$POLICY" | grep -q "valid, 7 legal bases" || fail "shipped policy invalid"
+"$VANGNET" policy check "$POLICY" | grep -q "valid, 8 legal bases" || fail "shipped policy invalid"
 sed -i "s|^policy = .*|policy = $T/bad.conf|" "$T/broker.conf"
 set +e
 timeout 10 "$BROKER_BIN" --config "$T/broker.conf" 2>"$T/start.err"; rc=$?
@@ -45,9 +45,9 @@ import sys, re
 text = open(sys.argv[1]).read()
 open(sys.argv[2], "w").write(re.sub(r"\n\[advies\]\n(?:(?!\n\[).)*", "\n", text, flags=re.S))
 PY
-"$VANGNET" policy check "$T/policy.conf" | grep -q "valid, 6 legal bases" || fail "edited policy invalid"
+"$VANGNET" policy check "$T/policy.conf" | grep -q "valid, 7 legal bases" || fail "edited policy invalid"
 kill -HUP "$BROKER_PID"
-wait_for "grep -q 'event=policy-reloaded bases=6' '$T/broker.log'"
+wait_for "grep -q 'event=policy-reloaded bases=7' '$T/broker.log'"
 set +e
 out=$(advice); rc=$?
 set -e

@@ -7,7 +7,7 @@ vn_setup_pair
 # The annotated examples hold every key; pointed at this test's files they are valid as they are.
 ex() {  # ex FILE: the example with its paths replaced
     sed -e "s|^data = .*|data = $T/ex-data|" -e "s|^keys = .*|keys = $2|" \
-        -e "s|^policy = .*|policy = $POLICY|" -e "s|^pseudonym_key = .*|pseudonym_key = $T/keys/pseudonym.key|" \
+        -e "s|^policy = .*|policy = $POLICY|" -e "s|^vocabulary = .*|vocabulary = $REPO/config/vocabulary.conf|" -e "s|^pseudonym_key = .*|pseudonym_key = $T/keys/pseudonym.key|" \
         -e "s|^public = .*|public = $T/keys/broker.public|" -e "s|^api = .*|api = ipc://$T/ex.sock|" \
         "$REPO/config/$1"
 }

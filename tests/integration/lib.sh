@@ -44,6 +44,7 @@ endpoint = tcp://127.0.0.1:*
 data = $T/broker-data
 keys = $T/keys/broker.secret
 policy = $POLICY
+vocabulary = $REPO/config/vocabulary.conf
 map_size_mb = ${VN_BROKER_MAP_MB:-256}
 ${VN_BROKER_EXTRA:-}
 [metrics]

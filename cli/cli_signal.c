@@ -1,0 +1,450 @@
+/* cli_signal.c -- `vangnet signal add|withdraw|list`, `vangnet match list|show|coordinate` and
+ * `vangnet vocab`: the shared picture, through the local agent. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vangnet/client.h"
+
+#define MAX_PARENTS 4
+
+/* The agent's own refusals are usage errors; anything else the broker refused (exit 3). */
+static int s_fail(vn_client_t *cl, const char *what)
+{
+    static const char *const local[] = {"invalid-", "unknown-match", "malformed-", "unsupported-",
+                                        "broker-unreachable", "timeout", "storage-", "out-of-",
+                                        "not-found", NULL};
+    const char *code = vn_client_error_code(cl);
+    for (int i = 0; local[i]; i++)
+        if (strncmp(code, local[i], strlen(local[i])) == 0 || !code[0])
+            return cli_client_fail(cl, what);
+    return cli_fail(CLI_REFUSED, "%s: refused: %s: %s", what, code, vn_client_error(cl));
+}
+
+/* YYYY-MM-DD (UTC midnight) or @SECONDS (as date(1) takes them); 0 on error. */
+static uint64_t s_when(const char *s)
+{
+    if (s[0] != '@')
+        return cli_date(s);
+    char *end;
+    unsigned long long t = strtoull(s + 1, &end, 10);
+    return *end || !s[1] ? 0 : (uint64_t)t;
+}
+
+static const char *s_day(uint64_t t, char out[16])
+{
+    time_t tt = (time_t)t;
+    if (!t)
+        return strcpy(out, "-");
+    strftime(out, 16, "%Y-%m-%d", gmtime(&tt));
+    return out;
+}
+
+static void s_ref(char *out, size_t len, const uint8_t *ref, size_t n)
+{
+    snprintf(out, len, "%.*s", (int)n, (const char *)ref);
+}
+
+static json_object *s_signal_json(const vn_client_signal_record_t *r)
+{
+    char ref[65];
+    s_ref(ref, sizeof ref, r->client_ref, r->client_ref_len);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(r->id));
+    json_object_object_add(o, "owner", json_object_new_string(r->owner));
+    json_object_object_add(o, "category", json_object_new_string(r->category));
+    json_object_object_add(o, "youth_pseudonym", json_object_new_string(r->youth_pseudonym));
+    json_object_object_add(o, "youth_bsn", json_object_new_string(r->youth_bsn));
+    json_object_object_add(o, "client_ref", json_object_new_string(ref));
+    json_object_object_add(o, "parents", json_object_new_int((int)r->n_parents));
+    json_object_object_add(o, "informed", json_object_new_string(r->informed));
+    json_object_object_add(o, "youth_age", json_object_new_int((int)r->youth_age));
+    json_object_object_add(o, "signal_date", json_object_new_int64((int64_t)r->signal_date));
+    json_object_object_add(o, "active_until", json_object_new_int64((int64_t)r->active_until));
+    json_object_object_add(o, "delete_after", json_object_new_int64((int64_t)r->delete_after));
+    json_object_object_add(o, "registered", json_object_new_int64((int64_t)r->registered));
+    json_object_object_add(o, "withdrawn", json_object_new_int64((int64_t)r->withdrawn));
+    json_object_object_add(o, "contact_name", json_object_new_string(r->contact_name));
+    return o;
+}
+
+static void s_signal_print(const vn_client_signal_record_t *r)
+{
+    char d1[16], d2[16], d3[16], ref[65];
+    s_ref(ref, sizeof ref, r->client_ref, r->client_ref_len);
+    printf("signal %s  %s  youth %.16s...%s%s  category %s\n"
+           "  date %s, active until %s, deleted after %s; told: %s; contact: %s%s%s\n",
+           r->id, r->withdrawn ? "WITHDRAWN" : "registered", r->youth_pseudonym,
+           r->youth_bsn[0] ? " bsn " : "", r->youth_bsn, r->category,
+           s_day(r->signal_date, d1), s_day(r->active_until, d2), s_day(r->delete_after, d3),
+           r->informed, r->contact_name[0] ? r->contact_name : "-", ref[0] ? "; case " : "", ref);
+}
+
+json_object *cli_match_json(const vn_client_match_t *m)
+{
+    json_object *o = json_object_new_object(), *ps = json_object_new_array(),
+                *cs = json_object_new_array(), *cards = json_object_new_array();
+    json_object_object_add(o, "id", json_object_new_string(m->id));
+    json_object_object_add(o, "kind", json_object_new_string(m->kind));
+    json_object_object_add(o, "coordinator", json_object_new_string(m->coordinator));
+    json_object_object_add(o, "handover_to", json_object_new_string(m->handover_to));
+    json_object_object_add(o, "agreed", json_object_new_boolean(m->agreed));
+    json_object_object_add(o, "created", json_object_new_int64((int64_t)m->created));
+    json_object_object_add(o, "updated", json_object_new_int64((int64_t)m->updated));
+    for (size_t i = 0; i < m->n_participants; i++) {
+        const vn_client_participant_t *p = &m->participants[i];
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "org", json_object_new_string(p->org));
+        json_object_object_add(j, "sector", json_object_new_string(p->sector));
+        json_object_object_add(j, "signal_id", json_object_new_string(p->signal_id));
+        json_object_object_add(j, "category", json_object_new_string(p->category));
+        json_object_object_add(j, "signal_date", json_object_new_int64((int64_t)p->signal_date));
+        json_object_object_add(j, "active", json_object_new_boolean(p->active));
+        json_object_array_add(ps, j);
+    }
+    json_object_object_add(o, "participants", ps);
+    for (size_t i = 0; i < m->n_cases; i++) {
+        char ref[65];
+        s_ref(ref, sizeof ref, m->cases[i].client_ref, m->cases[i].client_ref_len);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "signal_id", json_object_new_string(m->cases[i].signal_id));
+        json_object_object_add(j, "youth_bsn", json_object_new_string(m->cases[i].youth_bsn));
+        json_object_object_add(j, "client_ref", json_object_new_string(ref));
+        json_object_array_add(cs, j);
+    }
+    json_object_object_add(o, "our_cases", cs);
+    for (size_t i = 0; i < m->n_cards; i++)
+        json_object_array_add(cards, cli_card_json(&m->cards[i]));
+    json_object_object_add(o, "contact_cards", cards);
+    return o;
+}
+
+json_object *cli_card_json(const vn_client_card_t *c)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "from", json_object_new_string(c->sender));
+    json_object_object_add(j, "match_id", json_object_new_string(c->match_id));
+    json_object_object_add(j, "signal_id", json_object_new_string(c->signal_id));
+    json_object_object_add(j, "signal_category", json_object_new_string(c->signal_category));
+    json_object_object_add(j, "name", json_object_new_string(c->name));
+    json_object_object_add(j, "role", json_object_new_string(c->role));
+    json_object_object_add(j, "phone", json_object_new_string(c->phone));
+    json_object_object_add(j, "email", json_object_new_string(c->email));
+    return j;
+}
+
+void cli_card_print(const char *indent, const vn_client_card_t *c)
+{
+    printf("%scontact %s: %s%s%s%s%s%s%s (signal %s, %s)\n", indent, c->sender, c->name,
+           c->role[0] ? ", " : "", c->role, c->phone[0] ? ", tel. " : "", c->phone,
+           c->email[0] ? ", " : "", c->email, c->signal_id, c->signal_category);
+}
+
+void cli_match_print(const char *indent, const vn_client_match_t *m)
+{
+    char d[16];
+    printf("%smatch %s (%s)  coordinator: %s%s%s%s\n", indent, m->id, m->kind,
+           m->coordinator[0] ? m->coordinator : "(none: no participant may coordinate)",
+           m->handover_to[0] ? "  handover offered to " : "", m->handover_to,
+           m->agreed ? "  AFGESTEMD" : "");
+    for (size_t i = 0; i < m->n_participants; i++) {
+        const vn_client_participant_t *p = &m->participants[i];
+        printf("%s  participant %s (%s): signal %s, %s, since %s%s\n", indent, p->org, p->sector,
+               p->signal_id, p->category, s_day(p->signal_date, d), p->active ? "" : ", inactive");
+    }
+    for (size_t i = 0; i < m->n_cases; i++) {
+        char ref[65];
+        s_ref(ref, sizeof ref, m->cases[i].client_ref, m->cases[i].client_ref_len);
+        printf("%s  our case: signal %s, bsn %s, case %s\n", indent, m->cases[i].signal_id,
+               m->cases[i].youth_bsn[0] ? m->cases[i].youth_bsn : "?", ref[0] ? ref : "-");
+    }
+    for (size_t i = 0; i < m->n_cards; i++) {
+        char in[64];
+        snprintf(in, sizeof in, "%s  ", indent);
+        cli_card_print(in, &m->cards[i]);
+    }
+}
+
+static int s_print_signals(const vn_client_signal_record_t *list, size_t n, int json)
+{
+    if (json) {
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < n; i++)
+            json_object_array_add(arr, s_signal_json(&list[i]));
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+        json_object_put(arr);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            s_signal_print(&list[i]);
+        if (n == 0)
+            puts("no signals");
+    }
+    return CLI_OK;
+}
+
+static int s_print_matches(const vn_client_match_t *list, size_t n, int json)
+{
+    if (json) {
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < n; i++)
+            json_object_array_add(arr, cli_match_json(&list[i]));
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+        json_object_put(arr);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            cli_match_print("", &list[i]);
+        if (n == 0)
+            puts("no matches");
+    }
+    return CLI_OK;
+}
+
+static const char s_signal_usage[] =
+    "signal add --agent EP --youth BSN [--parent BSN]... --category CAT --age YEARS\n"
+    "       --informed ouders|jongere|ouders,jongere|niet [--not-informed-reason TEXT]\n"
+    "       --contact-name NAME (--contact-phone TEL | --contact-email ADDR) [--contact-role R]\n"
+    "       [--date YYYY-MM-DD|@SECONDS] [--until YYYY-MM-DD|@SECONDS] [--client-ref REF]\n"
+    "       [--user ID --role R] [--json]\n"
+    "  | signal withdraw --agent EP ID | signal list --agent EP [--youth BSN] [--json]";
+
+int cli_signal(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"agent", required_argument, NULL, 'a'},   {"youth", required_argument, NULL, 'y'},
+        {"parent", required_argument, NULL, 'p'},  {"category", required_argument, NULL, 'c'},
+        {"age", required_argument, NULL, 'A'},     {"informed", required_argument, NULL, 'i'},
+        {"not-informed-reason", required_argument, NULL, 'N'},
+        {"contact-name", required_argument, NULL, 'n'},
+        {"contact-role", required_argument, NULL, 'R'},
+        {"contact-phone", required_argument, NULL, 'P'},
+        {"contact-email", required_argument, NULL, 'E'},
+        {"date", required_argument, NULL, 'd'},    {"until", required_argument, NULL, 'u'},
+        {"client-ref", required_argument, NULL, 'C'}, {"user", required_argument, NULL, 'U'},
+        {"role", required_argument, NULL, 'r'},    {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0}};
+    if (argc < 2)
+        return cli_fail(CLI_USAGE, "%s", s_signal_usage);
+    const char *verb = argv[1], *agent = NULL, *youth = NULL, *parents[MAX_PARENTS],
+               *informed[2], *reason = NULL, *user = NULL, *role = "professional";
+    vn_client_signal_t s = {0};
+    size_t n_parents = 0;
+    char *informed_arg = NULL, *end;
+    int json = 0, c, have_age = 0;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': agent = optarg; break;
+        case 'y': youth = optarg; break;
+        case 'p':
+            if (n_parents == MAX_PARENTS)
+                return cli_fail(CLI_USAGE, "signal add: at most %d --parent", MAX_PARENTS);
+            parents[n_parents++] = optarg;
+            break;
+        case 'c': s.category = optarg; break;
+        case 'A': {
+            long age = strtol(optarg, &end, 10);
+            if (*end || age < 0 || age > 120)
+                return cli_fail(CLI_USAGE, "signal add: --age takes whole years");
+            s.youth_age = (uint32_t)age;
+            have_age = 1;
+            break;
+        }
+        case 'i': informed_arg = optarg; break;
+        case 'N': reason = optarg; break;
+        case 'n': s.contact_name = optarg; break;
+        case 'R': s.contact_role = optarg; break;
+        case 'P': s.contact_phone = optarg; break;
+        case 'E': s.contact_email = optarg; break;
+        case 'd':
+            if (!(s.signal_date = s_when(optarg)))
+                return cli_fail(CLI_USAGE, "signal add: --date wants YYYY-MM-DD or @UNIX-SECONDS");
+            break;
+        case 'u':
+            if (!(s.active_until = s_when(optarg)))
+                return cli_fail(CLI_USAGE, "signal add: --until wants YYYY-MM-DD or @UNIX-SECONDS");
+            break;
+        case 'C':
+            s.client_ref = optarg;
+            s.client_ref_len = strlen(optarg);
+            if (s.client_ref_len > 64)
+                return cli_fail(CLI_USAGE, "signal add: --client-ref is at most 64 bytes");
+            break;
+        case 'U': user = optarg; break;
+        case 'r': role = optarg; break;
+        case 'j': json = 1; break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (!agent)
+        return cli_fail(CLI_USAGE, "signal %s: --agent EP is required", verb);
+    int add = strcmp(verb, "add") == 0 && optind == argc;
+    int withdraw = strcmp(verb, "withdraw") == 0 && optind == argc - 1;
+    int list = strcmp(verb, "list") == 0 && optind == argc;
+    if (!add && !withdraw && !list)
+        return cli_fail(CLI_USAGE, "%s", s_signal_usage);
+    if (add && (!youth || !s.category || !informed_arg || !have_age || !s.contact_name))
+        return cli_fail(CLI_USAGE, "%s", s_signal_usage);
+    vn_client_t *cl = cli_connect(agent);
+    if (!cl)
+        return CLI_USAGE;
+    int rc = CLI_OK;
+    vn_client_signal_record_t r;
+    if (add) {
+        if (!user) {
+            struct passwd *pw = getpwuid(getuid());
+            user = pw ? pw->pw_name : "unknown";
+        }
+        s.youth_bsn = youth;
+        s.parent_bsns = parents;
+        s.n_parents = n_parents;
+        s.n_informed = cli_split(informed_arg, informed, 2);
+        s.informed = informed;
+        s.not_informed_reason = reason;
+        s.user_id = user;
+        s.user_role = role;
+        if (vn_client_signal_add(cl, &s, &r) != 0)
+            rc = s_fail(cl, "signal add");
+        else
+            s_print_signals(&r, 1, json);
+    } else if (withdraw) {
+        if (vn_client_signal_withdraw(cl, argv[optind], &r) != 0)
+            rc = s_fail(cl, "signal withdraw");
+        else
+            s_print_signals(&r, 1, json);
+    } else {
+        vn_client_signal_record_t *all;
+        size_t n;
+        if (vn_client_signal_list(cl, youth, &all, &n) != 0) {
+            rc = s_fail(cl, "signal list");
+        } else {
+            s_print_signals(all, n, json);
+            free(all);
+        }
+    }
+    vn_client_destroy(&cl);
+    return rc;
+}
+
+static const char s_match_usage[] =
+    "match list --agent EP [--json] | match show --agent EP ID [--json]\n"
+    "  | match coordinate --agent EP ID (--handover ORG | --accept | --agree) [--json]";
+
+int cli_match(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"agent", required_argument, NULL, 'a'}, {"handover", required_argument, NULL, 'h'},
+        {"accept", no_argument, NULL, 'A'},      {"agree", no_argument, NULL, 'G'},
+        {"json", no_argument, NULL, 'j'},        {NULL, 0, NULL, 0}};
+    if (argc < 2)
+        return cli_fail(CLI_USAGE, "%s", s_match_usage);
+    const char *verb = argv[1], *agent = NULL, *to = NULL;
+    int json = 0, accept = 0, agree = 0, c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': agent = optarg; break;
+        case 'h': to = optarg; break;
+        case 'A': accept = 1; break;
+        case 'G': agree = 1; break;
+        case 'j': json = 1; break;
+        default: return CLI_USAGE;
+        }
+    }
+    int list = strcmp(verb, "list") == 0 && optind == argc;
+    int show = strcmp(verb, "show") == 0 && optind == argc - 1;
+    int coord = strcmp(verb, "coordinate") == 0 && optind == argc - 1 &&
+                (to != NULL) + accept + agree == 1;
+    if (!agent || (!list && !show && !coord))
+        return cli_fail(CLI_USAGE, "%s", s_match_usage);
+    vn_client_t *cl = cli_connect(agent);
+    if (!cl)
+        return CLI_USAGE;
+    vn_client_match_t *ms = NULL;
+    size_t n = 0;
+    int r;
+    const char *id = optind < argc ? argv[optind] : NULL;
+    if (list)
+        r = vn_client_match_list(cl, &ms, &n);
+    else if (show)
+        r = vn_client_match_show(cl, id, &ms, &n);
+    else if (to)
+        r = vn_client_match_handover(cl, id, to, &ms, &n);
+    else if (accept)
+        r = vn_client_match_accept(cl, id, &ms, &n);
+    else
+        r = vn_client_match_agree(cl, id, &ms, &n);
+    int rc = r == 0 ? s_print_matches(ms, n, json) : s_fail(cl, list ? "match list" : show ? "match show" : "match coordinate");
+    vn_client_matches_free(&ms, n);
+    vn_client_destroy(&cl);
+    return rc;
+}
+
+int cli_vocab(int argc, char **argv)
+{
+    static const struct option opts[] = {{"agent", required_argument, NULL, 'a'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    const char *agent = NULL;
+    int json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'a')
+            agent = optarg;
+        else if (c == 'j')
+            json = 1;
+        else
+            return CLI_USAGE;
+    }
+    if (!agent || optind != argc)
+        return cli_fail(CLI_USAGE, "vocab --agent EP [--json]");
+    vn_client_t *cl = cli_connect(agent);
+    if (!cl)
+        return CLI_USAGE;
+    vn_client_vocab_t *v;
+    if (vn_client_vocab(cl, &v) != 0) {
+        int rc = cli_client_fail(cl, "vocab");
+        vn_client_destroy(&cl);
+        return rc;
+    }
+    size_t n = vn_client_vocab_count(v);
+    if (json) {
+        json_object *o = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(o, "name", json_object_new_string(vn_client_vocab_name(v)));
+        json_object_object_add(o, "revision",
+                               json_object_new_int64((int64_t)vn_client_vocab_revision(v)));
+        for (size_t i = 0; i < n; i++) {
+            const vn_client_term_t *t = vn_client_vocab_get(v, i);
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "kind", json_object_new_string(t->kind));
+            json_object_object_add(j, "term", json_object_new_string(t->term));
+            json_object_object_add(j, "gloss_en", json_object_new_string(t->gloss_en));
+            json_object_object_add(j, "definition", json_object_new_string(t->definition));
+            json_object_array_add(arr, j);
+        }
+        json_object_object_add(o, "terms", arr);
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+        json_object_put(o);
+    } else if (vn_client_vocab_revision(v) == 0) {
+        puts("no vocabulary received from the broker yet");
+    } else {
+        printf("vocabulary %s, revision %llu, %zu terms (signed by the broker)\n",
+               vn_client_vocab_name(v), (unsigned long long)vn_client_vocab_revision(v), n);
+        const char *kind = "";
+        for (size_t i = 0; i < n; i++) {
+            const vn_client_term_t *t = vn_client_vocab_get(v, i);
+            if (strcmp(t->kind, kind) != 0)
+                printf("%s:\n", kind = t->kind);
+            printf("  %-28s %s\n  %-28s %s\n", t->term, t->gloss_en, "", t->definition);
+        }
+    }
+    vn_client_vocab_destroy(&v);
+    vn_client_destroy(&cl);
+    return CLI_OK;
+}
