@@ -7,7 +7,7 @@ vn_setup_pair
 GRACE=15
 G=ggz-mondriaan
 raw() { "$VN_RAWPEER" --broker "$BROKER_EP" --broker-public "$T/keys/broker.public" \
-          --to "$T/keys/vt-zuid-limburg.public" "$@" || true; }
+          --to "$T/keys/vt-zuid-limburg.public" --pseudonym-key "$T/keys/pseudonym.key" "$@" || true; }
 echo "synthetic: zorgen" > "$T/m.txt"
 send_to() {  # send_to FROM TO
     "$VANGNET" send --agent "$(api "$1")" --to "$2" --subject $BSN $MELD --file "$T/m.txt"

@@ -51,8 +51,8 @@ set +e
     --subject-name "$(printf 'a%.0s' $(seq 201))" --file "$T/m.txt" 2>"$T/e3"; r3=$?
 set -e
 [ $r1 -eq 5 ] && grep -q invalid-subject "$T/e1" || fail "anonymous with a name: $r1 $(cat "$T/e1")"
-[ $r2 -eq 2 ] && grep -q "not a date" "$T/e2" || fail "bad birth date: $r2 $(cat "$T/e2")"
-[ $r3 -eq 2 ] && grep -q invalid-subject "$T/e3" || fail "long name: $r3 $(cat "$T/e3")"
+[ $r2 -eq 5 ] && grep -q "not a date" "$T/e2" || fail "bad birth date: $r2 $(cat "$T/e2")"
+[ $r3 -eq 5 ] && grep -q invalid-subject "$T/e3" || fail "long name: $r3 $(cat "$T/e3")"
 
 # 4. The broker saw pseudonyms only: no BSN, name or birth date in its store or log.
 for secret in $BSN 123456782 "Kees Synthetisch" 2018-05-17; do

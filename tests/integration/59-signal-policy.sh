@@ -50,15 +50,15 @@ add() { rc_of "$VANGNET" signal add --agent "$GGZ" --youth 345678904 --category 
 [ "$(add --age 13 --informed ouders)" -eq 3 ] && grep -q informed-parties-wrong "$T/e" || fail "age 13 without jongere"
 [ "$(add --age 17 --informed ouders)" -eq 3 ] && grep -q informed-parties-wrong "$T/e" || fail "age 17 without jongere"
 [ "$(add --age 24 --informed jongere)" -eq 3 ] && grep -q youth-too-old "$T/e" || fail "age 24: $(cat "$T/e")"
-[ "$(add --age 7 --informed niet)" -eq 2 ] && grep -q "reason" "$T/e" || fail "niet without a reason (agent)"
-[ "$(add --age 7 --informed ouders,niet)" -eq 2 ] || fail "niet with ouders (agent)"
+[ "$(add --age 7 --informed niet)" -eq 5 ] && grep -q "reason" "$T/e" || fail "niet without a reason (agent)"
+[ "$(add --age 7 --informed ouders,niet)" -eq 5 ] || fail "niet with ouders (agent)"
 [ "$(add --age 13 --informed ouders,jongere)" -eq 0 ] || fail "age 13 told both: $(cat "$T/e")"
 [ "$(add --age 17 --informed jongere)" -eq 0 ] || fail "age 17 told: $(cat "$T/e")"
 [ "$(add --age 5 --informed niet --not-informed-reason 'gevaar voor het kind')" -eq 0 ] || fail "niet with reason"
 # The agent's own checks: a bad BSN, no contact.
-[ "$(rc_of "$VANGNET" signal add --agent "$GGZ" --youth 123456789 --category zorg-ouder --age 7 --informed ouders --contact-name X --contact-phone 1)" -eq 2 ] \
+[ "$(rc_of "$VANGNET" signal add --agent "$GGZ" --youth 123456789 --category zorg-ouder --age 7 --informed ouders --contact-name X --contact-phone 1)" -eq 5 ] \
     && grep -q invalid-bsn "$T/e" || fail "bad BSN"
-[ "$(rc_of "$VANGNET" signal add --agent "$GGZ" --youth 345678904 --category zorg-ouder --age 7 --informed ouders --contact-name X)" -eq 2 ] \
+[ "$(rc_of "$VANGNET" signal add --agent "$GGZ" --youth 345678904 --category zorg-ouder --age 7 --informed ouders --contact-name X)" -eq 5 ] \
     && grep -q invalid-contact "$T/e" || fail "contact without phone or e-mail"
 
 # 4. match:ID. The GGZ, the neighbourhood team and Veilig Thuis share a match on one child.
@@ -91,7 +91,7 @@ audit_grep -q "REFUSED .*actor=ggz-mondriaan .*to=vt-zuid-limburg .*match=$mid" 
 grep -q "^accepted to=vt-zuid-limburg " "$T/o" && grep -q "^refused to=wijkteam-heerlen .*code=" "$T/o" || fail "meldrecht per recipient: $(cat "$T/o")"
 wait_inbox vt-zuid-limburg "any(i.get('category') == 'melding' and i.get('subject_bsn') == '$KIND' for i in items)"
 # Not a participant: no expansion.
-[ "$(rc_of "$VANGNET" send --agent "$(api jeugdhulp-xonar)" --to "match:$mid" --subject $KIND $MELD --file "$T/a.txt")" -eq 2 ] \
+[ "$(rc_of "$VANGNET" send --agent "$(api jeugdhulp-xonar)" --to "match:$mid" --subject $KIND $MELD --file "$T/a.txt")" -eq 5 ] \
     && grep -q unknown-match "$T/e" || fail "a non-participant expanded the match: $(cat "$T/e")"
 for secret in $KIND "Lisa Synthetisch"; do
     ! grep -rqaF "$secret" "$T/broker-data" "$T/broker.log" || fail "'$secret' reached the broker"

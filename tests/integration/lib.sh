@@ -105,10 +105,11 @@ CONF
     local pid=$!
     VN_PIDS+=("$pid")
     eval "AGENT_PID_${org//-/_}=$pid"
-    # Ready when connected with a directory that lists every registered organisation.
+    # Ready when connected with a directory that lists every registered organisation (an
+    # ASan build on a loaded machine can take many seconds to start and connect).
     local n_orgs
     n_orgs=$("$VANGNET" org list --data "$T/broker-data" | tail -n +2 | wc -l)
-    wait_for "'$VANGNET' status --agent ipc://$T/$org.sock | grep -q 'connected=yes.*directory-orgs=$n_orgs '"
+    wait_for "'$VANGNET' status --agent ipc://$T/$org.sock | grep -q 'connected=yes.*directory-orgs=$n_orgs '" 30
 }
 
 vn_agent_pid() { eval "echo \$AGENT_PID_${1//-/_}"; }

@@ -10,14 +10,21 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "vn_content.h"
 #include "vn_envelope.h"
 #include "vn_keys.h"
+#include "vn_subject.h"
 #include "vn_util.h"
 #include "vn_wire.h"
 
 static volatile sig_atomic_t s_exit_code;
 static uint8_t s_seed[32];   /* --seed: the envelope's randomness, so its message id, from a text */
 static int s_seeded;
+/* --pseudonym-key: seal content format 1 about a real (synthetic) subject, so the recipient can
+ * open it like an agent's; without it the content is raw bytes no agent can read. */
+static uint8_t s_pseud_key[VN_PSEUDONYM_KEY_BYTES];
+static int s_readable;
+#define RAWPEER_BSN "111222333"
 
 static void s_watchdog(int sig)
 {
@@ -31,6 +38,7 @@ static void s_usage(void)
             "usage: vn-rawpeer --broker EP --broker-public FILE [--keys ORG.secret | --no-curve]\n"
             "  [--sign-keys ORG.secret] --to FILE.public [--mode MODE] [--size BYTES] [--twice]\n"
             "  [--seed TEXT]  (the same TEXT, the same message id: for id reuse)\n"
+            "  [--pseudonym-key FILE]  (readable content about BSN " RAWPEER_BSN ")\n"
             "modes: valid badsig ciphertext expired garbage twoframes badversion wrongkey dupkey baddate\n");
 }
 
@@ -57,6 +65,8 @@ static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubk
                          {"onveiligheid", "structureel"}};
     uint8_t pseud[32];
     memset(pseud, 0x5a, sizeof pseud);
+    if (s_readable && vn_pseudonym(pseud, RAWPEER_BSN, s_pseud_key) != 0)
+        return -1;
     uint64_t now = vn_now();
     int expired = strcmp(mode, "expired") == 0;
     vn_seal_params_t p = {.recipients = &r, .n_recipients = 1, .category = "melding",
@@ -67,6 +77,16 @@ static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubk
                           .user_id = "rawpeer", .user_role = "test"};
     uint8_t *content = calloc(1, size + 1), id[16];
     memset(content, 'x', size);
+    if (s_readable) {
+        vn_content_t c = {.bsn = RAWPEER_BSN, .body = content, .body_len = size};
+        uint8_t *packed;
+        if (vn_content_pack(&c, &packed, &size) != 0) {
+            free(content);
+            return -1;
+        }
+        free(content);
+        content = packed;
+    }
     int rc = s_seeded ? vn_envelope__seal_seeded(&p, signer, content, size, s_seed, id, out, len)
                       : vn_envelope_seal(&p, signer, content, size, id, out, len);
     free(content);
@@ -129,6 +149,7 @@ int main(int argc, char **argv)
         {"sign-keys", required_argument, NULL, 's'}, {"to", required_argument, NULL, 't'},
         {"mode", required_argument, NULL, 'm'},   {"size", required_argument, NULL, 'z'},
         {"twice", no_argument, NULL, '2'},        {"seed", required_argument, NULL, 'S'},
+        {"pseudonym-key", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0}};
     const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *sign_keys = NULL, *to = NULL,
                *mode = "valid";
@@ -150,6 +171,15 @@ int main(int argc, char **argv)
                                NULL, 0);
             s_seeded = 1;
             break;
+        case 'P': {
+            char perr[256];
+            if (vn_pseudonym_key_load(optarg, s_pseud_key, perr, sizeof perr) != 0) {
+                fprintf(stderr, "rawpeer: %s\n", perr);
+                return 2;
+            }
+            s_readable = 1;
+            break;
+        }
         default: s_usage(); return 2;
         }
     }
