@@ -10,11 +10,12 @@ if [ ! -f build-fuzz/build.ninja ]; then
         -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
 ninja -C build-fuzz >/dev/null
-mkdir -p fuzz-corpus/envelope fuzz-corpus/wire fuzz-corpus/keyfile fuzz-corpus/config fuzz-corpus/content
+mkdir -p fuzz-corpus/envelope fuzz-corpus/wire fuzz-corpus/keyfile fuzz-corpus/config fuzz-corpus/content fuzz-corpus/policy
 build-fuzz/tests/fuzz/fuzz_seed fuzz-corpus/envelope fuzz-corpus/wire
 printf '[vangnet-key]\nversion = 1\nkind = public\norg = abc\nsector = ggz\n' > fuzz-corpus/keyfile/seed
 cp config/broker.conf config/agent.conf fuzz-corpus/config/
-for t in envelope wire keyfile config content; do
+cp config/policy.conf fuzz-corpus/policy/
+for t in envelope wire keyfile config content policy; do
     echo "== fuzz_$t for ${SECONDS_EACH}s"
     build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
         fuzz-corpus/$t 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ *DONE)|ERROR|SUMMARY" || true
