@@ -81,6 +81,7 @@ typedef struct agent {
     int session_replaced;    /* another agent took over our session at the broker */
     Vn__Directory *dir;
     MDB_txn *txn;            /* the open batch transaction, if any */
+    int batch_error;         /* a write in the batch failed: the whole batch is abandoned */
     outgoing_t *out;
     size_t n_out, cap_out;
     waiter_t *submits, *fetches, *consents;
@@ -135,6 +136,10 @@ int agent__send_broker(agent_t *a, Vn__WireMessage *m);
 
 /* batch.c: one write transaction per loop turn; replies leave after the commit */
 MDB_txn *agent__txn(agent_t *a);
+/* Writes into the batch transaction. A failed write fails the whole batch at agent__commit (so
+ * nothing half-written is ever acknowledged); a missing key to delete is not a failure. */
+int agent__put(agent_t *a, MDB_txn *txn, int db, MDB_val *k, MDB_val *v);
+int agent__del(agent_t *a, MDB_txn *txn, int db, MDB_val *k);
 void agent__after_commit(agent_t *a, int to_api, const uint8_t *routing, size_t routing_len,
                          uint8_t *data, size_t len);
 void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routing_len,

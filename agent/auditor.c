@@ -32,7 +32,7 @@ void agent__audit_alarm(agent_t *a, const char *why)
     MDB_txn *txn = agent__txn(a);
     if (txn) {
         MDB_val k = {strlen(ALARM_KEY), ALARM_KEY}, v = {strlen(why), (void *)why};
-        mdb_put(txn, vn_store_dbi(a->db, ADB_META), &k, &v, 0);
+        (void)agent__put(a, txn, ADB_META, &k, &v);
     }
 }
 
@@ -60,7 +60,7 @@ static void s_hold(agent_t *a, const ProtobufCBinaryData *signed_cp, uint64_t si
     MDB_txn *txn = agent__txn(a);
     if (txn) {
         MDB_val k = {strlen(HELD_KEY), HELD_KEY}, v = {signed_cp->len, signed_cp->data};
-        mdb_put(txn, vn_store_dbi(a->db, ADB_META), &k, &v, 0);
+        (void)agent__put(a, txn, ADB_META, &k, &v);
     }
 }
 

@@ -17,6 +17,24 @@ MDB_txn *agent__txn(agent_t *a)
     return a->txn;
 }
 
+int agent__put(agent_t *a, MDB_txn *txn, int db, MDB_val *k, MDB_val *v)
+{
+    int rc = mdb_put(txn, vn_store_dbi(a->db, db), k, v, 0);
+    if (rc != 0 && !a->batch_error)
+        a->batch_error = vn_store_error(rc);
+    return rc ? vn_store_error(rc) : 0;
+}
+
+int agent__del(agent_t *a, MDB_txn *txn, int db, MDB_val *k)
+{
+    int rc = mdb_del(txn, vn_store_dbi(a->db, db), k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0 && !a->batch_error)
+        a->batch_error = vn_store_error(rc);
+    return rc ? vn_store_error(rc) : 0;
+}
+
 void agent__after_commit(agent_t *a, int to_api, const uint8_t *routing, size_t routing_len,
                          uint8_t *data, size_t len)
 {
@@ -64,8 +82,15 @@ void agent__reply_now(agent_t *a, const uint8_t *routing, size_t routing_len,
 void agent__commit(agent_t *a)
 {
     if (a->txn) {
-        int rc = vn_store_commit(a->txn);
+        int rc = a->batch_error;
+        if (rc != 0) {
+            mdb_txn_abort(a->txn);
+            vn_error("event=batch-write-failed error=\"%s\" action=abandoned", vn_strerror(rc));
+        } else {
+            rc = vn_store_commit(a->txn);
+        }
         a->txn = NULL;
+        a->batch_error = 0;
         a->storage_ok = rc == 0;
         if (rc != 0) {
             /* Nothing was stored, so nothing is acknowledged: the broker redelivers and the

@@ -75,7 +75,7 @@ int agent__directory_update(agent_t *a, const Vn__SignedDirectory *sd)
     if (txn && buf) {
         vn__signed_directory__pack(sd, buf);
         MDB_val k = {3, "dir"}, v = {len, buf};
-        mdb_put(txn, vn_store_dbi(a->db, ADB_META), &k, &v, 0);
+        (void)agent__put(a, txn, ADB_META, &k, &v);
     }
     free(buf);
     if (a->dir)

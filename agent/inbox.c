@@ -9,6 +9,7 @@
 #include "vn_util.h"
 #include "vn_wire.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static int s_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
     size_t len = vn__api_notification__get_packed_size(n), sealed_len = 0;
     uint8_t key[8], *sealed = NULL, *buf = malloc(len ? len : 1);
     if (!buf)
-        return -12;
+        return -ENOMEM;
     vn__api_notification__pack(n, buf);
     vn_put_be64(key, iseq);
     rc = agent__inbox_seal(a, key, buf, len, &sealed, &sealed_len);
@@ -406,9 +407,9 @@ void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn
     uint8_t key[8], zero[8] = {0};
     memcpy(key, iv.mv_data, 8);
     MDB_val k = {8, key}, zv = {8, zero};
-    mdb_del(txn, vn_store_dbi(a->db, ADB_INBOX), &k, NULL);
+    (void)agent__del(a, txn, ADB_INBOX, &k);
     /* Keep the id (as 0) so a redelivery after this is still recognised. */
-    mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &zv, 0);
+    (void)agent__put(a, txn, ADB_INBOX_IDS, &ik, &zv);
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_ACKED;
     resp.acked = 1;

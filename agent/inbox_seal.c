@@ -5,6 +5,7 @@
 #include "agent.h"
 #include "vn_error.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ int agent__inbox_seal(agent_t *a, const uint8_t key8[8], const uint8_t *plain, s
     uint8_t k[32];
     uint8_t *buf = malloc(len + SEAL_OVERHEAD);
     if (!buf)
-        return -12;
+        return -ENOMEM;
     buf[0] = SEAL_VERSION;
     randombytes_buf(buf + 1, NONCE_LEN);
     s_key(a->keys, k);

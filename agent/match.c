@@ -50,7 +50,7 @@ static void s_match_put(agent_t *a, const Vn__MatchInfo *m)
         return;
     vn__match_info__pack(m, buf);
     MDB_val k = {strlen(m->id), m->id}, v = {len, buf};
-    mdb_put(txn, vn_store_dbi(a->db, ADB_MATCHES), &k, &v, 0);
+    (void)agent__put(a, txn, ADB_MATCHES, &k, &v);
     free(buf);
 }
 

@@ -129,7 +129,7 @@ void agent__send_contact_cards(agent_t *a, const Vn__MatchInfo *m, char *const *
             uint8_t when[8];
             vn_put_be64(when, vn_now());
             MDB_val wv = {8, when};
-            mdb_put(txn, vn_store_dbi(a->db, ADB_CARDS_OUT), &k, &wv, 0);
+            (void)agent__put(a, txn, ADB_CARDS_OUT, &k, &wv);
             vn_info("event=contact-card-sent match=%s signal=%s to=%s", m->id, own[i], others[j]);
         }
         sodium_memzero(info->youth_bsn, strlen(info->youth_bsn));
@@ -146,7 +146,7 @@ void agent__store_contact_card(agent_t *a, const char *sender, const Vn__Contact
     if (!txn || !klen || vn__contact_card__get_packed_size(card) > sizeof buf)
         return;
     MDB_val k = {klen, key}, v = {vn__contact_card__pack(card, buf), buf};
-    mdb_put(txn, vn_store_dbi(a->db, ADB_CARDS_IN), &k, &v, 0);
+    (void)agent__put(a, txn, ADB_CARDS_IN, &k, &v);
 }
 
 /* ---- match:ID as a recipient. */

@@ -307,8 +307,8 @@ static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r
     uint8_t key[8];
     memcpy(key, iv.mv_data, 8);
     MDB_val k = {8, key};
-    mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX), &k, NULL);
-    mdb_del(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, NULL);
+    (void)agent__del(a, txn, ADB_OUTBOX, &k);
+    (void)agent__del(a, txn, ADB_OUTBOX_IDS, &ik);
     Vn__ApiSubmitResult *queued = agent__result_get(a, msgid);
     if (queued) {
         r->submitted = queued->submitted;

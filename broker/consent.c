@@ -12,6 +12,7 @@
 #include "vn_util.h"
 #include "vn_wire.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,7 @@ static int s_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r)
     size_t len = vn__consent_record__get_packed_size(r);
     uint8_t *buf = malloc(len);
     if (!buf)
-        return -12;
+        return -ENOMEM;
     vn__consent_record__pack(r, buf);
     MDB_val k = {strlen(r->id), r->id}, v = {len, buf};
     int rc = vn_store_error(mdb_put(txn, vn_store_dbi(b->db, BDB_CONSENTS), &k, &v, 0));

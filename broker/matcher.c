@@ -5,6 +5,7 @@
 #include "signals.h"
 #include "vn_error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,7 @@ int vn_matcher_register(vn_sigdb_t *d, const vn_signal_rules_t *rules, const Vn_
     if ((n_mids && !ms) || !out->parts) {
         free(ms);
         vn_match_outcome_clear(out);
-        return -12;
+        return -ENOMEM;
     }
     size_t total = n_single + 1, base = 0;
     for (size_t j = 0; rc == 0 && j < n_mids; j++) {
@@ -266,7 +267,7 @@ int vn_matcher_remove(vn_sigdb_t *d, const vn_signal_rules_t *rules, const char 
     Vn__SignalRecord *recs[VN_MATCH_MAX] = {0};
     size_t up[VN_MATCH_MAX], idx[VN_MATCH_MAX], n = 0;
     if (!old)
-        return -12;
+        return -ENOMEM;
     MDB_val k = {strlen(signal_id), (void *)signal_id};
     rc = vn_sigdb_match_get(d, mid, old);
     if (rc == 0) {
@@ -302,7 +303,7 @@ int vn_matcher_remove(vn_sigdb_t *d, const vn_signal_rules_t *rules, const char 
             keep = j;
     }
     if (rc == 0 && n_roots && !(out->parts = calloc(n_roots, sizeof *out->parts)))
-        rc = -12;
+        rc = -ENOMEM;
     int kept = 0;
     for (size_t j = 0; rc == 0 && j < n_roots; j++) {
         vn_match_t *m = &out->parts[out->n_parts];
@@ -364,7 +365,7 @@ int vn_matcher_inactive(vn_sigdb_t *d, const vn_signal_rules_t *rules, const cha
     if (rc != 0)
         return rc == VN_E_NOT_FOUND ? 0 : rc;
     if (!(out->parts = calloc(1, sizeof *out->parts)))
-        return -12;
+        return -ENOMEM;
     vn_match_t *m = &out->parts[0];
     if ((rc = vn_sigdb_match_get(d, mid, m)) != 0) {
         vn_match_outcome_clear(out);

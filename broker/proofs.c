@@ -9,6 +9,7 @@
 #include "vn_util.h"
 #include "vn_wire.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ int broker__receipt_with_proof(MDB_txn *txn, broker_t *b, item_t *it, const uint
     vn_audit_tree_t tree = {txn, b->db};
     int rc = proof && nodes ? vn_merkle_inclusion(vn_audit_node, &tree, it->seq - 1, tree_size,
                                                   proof, &len)
-                            : -12;
+                            : -ENOMEM;
     vn_put_be64(key, it->seq);
     MDB_val k = {8, key}, v;
     if (rc == 0)

@@ -5,6 +5,7 @@
 #include "vn_util.h"
 #include "vn_wire.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ static int s_sign_directory(broker_t *b)
     if (!entries || !ptrs) {
         free(entries);
         free(ptrs);
-        return -1;
+        return -ENOMEM;
     }
     for (size_t i = 0; i < b->n_orgs; i++) {
         vn_org_t *o = &b->orgs[i];
@@ -47,7 +48,7 @@ static int s_sign_directory(broker_t *b)
     if (!dbuf) {
         free(entries);
         free(ptrs);
-        return -1;
+        return -ENOMEM;
     }
     vn__directory__pack(&dir, dbuf);
     crypto_sign_detached(sig, NULL, dbuf, dlen, b->keys->sign_sk);
@@ -93,8 +94,8 @@ int broker__registry_refresh(broker_t *b, int force)
     b->orgs = orgs;
     b->n_orgs = n;
     b->registry_gen = gen;
-    if (s_sign_directory(b) != 0)
-        return -1;
+    if ((rc = s_sign_directory(b)) != 0)
+        return rc;
     vn_info("event=registry-loaded generation=%llu orgs=%zu", (unsigned long long)gen, n);
 
     /* Revoked organisations lose their session now; ZAP refuses them from here on. */

@@ -5,6 +5,7 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,7 @@ int vn_sigdb_put_record(vn_sigdb_t *d, const Vn__SignalRecord *r)
     size_t len = vn__signal_record__get_packed_size(r);
     uint8_t stack[1024], *buf = len <= sizeof stack ? stack : malloc(len);
     if (!buf)
-        return -12;
+        return -ENOMEM;
     vn__signal_record__pack(r, buf);
     int rc = s_put(d, d->signals, r->id, strlen(r->id), buf, len);
     if (buf != stack)
@@ -256,11 +257,11 @@ int vn_sigdb_match_put(vn_sigdb_t *d, const vn_match_t *m, const vn_match_t *old
 {
     vn_match_wire_t *w = malloc(sizeof *w);
     if (!w)
-        return -12;
+        return -ENOMEM;
     vn_match_to_wire(m, w);
     size_t len = vn__match_info__get_packed_size(&w->info);
     uint8_t *buf = malloc(len ? len : 1);
-    int rc = buf ? 0 : -12;
+    int rc = buf ? 0 : -ENOMEM;
     if (rc == 0) {
         vn__match_info__pack(&w->info, buf);
         rc = s_put(d, d->matches, m->id, strlen(m->id), buf, len);

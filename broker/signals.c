@@ -12,6 +12,7 @@
 #include "vn_vocab.h"
 #include "vn_wire.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +212,7 @@ static int s_notice(MDB_txn *txn, broker_t *b, vn_sigdb_t *d, const vn_match_t *
         return rc;
     vn_match_wire_t *w = malloc(sizeof *w);
     if (!w)
-        return -12;
+        return -ENOMEM;
     vn_match_to_wire(m, w);
     uint8_t notice_id[16];
     randombytes_buf(notice_id, sizeof notice_id);
@@ -230,7 +231,7 @@ static int s_notice(MDB_txn *txn, broker_t *b, vn_sigdb_t *d, const vn_match_t *
         if (rc == 0)
             broker__depth_add(b, org, 1);
     } else {
-        rc = -12;
+        rc = -ENOMEM;
     }
     free(buf);
     free(w);
@@ -438,7 +439,7 @@ static int s_match_op(MDB_txn *txn, broker_t *b, item_t *it, const Vn__MatchRequ
     int rc = 0;
     o.parts = calloc(1, sizeof *o.parts);
     if (!o.parts)
-        return -12;
+        return -ENOMEM;
     o.n_parts = 1;
     vn_match_t *m = &o.parts[0];
     int mrc = mid && strlen(mid) == VN_ID_LEN ? vn_sigdb_match_get(&d, mid, m) : VN_E_NOT_FOUND;

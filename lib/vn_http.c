@@ -133,11 +133,6 @@ vn_http_t *vn_http_start(const char *listen, const char *dir, vn_http_handler_fn
     return self;
 }
 
-uint16_t vn_http_port(const vn_http_t *self)
-{
-    return self->port;
-}
-
 void vn_http_destroy(vn_http_t **self_p)
 {
     if (!self_p || !*self_p)

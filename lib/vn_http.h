@@ -27,8 +27,6 @@ int vn_http_parse_listen(const char *value, int *ipv6, uint16_t *port);
  * so tools and tests find a port-0 listener. NULL with err set on failure. */
 vn_http_t *vn_http_start(const char *listen, const char *dir, vn_http_handler_fn handler,
                          void *user, char *err, size_t errlen);
-/* The bound port (useful with port 0). */
-uint16_t vn_http_port(const vn_http_t *self);
 void vn_http_destroy(vn_http_t **self_p);
 
 #endif

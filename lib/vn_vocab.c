@@ -3,6 +3,7 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <errno.h>
 #include <ini.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -252,7 +253,7 @@ int vn_vocab_sign(const vn_vocab_t *v, const vn_keyset_t *broker, uint8_t **out,
     Vn__VocabularyTerm **ptrs = calloc(v->n, sizeof *ptrs);
     if (!ptrs || !vn_vocab_term(v, 0)) {
         free(ptrs);
-        return -12;
+        return -ENOMEM;
     }
     for (size_t i = 0; i < v->n; i++)
         ptrs[i] = &v->wire[i];
@@ -263,7 +264,7 @@ int vn_vocab_sign(const vn_vocab_t *v, const vn_keyset_t *broker, uint8_t **out,
     p.terms = ptrs;
     size_t dl = strlen(VN_VOCAB_DOMAIN), vl = vn__vocabulary__get_packed_size(&p);
     uint8_t *msg = malloc(dl + vl), sig[crypto_sign_BYTES];
-    int rc = msg ? 0 : -12;
+    int rc = msg ? 0 : -ENOMEM;
     if (rc == 0) {
         memcpy(msg, VN_VOCAB_DOMAIN, dl);
         vn__vocabulary__pack(&p, msg + dl);
@@ -275,7 +276,7 @@ int vn_vocab_sign(const vn_vocab_t *v, const vn_keyset_t *broker, uint8_t **out,
         if ((*out = malloc(*len)))
             vn__signed_vocabulary__pack(&sv, *out);
         else
-            rc = -12;
+            rc = -ENOMEM;
     }
     free(msg);
     free(ptrs);
@@ -295,7 +296,7 @@ int vn_vocab_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[3
     size_t dl = strlen(VN_VOCAB_DOMAIN);
     uint8_t *msg = malloc(dl + sv->vocabulary.len + 1);
     if (!msg) {
-        rc = -12;
+        rc = -ENOMEM;
     } else if (sv->signature.len != crypto_sign_BYTES) {
         rc = VN_E_MALFORMED;
     } else {
