@@ -125,18 +125,16 @@ int vn_http_clients_load(const char *path, vn_http_client_t **list, size_t *n, c
     *n = 0;
     uint8_t *data;
     size_t len;
-    int rc = vn_read_file(path, FILE_MAX, &data, &len);
+    int rc = vn_read_secret_file(path, FILE_MAX, &data, &len, NULL);
     if (rc == -ENOENT)
         return 0;
+    if (rc == VN_E_KEYFILE_PERMS) {
+        snprintf(err, errlen, "%s: readable by group or others (chmod 600)", path);
+        return VN_E_CONFIG;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "%s: %s", path, vn_strerror(rc));
         return rc;
-    }
-    struct stat st;
-    if (stat(path, &st) == 0 && (st.st_mode & 077)) {
-        snprintf(err, errlen, "%s: readable by group or others (chmod 600)", path);
-        free(data);
-        return VN_E_CONFIG;
     }
     char *text = realloc(data, len + 1);
     if (!text) {

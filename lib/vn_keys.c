@@ -255,22 +255,15 @@ int vn_pubkeys_load(const char *path, vn_pubkeys_t *out, char *err, size_t errle
 int vn_keyset_load(const char *path, vn_keyset_t **out, char *err, size_t errlen)
 {
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        int rc = -errno;
-        if (err)
-            snprintf(err, errlen, "%s: %s", path, vn_strerror(rc));
-        return rc;
-    }
-    if (st.st_mode & 077) {
-        if (err)
-            snprintf(err, errlen, "%s: mode %03o: %s", path, st.st_mode & 0777,
-                     vn_strerror(VN_E_KEYFILE_PERMS));
-        return VN_E_KEYFILE_PERMS;
-    }
     uint8_t *text = NULL;
     size_t len = 0;
-    int rc = vn_read_file(path, KEYFILE_MAX, &text, &len);
+    unsigned mode = 0;
+    int rc = vn_read_secret_file(path, KEYFILE_MAX, &text, &len, &mode);
+    if (rc == VN_E_KEYFILE_PERMS) {
+        if (err)
+            snprintf(err, errlen, "%s: mode %03o: %s", path, mode, vn_strerror(rc));
+        return rc;
+    }
     if (rc != 0) {
         if (err)
             snprintf(err, errlen, "%s: %s", path, vn_strerror(rc));

@@ -87,19 +87,9 @@ static int s_pkey_handler(void *user, const char *section, const char *name, con
 int vn_pseudonym_key_load(const char *path, uint8_t key[VN_PSEUDONYM_KEY_BYTES], char *err,
                           size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        int rc = -errno;
-        snprintf(err, errlen, "%s: %s", path, vn_strerror(rc));
-        return rc;
-    }
-    if (st.st_mode & 077) {
-        snprintf(err, errlen, "%s: %s", path, vn_strerror(VN_E_KEYFILE_PERMS));
-        return VN_E_KEYFILE_PERMS;
-    }
     uint8_t *text = NULL;
     size_t len = 0;
-    int rc = vn_read_file(path, 4096, &text, &len);
+    int rc = vn_read_secret_file(path, 4096, &text, &len, NULL);
     if (rc != 0) {
         snprintf(err, errlen, "%s: %s", path, vn_strerror(rc));
         return rc;

@@ -102,6 +102,54 @@ fail:
     return rc;
 }
 
+int vn_read_secret_file(const char *path, size_t max, uint8_t **out, size_t *len, unsigned *mode)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int rc = 0;
+    uint8_t *buf = NULL;
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = VN_E_KEYFILE;
+    } else if (st.st_mode & 077) {
+        if (mode)
+            *mode = (unsigned)(st.st_mode & 0777);
+        rc = VN_E_KEYFILE_PERMS;
+    } else if ((size_t)st.st_size > max) {
+        rc = VN_E_TOO_LARGE;
+    } else if (!(buf = malloc((size_t)st.st_size + 1))) {
+        rc = -ENOMEM;
+    }
+    size_t used = 0;
+    while (rc == 0 && used < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + used, (size_t)st.st_size - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO; /* shrank while we read it */
+            break;
+        }
+        used += (size_t)n;
+    }
+    close(fd);
+    if (rc != 0) {
+        if (buf) {
+            memset(buf, 0, used);
+            free(buf);
+        }
+        return rc;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    return 0;
+}
+
 int vn_write_file_new(const char *path, int mode, const void *data, size_t len)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);

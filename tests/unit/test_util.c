@@ -4,6 +4,9 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 static void test_hex_round_trip(void **state)
 {
     (void)state;
@@ -81,12 +84,41 @@ static void test_strerror(void **state)
     assert_string_equal(vn_strerror(-2), "No such file or directory");
 }
 
+/* Secret files: checked on the descriptor that is read; wrong mode, not a file, too large. */
+static void test_secret_file(void **state)
+{
+    (void)state;
+    char *dir = test_tmpdir(), path[4200];
+    snprintf(path, sizeof path, "%s/secret", dir);
+    FILE *f = fopen(path, "w");
+    fputs("s3cret", f);
+    fclose(f);
+    uint8_t *data;
+    size_t len;
+    unsigned mode = 0;
+    chmod(path, 0644);
+    assert_int_equal(vn_read_secret_file(path, 100, &data, &len, &mode), VN_E_KEYFILE_PERMS);
+    assert_int_equal(mode, 0644);
+    assert_null(data);
+    chmod(path, 0600);
+    assert_int_equal(vn_read_secret_file(path, 100, &data, &len, &mode), 0);
+    assert_int_equal(len, 6);
+    assert_string_equal((char *)data, "s3cret");
+    free(data);
+    assert_int_equal(vn_read_secret_file(path, 5, &data, &len, NULL), VN_E_TOO_LARGE);
+    assert_int_equal(vn_read_secret_file(dir, 100, &data, &len, NULL), VN_E_KEYFILE);
+    snprintf(path, sizeof path, "%s/none", dir);
+    assert_int_equal(vn_read_secret_file(path, 100, &data, &len, NULL), -ENOENT);
+    test_tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hex_round_trip), cmocka_unit_test(test_org_ids),
         cmocka_unit_test(test_fields), cmocka_unit_test(test_be64),
         cmocka_unit_test(test_strerror), cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_secret_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
