@@ -91,37 +91,21 @@ static int s_params_valid(const vn_seal_params_t *p, size_t content_len)
     return p->expires > p->created;
 }
 
-static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
-                  size_t content_len, s_rng_t *rng, uint8_t msgid[16], uint8_t **out,
-                  size_t *out_len)
+/* The header the broker reads and the content is bound to, packed into *out (the caller's). */
+static int s_pack_header(const vn_seal_params_t *p, const vn_keyset_t *sender,
+                         size_t content_len, const uint8_t msgid[16],
+                         const uint8_t nonce[NONCE_BYTES], uint8_t **out, size_t *out_len)
 {
-    if (!s_params_valid(p, content_len))
-        return VN_E_INVALID;
-
-    int rc = VN_E_CRYPTO;
-    uint8_t key[KEY_BYTES], nonce[NONCE_BYTES], ct_hash[32], sig[crypto_sign_BYTES];
-    uint8_t *header_buf = NULL, *ct = NULL, *env_buf = NULL;
-    Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
-    uint8_t (*wrap_material)[32 + KEY_BYTES + TAG_BYTES] = NULL;
-    Vn__Justification *just = NULL, **just_ptrs = NULL;
-
-    s_random(rng, msgid, 16);
-    s_random(rng, key, sizeof key);
-    s_random(rng, nonce, sizeof nonce);
-
-    /* Header */
+    char **recips = calloc(p->n_recipients, sizeof *recips);
+    Vn__Justification *just = calloc(p->n_justification + 1, sizeof *just);
+    Vn__Justification **just_ptrs = calloc(p->n_justification + 1, sizeof *just_ptrs);
+    int rc = -ENOMEM;
+    if (!recips || !just || !just_ptrs)
+        goto done;
     Vn__Header hdr = VN__HEADER__INIT;
     hdr.version = VN_ENVELOPE_VERSION;
-    hdr.message_id = (ProtobufCBinaryData){16, msgid};
+    hdr.message_id = (ProtobufCBinaryData){16, (uint8_t *)msgid};
     hdr.sender = (char *)sender->pub.org;
-    char **recips = calloc(p->n_recipients, sizeof *recips);
-    just = calloc(p->n_justification + 1, sizeof *just);
-    just_ptrs = calloc(p->n_justification + 1, sizeof *just_ptrs);
-    if (!recips || !just || !just_ptrs) {
-        rc = -ENOMEM;
-        free(recips);
-        goto fail;
-    }
     for (size_t i = 0; i < p->n_recipients; i++)
         recips[i] = (char *)p->recipients[i].org;
     hdr.n_recipients = p->n_recipients;
@@ -148,16 +132,73 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     if (p->match_id)
         hdr.match_id = (char *)p->match_id;
     hdr.sender_sign_key = (ProtobufCBinaryData){32, (uint8_t *)sender->pub.sign_pk};
-    hdr.content_nonce = (ProtobufCBinaryData){NONCE_BYTES, nonce};
-    size_t header_len = vn__header__get_packed_size(&hdr);
-    header_buf = malloc(header_len);
-    if (!header_buf) {
-        free(recips);
-        rc = -ENOMEM;
-        goto fail;
-    }
-    vn__header__pack(&hdr, header_buf);
+    hdr.content_nonce = (ProtobufCBinaryData){NONCE_BYTES, (uint8_t *)nonce};
+    *out_len = vn__header__get_packed_size(&hdr);
+    if (!(*out = malloc(*out_len)))
+        goto done;
+    vn__header__pack(&hdr, *out);
+    rc = 0;
+done:
     free(recips);
+    free(just);
+    free(just_ptrs);
+    return rc;
+}
+
+/* One wrapping of the content key per recipient: a fresh ephemeral X25519 key each, so every key
+ * encryption key is used once. wraps, wrap_ptrs and material have n_recipients entries. */
+typedef uint8_t s_wrap_material_t[32 + KEY_BYTES + TAG_BYTES];
+
+static int s_wrap_keys(const vn_seal_params_t *p, const uint8_t key[KEY_BYTES],
+                       const uint8_t msgid[16], s_rng_t *rng, Vn__WrappedKey *wraps,
+                       Vn__WrappedKey **wrap_ptrs, s_wrap_material_t *material)
+{
+    for (size_t i = 0; i < p->n_recipients; i++) {
+        uint8_t eph_sk[32], kek[KEY_BYTES], ad[64 + VN_ORG_MAX];
+        uint8_t zero_nonce[NONCE_BYTES] = {0}; /* each kek is used once: fresh ephemeral key */
+        uint8_t *eph_pk = material[i], *sealed = material[i] + 32;
+        s_random(rng, eph_sk, sizeof eph_sk);
+        crypto_scalarmult_base(eph_pk, eph_sk);
+        int krc = s_wrap_kek(kek, eph_sk, p->recipients[i].box_pk, eph_pk,
+                             p->recipients[i].box_pk);
+        sodium_memzero(eph_sk, sizeof eph_sk);
+        if (krc != 0) {
+            sodium_memzero(kek, sizeof kek);
+            return VN_E_CRYPTO;
+        }
+        size_t ad_len = s_wrap_ad(ad, msgid, p->recipients[i].org);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, NULL, key, KEY_BYTES, ad, ad_len,
+                                                   NULL, zero_nonce, kek);
+        sodium_memzero(kek, sizeof kek);
+        vn__wrapped_key__init(&wraps[i]);
+        wraps[i].recipient = (char *)p->recipients[i].org;
+        wraps[i].message_id = (ProtobufCBinaryData){16, (uint8_t *)msgid};
+        wraps[i].ephemeral_key = (ProtobufCBinaryData){32, eph_pk};
+        wraps[i].sealed_key = (ProtobufCBinaryData){KEY_BYTES + TAG_BYTES, sealed};
+        wrap_ptrs[i] = &wraps[i];
+    }
+    return 0;
+}
+
+static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
+                  size_t content_len, s_rng_t *rng, uint8_t msgid[16], uint8_t **out,
+                  size_t *out_len)
+{
+    if (!s_params_valid(p, content_len))
+        return VN_E_INVALID;
+
+    int rc;
+    uint8_t key[KEY_BYTES], nonce[NONCE_BYTES], ct_hash[32], sig[crypto_sign_BYTES];
+    uint8_t *header_buf = NULL, *ct = NULL, *env_buf = NULL;
+    size_t header_len = 0;
+    Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
+    s_wrap_material_t *wrap_material = NULL;
+
+    s_random(rng, msgid, 16);
+    s_random(rng, key, sizeof key);
+    s_random(rng, nonce, sizeof nonce);
+    if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &header_buf, &header_len)) != 0)
+        goto fail;
 
     /* Content, bound to the header */
     size_t ct_len = content_len + TAG_BYTES;
@@ -168,36 +209,14 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
                                                header_len, NULL, nonce, key);
     crypto_generichash(ct_hash, sizeof ct_hash, ct, ct_len, NULL, 0);
 
-    /* One wrapping of the content key per recipient */
     wraps = calloc(p->n_recipients, sizeof *wraps);
     wrap_ptrs = calloc(p->n_recipients, sizeof *wrap_ptrs);
     wrap_material = calloc(p->n_recipients, sizeof *wrap_material);
     if (!wraps || !wrap_ptrs || !wrap_material) { rc = -ENOMEM; goto fail; }
-    for (size_t i = 0; i < p->n_recipients; i++) {
-        uint8_t eph_sk[32], kek[KEY_BYTES], ad[64 + VN_ORG_MAX];
-        uint8_t zero_nonce[NONCE_BYTES] = {0}; /* each kek is used once: fresh ephemeral key */
-        uint8_t *eph_pk = wrap_material[i], *sealed = wrap_material[i] + 32;
-        s_random(rng, eph_sk, sizeof eph_sk);
-        crypto_scalarmult_base(eph_pk, eph_sk);
-        int krc = s_wrap_kek(kek, eph_sk, p->recipients[i].box_pk, eph_pk,
-                             p->recipients[i].box_pk);
-        sodium_memzero(eph_sk, sizeof eph_sk);
-        if (krc != 0) {
-            sodium_memzero(kek, sizeof kek);
-            goto fail;
-        }
-        size_t ad_len = s_wrap_ad(ad, msgid, p->recipients[i].org);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, NULL, key, sizeof key, ad, ad_len,
-                                                   NULL, zero_nonce, kek);
-        sodium_memzero(kek, sizeof kek);
-        vn__wrapped_key__init(&wraps[i]);
-        wraps[i].recipient = (char *)p->recipients[i].org;
-        wraps[i].message_id = (ProtobufCBinaryData){16, msgid};
-        wraps[i].ephemeral_key = (ProtobufCBinaryData){32, eph_pk};
-        wraps[i].sealed_key = (ProtobufCBinaryData){KEY_BYTES + TAG_BYTES, sealed};
-        wrap_ptrs[i] = &wraps[i];
-    }
+    if ((rc = s_wrap_keys(p, key, msgid, rng, wraps, wrap_ptrs, wrap_material)) != 0)
+        goto fail;
 
+    /* Signed over the header's hash and the ciphertext's hash, and packed */
     uint8_t to_sign[19 + 64];
     s_signed_message(to_sign, header_buf, header_len, ct_hash);
     crypto_sign_detached(sig, NULL, to_sign, sizeof to_sign, sender->sign_sk);
@@ -225,8 +244,6 @@ fail:
     free(wraps);
     free(wrap_ptrs);
     free(wrap_material);
-    free(just);
-    free(just_ptrs);
     free(env_buf);
     return rc;
 }
