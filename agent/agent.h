@@ -286,5 +286,8 @@ void agent__api_auth_handle(agent_t *a);
 void agent__api_handle(agent_t *a);
 void agent__api_error(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
                       const char *message);
+/* Same, with the message in Dutch (the broker's reason_nl; "" when there is none). */
+void agent__api_error_nl(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
+                         const char *message, const char *message_nl);
 
 #endif

@@ -13,9 +13,16 @@
 void agent__api_error(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
                       const char *message)
 {
+    agent__api_error_nl(a, routing, routing_len, code, message, "");
+}
+
+void agent__api_error_nl(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
+                         const char *message, const char *message_nl)
+{
     Vn__ApiError e = VN__API_ERROR__INIT;
     e.code = (char *)code;
     e.message = (char *)message;
+    e.message_nl = (char *)(message_nl ? message_nl : "");
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_ERROR;
     resp.error = &e;

@@ -1,6 +1,7 @@
 /* http_api_json.c -- the API's JSON shapes (lowerCamelCase members, RFC 3339 UTC times, hex ids,
  * base64 content with its media type) and strict parsing of request bodies. */
 #include "http_api.h"
+#include "vn_content.h"
 #include "vn_util.h"
 
 #include <sodium.h>
@@ -37,6 +38,24 @@ static void s_add_str(json_object *o, const char *key, const char *v)
 {
     if (v && v[0])
         json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static void s_add_date(json_object *o, const char *key, uint64_t t)
+{
+    char buf[32];
+    if (t) {
+        http__time(t, buf);
+        buf[10] = '\0'; /* YYYY-MM-DD of the UTC day */
+        json_object_object_add(o, key, json_object_new_string(buf));
+    }
+}
+
+/* A client_ref is the IT system's own bytes: shown when it is text that JSON can carry. */
+static void s_add_ref(json_object *o, const char *key, const ProtobufCBinaryData *b)
+{
+    if (b->len && b->len <= 64 && memchr(b->data, 0, b->len) == NULL)
+        json_object_object_add(o, key, json_object_new_string_len((const char *)b->data,
+                                                                  (int)b->len));
 }
 
 static json_object *s_base64(const uint8_t *data, size_t len)
@@ -98,6 +117,22 @@ json_object *http__notification_json(const Vn__ApiNotification *n)
         json_object_object_add(o, "notice", nt);
         return o;
     }
+    if (n->match_notice) {
+        const Vn__ApiMatchNotice *mn = n->match_notice;
+        json_object_object_add(o, "kind", json_object_new_string("match-notice"));
+        s_add_str(o, "matchId", n->match_id);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "event", json_object_new_string(mn->event));
+        if (mn->match)
+            json_object_object_add(j, "match", http__match_json(mn->match));
+        json_object_object_add(j, "auditSeq", json_object_new_int64((int64_t)mn->audit_seq));
+        json_object_object_add(o, "matchNotice", j);
+        json_object *cases = json_object_new_array();
+        for (size_t i = 0; i < n->n_cases; i++)
+            json_object_array_add(cases, http__case_json(n->cases[i]));
+        json_object_object_add(o, "cases", cases);
+        return o;
+    }
     json_object_object_add(o, "kind", json_object_new_string("notification"));
     json_object_object_add(o, "sender", json_object_new_string(n->sender));
     json_object_object_add(o, "senderSector", json_object_new_string(n->sender_sector));
@@ -122,6 +157,22 @@ json_object *http__notification_json(const Vn__ApiNotification *n)
                                                                 : "application/octet-stream"));
     json_object_object_add(c, "data", s_base64(n->content.data, n->content.len));
     json_object_object_add(o, "content", c);
+    /* The subject's identity, sealed in the content: the recipient's system links on it. */
+    s_add_str(o, "subjectBsn", n->subject_bsn);
+    s_add_str(o, "subjectName", n->subject_name);
+    if (n->subject_birth_date[0] && vn_birth_date_valid(n->subject_birth_date))
+        json_object_object_add(o, "subjectBirthDate", json_object_new_string(n->subject_birth_date));
+    s_add_str(o, "matchId", n->match_id);
+    if (n->contact_card)
+        json_object_object_add(o, "contactCard", http__card_json(n->contact_card, n->sender));
+    if (n->n_cases) {
+        json_object *cases = json_object_new_array();
+        for (size_t i = 0; i < n->n_cases; i++)
+            json_object_array_add(cases, http__case_json(n->cases[i]));
+        json_object_object_add(o, "cases", cases);
+    }
+    if (n->sender_revoked)
+        json_object_object_add(o, "senderRevoked", json_object_new_boolean(1));
     return o;
 }
 
@@ -155,6 +206,14 @@ json_object *http__submit_result_json(const Vn__ApiSubmitResult *r)
         json_object_object_add(o, "repeated", json_object_new_boolean(1));
     s_add_time(o, "submitted", r->submitted);
     s_add_time(o, "decided", r->decided);
+    s_add_str(o, "recipient", r->recipient);
+    if (r->n_per_recipient) {
+        /* a notification to match:ID: one envelope, and one verdict, per participant */
+        json_object *per = json_object_new_array();
+        for (size_t i = 0; i < r->n_per_recipient; i++)
+            json_object_array_add(per, http__submit_result_json(r->per_recipient[i]));
+        json_object_object_add(o, "perRecipient", per);
+    }
     return o;
 }
 
@@ -255,5 +314,138 @@ json_object *http__parse_body(const http_req_t *r, http_reply_t *reply)
         http__problem_code(reply, "invalid-json", "the body must be a JSON object", NULL);
         return NULL;
     }
+    return o;
+}
+
+/* ---- signals and matches (the shared picture) ---- */
+
+json_object *http__signal_json(const Vn__ApiSignalInfo *info, uint64_t now)
+{
+    static const Vn__SignalRecord empty = VN__SIGNAL_RECORD__INIT;
+    const Vn__SignalRecord *r = info->record ? info->record : &empty;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(r->id));
+    json_object_object_add(o, "owner", json_object_new_string(r->owner));
+    const char *state = r->withdrawn ? "withdrawn"
+                        : r->active_until && r->active_until <= now ? "inactive" : "active";
+    json_object_object_add(o, "state", json_object_new_string(state));
+    json_object_object_add(o, "category", json_object_new_string(r->category));
+    s_add_hex(o, "youthPseudonym", &r->youth_pseudonym);
+    json_object *ps = json_object_new_array();
+    for (size_t i = 0; i < r->n_parent_pseudonyms; i++) {
+        char hex[65];
+        if (r->parent_pseudonyms[i].len == 32)
+            json_object_array_add(ps, json_object_new_string(
+                                          vn_hex(hex, r->parent_pseudonyms[i].data, 32)));
+    }
+    json_object_object_add(o, "parentPseudonyms", ps);
+    s_add_str(o, "youthBsn", info->youth_bsn);
+    s_add_ref(o, "clientRef", &info->client_ref);
+    s_add_date(o, "signalDate", r->signal_date);
+    s_add_time(o, "activeUntil", r->active_until);
+    s_add_time(o, "deleteAfter", r->delete_after);
+    s_add_time(o, "registered", r->registered);
+    s_add_time(o, "withdrawn", r->withdrawn);
+    json_object_object_add(o, "informed", s_strings(r->informed, r->n_informed));
+    s_add_str(o, "notInformedReason", r->not_informed_reason);
+    json_object_object_add(o, "youthAge", json_object_new_int64(r->youth_age));
+    json_object_object_add(o, "userId", json_object_new_string(r->user_id));
+    json_object_object_add(o, "userRole", json_object_new_string(r->user_role));
+    const Vn__ApiContact *c = info->contact;
+    if (c && c->name[0]) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "name", json_object_new_string(c->name));
+        s_add_str(j, "role", c->role);
+        s_add_str(j, "phone", c->phone);
+        s_add_str(j, "email", c->email);
+        json_object_object_add(o, "contact", j);
+    }
+    return o;
+}
+
+json_object *http__match_json(const Vn__MatchInfo *m)
+{
+    json_object *o = json_object_new_object(), *ps = json_object_new_array();
+    json_object_object_add(o, "id", json_object_new_string(m->id));
+    json_object_object_add(o, "kind", json_object_new_string(m->kind));
+    for (size_t i = 0; i < m->n_participants; i++) {
+        const Vn__MatchParticipant *p = m->participants[i];
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "org", json_object_new_string(p->org));
+        json_object_object_add(j, "sector", json_object_new_string(p->sector));
+        json_object_object_add(j, "signalId", json_object_new_string(p->signal_id));
+        json_object_object_add(j, "category", json_object_new_string(p->category));
+        s_add_date(j, "signalDate", p->signal_date);
+        json_object_object_add(j, "active", json_object_new_boolean(p->active));
+        s_add_time(j, "registered", p->registered);
+        json_object_array_add(ps, j);
+    }
+    json_object_object_add(o, "participants", ps);
+    s_add_str(o, "coordinator", m->coordinator);
+    s_add_str(o, "handoverTo", m->handover_to);
+    json_object_object_add(o, "agreed", json_object_new_boolean(m->agreed));
+    json_object_object_add(o, "coordinatorByHandover",
+                           json_object_new_boolean(m->coordinator_by_handover));
+    s_add_time(o, "created", m->created);
+    s_add_time(o, "updated", m->updated);
+    return o;
+}
+
+json_object *http__match_view_json(const Vn__ApiMatchView *v)
+{
+    json_object *o = v->match ? http__match_json(v->match) : json_object_new_object();
+    json_object *cases = json_object_new_array(), *cards = json_object_new_array();
+    for (size_t i = 0; i < v->n_cases; i++)
+        json_object_array_add(cases, http__case_json(v->cases[i]));
+    for (size_t i = 0; i < v->n_cards; i++)
+        json_object_array_add(cards, http__card_json(v->cards[i], i < v->n_card_senders
+                                                                      ? v->card_senders[i] : ""));
+    json_object_object_add(o, "cases", cases);
+    json_object_object_add(o, "contactCards", cards);
+    return o;
+}
+
+json_object *http__case_json(const Vn__ApiLocalCase *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "signalId", json_object_new_string(c->signal_id));
+    s_add_ref(o, "clientRef", &c->client_ref);
+    s_add_str(o, "youthBsn", c->youth_bsn);
+    s_add_str(o, "category", c->category);
+    return o;
+}
+
+json_object *http__card_json(const Vn__ContactCard *c, const char *sender)
+{
+    json_object *o = json_object_new_object();
+    s_add_str(o, "from", sender);
+    json_object_object_add(o, "matchId", json_object_new_string(c->match_id));
+    json_object_object_add(o, "signalId", json_object_new_string(c->signal_id));
+    s_add_str(o, "signalCategory", c->signal_category);
+    json_object_object_add(o, "name", json_object_new_string(c->name));
+    s_add_str(o, "role", c->role);
+    s_add_str(o, "phone", c->phone);
+    s_add_str(o, "email", c->email);
+    return o;
+}
+
+json_object *http__vocabulary_json(const Vn__ApiVocabResult *r)
+{
+    static const Vn__Vocabulary empty = VN__VOCABULARY__INIT;
+    const Vn__Vocabulary *v = r->vocabulary ? r->vocabulary : &empty;
+    json_object *o = json_object_new_object(), *terms = json_object_new_array();
+    s_add_str(o, "name", v->name);
+    json_object_object_add(o, "revision", json_object_new_int64((int64_t)v->revision));
+    json_object_object_add(o, "verified", json_object_new_boolean(r->verified));
+    for (size_t i = 0; i < v->n_terms; i++) {
+        const Vn__VocabularyTerm *t = v->terms[i];
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "kind", json_object_new_string(t->kind));
+        json_object_object_add(j, "term", json_object_new_string(t->term));
+        json_object_object_add(j, "glossEn", json_object_new_string(t->gloss_en));
+        json_object_object_add(j, "definition", json_object_new_string(t->definition));
+        json_object_array_add(terms, j);
+    }
+    json_object_object_add(o, "terms", terms);
     return o;
 }
