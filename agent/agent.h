@@ -220,6 +220,9 @@ void agent__signal_timeouts(agent_t *a, uint64_t now_ms);
 /* match.c: match requests, match notices into the inbox, the matches we take part in */
 void agent__match(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiMatch *m);
 void agent__on_match_response(agent_t *a, const Vn__MatchResponse *resp);
+/* policy_query.c: the bases this organisation may use, asked of the broker */
+void agent__policy_query(agent_t *a, const uint8_t *routing, size_t routing_len);
+void agent__on_policy_response(agent_t *a, const Vn__PolicyResponse *resp);
 void agent__on_match_notice(agent_t *a, const Vn__MatchNotice *n);
 /* Process notices held back while a signal of ours was still being registered. */
 void agent__match_release_held(agent_t *a, int all);

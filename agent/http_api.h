@@ -109,6 +109,7 @@ json_object *http__match_view_json(const Vn__ApiMatchView *v); /* with our cases
 json_object *http__case_json(const Vn__ApiLocalCase *c);
 json_object *http__card_json(const Vn__ContactCard *c, const char *sender);
 json_object *http__vocabulary_json(const Vn__ApiVocabResult *r);
+json_object *http__policy_json(const Vn__ApiPolicyResult *r);
 /* Parse a JSON body strictly (objects only, no unknown members): NULL with a problem in reply. */
 json_object *http__parse_body(const http_req_t *r, http_reply_t *reply);
 /* The inbox paging cursor: letters only, so no cursor can look like a citizen number. */
@@ -141,6 +142,7 @@ void http__list(http_reply_t *reply, int status, json_object *items, const char 
 void http__signals_route(http_req_t *r, const char *rest, http_reply_t *reply);
 void http__matches_route(http_req_t *r, const char *rest, http_reply_t *reply);
 void http__vocabulary(http_req_t *r, http_reply_t *reply);
+void http__policy(http_req_t *r, http_reply_t *reply); /* the bases we may use */
 
 /* http_api_webhook.c: notified pull */
 int http__webhooks_start(http_api_t *api, char *err, size_t errlen);

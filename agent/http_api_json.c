@@ -449,3 +449,39 @@ json_object *http__vocabulary_json(const Vn__ApiVocabResult *r)
     json_object_object_add(o, "terms", terms);
     return o;
 }
+
+json_object *http__policy_json(const Vn__ApiPolicyResult *r)
+{
+    json_object *o = json_object_new_object(), *bases = json_object_new_array();
+    json_object_object_add(o, "sector", json_object_new_string(r->sector));
+    for (size_t i = 0; i < r->n_bases; i++) {
+        const Vn__PolicyBasis *b = r->bases[i]->rule;
+        if (!b)
+            continue;
+        json_object *j = json_object_new_object(), *fields = json_object_new_array();
+        json_object_object_add(j, "basis", json_object_new_string(b->name));
+        s_add_str(j, "law", b->law);
+        json_object_object_add(j, "recipientSectors", s_strings(b->recipients, b->n_recipients));
+        json_object_object_add(j, "recipients", s_strings(r->bases[i]->recipient_orgs,
+                                                          r->bases[i]->n_recipient_orgs));
+        json_object_object_add(j, "categories", s_strings(b->categories, b->n_categories));
+        json_object_object_add(j, "subject", json_object_new_string(b->subject));
+        json_object_object_add(j, "consent", json_object_new_boolean(b->consent));
+        s_add_str(j, "replyTo", b->reply_to);
+        json_object_object_add(j, "review", json_object_new_boolean(b->review));
+        json_object_object_add(j, "match", json_object_new_boolean(b->match));
+        for (size_t f = 0; f < b->n_fields; f++) {
+            json_object *fj = json_object_new_object();
+            json_object_object_add(fj, "name", json_object_new_string(b->fields[f]->name));
+            json_object_object_add(fj, "type", json_object_new_string(b->fields[f]->type));
+            if (b->fields[f]->n_choices)
+                json_object_object_add(fj, "choices", s_strings(b->fields[f]->choices,
+                                                                b->fields[f]->n_choices));
+            json_object_array_add(fields, fj);
+        }
+        json_object_object_add(j, "fields", fields);
+        json_object_array_add(bases, j);
+    }
+    json_object_object_add(o, "bases", bases);
+    return o;
+}

@@ -541,12 +541,15 @@ void http__route(http_req_t *r, http_reply_t *reply)
         http__matches_route(r, p + 11, reply);
     } else if (strcmp(p, "/v1/vocabulary") == 0 && get) {
         http__vocabulary(r, reply);
+    } else if (strcmp(p, "/v1/policy") == 0 && get) {
+        http__policy(r, reply);
     } else if (strcmp(p, "/v1/webhooks") == 0 || strncmp(p, "/v1/webhooks/", 13) == 0) {
         if (http__need(r, VN_SCOPE_INBOX, "inbox", reply) == 0 && http__no_params(r, reply) == 0)
             http__webhooks_route(r, reply);
     } else if (strcmp(p, "/v1/status") == 0 || strcmp(p, "/v1/organisations") == 0 ||
                strcmp(p, "/v1/notifications") == 0 || strncmp(p, "/v1/notifications/", 18) == 0 ||
                strcmp(p, "/v1/inbox") == 0 || strcmp(p, "/v1/vocabulary") == 0 ||
+               strcmp(p, "/v1/policy") == 0 ||
                strncmp(p, "/v1/inbox/", 10) == 0 || strcmp(p, "/v1/health") == 0) {
         http__problem_code(reply, "method-not-allowed", "see /v1/openapi.json for the methods",
                            NULL);

@@ -1,6 +1,7 @@
-/* http_api_signals.c -- the shared picture over HTTP: /v1/signals (register, list, search by the
- * youth's BSN in a body, withdraw), /v1/matches (list, show, coordination) and /v1/vocabulary, each
- * translated into the local-API request it wraps (ApiSignal, ApiMatch, ApiVocabRequest). */
+/* http_api_signals.c -- what the broker holds, over HTTP: /v1/signals (register, list, search by
+ * the youth's BSN in a body, withdraw), /v1/matches (list, show, coordination), /v1/vocabulary and
+ * /v1/policy, each translated into the local-API request it wraps (ApiSignal, ApiMatch,
+ * ApiVocabRequest, ApiPolicyQuery). */
 #include "http_api.h"
 #include "vn_util.h"
 
@@ -414,6 +415,24 @@ void http__vocabulary(http_req_t *r, http_reply_t *reply)
         return;
     if (resp->body_case == VN__API_RESPONSE__BODY_VOCAB)
         http__json(reply, 200, http__vocabulary_json(resp->vocab));
+    else
+        http__problem_code(reply, "internal-error", "unexpected answer", NULL);
+    vn__api_response__free_unpacked(resp, NULL);
+}
+
+/* ---- the policy: what we may send to whom ---- */
+
+void http__policy(http_req_t *r, http_reply_t *reply)
+{
+    Vn__ApiPolicyQuery q = VN__API_POLICY_QUERY__INIT;
+    Vn__ApiRequest req = VN__API_REQUEST__INIT;
+    req.body_case = VN__API_REQUEST__BODY_POLICY;
+    req.policy = &q;
+    Vn__ApiResponse *resp;
+    if (http__no_params(r, reply) != 0 || http__call(r, &req, SIGNAL_CALL_MS, &resp, reply) != 0)
+        return;
+    if (resp->body_case == VN__API_RESPONSE__BODY_POLICY)
+        http__json(reply, 200, http__policy_json(resp->policy));
     else
         http__problem_code(reply, "internal-error", "unexpected answer", NULL);
     vn__api_response__free_unpacked(resp, NULL);

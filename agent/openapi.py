@@ -386,6 +386,38 @@ SCHEMAS = {
         "match": ref("MatchInfo"),
         "auditSeq": {"type": "integer", "minimum": 0},
     }, ["event", "match", "auditSeq"], "what changed in a match of our cases"),
+    "PolicyField": obj({
+        "name": {"type": "string", "description": "the justification key"},
+        "type": {"type": "string", "enum": ["text", "date", "msgid", "choice"]},
+        "choices": {"type": "array", "items": {"type": "string"},
+                    "description": "for a choice: the values it takes"},
+    }, ["name", "type"]),
+    "PolicyBasis": obj({
+        "basis": {"type": "string", "description": "the legal basis, as NewNotification.basis"},
+        "law": {"type": "string"},
+        "recipientSectors": {"type": "array", "items": {"type": "string"},
+                             "description": "sectors it allows as recipients (* any)"},
+        "recipients": {"type": "array", "items": ORG,
+                       "description": "the organisations of the directory in those sectors (not "
+                                      "revoked, not ourselves)"},
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "subject": {"type": "string", "enum": ["required", "forbidden", "optional"],
+                    "description": "forbidden: anonymous only"},
+        "consent": {"type": "boolean",
+                    "description": "consent-ref must name a registered, current consent"},
+        "replyTo": {"type": "string",
+                    "description": "in-reply-to must name a message of this basis the recipient "
+                                   "sent us"},
+        "review": {"type": "boolean", "description": "allowed, but flagged for review"},
+        "match": {"type": "boolean", "description": "the notification must go to match:ID"},
+        "fields": {"type": "array", "items": ref("PolicyField"),
+                   "description": "the justification fields it requires"},
+    }, ["basis", "recipientSectors", "recipients", "categories", "subject", "consent", "review",
+        "match", "fields"]),
+    "Policy": obj({
+        "sector": {"type": "string", "description": "our sector, as the directory has it"},
+        "bases": {"type": "array", "items": ref("PolicyBasis")},
+    }, ["sector", "bases"], "the bases the broker's policy lets this organisation use"),
     "VocabularyTerm": obj({
         "kind": {"type": "string", "enum": ["signal-category", "category", "justification"]},
         "term": {"type": "string"},
@@ -615,6 +647,12 @@ PATHS = {
         "getVocabulary", "signals",
         "The broker's signed vocabulary: the signal categories and the Meldcode terms",
         {"200": ok("the vocabulary the agent holds", "Vocabulary")})},
+    "/policy": {"get": op(
+        "getPolicy", "directory",
+        "What we may send: the legal bases our sector may use, to which organisations, with "
+        "which justification fields (the broker enforces the same rules on every notification)",
+        {"200": ok("the bases", "Policy"),
+         "503": problem("the broker is not reachable (the policy lives there); Retry-After")})},
     "/webhooks": {
         "post": op("createWebhook", "webhooks",
                    "Register a URL for notified pull: the agent POSTs a signed WebhookNotice "
