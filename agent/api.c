@@ -2,6 +2,7 @@
 #include "agent.h"
 #include "vn_error.h"
 #include "vn_log.h"
+#include "vn_util.h"
 #include "vn_wire.h"
 
 #include <sodium.h>
@@ -77,6 +78,8 @@ static void s_directory(agent_t *a, const uint8_t *routing, size_t routing_len)
         e[i].revoked = o->revoked;
         e[i].added = o->added;
         e[i].rotated = o->rotated;
+        /* the broker's signed directory; still bounded before it reaches an IT system */
+        e[i].display_name = vn_field_valid(o->display_name, 128) ? o->display_name : "";
         list[i] = &e[i];
     }
     Vn__ApiDirectoryResult d = VN__API_DIRECTORY_RESULT__INIT;

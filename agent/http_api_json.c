@@ -271,6 +271,7 @@ json_object *http__org_json(const Vn__ApiDirectoryEntry *e)
     json_object_object_add(o, "id", json_object_new_string(e->id));
     json_object_object_add(o, "sector", json_object_new_string(e->sector));
     json_object_object_add(o, "revoked", json_object_new_boolean(e->revoked));
+    s_add_str(o, "displayName", e->display_name);
     s_add_time(o, "added", e->added);
     s_add_time(o, "rotated", e->rotated);
     return o;

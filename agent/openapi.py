@@ -230,6 +230,8 @@ SCHEMAS = {
     "ConsentList": obj({"items": {"type": "array", "items": ref("Consent")}}, ["items"]),
     "Organisation": obj({
         "id": ORG,
+        "displayName": {"type": "string", "maxLength": 128,
+                        "description": "what people call it (absent if the operator gave none)"},
         "sector": {"type": "string"},
         "revoked": {"type": "boolean"},
         "added": TIME,

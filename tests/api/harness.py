@@ -111,10 +111,10 @@ class Net:
     def alive(self, name):
         return name in self.procs and self.procs[name].poll() is None
 
-    def org(self, org, sector):
+    def org(self, org, sector, name=None):
         self.run(VANGNET, "keygen", "--org", org, "--sector", sector, "--out", self.keys)
         self.run(VANGNET, "org", "add", "--data", os.path.join(self.t, "broker-data"),
-                 os.path.join(self.keys, org + ".public"))
+                 *(["--name", name] if name else []), os.path.join(self.keys, org + ".public"))
 
     def data(self, org):
         return os.path.join(self.t, org + "-data")

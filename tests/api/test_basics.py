@@ -66,7 +66,7 @@ def rules_can_fail(doc):
 def run():
     with Net() as net:
         net.org("ggz-mondriaan", "ggz")
-        net.org("vt-zuid-limburg", "veilig-thuis")
+        net.org("vt-zuid-limburg", "veilig-thuis", "Veilig Thuis Zuid-Limburg")
         ggz_url = net.agent("ggz-mondriaan")
         vt_url = net.agent("vt-zuid-limburg")
         ggz_tok = net.client("ggz-mondriaan", "ggz-epd", "send,inbox,consent")
@@ -112,6 +112,9 @@ def run():
         orgs = ggz.get("/v1/organisations", 200).json()
         check({o["id"] for o in orgs["items"]} == {"ggz-mondriaan", "vt-zuid-limburg"},
               "directory: %s" % orgs)
+        names = {o["id"]: o.get("displayName") for o in orgs["items"]}
+        check(names == {"ggz-mondriaan": None, "vt-zuid-limburg": "Veilig Thuis Zuid-Limburg"},
+              "display names: %s" % names)
 
         # The policy as it applies to us: which bases, to whom, with which fields. The fields it
         # states for meldrecht are exactly those a Meldcode report carries (MELD, sent below).
