@@ -101,8 +101,11 @@ typedef struct agent {
     size_t seen_cp_len;
     uint64_t seen_cp_size;
     uint8_t seen_cp_root[32];
-    int inbox_grew;
+    int inbox_grew;                   /* items stored in the inbox this turn (not yet committed) */
     _Atomic uint64_t n_sent, n_received, n_resent;
+    /* Items stored in the inbox of any kind (notifications, notices, match notices, contact
+     * cards): what webhooks watch, so a match notice alone is announced too. */
+    _Atomic uint64_t n_inbox_items;
     _Atomic uint64_t connection_changed; /* seconds: when connected last changed */
     _Atomic uint64_t last_receipt;       /* seconds: the broker's last receipt */
     _Atomic uint64_t consistency_failures;

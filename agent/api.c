@@ -47,6 +47,7 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
     st.directory_orgs = a->dir ? (uint32_t)a->dir->n_orgs : 0;
     st.sent = a->n_sent;
     st.received = a->n_received;
+    st.inbox_items = a->n_inbox_items;
     st.checkpoint_size = a->cp_size;
     st.log_inconsistent = a->log_inconsistent;
     st.max_content_bytes = AGENT_MAX_CONTENT;

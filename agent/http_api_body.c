@@ -110,7 +110,8 @@ int http__int(json_object *o, const char *key, int64_t lo, int64_t hi, int64_t *
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" (UTC, as the API writes them) into unix seconds. */
-int http__time_member(json_object *o, const char *key, int required, uint64_t *out, http_reply_t *reply)
+int http__time_member(json_object *o, const char *key, int required, uint64_t *out,
+                      http_reply_t *reply)
 {
     const char *s;
     int rc = http__str(o, key, required, 32, &s, reply);

@@ -161,7 +161,8 @@ json_object *http__notification_json(const Vn__ApiNotification *n)
     s_add_str(o, "subjectBsn", n->subject_bsn);
     s_add_str(o, "subjectName", n->subject_name);
     if (n->subject_birth_date[0] && vn_birth_date_valid(n->subject_birth_date))
-        json_object_object_add(o, "subjectBirthDate", json_object_new_string(n->subject_birth_date));
+        json_object_object_add(o, "subjectBirthDate",
+                               json_object_new_string(n->subject_birth_date));
     s_add_str(o, "matchId", n->match_id);
     if (n->contact_card)
         json_object_object_add(o, "contactCard", http__card_json(n->contact_card, n->sender));

@@ -69,7 +69,8 @@ static int s_content(json_object *o, Vn__ApiSubmit *s, uint8_t **data, http_repl
     if (!json_object_is_type(c, json_type_object))
         return http__bad(reply, "content", "must be an object {mediaType, data}");
     const char *mt, *b64;
-    if (http__members(c, members, reply) != 0 || http__str(c, "mediaType", 1, AGENT_MEDIA_TYPE_MAX, &mt, reply) != 0)
+    if (http__members(c, members, reply) != 0 ||
+        http__str(c, "mediaType", 1, AGENT_MEDIA_TYPE_MAX, &mt, reply) != 0)
         return -1;
     if (http__str(c, "data", 0, (AGENT_MAX_CONTENT / 3 + 1) * 4, &b64, reply) < 0)
         return -1;
@@ -289,7 +290,8 @@ static void s_notification_search(http_req_t *r, http_reply_t *reply)
     int64_t wait = 0;
     if (!o)
         return;
-    if (http__members(o, members, reply) == 0 && http__str(o, "clientRef", 1, 64, &ref, reply) == 0 &&
+    if (http__members(o, members, reply) == 0 &&
+        http__str(o, "clientRef", 1, 64, &ref, reply) == 0 &&
         http__int(o, "wait", 0, HTTP_API_WAIT_MAX, &wait, reply) >= 0)
         s_outcome(r, NULL, ref, (uint32_t)wait, reply);
     json_object_put(o);
@@ -415,12 +417,14 @@ static void s_consent_add(http_req_t *r, http_reply_t *reply)
     char **recips = NULL, **cats = NULL;
     size_t n_recips = 0, n_cats = 0;
     uint64_t from = 0, expires = 0;
-    if (http__members(o, members, reply) != 0 || http__str(o, "subjectBsn", 1, 9, &bsn, reply) != 0 ||
+    if (http__members(o, members, reply) != 0 ||
+        http__str(o, "subjectBsn", 1, 9, &bsn, reply) != 0 ||
         http__str(o, "givenBy", 1, 64, &given_by, reply) != 0 ||
         http__strs(o, "recipients", 1, 32, 128, &recips, &n_recips, reply) != 0 ||
         http__strs(o, "categories", 1, 32, 128, &cats, &n_cats, reply) != 0 ||
         http__str(o, "purpose", 1, 1024, &purpose, reply) != 0 ||
-        http__time_member(o, "validFrom", 0, &from, reply) < 0 || http__time_member(o, "expires", 1, &expires, reply) != 0)
+        http__time_member(o, "validFrom", 0, &from, reply) < 0 ||
+        http__time_member(o, "expires", 1, &expires, reply) != 0)
         goto done;
     add.subject_bsn = (char *)bsn;
     add.given_by = (char *)given_by;
@@ -448,7 +452,8 @@ static void s_consent_search(http_req_t *r, http_reply_t *reply)
     const char *bsn;
     if (!o)
         return;
-    if (http__members(o, members, reply) == 0 && http__str(o, "subjectBsn", 1, 9, &bsn, reply) == 0) {
+    if (http__members(o, members, reply) == 0 &&
+        http__str(o, "subjectBsn", 1, 9, &bsn, reply) == 0) {
         Vn__ApiConsent c = VN__API_CONSENT__INIT;
         c.op_case = VN__API_CONSENT__OP_LIST_SUBJECT_BSN;
         c.list_subject_bsn = (char *)bsn;

@@ -217,7 +217,8 @@ static void s_signal_search(http_req_t *r, http_reply_t *reply)
         return;
     const char *youth, *after = "";
     int64_t limit = 100;
-    if (http__members(o, members, reply) == 0 && http__str(o, "youthBsn", 1, 9, &youth, reply) == 0 &&
+    if (http__members(o, members, reply) == 0 &&
+        http__str(o, "youthBsn", 1, 9, &youth, reply) == 0 &&
         http__str(o, "after", 0, 33, &after, reply) >= 0 &&
         http__int(o, "limit", 1, PAGE_MAX, &limit, reply) >= 0) {
         if (after[0] && !s_id_valid(after, 'S'))
@@ -320,12 +321,13 @@ static void s_coordination(http_req_t *r, const char *id, http_reply_t *reply)
     const char *action, *to = "";
     Vn__ApiMatch m = VN__API_MATCH__INIT;
     Vn__MatchHandover h = VN__MATCH_HANDOVER__INIT;
-    if (http__members(o, members, reply) != 0 || http__str(o, "action", 1, 32, &action, reply) != 0 ||
+    if (http__members(o, members, reply) != 0 ||
+        http__str(o, "action", 1, 32, &action, reply) != 0 ||
         http__str(o, "to", 0, 64, &to, reply) < 0)
         goto done;
     if (strcmp(action, "handover") == 0) {
         if (!to[0] || !vn_org_id_valid(to)) {
-            http__bad(reply, "to", "is required for a handover: the organisation id to hand over to");
+            http__bad(reply, "to", "is required for a handover: the organisation to hand over to");
             goto done;
         }
         h.match_id = (char *)id;

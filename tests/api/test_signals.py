@@ -9,6 +9,7 @@ import datetime
 import os
 
 from harness import Failure, Net, check, wait_for
+from test_webhooks import Receiver, free_port
 
 KIND = "234567892"        # the youth, synthetic (passes the elfproef)
 MOTHER = "111222333"
@@ -134,6 +135,17 @@ def run():
         check(ggz.get("/v1/matches/" + mid, expect=200).json()["coordinator"] ==
               "wijkteam-heerlen", "the coordinator changed")
 
+        # A webhook hears of a match notice too, not only of notifications: the GGZ empties its
+        # inbox (both cards in), registers one, and the handover below is all that arrives.
+        wait_for(lambda: len(ggz.get("/v1/matches/" + mid, expect=200).json()["contactCards"]) == 2,
+                 what="the GGZ's contact cards")
+        for i in ggz.get("/v1/inbox?limit=100", expect=200).json()["items"]:
+            ggz.delete("/v1/inbox/" + i["messageId"], expect=204)
+        port = free_port()
+        hook = ggz.post("/v1/webhooks", {"url": "http://127.0.0.1:%d/vangnet" % port},
+                        expect=201).json()
+        receiver = Receiver(port, hook["secret"])
+
         # 4. Coordination: only the coordinator hands over, only to one who may coordinate.
         coord = "/v1/matches/%s/coordination" % mid
         problem(school.post(coord, {"action": "handover", "to": "ggz-mondriaan"}),
@@ -147,6 +159,10 @@ def run():
         check(m["handoverTo"] == "ggz-mondriaan" and m["coordinator"] == "wijkteam-heerlen",
               "handover: %s" % m)
         wait_for(lambda: notices(ggz, "handover-offered", mid), what="the handover notice")
+        wait_for(lambda: receiver.notices, what="a webhook notice of the match notice")
+        check(receiver.notices[0]["pending"] >= 1 and not receiver.bad and
+              KIND not in str(receiver.notices), "webhook: %s %s" % (receiver.notices, receiver.bad))
+        receiver.close()
         m = ggz.post(coord, {"action": "accept-handover"}, expect=200).json()
         check(m["coordinator"] == "ggz-mondriaan" and m["coordinatorByHandover"] and
               "handoverTo" not in m, "accepted: %s" % m)
