@@ -1,6 +1,7 @@
 /* http_api_json.c -- the API's JSON shapes (lowerCamelCase members, RFC 3339 UTC times, hex ids,
  * base64 content with its media type) and strict parsing of request bodies. */
 #include "http_api.h"
+#include "vn_api_json.h"
 #include "vn_content.h"
 #include "vn_util.h"
 
@@ -12,18 +13,12 @@
 
 char *http__time(uint64_t t, char out[32])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return out;
+    return vn_json_time(t, out);
 }
 
 static void s_add_time(json_object *o, const char *key, uint64_t t)
 {
-    char buf[32];
-    if (t)
-        json_object_object_add(o, key, json_object_new_string(http__time(t, buf)));
+    vn_json_add_time(o, key, t);
 }
 
 static void s_add_hex(json_object *o, const char *key, const ProtobufCBinaryData *b)
@@ -36,8 +31,7 @@ static void s_add_hex(json_object *o, const char *key, const ProtobufCBinaryData
 
 static void s_add_str(json_object *o, const char *key, const char *v)
 {
-    if (v && v[0])
-        json_object_object_add(o, key, json_object_new_string(v));
+    vn_json_add_str(o, key, v);
 }
 
 static void s_add_date(json_object *o, const char *key, uint64_t t)
@@ -179,35 +173,18 @@ json_object *http__notification_json(const Vn__ApiNotification *n)
 
 json_object *http__submit_result_json(const Vn__ApiSubmitResult *r)
 {
-    static const char *const outcomes[] = {"queued", "accepted", "refused"};
-    json_object *o = json_object_new_object();
-    s_add_hex(o, "messageId", &r->message_id);
-    if (r->client_ref.len)
-        json_object_object_add(o, "clientRef",
-                               json_object_new_string_len((const char *)r->client_ref.data,
-                                                          (int)r->client_ref.len));
-    json_object_object_add(o, "outcome",
-                           json_object_new_string(r->outcome <= 2 ? outcomes[r->outcome] : "queued"));
-    if (r->audit_seq || r->audit_hash.len) {
-        json_object_object_add(o, "auditSeq", json_object_new_int64((int64_t)r->audit_seq));
-        s_add_hex(o, "auditHash", &r->audit_hash);
-    }
-    s_add_str(o, "code", r->code);
-    if (r->reason[0]) {
-        /* the broker's reason may hold "English\nDutch" */
-        const char *nl = strchr(r->reason, '\n');
-        json_object_object_add(o, "reason",
-                               nl ? json_object_new_string_len(r->reason, (int)(nl - r->reason))
-                                  : json_object_new_string(r->reason));
-        if (!r->reason_nl[0] && nl)
-            json_object_object_add(o, "reasonNl", json_object_new_string(nl + 1));
-    }
-    s_add_str(o, "reasonNl", r->reason_nl);
-    if (r->repeated)
-        json_object_object_add(o, "repeated", json_object_new_boolean(1));
-    s_add_time(o, "submitted", r->submitted);
-    s_add_time(o, "decided", r->decided);
-    s_add_str(o, "recipient", r->recipient);
+    char msgid[33] = "", hash[129] = "";
+    if (r->message_id.len && r->message_id.len <= 16)
+        vn_hex(msgid, r->message_id.data, r->message_id.len);
+    if (r->audit_hash.len && r->audit_hash.len <= 64)
+        vn_hex(hash, r->audit_hash.data, r->audit_hash.len);
+    vn_json_outcome_t v = {.message_id = msgid, .client_ref = (const char *)r->client_ref.data,
+                           .client_ref_len = r->client_ref.len, .outcome = (int)r->outcome,
+                           .audit_seq = r->audit_seq, .audit_hash = hash, .code = r->code,
+                           .reason = r->reason, .reason_nl = r->reason_nl,
+                           .repeated = r->repeated, .submitted = r->submitted,
+                           .decided = r->decided, .recipient = r->recipient};
+    json_object *o = vn_json_outcome(&v);
     if (r->n_per_recipient) {
         /* a notification to match:ID: one envelope, and one verdict, per participant */
         json_object *per = json_object_new_array();
@@ -228,42 +205,28 @@ static json_object *s_strings(char **v, size_t n)
 
 json_object *http__consent_json(const Vn__ApiConsentRecord *c)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "id", json_object_new_string(c->id));
-    s_add_str(o, "subjectPseudonym", c->subject);
-    json_object_object_add(o, "givenBy", json_object_new_string(c->given_by));
-    json_object_object_add(o, "recipients", s_strings(c->recipients, c->n_recipients));
-    json_object_object_add(o, "categories", s_strings(c->categories, c->n_categories));
-    json_object_object_add(o, "purpose", json_object_new_string(c->purpose));
-    s_add_time(o, "validFrom", c->valid_from);
-    s_add_time(o, "expires", c->expires);
-    s_add_time(o, "withdrawn", c->withdrawn);
-    s_add_time(o, "registered", c->registered);
-    return o;
+    vn_json_consent_t v = {.id = c->id, .subject = c->subject, .given_by = c->given_by,
+                           .purpose = c->purpose,
+                           .recipients = (const char *const *)c->recipients,
+                           .n_recipients = c->n_recipients,
+                           .categories = (const char *const *)c->categories,
+                           .n_categories = c->n_categories, .valid_from = c->valid_from,
+                           .expires = c->expires, .withdrawn = c->withdrawn,
+                           .registered = c->registered};
+    return vn_json_consent(&v);
 }
 
 json_object *http__status_json(const Vn__ApiStatusResult *s)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "org", json_object_new_string(s->org));
-    json_object_object_add(o, "connected", json_object_new_boolean(s->connected));
-    json_object_object_add(o, "outboxPending", json_object_new_int64((int64_t)s->outbox_pending));
-    json_object_object_add(o, "inboxPending", json_object_new_int64((int64_t)s->inbox_pending));
-    json_object_object_add(o, "directoryGeneration",
-                           json_object_new_int64((int64_t)s->directory_generation));
-    json_object_object_add(o, "directoryOrgs", json_object_new_int64(s->directory_orgs));
-    json_object_object_add(o, "sent", json_object_new_int64((int64_t)s->sent));
-    json_object_object_add(o, "received", json_object_new_int64((int64_t)s->received));
-    json_object_object_add(o, "checkpointSize", json_object_new_int64((int64_t)s->checkpoint_size));
-    json_object_object_add(o, "logInconsistent", json_object_new_boolean(s->log_inconsistent));
-    json_object_object_add(o, "maxContentBytes", json_object_new_int64(s->max_content_bytes));
-    if (s->revoked)
-        json_object_object_add(o, "revoked", json_object_new_boolean(1));
-    if (!s->connected)
-        s_add_str(o, "disconnectReason", s->disconnect_reason);
-    s_add_str(o, "caller", s->caller);
-    json_object_object_add(o, "apiVersion", json_object_new_string(HTTP_API_VERSION));
-    return o;
+    vn_json_status_t v = {.org = s->org, .connected = s->connected,
+                          .log_inconsistent = s->log_inconsistent, .revoked = s->revoked,
+                          .outbox_pending = s->outbox_pending, .inbox_pending = s->inbox_pending,
+                          .directory_generation = s->directory_generation, .sent = s->sent,
+                          .received = s->received, .checkpoint_size = s->checkpoint_size,
+                          .directory_orgs = s->directory_orgs,
+                          .max_content_bytes = s->max_content_bytes,
+                          .disconnect_reason = s->disconnect_reason, .caller = s->caller};
+    return vn_json_status(&v);
 }
 
 json_object *http__org_json(const Vn__ApiDirectoryEntry *e)

@@ -6,9 +6,10 @@ sealed subject, a withdrawal reaches the others; the refusals are problem+json w
 code and Dutch reason. Every answer is checked against the published OpenAPI document."""
 import base64
 import datetime
+import json
 import os
 
-from harness import Failure, Net, check, wait_for
+from harness import VANGNET, Failure, Net, check, wait_for
 from test_webhooks import Receiver, free_port
 
 KIND = "234567892"        # the youth, synthetic (passes the elfproef)
@@ -163,6 +164,7 @@ def run():
         check(receiver.notices[0]["pending"] >= 1 and not receiver.bad and
               KIND not in str(receiver.notices), "webhook: %s %s" % (receiver.notices, receiver.bad))
         receiver.close()
+        ggz.delete("/v1/webhooks/" + hook["id"], expect=204)
         m = ggz.post(coord, {"action": "accept-handover"}, expect=200).json()
         check(m["coordinator"] == "ggz-mondriaan" and m["coordinatorByHandover"] and
               "handoverTo" not in m, "accepted: %s" % m)
@@ -198,6 +200,17 @@ def run():
         check(got["subjectBsn"] == KIND and got["subjectName"] == "Kees" and
               got["subjectBirthDate"] == "2019-05-01" and got["matchId"] == mid and
               base64.b64decode(got["content"]["data"]) == b"overleg donderdag", "got: %s" % got)
+        # The CLI's --json prints the same Outcome, per-recipient verdicts and all.
+        note = os.path.join(net.t, "note.txt")
+        open(note, "w").write("plan")
+        p = net.run(VANGNET, "send", "--agent", "ipc://%s/wijkteam-heerlen.sock" % net.t,
+                    "--to", "match:" + mid, "--subject", KIND, "--basis", "conflict-van-plichten",
+                    "--category", "afstemming", "--field", "noodzaak=een plan", "--user", "m.jansen",
+                    "--role", "wijkcoach", "--file", note, "--json")
+        cli_out = json.loads(p.stdout)
+        net.checker.validate(cli_out, "Outcome", "send --to match:ID --json")
+        check({r["recipient"]: r["outcome"] for r in cli_out["perRecipient"]} ==
+              {"school-de-linde": "accepted", "ggz-mondriaan": "accepted"}, "CLI: %s" % cli_out)
 
         # 6. Lists and search by the youth's BSN in a body.
         mine = school.post("/v1/signals/_search", {"youthBsn": KIND}, expect=200).json()["items"]

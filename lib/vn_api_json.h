@@ -1,0 +1,57 @@
+/* vn_api_json.h -- the JSON shapes the agent's HTTP API answers with and the CLI's --json prints,
+ * built in one place (the OpenAPI document's components, agent/openapi.py): lowerCamelCase
+ * members, RFC 3339 UTC times, optional members left out when empty. Each side fills the plain
+ * view below from what it holds (the agent from api.proto, the CLI from the client library). */
+#ifndef VN_API_JSON_H
+#define VN_API_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+/* "YYYY-MM-DDTHH:MM:SSZ" into out. */
+char *vn_json_time(uint64_t unix_seconds, char out[32]);
+/* Add key: an RFC 3339 time, left out when t is 0; a string, left out when NULL or "". */
+void vn_json_add_time(struct json_object *o, const char *key, uint64_t t);
+void vn_json_add_str(struct json_object *o, const char *key, const char *v);
+
+/* An Outcome (SubmitResult): what became of one submit. Strings borrowed for the call. */
+typedef struct {
+    const char *message_id;      /* hex, or "" */
+    const char *client_ref;      /* the submit's client_ref (client_ref_len bytes), or NULL */
+    size_t client_ref_len;
+    int outcome;                 /* 0 queued, 1 accepted, 2 refused */
+    uint64_t audit_seq;
+    const char *audit_hash;      /* hex, or "" */
+    const char *code;
+    const char *reason;          /* English; the broker's "English\nDutch" is split */
+    const char *reason_nl;
+    int repeated;
+    uint64_t submitted, decided;
+    const char *recipient;       /* one participant's verdict of a match:ID submit, or "" */
+} vn_json_outcome_t;
+struct json_object *vn_json_outcome(const vn_json_outcome_t *r);
+
+/* A Consent. */
+typedef struct {
+    const char *id, *subject, *given_by, *purpose;
+    const char *const *recipients;
+    size_t n_recipients;
+    const char *const *categories;
+    size_t n_categories;
+    uint64_t valid_from, expires, withdrawn, registered;
+} vn_json_consent_t;
+struct json_object *vn_json_consent(const vn_json_consent_t *c);
+
+/* The agent's Status. */
+typedef struct {
+    const char *org;
+    int connected, log_inconsistent, revoked;
+    uint64_t outbox_pending, inbox_pending, directory_generation, sent, received, checkpoint_size;
+    uint32_t directory_orgs, max_content_bytes;
+    const char *disconnect_reason, *caller;
+} vn_json_status_t;
+struct json_object *vn_json_status(const vn_json_status_t *s);
+
+#endif
