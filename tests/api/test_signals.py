@@ -87,6 +87,12 @@ def run():
         # No citizen number in a URL, not even as a paging cursor.
         problem(school.get("/v1/signals?after=" + KIND), 400, "bsn-in-url")
         problem(school.get("/v1/signals?after=nonsense"), 400, "invalid-parameter")
+        # The ids vangnet assigns are exempt, whatever digits their random part holds.
+        problem(school.delete("/v1/signals/S0000000000000000" + MOTHER + "abcdefa"), 404,
+                "signal-unknown")
+        school.get("/v1/signals?after=S0000000000000000" + MOTHER + "abcdefa", expect=200)
+        problem(school.get("/v1/signals?after=x" + MOTHER), 400, "bsn-in-url")
+        problem(school.delete("/v1/signals/x" + MOTHER), 400, "bsn-in-url")
 
         # 1. The school registers a signal; a lone signal makes no match.
         s1 = school.post("/v1/signals", signal("LLN-0042", "schoolverzuim", "J. de Vries",
