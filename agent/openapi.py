@@ -561,7 +561,9 @@ PATHS = {
                  "schema": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX}}],
         scope="send")},
     "/inbox": {"get": op(
-        "listInbox", "inbox", "Notifications received and not yet acknowledged, oldest first",
+        "listInbox", "inbox",
+        "What arrived and is not yet acknowledged, oldest first: notifications (contact cards "
+        "among them), notices about our own notifications, match notices about our cases",
         {"200": ok("a page of the inbox", "InboxPage")},
         params=[
             {"name": "wait", "in": "query", "required": False,
