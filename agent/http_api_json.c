@@ -34,24 +34,6 @@ static void s_add_str(json_object *o, const char *key, const char *v)
     vn_json_add_str(o, key, v);
 }
 
-static void s_add_date(json_object *o, const char *key, uint64_t t)
-{
-    char buf[32];
-    if (t) {
-        http__time(t, buf);
-        buf[10] = '\0'; /* YYYY-MM-DD of the UTC day */
-        json_object_object_add(o, key, json_object_new_string(buf));
-    }
-}
-
-/* A client_ref is the IT system's own bytes: shown when it is text that JSON can carry. */
-static void s_add_ref(json_object *o, const char *key, const ProtobufCBinaryData *b)
-{
-    if (b->len && b->len <= 64 && memchr(b->data, 0, b->len) == NULL)
-        json_object_object_add(o, key, json_object_new_string_len((const char *)b->data,
-                                                                  (int)b->len));
-}
-
 static json_object *s_base64(const uint8_t *data, size_t len)
 {
     size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
@@ -282,136 +264,114 @@ json_object *http__parse_body(const http_req_t *r, http_reply_t *reply)
     return o;
 }
 
-/* ---- signals and matches (the shared picture) ---- */
+/* ---- signals and matches (the shared picture): lib/vn_api_json.c builds them ---- */
 
 json_object *http__signal_json(const Vn__ApiSignalInfo *info, uint64_t now)
 {
     static const Vn__SignalRecord empty = VN__SIGNAL_RECORD__INIT;
     const Vn__SignalRecord *r = info->record ? info->record : &empty;
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "id", json_object_new_string(r->id));
-    json_object_object_add(o, "owner", json_object_new_string(r->owner));
-    const char *state = r->withdrawn ? "withdrawn"
-                        : r->active_until && r->active_until <= now ? "inactive" : "active";
-    json_object_object_add(o, "state", json_object_new_string(state));
-    json_object_object_add(o, "category", json_object_new_string(r->category));
-    s_add_hex(o, "youthPseudonym", &r->youth_pseudonym);
-    json_object *ps = json_object_new_array();
-    for (size_t i = 0; i < r->n_parent_pseudonyms; i++) {
-        char hex[65];
-        if (r->parent_pseudonyms[i].len == 32)
-            json_object_array_add(ps, json_object_new_string(
-                                          vn_hex(hex, r->parent_pseudonyms[i].data, 32)));
+    char youth[65] = "", parents[4][65];
+    const char *pp[4];
+    size_t n_parents = 0;
+    if (r->youth_pseudonym.len == 32)
+        vn_hex(youth, r->youth_pseudonym.data, 32);
+    for (size_t i = 0; i < r->n_parent_pseudonyms && n_parents < 4; i++) {
+        if (r->parent_pseudonyms[i].len != 32)
+            continue;
+        pp[n_parents] = vn_hex(parents[n_parents], r->parent_pseudonyms[i].data, 32);
+        n_parents++;
     }
-    json_object_object_add(o, "parentPseudonyms", ps);
-    s_add_str(o, "youthBsn", info->youth_bsn);
-    s_add_ref(o, "clientRef", &info->client_ref);
-    s_add_date(o, "signalDate", r->signal_date);
-    s_add_time(o, "activeUntil", r->active_until);
-    s_add_time(o, "deleteAfter", r->delete_after);
-    s_add_time(o, "registered", r->registered);
-    s_add_time(o, "withdrawn", r->withdrawn);
-    json_object_object_add(o, "informed", s_strings(r->informed, r->n_informed));
-    s_add_str(o, "notInformedReason", r->not_informed_reason);
-    json_object_object_add(o, "youthAge", json_object_new_int64(r->youth_age));
-    json_object_object_add(o, "userId", json_object_new_string(r->user_id));
-    json_object_object_add(o, "userRole", json_object_new_string(r->user_role));
     const Vn__ApiContact *c = info->contact;
-    if (c && c->name[0]) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "name", json_object_new_string(c->name));
-        s_add_str(j, "role", c->role);
-        s_add_str(j, "phone", c->phone);
-        s_add_str(j, "email", c->email);
-        json_object_object_add(o, "contact", j);
+    vn_json_signal_t v = {
+        .id = r->id, .owner = r->owner, .category = r->category, .youth_pseudonym = youth,
+        .parent_pseudonyms = pp, .n_parents = n_parents, .youth_bsn = info->youth_bsn,
+        .client_ref = (const char *)info->client_ref.data, .client_ref_len = info->client_ref.len,
+        .signal_date = r->signal_date, .active_until = r->active_until,
+        .delete_after = r->delete_after, .registered = r->registered, .withdrawn = r->withdrawn,
+        .now = now, .informed = (const char *const *)r->informed, .n_informed = r->n_informed,
+        .not_informed_reason = r->not_informed_reason, .youth_age = r->youth_age,
+        .user_id = r->user_id, .user_role = r->user_role,
+        .contact_name = c ? c->name : NULL, .contact_role = c ? c->role : NULL,
+        .contact_phone = c ? c->phone : NULL, .contact_email = c ? c->email : NULL};
+    return vn_json_signal(&v);
+}
+
+static vn_json_case_t s_case_view(const Vn__ApiLocalCase *c)
+{
+    return (vn_json_case_t){c->signal_id, (const char *)c->client_ref.data, c->client_ref.len,
+                            c->youth_bsn, c->category};
+}
+
+static vn_json_card_t s_card_view(const Vn__ContactCard *c, const char *sender)
+{
+    return (vn_json_card_t){sender, c->match_id, c->signal_id, c->signal_category,
+                            c->name, c->role, c->phone, c->email};
+}
+
+/* The match's views (participants, and with v our cases and cards) into vn_json_match. */
+static json_object *s_match(const Vn__MatchInfo *m, const Vn__ApiMatchView *v)
+{
+    size_t np = m->n_participants, nc = v ? v->n_cases : 0, nk = v ? v->n_cards : 0;
+    vn_json_participant_t *ps = calloc(np ? np : 1, sizeof *ps);
+    vn_json_case_t *cs = calloc(nc ? nc : 1, sizeof *cs);
+    vn_json_card_t *ks = calloc(nk ? nk : 1, sizeof *ks);
+    json_object *o = NULL;
+    if (ps && cs && ks) {
+        for (size_t i = 0; i < np; i++) {
+            const Vn__MatchParticipant *p = m->participants[i];
+            ps[i] = (vn_json_participant_t){p->org, p->sector, p->signal_id, p->category,
+                                            p->signal_date, p->registered, p->active};
+        }
+        for (size_t i = 0; i < nc; i++)
+            cs[i] = s_case_view(v->cases[i]);
+        for (size_t i = 0; i < nk; i++)
+            ks[i] = s_card_view(v->cards[i], i < v->n_card_senders ? v->card_senders[i] : "");
+        vn_json_match_t j = {m->id, m->kind, m->coordinator, m->handover_to, m->agreed,
+                             m->coordinator_by_handover, m->created, m->updated, ps, np,
+                             v != NULL, cs, nc, ks, nk};
+        o = vn_json_match(&j);
     }
-    return o;
+    free(ps);
+    free(cs);
+    free(ks);
+    return o ? o : json_object_new_object();
 }
 
 json_object *http__match_json(const Vn__MatchInfo *m)
 {
-    json_object *o = json_object_new_object(), *ps = json_object_new_array();
-    json_object_object_add(o, "id", json_object_new_string(m->id));
-    json_object_object_add(o, "kind", json_object_new_string(m->kind));
-    for (size_t i = 0; i < m->n_participants; i++) {
-        const Vn__MatchParticipant *p = m->participants[i];
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "org", json_object_new_string(p->org));
-        json_object_object_add(j, "sector", json_object_new_string(p->sector));
-        json_object_object_add(j, "signalId", json_object_new_string(p->signal_id));
-        json_object_object_add(j, "category", json_object_new_string(p->category));
-        s_add_date(j, "signalDate", p->signal_date);
-        json_object_object_add(j, "active", json_object_new_boolean(p->active));
-        s_add_time(j, "registered", p->registered);
-        json_object_array_add(ps, j);
-    }
-    json_object_object_add(o, "participants", ps);
-    s_add_str(o, "coordinator", m->coordinator);
-    s_add_str(o, "handoverTo", m->handover_to);
-    json_object_object_add(o, "agreed", json_object_new_boolean(m->agreed));
-    json_object_object_add(o, "coordinatorByHandover",
-                           json_object_new_boolean(m->coordinator_by_handover));
-    s_add_time(o, "created", m->created);
-    s_add_time(o, "updated", m->updated);
-    return o;
+    return s_match(m, NULL);
 }
 
 json_object *http__match_view_json(const Vn__ApiMatchView *v)
 {
-    json_object *o = v->match ? http__match_json(v->match) : json_object_new_object();
-    json_object *cases = json_object_new_array(), *cards = json_object_new_array();
-    for (size_t i = 0; i < v->n_cases; i++)
-        json_object_array_add(cases, http__case_json(v->cases[i]));
-    for (size_t i = 0; i < v->n_cards; i++)
-        json_object_array_add(cards, http__card_json(v->cards[i], i < v->n_card_senders
-                                                                      ? v->card_senders[i] : ""));
-    json_object_object_add(o, "cases", cases);
-    json_object_object_add(o, "contactCards", cards);
-    return o;
+    static const Vn__MatchInfo empty = VN__MATCH_INFO__INIT;
+    return s_match(v->match ? v->match : &empty, v);
 }
 
 json_object *http__case_json(const Vn__ApiLocalCase *c)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "signalId", json_object_new_string(c->signal_id));
-    s_add_ref(o, "clientRef", &c->client_ref);
-    s_add_str(o, "youthBsn", c->youth_bsn);
-    s_add_str(o, "category", c->category);
-    return o;
+    vn_json_case_t v = s_case_view(c);
+    return vn_json_case(&v);
 }
 
 json_object *http__card_json(const Vn__ContactCard *c, const char *sender)
 {
-    json_object *o = json_object_new_object();
-    s_add_str(o, "from", sender);
-    json_object_object_add(o, "matchId", json_object_new_string(c->match_id));
-    json_object_object_add(o, "signalId", json_object_new_string(c->signal_id));
-    s_add_str(o, "signalCategory", c->signal_category);
-    json_object_object_add(o, "name", json_object_new_string(c->name));
-    s_add_str(o, "role", c->role);
-    s_add_str(o, "phone", c->phone);
-    s_add_str(o, "email", c->email);
-    return o;
+    vn_json_card_t v = s_card_view(c, sender);
+    return vn_json_card(&v);
 }
 
 json_object *http__vocabulary_json(const Vn__ApiVocabResult *r)
 {
     static const Vn__Vocabulary empty = VN__VOCABULARY__INIT;
     const Vn__Vocabulary *v = r->vocabulary ? r->vocabulary : &empty;
-    json_object *o = json_object_new_object(), *terms = json_object_new_array();
-    s_add_str(o, "name", v->name);
-    json_object_object_add(o, "revision", json_object_new_int64((int64_t)v->revision));
-    json_object_object_add(o, "verified", json_object_new_boolean(r->verified));
-    for (size_t i = 0; i < v->n_terms; i++) {
-        const Vn__VocabularyTerm *t = v->terms[i];
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "kind", json_object_new_string(t->kind));
-        json_object_object_add(j, "term", json_object_new_string(t->term));
-        json_object_object_add(j, "glossEn", json_object_new_string(t->gloss_en));
-        json_object_object_add(j, "definition", json_object_new_string(t->definition));
-        json_object_array_add(terms, j);
-    }
-    json_object_object_add(o, "terms", terms);
+    vn_json_term_t *t = calloc(v->n_terms ? v->n_terms : 1, sizeof *t);
+    if (!t)
+        return json_object_new_object();
+    for (size_t i = 0; i < v->n_terms; i++)
+        t[i] = (vn_json_term_t){v->terms[i]->kind, v->terms[i]->term, v->terms[i]->gloss_en,
+                                v->terms[i]->definition};
+    json_object *o = vn_json_vocabulary(v->name, v->revision, r->verified, t, v->n_terms);
+    free(t);
     return o;
 }
 

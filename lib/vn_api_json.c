@@ -110,3 +110,138 @@ json_object *vn_json_status(const vn_json_status_t *s)
     json_object_object_add(o, "apiVersion", json_object_new_string(VN_HTTP_API_VERSION));
     return o;
 }
+
+/* ---- signals and matches ---- */
+
+static void s_add_date(json_object *o, const char *key, uint64_t t)
+{
+    char buf[32];
+    if (t) {
+        vn_json_time(t, buf);
+        buf[10] = '\0'; /* YYYY-MM-DD of the UTC day */
+        json_object_object_add(o, key, json_object_new_string(buf));
+    }
+}
+
+/* A client_ref is the IT system's own bytes: shown when it is text that JSON can carry. */
+static void s_add_ref(json_object *o, const char *key, const char *ref, size_t len)
+{
+    if (ref && len && len <= 64 && memchr(ref, 0, len) == NULL)
+        json_object_object_add(o, key, json_object_new_string_len(ref, (int)len));
+}
+
+json_object *vn_json_case(const vn_json_case_t *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "signalId", json_object_new_string(c->signal_id));
+    s_add_ref(o, "clientRef", c->client_ref, c->client_ref_len);
+    vn_json_add_str(o, "youthBsn", c->youth_bsn);
+    vn_json_add_str(o, "category", c->category);
+    return o;
+}
+
+json_object *vn_json_card(const vn_json_card_t *c)
+{
+    json_object *o = json_object_new_object();
+    vn_json_add_str(o, "from", c->from);
+    json_object_object_add(o, "matchId", json_object_new_string(c->match_id));
+    json_object_object_add(o, "signalId", json_object_new_string(c->signal_id));
+    vn_json_add_str(o, "signalCategory", c->signal_category);
+    json_object_object_add(o, "name", json_object_new_string(c->name));
+    vn_json_add_str(o, "role", c->role);
+    vn_json_add_str(o, "phone", c->phone);
+    vn_json_add_str(o, "email", c->email);
+    return o;
+}
+
+json_object *vn_json_match(const vn_json_match_t *m)
+{
+    json_object *o = json_object_new_object(), *ps = json_object_new_array();
+    json_object_object_add(o, "id", json_object_new_string(m->id));
+    json_object_object_add(o, "kind", json_object_new_string(m->kind));
+    for (size_t i = 0; i < m->n_participants; i++) {
+        const vn_json_participant_t *p = &m->participants[i];
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "org", json_object_new_string(p->org));
+        json_object_object_add(j, "sector", json_object_new_string(p->sector));
+        json_object_object_add(j, "signalId", json_object_new_string(p->signal_id));
+        json_object_object_add(j, "category", json_object_new_string(p->category));
+        s_add_date(j, "signalDate", p->signal_date);
+        json_object_object_add(j, "active", json_object_new_boolean(p->active));
+        vn_json_add_time(j, "registered", p->registered);
+        json_object_array_add(ps, j);
+    }
+    json_object_object_add(o, "participants", ps);
+    vn_json_add_str(o, "coordinator", m->coordinator);
+    vn_json_add_str(o, "handoverTo", m->handover_to);
+    json_object_object_add(o, "agreed", json_object_new_boolean(m->agreed));
+    json_object_object_add(o, "coordinatorByHandover",
+                           json_object_new_boolean(m->coordinator_by_handover));
+    vn_json_add_time(o, "created", m->created);
+    vn_json_add_time(o, "updated", m->updated);
+    if (m->with_local) {
+        json_object *cases = json_object_new_array(), *cards = json_object_new_array();
+        for (size_t i = 0; i < m->n_cases; i++)
+            json_object_array_add(cases, vn_json_case(&m->cases[i]));
+        for (size_t i = 0; i < m->n_cards; i++)
+            json_object_array_add(cards, vn_json_card(&m->cards[i]));
+        json_object_object_add(o, "cases", cases);
+        json_object_object_add(o, "contactCards", cards);
+    }
+    return o;
+}
+
+json_object *vn_json_signal(const vn_json_signal_t *s)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(s->id));
+    json_object_object_add(o, "owner", json_object_new_string(s->owner));
+    const char *state = s->withdrawn ? "withdrawn"
+                        : s->active_until && s->active_until <= s->now ? "inactive" : "active";
+    json_object_object_add(o, "state", json_object_new_string(state));
+    json_object_object_add(o, "category", json_object_new_string(s->category));
+    vn_json_add_str(o, "youthPseudonym", s->youth_pseudonym);
+    if (s->parent_pseudonyms)
+        json_object_object_add(o, "parentPseudonyms",
+                               s_strings(s->parent_pseudonyms, s->n_parents));
+    vn_json_add_str(o, "youthBsn", s->youth_bsn);
+    s_add_ref(o, "clientRef", s->client_ref, s->client_ref_len);
+    s_add_date(o, "signalDate", s->signal_date);
+    vn_json_add_time(o, "activeUntil", s->active_until);
+    vn_json_add_time(o, "deleteAfter", s->delete_after);
+    vn_json_add_time(o, "registered", s->registered);
+    vn_json_add_time(o, "withdrawn", s->withdrawn);
+    json_object_object_add(o, "informed", s_strings(s->informed, s->n_informed));
+    vn_json_add_str(o, "notInformedReason", s->not_informed_reason);
+    json_object_object_add(o, "youthAge", json_object_new_int64(s->youth_age));
+    vn_json_add_str(o, "userId", s->user_id);
+    vn_json_add_str(o, "userRole", s->user_role);
+    if (s->contact_name && s->contact_name[0]) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "name", json_object_new_string(s->contact_name));
+        vn_json_add_str(j, "role", s->contact_role);
+        vn_json_add_str(j, "phone", s->contact_phone);
+        vn_json_add_str(j, "email", s->contact_email);
+        json_object_object_add(o, "contact", j);
+    }
+    return o;
+}
+
+json_object *vn_json_vocabulary(const char *name, uint64_t revision, int verified,
+                                const vn_json_term_t *terms, size_t n_terms)
+{
+    json_object *o = json_object_new_object(), *list = json_object_new_array();
+    vn_json_add_str(o, "name", name);
+    json_object_object_add(o, "revision", json_object_new_int64((int64_t)revision));
+    json_object_object_add(o, "verified", json_object_new_boolean(verified));
+    for (size_t i = 0; i < n_terms; i++) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "kind", json_object_new_string(terms[i].kind));
+        json_object_object_add(j, "term", json_object_new_string(terms[i].term));
+        json_object_object_add(j, "glossEn", json_object_new_string(terms[i].gloss_en));
+        json_object_object_add(j, "definition", json_object_new_string(terms[i].definition));
+        json_object_array_add(list, j);
+    }
+    json_object_object_add(o, "terms", list);
+    return o;
+}

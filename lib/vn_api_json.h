@@ -54,4 +54,58 @@ typedef struct {
 } vn_json_status_t;
 struct json_object *vn_json_status(const vn_json_status_t *s);
 
+/* A match (MatchInfo; with_local: a Match, with our cases and the contact cards we received). */
+typedef struct {
+    const char *org, *sector, *signal_id, *category;
+    uint64_t signal_date, registered;
+    int active;
+} vn_json_participant_t;
+typedef struct {
+    const char *signal_id, *client_ref; /* client_ref_len bytes, or NULL */
+    size_t client_ref_len;
+    const char *youth_bsn, *category;
+} vn_json_case_t;
+typedef struct {
+    const char *from, *match_id, *signal_id, *signal_category, *name, *role, *phone, *email;
+} vn_json_card_t;
+typedef struct {
+    const char *id, *kind, *coordinator, *handover_to;
+    int agreed, coordinator_by_handover;
+    uint64_t created, updated;
+    const vn_json_participant_t *participants;
+    size_t n_participants;
+    int with_local;
+    const vn_json_case_t *cases;
+    size_t n_cases;
+    const vn_json_card_t *cards;
+    size_t n_cards;
+} vn_json_match_t;
+struct json_object *vn_json_match(const vn_json_match_t *m);
+struct json_object *vn_json_case(const vn_json_case_t *c);
+struct json_object *vn_json_card(const vn_json_card_t *c);
+
+/* One of our signals: the broker's record joined with the local case; state at now. */
+typedef struct {
+    const char *id, *owner, *category, *youth_pseudonym;
+    const char *const *parent_pseudonyms;
+    size_t n_parents;
+    const char *youth_bsn, *client_ref;
+    size_t client_ref_len;
+    uint64_t signal_date, active_until, delete_after, registered, withdrawn, now;
+    const char *const *informed;
+    size_t n_informed;
+    const char *not_informed_reason;
+    uint32_t youth_age;
+    const char *user_id, *user_role;
+    const char *contact_name, *contact_role, *contact_phone, *contact_email;
+} vn_json_signal_t;
+struct json_object *vn_json_signal(const vn_json_signal_t *s);
+
+/* The signed vocabulary: name, revision, verified, and its terms. */
+typedef struct {
+    const char *kind, *term, *gloss_en, *definition;
+} vn_json_term_t;
+struct json_object *vn_json_vocabulary(const char *name, uint64_t revision, int verified,
+                                       const vn_json_term_t *terms, size_t n_terms);
+
 #endif
