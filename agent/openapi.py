@@ -57,7 +57,9 @@ MATCH_PROPS = {
                                          "when no participant may coordinate"),
     "handoverTo": dict(ORG, description="a pending handover's proposed coordinator"),
     "agreed": {"type": "boolean", "description": "afgestemd: the participants agreed one plan"},
-    "coordinatorByHandover": {"type": "boolean"},
+    "coordinatorByHandover": {"type": "boolean",
+                              "description": "present (true) when the coordinator accepted a "
+                                             "handover: it stays while it has an active signal"},
     "created": TIME,
     "updated": TIME,
 }
@@ -324,8 +326,10 @@ SCHEMAS = {
         "contact": ref("Contact"),
         "auditSeq": {"type": "integer", "minimum": 0,
                      "description": "the broker's audit record of a registration or withdrawal"},
-    }, ["id", "owner", "state", "category", "informed", "youthAge", "userId", "userRole"],
-        "one of our signals: the broker's record joined with the agent's local case"),
+    }, ["id", "owner", "state", "category", "informed", "youthAge"],
+        "one of our signals: the broker's record joined with the agent's local case (the CLI's "
+        "--json leaves out what its client library does not carry: parentPseudonyms, userId, "
+        "userRole, the contact's details but its name)"),
     "SignalList": obj({
         "items": {"type": "array", "items": ref("Signal")},
         "next": dict(SIGNAL_ID, description="more follow: pass as after for the next page"),

@@ -175,8 +175,8 @@ json_object *vn_json_match(const vn_json_match_t *m)
     vn_json_add_str(o, "coordinator", m->coordinator);
     vn_json_add_str(o, "handoverTo", m->handover_to);
     json_object_object_add(o, "agreed", json_object_new_boolean(m->agreed));
-    json_object_object_add(o, "coordinatorByHandover",
-                           json_object_new_boolean(m->coordinator_by_handover));
+    if (m->coordinator_by_handover) /* only when known and true (the client library has no such field) */
+        json_object_object_add(o, "coordinatorByHandover", json_object_new_boolean(1));
     vn_json_add_time(o, "created", m->created);
     vn_json_add_time(o, "updated", m->updated);
     if (m->with_local) {

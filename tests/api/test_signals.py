@@ -218,6 +218,31 @@ def run():
         check({r["recipient"]: r["outcome"] for r in cli_out["perRecipient"]} ==
               {"school-de-linde": "accepted", "ggz-mondriaan": "accepted"}, "CLI: %s" % cli_out)
 
+        # The CLI's --json prints the same shapes for the signal verbs (one JSON module).
+        def cli(*args):
+            out = json.loads(net.run(VANGNET, *args).stdout)
+            return out
+        school_ep = "ipc://%s/school-de-linde.sock" % net.t
+        shown = cli("match", "show", "--agent", school_ep, mid, "--json")
+        net.checker.validate(shown, "Match", "match show --json")
+        http_m = school.get("/v1/matches/" + mid, expect=200).json()
+        for k in ("id", "kind", "coordinator", "agreed", "participants", "cases"):
+            if k == "participants":
+                strip = lambda ps: [{x: p[x] for x in p if x != "registered"} for p in ps]
+                check(strip(shown[k]) == strip(http_m[k]), "CLI participants: %s" % shown[k])
+            else:
+                check(shown.get(k) == http_m.get(k), "match %s: CLI %r, HTTP %r"
+                      % (k, shown.get(k), http_m.get(k)))
+        net.checker.validate(cli("match", "list", "--agent", school_ep, "--json"), "MatchList")
+        lst = cli("signal", "list", "--agent", school_ep, "--json")
+        net.checker.validate(lst, "SignalList", "signal list --json")
+        check([s["id"] for s in lst["items"]] == [s1["id"]] and
+              lst["items"][0]["clientRef"] == "LLN-0042" and lst["items"][0]["youthBsn"] == KIND,
+              "CLI signals: %s" % lst)
+        voc_cli = cli("vocab", "--agent", school_ep, "--json")
+        net.checker.validate(voc_cli, "Vocabulary", "vocab --json")
+        check(voc_cli == voc, "vocab: CLI and HTTP differ")
+
         # 6. Lists and search by the youth's BSN in a body.
         mine = school.post("/v1/signals/_search", {"youthBsn": KIND}, expect=200).json()["items"]
         check([s["id"] for s in mine] == [s1["id"]], "search: %s" % mine)
