@@ -102,8 +102,11 @@ typedef struct agent {
     size_t seen_cp_len;
     uint64_t seen_cp_size;
     uint8_t seen_cp_root[32];
-    int inbox_grew;
+    int inbox_grew;                   /* items stored in the inbox this turn (not yet committed) */
     _Atomic uint64_t n_sent, n_received, n_resent;
+    /* Items stored in the inbox of any kind (notifications, notices, match notices, contact
+     * cards): what webhooks watch, so a match notice alone is announced too. */
+    _Atomic uint64_t n_inbox_items;
     _Atomic uint64_t connection_changed; /* seconds: when connected last changed */
     _Atomic uint64_t last_receipt;       /* seconds: the broker's last receipt */
     _Atomic uint64_t consistency_failures;
@@ -225,6 +228,9 @@ void agent__signal_timeouts(agent_t *a, uint64_t now_ms);
 /* match.c: match requests, match notices into the inbox, the matches we take part in */
 void agent__match(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiMatch *m);
 void agent__on_match_response(agent_t *a, const Vn__MatchResponse *resp);
+/* policy_query.c: the bases this organisation may use, asked of the broker */
+void agent__policy_query(agent_t *a, const uint8_t *routing, size_t routing_len);
+void agent__on_policy_response(agent_t *a, const Vn__PolicyResponse *resp);
 void agent__on_match_notice(agent_t *a, const Vn__MatchNotice *n);
 /* Process notices held back while a signal of ours was still being registered. */
 void agent__match_release_held(agent_t *a, int all);
@@ -291,5 +297,8 @@ void agent__api_auth_handle(agent_t *a);
 void agent__api_handle(agent_t *a);
 void agent__api_error(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
                       const char *message);
+/* Same, with the message in Dutch (the broker's reason_nl; "" when there is none). */
+void agent__api_error_nl(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
+                         const char *message, const char *message_nl);
 
 #endif

@@ -2,6 +2,7 @@
 #include "agent.h"
 #include "vn_error.h"
 #include "vn_log.h"
+#include "vn_util.h"
 #include "vn_wire.h"
 
 #include <sodium.h>
@@ -13,9 +14,16 @@
 void agent__api_error(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
                       const char *message)
 {
+    agent__api_error_nl(a, routing, routing_len, code, message, "");
+}
+
+void agent__api_error_nl(agent_t *a, const uint8_t *routing, size_t routing_len, const char *code,
+                         const char *message, const char *message_nl)
+{
     Vn__ApiError e = VN__API_ERROR__INIT;
     e.code = (char *)code;
     e.message = (char *)message;
+    e.message_nl = (char *)(message_nl ? message_nl : "");
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_ERROR;
     resp.error = &e;
@@ -39,6 +47,7 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
     st.directory_orgs = a->dir ? (uint32_t)a->dir->n_orgs : 0;
     st.sent = a->n_sent;
     st.received = a->n_received;
+    st.inbox_items = a->n_inbox_items;
     st.checkpoint_size = a->cp_size;
     st.log_inconsistent = a->log_inconsistent;
     st.max_content_bytes = AGENT_MAX_CONTENT;
@@ -70,6 +79,8 @@ static void s_directory(agent_t *a, const uint8_t *routing, size_t routing_len)
         e[i].revoked = o->revoked;
         e[i].added = o->added;
         e[i].rotated = o->rotated;
+        /* the broker's signed directory; still bounded before it reaches an IT system */
+        e[i].display_name = vn_field_valid(o->display_name, 128) ? o->display_name : "";
         list[i] = &e[i];
     }
     Vn__ApiDirectoryResult d = VN__API_DIRECTORY_RESULT__INIT;
@@ -159,6 +170,7 @@ static int s_handle_one(agent_t *a)
             case VN__API_REQUEST__BODY_SIGNAL: agent__signal(a, routing, routing_len, req->signal); break;
             case VN__API_REQUEST__BODY_MATCH: agent__match(a, routing, routing_len, req->match); break;
             case VN__API_REQUEST__BODY_VOCAB: agent__vocab(a, routing, routing_len); break;
+            case VN__API_REQUEST__BODY_POLICY: agent__policy_query(a, routing, routing_len); break;
             default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
             }
             a->api_client = "";

@@ -125,6 +125,7 @@ void agent__commit(agent_t *a)
     }
     a->n_out = 0;
     if (a->inbox_grew) {
+        a->n_inbox_items += (uint64_t)a->inbox_grew; /* durable now: webhooks may announce them */
         a->inbox_grew = 0;
         agent__fetch_wake(a, 0);
     }

@@ -103,7 +103,7 @@ int http__call(http_req_t *r, Vn__ApiRequest *req, uint32_t timeout_ms, Vn__ApiR
     }
     if ((*resp)->body_case == VN__API_RESPONSE__BODY_ERROR) {
         const Vn__ApiError *e = (*resp)->error;
-        http__problem_code(reply, e->code, e->message, NULL);
+        http__problem_code(reply, e->code, e->message, e->message_nl);
         vn__api_response__free_unpacked(*resp, NULL);
         *resp = NULL;
         return -1;
@@ -200,7 +200,18 @@ static int s_looks_like_bsn(const char *s)
     return 0;
 }
 
-/* A path segment that is a resource id (32 hex digits) is exempt: ids are random. */
+/* 1 if s is an id vangnet assigns: 32 lowercase hexadecimal digits (messages, webhooks), or a
+ * letter (c consents, S signals, M matches) and 16 or 32 of them. Ids are partly random: their
+ * digit runs are not citizen numbers. */
+static int s_is_id(const char *s)
+{
+    int letter = (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z');
+    const char *h = letter ? s + 1 : s;
+    size_t n = strspn(h, "0123456789abcdef");
+    return h[n] == '\0' && (n == 32 || (letter && n == 16));
+}
+
+/* A path segment that is a resource id is exempt (s_is_id). */
 static int s_path_has_bsn(const char *path)
 {
     char seg[256];
@@ -209,8 +220,7 @@ static int s_path_has_bsn(const char *path)
             p++;
         size_t n = strcspn(p, "/");
         snprintf(seg, sizeof seg, "%.*s", (int)(n < sizeof seg - 1 ? n : sizeof seg - 1), p);
-        uint8_t id[16];
-        if (!(n == 32 && vn_unhex(id, 16, seg) == 0) && s_looks_like_bsn(seg))
+        if (n >= sizeof seg ? s_looks_like_bsn(p) : !s_is_id(seg) && s_looks_like_bsn(seg))
             return 1;
         p += n;
     }
@@ -226,7 +236,7 @@ static enum MHD_Result s_arg(void *cls, enum MHD_ValueKind kind, const char *key
 {
     (void)kind;
     s_args_t *args = cls;
-    if (s_looks_like_bsn(key) || (value && s_looks_like_bsn(value)))
+    if (s_looks_like_bsn(key) || (value && !s_is_id(value) && s_looks_like_bsn(value)))
         args->bsn = 1;
     http_req_t *r = args->r;
     if (r->n_params >= HTTP_API_QUERY_MAX || strlen(key) >= sizeof r->params[0].key ||

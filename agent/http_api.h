@@ -102,11 +102,47 @@ json_object *http__submit_result_json(const Vn__ApiSubmitResult *r);
 json_object *http__consent_json(const Vn__ApiConsentRecord *c);
 json_object *http__status_json(const Vn__ApiStatusResult *s);
 json_object *http__org_json(const Vn__ApiDirectoryEntry *e);
+/* One of our signals joined with its local case; its state (active, inactive, withdrawn) at now. */
+json_object *http__signal_json(const Vn__ApiSignalInfo *info, uint64_t now);
+json_object *http__match_json(const Vn__MatchInfo *m);         /* the broker's view */
+json_object *http__match_view_json(const Vn__ApiMatchView *v); /* with our cases and cards */
+json_object *http__case_json(const Vn__ApiLocalCase *c);
+json_object *http__card_json(const Vn__ContactCard *c, const char *sender);
+json_object *http__vocabulary_json(const Vn__ApiVocabResult *r);
+json_object *http__policy_json(const Vn__ApiPolicyResult *r);
 /* Parse a JSON body strictly (objects only, no unknown members): NULL with a problem in reply. */
 json_object *http__parse_body(const http_req_t *r, http_reply_t *reply);
 /* The inbox paging cursor: letters only, so no cursor can look like a citizen number. */
 void http__cursor_format(uint64_t seq, char out[24]);
 int http__cursor_parse(const char *text, uint64_t *seq);
+
+/* http_api_body.c: strict body members and the checks every route makes. Each returns 0 when
+ * the member is there and valid, 1 when it is absent and optional, -1 with a problem in reply.
+ * Strings are borrowed from o; http__strs' array is the caller's to free (its strings are o's). */
+int http__members(json_object *o, const char *const *allowed, http_reply_t *reply);
+int http__bad(http_reply_t *reply, const char *key, const char *what); /* -1, invalid-field */
+int http__str(json_object *o, const char *key, int required, size_t max, const char **out,
+              http_reply_t *reply);
+int http__strs(json_object *o, const char *key, int required, size_t max_n, size_t max_len,
+               char ***out, size_t *n, http_reply_t *reply);
+int http__int(json_object *o, const char *key, int64_t lo, int64_t hi, int64_t *out,
+              http_reply_t *reply);
+int http__time_member(json_object *o, const char *key, int required, uint64_t *out,
+                      http_reply_t *reply); /* "YYYY-MM-DDTHH:MM:SSZ" */
+int http__date_member(json_object *o, const char *key, int required, uint64_t *out,
+                      http_reply_t *reply); /* "YYYY-MM-DD", UTC midnight */
+int http__need(const http_req_t *r, unsigned scope, const char *name, http_reply_t *reply);
+int http__no_params(const http_req_t *r, http_reply_t *reply);
+/* {"items": items, extra_key: extra} (extra_key may be NULL); takes items and extra. */
+void http__list(http_reply_t *reply, int status, json_object *items, const char *extra_key,
+                json_object *extra);
+
+/* http_api_signals.c: signals, matches and the vocabulary (the shared picture); rest is the path
+ * after /v1/signals or /v1/matches */
+void http__signals_route(http_req_t *r, const char *rest, http_reply_t *reply);
+void http__matches_route(http_req_t *r, const char *rest, http_reply_t *reply);
+void http__vocabulary(http_req_t *r, http_reply_t *reply);
+void http__policy(http_req_t *r, http_reply_t *reply); /* the bases we may use */
 
 /* http_api_webhook.c: notified pull */
 int http__webhooks_start(http_api_t *api, char *err, size_t errlen);

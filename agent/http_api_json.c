@@ -1,6 +1,8 @@
 /* http_api_json.c -- the API's JSON shapes (lowerCamelCase members, RFC 3339 UTC times, hex ids,
  * base64 content with its media type) and strict parsing of request bodies. */
 #include "http_api.h"
+#include "vn_api_json.h"
+#include "vn_content.h"
 #include "vn_util.h"
 
 #include <sodium.h>
@@ -11,18 +13,12 @@
 
 char *http__time(uint64_t t, char out[32])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return out;
+    return vn_json_time(t, out);
 }
 
 static void s_add_time(json_object *o, const char *key, uint64_t t)
 {
-    char buf[32];
-    if (t)
-        json_object_object_add(o, key, json_object_new_string(http__time(t, buf)));
+    vn_json_add_time(o, key, t);
 }
 
 static void s_add_hex(json_object *o, const char *key, const ProtobufCBinaryData *b)
@@ -35,8 +31,7 @@ static void s_add_hex(json_object *o, const char *key, const ProtobufCBinaryData
 
 static void s_add_str(json_object *o, const char *key, const char *v)
 {
-    if (v && v[0])
-        json_object_object_add(o, key, json_object_new_string(v));
+    vn_json_add_str(o, key, v);
 }
 
 static json_object *s_base64(const uint8_t *data, size_t len)
@@ -98,6 +93,22 @@ json_object *http__notification_json(const Vn__ApiNotification *n)
         json_object_object_add(o, "notice", nt);
         return o;
     }
+    if (n->match_notice) {
+        const Vn__ApiMatchNotice *mn = n->match_notice;
+        json_object_object_add(o, "kind", json_object_new_string("match-notice"));
+        s_add_str(o, "matchId", n->match_id);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "event", json_object_new_string(mn->event));
+        if (mn->match)
+            json_object_object_add(j, "match", http__match_json(mn->match));
+        json_object_object_add(j, "auditSeq", json_object_new_int64((int64_t)mn->audit_seq));
+        json_object_object_add(o, "matchNotice", j);
+        json_object *cases = json_object_new_array();
+        for (size_t i = 0; i < n->n_cases; i++)
+            json_object_array_add(cases, http__case_json(n->cases[i]));
+        json_object_object_add(o, "cases", cases);
+        return o;
+    }
     json_object_object_add(o, "kind", json_object_new_string("notification"));
     json_object_object_add(o, "sender", json_object_new_string(n->sender));
     json_object_object_add(o, "senderSector", json_object_new_string(n->sender_sector));
@@ -122,39 +133,47 @@ json_object *http__notification_json(const Vn__ApiNotification *n)
                                                                 : "application/octet-stream"));
     json_object_object_add(c, "data", s_base64(n->content.data, n->content.len));
     json_object_object_add(o, "content", c);
+    /* The subject's identity, sealed in the content: the recipient's system links on it. */
+    s_add_str(o, "subjectBsn", n->subject_bsn);
+    s_add_str(o, "subjectName", n->subject_name);
+    if (n->subject_birth_date[0] && vn_birth_date_valid(n->subject_birth_date))
+        json_object_object_add(o, "subjectBirthDate",
+                               json_object_new_string(n->subject_birth_date));
+    s_add_str(o, "matchId", n->match_id);
+    if (n->contact_card)
+        json_object_object_add(o, "contactCard", http__card_json(n->contact_card, n->sender));
+    if (n->n_cases) {
+        json_object *cases = json_object_new_array();
+        for (size_t i = 0; i < n->n_cases; i++)
+            json_object_array_add(cases, http__case_json(n->cases[i]));
+        json_object_object_add(o, "cases", cases);
+    }
+    if (n->sender_revoked)
+        json_object_object_add(o, "senderRevoked", json_object_new_boolean(1));
     return o;
 }
 
 json_object *http__submit_result_json(const Vn__ApiSubmitResult *r)
 {
-    static const char *const outcomes[] = {"queued", "accepted", "refused"};
-    json_object *o = json_object_new_object();
-    s_add_hex(o, "messageId", &r->message_id);
-    if (r->client_ref.len)
-        json_object_object_add(o, "clientRef",
-                               json_object_new_string_len((const char *)r->client_ref.data,
-                                                          (int)r->client_ref.len));
-    json_object_object_add(o, "outcome",
-                           json_object_new_string(r->outcome <= 2 ? outcomes[r->outcome] : "queued"));
-    if (r->audit_seq || r->audit_hash.len) {
-        json_object_object_add(o, "auditSeq", json_object_new_int64((int64_t)r->audit_seq));
-        s_add_hex(o, "auditHash", &r->audit_hash);
+    char msgid[33] = "", hash[129] = "";
+    if (r->message_id.len && r->message_id.len <= 16)
+        vn_hex(msgid, r->message_id.data, r->message_id.len);
+    if (r->audit_hash.len && r->audit_hash.len <= 64)
+        vn_hex(hash, r->audit_hash.data, r->audit_hash.len);
+    vn_json_outcome_t v = {.message_id = msgid, .client_ref = (const char *)r->client_ref.data,
+                           .client_ref_len = r->client_ref.len, .outcome = (int)r->outcome,
+                           .audit_seq = r->audit_seq, .audit_hash = hash, .code = r->code,
+                           .reason = r->reason, .reason_nl = r->reason_nl,
+                           .repeated = r->repeated, .submitted = r->submitted,
+                           .decided = r->decided, .recipient = r->recipient};
+    json_object *o = vn_json_outcome(&v);
+    if (r->n_per_recipient) {
+        /* a notification to match:ID: one envelope, and one verdict, per participant */
+        json_object *per = json_object_new_array();
+        for (size_t i = 0; i < r->n_per_recipient; i++)
+            json_object_array_add(per, http__submit_result_json(r->per_recipient[i]));
+        json_object_object_add(o, "perRecipient", per);
     }
-    s_add_str(o, "code", r->code);
-    if (r->reason[0]) {
-        /* the broker's reason may hold "English\nDutch" */
-        const char *nl = strchr(r->reason, '\n');
-        json_object_object_add(o, "reason",
-                               nl ? json_object_new_string_len(r->reason, (int)(nl - r->reason))
-                                  : json_object_new_string(r->reason));
-        if (!r->reason_nl[0] && nl)
-            json_object_object_add(o, "reasonNl", json_object_new_string(nl + 1));
-    }
-    s_add_str(o, "reasonNl", r->reason_nl);
-    if (r->repeated)
-        json_object_object_add(o, "repeated", json_object_new_boolean(1));
-    s_add_time(o, "submitted", r->submitted);
-    s_add_time(o, "decided", r->decided);
     return o;
 }
 
@@ -168,42 +187,28 @@ static json_object *s_strings(char **v, size_t n)
 
 json_object *http__consent_json(const Vn__ApiConsentRecord *c)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "id", json_object_new_string(c->id));
-    s_add_str(o, "subjectPseudonym", c->subject);
-    json_object_object_add(o, "givenBy", json_object_new_string(c->given_by));
-    json_object_object_add(o, "recipients", s_strings(c->recipients, c->n_recipients));
-    json_object_object_add(o, "categories", s_strings(c->categories, c->n_categories));
-    json_object_object_add(o, "purpose", json_object_new_string(c->purpose));
-    s_add_time(o, "validFrom", c->valid_from);
-    s_add_time(o, "expires", c->expires);
-    s_add_time(o, "withdrawn", c->withdrawn);
-    s_add_time(o, "registered", c->registered);
-    return o;
+    vn_json_consent_t v = {.id = c->id, .subject = c->subject, .given_by = c->given_by,
+                           .purpose = c->purpose,
+                           .recipients = (const char *const *)c->recipients,
+                           .n_recipients = c->n_recipients,
+                           .categories = (const char *const *)c->categories,
+                           .n_categories = c->n_categories, .valid_from = c->valid_from,
+                           .expires = c->expires, .withdrawn = c->withdrawn,
+                           .registered = c->registered};
+    return vn_json_consent(&v);
 }
 
 json_object *http__status_json(const Vn__ApiStatusResult *s)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "org", json_object_new_string(s->org));
-    json_object_object_add(o, "connected", json_object_new_boolean(s->connected));
-    json_object_object_add(o, "outboxPending", json_object_new_int64((int64_t)s->outbox_pending));
-    json_object_object_add(o, "inboxPending", json_object_new_int64((int64_t)s->inbox_pending));
-    json_object_object_add(o, "directoryGeneration",
-                           json_object_new_int64((int64_t)s->directory_generation));
-    json_object_object_add(o, "directoryOrgs", json_object_new_int64(s->directory_orgs));
-    json_object_object_add(o, "sent", json_object_new_int64((int64_t)s->sent));
-    json_object_object_add(o, "received", json_object_new_int64((int64_t)s->received));
-    json_object_object_add(o, "checkpointSize", json_object_new_int64((int64_t)s->checkpoint_size));
-    json_object_object_add(o, "logInconsistent", json_object_new_boolean(s->log_inconsistent));
-    json_object_object_add(o, "maxContentBytes", json_object_new_int64(s->max_content_bytes));
-    if (s->revoked)
-        json_object_object_add(o, "revoked", json_object_new_boolean(1));
-    if (!s->connected)
-        s_add_str(o, "disconnectReason", s->disconnect_reason);
-    s_add_str(o, "caller", s->caller);
-    json_object_object_add(o, "apiVersion", json_object_new_string(HTTP_API_VERSION));
-    return o;
+    vn_json_status_t v = {.org = s->org, .connected = s->connected,
+                          .log_inconsistent = s->log_inconsistent, .revoked = s->revoked,
+                          .outbox_pending = s->outbox_pending, .inbox_pending = s->inbox_pending,
+                          .directory_generation = s->directory_generation, .sent = s->sent,
+                          .received = s->received, .checkpoint_size = s->checkpoint_size,
+                          .directory_orgs = s->directory_orgs,
+                          .max_content_bytes = s->max_content_bytes,
+                          .disconnect_reason = s->disconnect_reason, .caller = s->caller};
+    return vn_json_status(&v);
 }
 
 json_object *http__org_json(const Vn__ApiDirectoryEntry *e)
@@ -212,6 +217,7 @@ json_object *http__org_json(const Vn__ApiDirectoryEntry *e)
     json_object_object_add(o, "id", json_object_new_string(e->id));
     json_object_object_add(o, "sector", json_object_new_string(e->sector));
     json_object_object_add(o, "revoked", json_object_new_boolean(e->revoked));
+    s_add_str(o, "displayName", e->display_name);
     s_add_time(o, "added", e->added);
     s_add_time(o, "rotated", e->rotated);
     return o;
@@ -255,5 +261,152 @@ json_object *http__parse_body(const http_req_t *r, http_reply_t *reply)
         http__problem_code(reply, "invalid-json", "the body must be a JSON object", NULL);
         return NULL;
     }
+    return o;
+}
+
+/* ---- signals and matches (the shared picture): lib/vn_api_json.c builds them ---- */
+
+json_object *http__signal_json(const Vn__ApiSignalInfo *info, uint64_t now)
+{
+    static const Vn__SignalRecord empty = VN__SIGNAL_RECORD__INIT;
+    const Vn__SignalRecord *r = info->record ? info->record : &empty;
+    char youth[65] = "", parents[4][65];
+    const char *pp[4];
+    size_t n_parents = 0;
+    if (r->youth_pseudonym.len == 32)
+        vn_hex(youth, r->youth_pseudonym.data, 32);
+    for (size_t i = 0; i < r->n_parent_pseudonyms && n_parents < 4; i++) {
+        if (r->parent_pseudonyms[i].len != 32)
+            continue;
+        pp[n_parents] = vn_hex(parents[n_parents], r->parent_pseudonyms[i].data, 32);
+        n_parents++;
+    }
+    const Vn__ApiContact *c = info->contact;
+    vn_json_signal_t v = {
+        .id = r->id, .owner = r->owner, .category = r->category, .youth_pseudonym = youth,
+        .parent_pseudonyms = pp, .n_parents = n_parents, .youth_bsn = info->youth_bsn,
+        .client_ref = (const char *)info->client_ref.data, .client_ref_len = info->client_ref.len,
+        .signal_date = r->signal_date, .active_until = r->active_until,
+        .delete_after = r->delete_after, .registered = r->registered, .withdrawn = r->withdrawn,
+        .now = now, .informed = (const char *const *)r->informed, .n_informed = r->n_informed,
+        .not_informed_reason = r->not_informed_reason, .youth_age = r->youth_age,
+        .user_id = r->user_id, .user_role = r->user_role,
+        .contact_name = c ? c->name : NULL, .contact_role = c ? c->role : NULL,
+        .contact_phone = c ? c->phone : NULL, .contact_email = c ? c->email : NULL};
+    return vn_json_signal(&v);
+}
+
+static vn_json_case_t s_case_view(const Vn__ApiLocalCase *c)
+{
+    return (vn_json_case_t){c->signal_id, (const char *)c->client_ref.data, c->client_ref.len,
+                            c->youth_bsn, c->category};
+}
+
+static vn_json_card_t s_card_view(const Vn__ContactCard *c, const char *sender)
+{
+    return (vn_json_card_t){sender, c->match_id, c->signal_id, c->signal_category,
+                            c->name, c->role, c->phone, c->email};
+}
+
+/* The match's views (participants, and with v our cases and cards) into vn_json_match. */
+static json_object *s_match(const Vn__MatchInfo *m, const Vn__ApiMatchView *v)
+{
+    size_t np = m->n_participants, nc = v ? v->n_cases : 0, nk = v ? v->n_cards : 0;
+    vn_json_participant_t *ps = calloc(np ? np : 1, sizeof *ps);
+    vn_json_case_t *cs = calloc(nc ? nc : 1, sizeof *cs);
+    vn_json_card_t *ks = calloc(nk ? nk : 1, sizeof *ks);
+    json_object *o = NULL;
+    if (ps && cs && ks) {
+        for (size_t i = 0; i < np; i++) {
+            const Vn__MatchParticipant *p = m->participants[i];
+            ps[i] = (vn_json_participant_t){p->org, p->sector, p->signal_id, p->category,
+                                            p->signal_date, p->registered, p->active};
+        }
+        for (size_t i = 0; i < nc; i++)
+            cs[i] = s_case_view(v->cases[i]);
+        for (size_t i = 0; i < nk; i++)
+            ks[i] = s_card_view(v->cards[i], i < v->n_card_senders ? v->card_senders[i] : "");
+        vn_json_match_t j = {m->id, m->kind, m->coordinator, m->handover_to, m->agreed,
+                             m->coordinator_by_handover, m->created, m->updated, ps, np,
+                             v != NULL, cs, nc, ks, nk};
+        o = vn_json_match(&j);
+    }
+    free(ps);
+    free(cs);
+    free(ks);
+    return o ? o : json_object_new_object();
+}
+
+json_object *http__match_json(const Vn__MatchInfo *m)
+{
+    return s_match(m, NULL);
+}
+
+json_object *http__match_view_json(const Vn__ApiMatchView *v)
+{
+    static const Vn__MatchInfo empty = VN__MATCH_INFO__INIT;
+    return s_match(v->match ? v->match : &empty, v);
+}
+
+json_object *http__case_json(const Vn__ApiLocalCase *c)
+{
+    vn_json_case_t v = s_case_view(c);
+    return vn_json_case(&v);
+}
+
+json_object *http__card_json(const Vn__ContactCard *c, const char *sender)
+{
+    vn_json_card_t v = s_card_view(c, sender);
+    return vn_json_card(&v);
+}
+
+json_object *http__vocabulary_json(const Vn__ApiVocabResult *r)
+{
+    static const Vn__Vocabulary empty = VN__VOCABULARY__INIT;
+    const Vn__Vocabulary *v = r->vocabulary ? r->vocabulary : &empty;
+    vn_json_term_t *t = calloc(v->n_terms ? v->n_terms : 1, sizeof *t);
+    if (!t)
+        return json_object_new_object();
+    for (size_t i = 0; i < v->n_terms; i++)
+        t[i] = (vn_json_term_t){v->terms[i]->kind, v->terms[i]->term, v->terms[i]->gloss_en,
+                                v->terms[i]->definition};
+    json_object *o = vn_json_vocabulary(v->name, v->revision, r->verified, t, v->n_terms);
+    free(t);
+    return o;
+}
+
+json_object *http__policy_json(const Vn__ApiPolicyResult *r)
+{
+    json_object *o = json_object_new_object(), *bases = json_object_new_array();
+    json_object_object_add(o, "sector", json_object_new_string(r->sector));
+    for (size_t i = 0; i < r->n_bases; i++) {
+        const Vn__PolicyBasis *b = r->bases[i]->rule;
+        if (!b)
+            continue;
+        json_object *j = json_object_new_object(), *fields = json_object_new_array();
+        json_object_object_add(j, "basis", json_object_new_string(b->name));
+        s_add_str(j, "law", b->law);
+        json_object_object_add(j, "recipientSectors", s_strings(b->recipients, b->n_recipients));
+        json_object_object_add(j, "recipients", s_strings(r->bases[i]->recipient_orgs,
+                                                          r->bases[i]->n_recipient_orgs));
+        json_object_object_add(j, "categories", s_strings(b->categories, b->n_categories));
+        json_object_object_add(j, "subject", json_object_new_string(b->subject));
+        json_object_object_add(j, "consent", json_object_new_boolean(b->consent));
+        s_add_str(j, "replyTo", b->reply_to);
+        json_object_object_add(j, "review", json_object_new_boolean(b->review));
+        json_object_object_add(j, "match", json_object_new_boolean(b->match));
+        for (size_t f = 0; f < b->n_fields; f++) {
+            json_object *fj = json_object_new_object();
+            json_object_object_add(fj, "name", json_object_new_string(b->fields[f]->name));
+            json_object_object_add(fj, "type", json_object_new_string(b->fields[f]->type));
+            if (b->fields[f]->n_choices)
+                json_object_object_add(fj, "choices", s_strings(b->fields[f]->choices,
+                                                                b->fields[f]->n_choices));
+            json_object_array_add(fields, fj);
+        }
+        json_object_object_add(j, "fields", fields);
+        json_object_array_add(bases, j);
+    }
+    json_object_object_add(o, "bases", bases);
     return o;
 }

@@ -15,160 +15,6 @@
 
 extern const char vn_openapi_json[];
 
-/* ---- body members ---- */
-
-/* 0 if every member of o is in allowed (NULL-terminated), else a problem naming the first not. */
-static int s_members(json_object *o, const char *const *allowed, http_reply_t *reply)
-{
-    json_object_object_foreach(o, key, val)
-    {
-        (void)val;
-        int ok = 0;
-        for (int i = 0; allowed[i] && !ok; i++)
-            ok = strcmp(key, allowed[i]) == 0;
-        if (!ok) {
-            char d[200];
-            snprintf(d, sizeof d, "unknown member '%.64s'", key);
-            http__problem_code(reply, "unknown-member", d, NULL);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int s_bad(http_reply_t *reply, const char *key, const char *what)
-{
-    char d[200];
-    snprintf(d, sizeof d, "'%s' %s", key, what);
-    http__problem_code(reply, "invalid-field", d, NULL);
-    return -1;
-}
-
-/* A string member (borrowed from o): 0, 1 when absent and optional, -1 with a problem. */
-static int s_str(json_object *o, const char *key, int required, size_t max, const char **out,
-                 http_reply_t *reply)
-{
-    json_object *v;
-    *out = "";
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-        return required ? s_bad(reply, key, "is required") : 1;
-    if (!json_object_is_type(v, json_type_string))
-        return s_bad(reply, key, "must be a string");
-    size_t len = (size_t)json_object_get_string_len(v);
-    if (len > max || (required && len == 0) || strlen(json_object_get_string(v)) != len) {
-        char what[64];
-        snprintf(what, sizeof what, "must be 1 to %zu characters", max);
-        return s_bad(reply, key, what);
-    }
-    *out = json_object_get_string(v);
-    return 0;
-}
-
-/* An array of strings: *out points into o (the caller frees only the array). */
-static int s_strs(json_object *o, const char *key, int required, size_t max_n, size_t max_len,
-                  char ***out, size_t *n, http_reply_t *reply)
-{
-    json_object *v;
-    *out = NULL;
-    *n = 0;
-    if (!json_object_object_get_ex(o, key, &v))
-        return required ? s_bad(reply, key, "is required") : 1;
-    if (!json_object_is_type(v, json_type_array))
-        return s_bad(reply, key, "must be an array of strings");
-    size_t len = json_object_array_length(v);
-    if (len > max_n || (required && len == 0)) {
-        char what[64];
-        snprintf(what, sizeof what, "must hold 1 to %zu strings", max_n);
-        return s_bad(reply, key, what);
-    }
-    char **list = calloc(len ? len : 1, sizeof *list);
-    if (!list)
-        return s_bad(reply, key, "is too large");
-    for (size_t i = 0; i < len; i++) {
-        json_object *e = json_object_array_get_idx(v, i);
-        if (!json_object_is_type(e, json_type_string) ||
-            (size_t)json_object_get_string_len(e) > max_len || json_object_get_string_len(e) == 0) {
-            free(list);
-            return s_bad(reply, key, "must hold non-empty strings");
-        }
-        list[i] = (char *)json_object_get_string(e);
-    }
-    *out = list;
-    *n = len;
-    return 0;
-}
-
-static int s_int(json_object *o, const char *key, int64_t lo, int64_t hi, int64_t *out,
-                 http_reply_t *reply)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v))
-        return 1;
-    if (!json_object_is_type(v, json_type_int))
-        return s_bad(reply, key, "must be a whole number");
-    int64_t x = json_object_get_int64(v);
-    if (x < lo || x > hi) {
-        char what[80];
-        snprintf(what, sizeof what, "must be %lld to %lld", (long long)lo, (long long)hi);
-        return s_bad(reply, key, what);
-    }
-    *out = x;
-    return 0;
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" (UTC, as the API writes them) into unix seconds. */
-static int s_time(json_object *o, const char *key, int required, uint64_t *out, http_reply_t *reply)
-{
-    const char *s;
-    int rc = s_str(o, key, required, 32, &s, reply);
-    if (rc != 0)
-        return rc;
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end || strcmp(end, "Z") != 0)
-        return s_bad(reply, key, "must be an RFC 3339 UTC date-time, e.g. 2026-06-30T00:00:00Z");
-    int mon = tm.tm_mon, mday = tm.tm_mday;
-    time_t t = timegm(&tm);
-    struct tm back;
-    if (t < 0 || !gmtime_r(&t, &back) || back.tm_mon != mon || back.tm_mday != mday)
-        return s_bad(reply, key, "is not a real date");
-    *out = (uint64_t)t;
-    return 0;
-}
-
-/* ---- helpers ---- */
-
-static int s_need(const http_req_t *r, unsigned scope, const char *name, http_reply_t *reply)
-{
-    if (r->scopes & scope)
-        return 0;
-    char d[160], nl[160];
-    snprintf(d, sizeof d, "API client %s lacks the scope '%s'", r->client, name);
-    snprintf(nl, sizeof nl, "API-client %s heeft de scope '%s' niet", r->client, name);
-    http__problem_code(reply, "forbidden", d, nl);
-    return -1;
-}
-
-static int s_no_params(const http_req_t *r, http_reply_t *reply)
-{
-    if (r->n_params == 0)
-        return 0;
-    char d[120];
-    snprintf(d, sizeof d, "unknown query parameter '%s'", r->params[0].key);
-    http__problem_code(reply, "invalid-parameter", d, NULL);
-    return -1;
-}
-
-static void s_list(http_reply_t *reply, int status, json_object *items, const char *extra_key,
-                   json_object *extra)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "items", items);
-    if (extra_key)
-        json_object_object_add(o, extra_key, extra);
-    http__json(reply, status, o);
-}
-
 /* ---- resources ---- */
 
 static void s_status(http_req_t *r, http_reply_t *reply)
@@ -178,7 +24,7 @@ static void s_status(http_req_t *r, http_reply_t *reply)
     req.body_case = VN__API_REQUEST__BODY_STATUS;
     req.status = &st;
     Vn__ApiResponse *resp;
-    if (s_no_params(r, reply) || http__call(r, &req, 5000, &resp, reply) != 0)
+    if (http__no_params(r, reply) || http__call(r, &req, 5000, &resp, reply) != 0)
         return;
     if (resp->body_case == VN__API_RESPONSE__BODY_STATUS)
         http__json(reply, 200, http__status_json(resp->status));
@@ -194,13 +40,13 @@ static void s_organisations(http_req_t *r, http_reply_t *reply)
     req.body_case = VN__API_REQUEST__BODY_DIRECTORY;
     req.directory = &q;
     Vn__ApiResponse *resp;
-    if (s_no_params(r, reply) || http__call(r, &req, 5000, &resp, reply) != 0)
+    if (http__no_params(r, reply) || http__call(r, &req, 5000, &resp, reply) != 0)
         return;
     if (resp->body_case == VN__API_RESPONSE__BODY_DIRECTORY) {
         json_object *items = json_object_new_array();
         for (size_t i = 0; i < resp->directory->n_orgs; i++)
             json_object_array_add(items, http__org_json(resp->directory->orgs[i]));
-        s_list(reply, 200, items, "generation",
+        http__list(reply, 200, items, "generation",
                json_object_new_int64((int64_t)resp->directory->generation));
     } else {
         http__problem_code(reply, "internal-error", "unexpected answer", NULL);
@@ -210,7 +56,7 @@ static void s_organisations(http_req_t *r, http_reply_t *reply)
 
 static const char *const s_submit_members[] = {
     "to", "subjectBsn", "anonymous", "category", "basis", "justification", "userId", "userRole",
-    "content", "expiresIn", "wait", "clientRef", NULL};
+    "content", "expiresIn", "wait", "clientRef", "subjectName", "subjectBirthDate", NULL};
 
 /* The content member: {"mediaType": "...", "data": base64}. */
 static int s_content(json_object *o, Vn__ApiSubmit *s, uint8_t **data, http_reply_t *reply)
@@ -219,21 +65,22 @@ static int s_content(json_object *o, Vn__ApiSubmit *s, uint8_t **data, http_repl
     json_object *c;
     *data = NULL;
     if (!json_object_object_get_ex(o, "content", &c))
-        return s_bad(reply, "content", "is required");
+        return http__bad(reply, "content", "is required");
     if (!json_object_is_type(c, json_type_object))
-        return s_bad(reply, "content", "must be an object {mediaType, data}");
+        return http__bad(reply, "content", "must be an object {mediaType, data}");
     const char *mt, *b64;
-    if (s_members(c, members, reply) != 0 || s_str(c, "mediaType", 1, AGENT_MEDIA_TYPE_MAX, &mt, reply) != 0)
+    if (http__members(c, members, reply) != 0 ||
+        http__str(c, "mediaType", 1, AGENT_MEDIA_TYPE_MAX, &mt, reply) != 0)
         return -1;
-    if (s_str(c, "data", 0, (AGENT_MAX_CONTENT / 3 + 1) * 4, &b64, reply) < 0)
+    if (http__str(c, "data", 0, (AGENT_MAX_CONTENT / 3 + 1) * 4, &b64, reply) < 0)
         return -1;
     size_t b64_len = strlen(b64), len = 0;
     *data = malloc(b64_len / 4 * 3 + 3);
     if (!*data)
-        return s_bad(reply, "content.data", "is too large");
+        return http__bad(reply, "content.data", "is too large");
     if (b64_len && sodium_base642bin(*data, b64_len / 4 * 3 + 3, b64, b64_len, NULL, &len, NULL,
                                      sodium_base64_VARIANT_ORIGINAL) != 0)
-        return s_bad(reply, "content.data", "is not base64 (RFC 4648, with padding)");
+        return http__bad(reply, "content.data", "is not base64 (RFC 4648, with padding)");
     if (len > AGENT_MAX_CONTENT) {
         char d[120], nl[120];
         snprintf(d, sizeof d, "content of %zu bytes exceeds the limit of %d bytes", len,
@@ -256,15 +103,15 @@ static int s_justification(json_object *o, Vn__ApiSubmit *s, Vn__ApiJustificatio
     if (!json_object_object_get_ex(o, "justification", &v))
         return 0;
     if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > 16)
-        return s_bad(reply, "justification", "must be an array of at most 16 {key, value}");
+        return http__bad(reply, "justification", "must be an array of at most 16 {key, value}");
     size_t n = json_object_array_length(v);
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(v, i);
         if (!json_object_is_type(e, json_type_object))
-            return s_bad(reply, "justification", "must hold {key, value} objects");
+            return http__bad(reply, "justification", "must hold {key, value} objects");
         const char *k, *val;
-        if (s_members(e, members, reply) != 0 || s_str(e, "key", 1, 128, &k, reply) != 0 ||
-            s_str(e, "value", 1, 1024, &val, reply) != 0)
+        if (http__members(e, members, reply) != 0 || http__str(e, "key", 1, 128, &k, reply) != 0 ||
+            http__str(e, "value", 1, 1024, &val, reply) != 0)
             return -1;
         vn__api_justification__init(&just[i]);
         just[i].key = (char *)k;
@@ -278,7 +125,7 @@ static int s_justification(json_object *o, Vn__ApiSubmit *s, Vn__ApiJustificatio
 
 static void s_submit(http_req_t *r, http_reply_t *reply)
 {
-    if (s_need(r, VN_SCOPE_SEND, "send", reply) != 0 || s_no_params(r, reply) != 0)
+    if (http__need(r, VN_SCOPE_SEND, "send", reply) != 0 || http__no_params(r, reply) != 0)
         return;
     json_object *o = http__parse_body(r, reply);
     if (!o)
@@ -288,26 +135,28 @@ static void s_submit(http_req_t *r, http_reply_t *reply)
     uint8_t *data = NULL;
     char **to = NULL;
     size_t n_to = 0;
-    const char *bsn = "", *ref = "";
+    const char *bsn = "", *ref = "", *subject_name = "", *birth_date = "";
     int64_t wait = SUBMIT_WAIT_DEFAULT, expires_in = 0;
     json_object *anon;
     int anonymous = json_object_object_get_ex(o, "anonymous", &anon);
     if (anonymous && !json_object_is_type(anon, json_type_boolean)) {
-        s_bad(reply, "anonymous", "must be true or false");
+        http__bad(reply, "anonymous", "must be true or false");
         goto done;
     }
     anonymous = anonymous && json_object_get_boolean(anon);
     const char *category, *basis, *user, *role;
-    if (s_members(o, s_submit_members, reply) != 0 ||
-        s_strs(o, "to", 1, 16, 64, &to, &n_to, reply) != 0 ||
-        s_str(o, "subjectBsn", !anonymous, 9, &bsn, reply) < 0 ||
-        s_str(o, "category", 1, 256, &category, reply) != 0 ||
-        s_str(o, "basis", 1, 256, &basis, reply) != 0 ||
-        s_str(o, "userId", 1, 256, &user, reply) != 0 ||
-        s_str(o, "userRole", 1, 256, &role, reply) != 0 ||
-        s_str(o, "clientRef", 0, 64, &ref, reply) < 0 ||
-        s_int(o, "wait", 0, HTTP_API_WAIT_MAX, &wait, reply) < 0 ||
-        s_int(o, "expiresIn", 60, 3650LL * 86400, &expires_in, reply) < 0 ||
+    if (http__members(o, s_submit_members, reply) != 0 ||
+        http__strs(o, "to", 1, 16, 64, &to, &n_to, reply) != 0 ||
+        http__str(o, "subjectName", 0, 200, &subject_name, reply) < 0 ||
+        http__str(o, "subjectBirthDate", 0, 10, &birth_date, reply) < 0 ||
+        http__str(o, "subjectBsn", !anonymous, 9, &bsn, reply) < 0 ||
+        http__str(o, "category", 1, 256, &category, reply) != 0 ||
+        http__str(o, "basis", 1, 256, &basis, reply) != 0 ||
+        http__str(o, "userId", 1, 256, &user, reply) != 0 ||
+        http__str(o, "userRole", 1, 256, &role, reply) != 0 ||
+        http__str(o, "clientRef", 0, 64, &ref, reply) < 0 ||
+        http__int(o, "wait", 0, HTTP_API_WAIT_MAX, &wait, reply) < 0 ||
+        http__int(o, "expiresIn", 60, 3650LL * 86400, &expires_in, reply) < 0 ||
         s_justification(o, &s, just, jp, reply) != 0 || s_content(o, &s, &data, reply) != 0)
         goto done;
     if (anonymous && bsn[0]) {
@@ -318,6 +167,8 @@ static void s_submit(http_req_t *r, http_reply_t *reply)
     s.n_to = n_to;
     s.to = to;
     s.subject_bsn = (char *)bsn;
+    s.subject_name = (char *)subject_name; /* sealed beside the body; checked by the agent */
+    s.subject_birth_date = (char *)birth_date;
     s.anonymous = anonymous;
     s.category = (char *)category;
     s.basis = (char *)basis;
@@ -406,7 +257,7 @@ static void s_notification(http_req_t *r, const char *id, http_reply_t *reply)
 {
     uint8_t msgid[16];
     int64_t wait = 0;
-    if (s_need(r, VN_SCOPE_SEND, "send", reply) != 0)
+    if (http__need(r, VN_SCOPE_SEND, "send", reply) != 0)
         return;
     for (int i = 0; i < r->n_params; i++) {
         char *end;
@@ -432,22 +283,23 @@ static void s_notification(http_req_t *r, const char *id, http_reply_t *reply)
 static void s_notification_search(http_req_t *r, http_reply_t *reply)
 {
     static const char *const members[] = {"clientRef", "wait", NULL};
-    if (s_need(r, VN_SCOPE_SEND, "send", reply) != 0 || s_no_params(r, reply) != 0)
+    if (http__need(r, VN_SCOPE_SEND, "send", reply) != 0 || http__no_params(r, reply) != 0)
         return;
     json_object *o = http__parse_body(r, reply);
     const char *ref;
     int64_t wait = 0;
     if (!o)
         return;
-    if (s_members(o, members, reply) == 0 && s_str(o, "clientRef", 1, 64, &ref, reply) == 0 &&
-        s_int(o, "wait", 0, HTTP_API_WAIT_MAX, &wait, reply) >= 0)
+    if (http__members(o, members, reply) == 0 &&
+        http__str(o, "clientRef", 1, 64, &ref, reply) == 0 &&
+        http__int(o, "wait", 0, HTTP_API_WAIT_MAX, &wait, reply) >= 0)
         s_outcome(r, NULL, ref, (uint32_t)wait, reply);
     json_object_put(o);
 }
 
 static void s_inbox(http_req_t *r, http_reply_t *reply)
 {
-    if (s_need(r, VN_SCOPE_INBOX, "inbox", reply) != 0)
+    if (http__need(r, VN_SCOPE_INBOX, "inbox", reply) != 0)
         return;
     Vn__ApiFetch f = VN__API_FETCH__INIT;
     f.max = 50;
@@ -490,9 +342,9 @@ static void s_inbox(http_req_t *r, http_reply_t *reply)
         char cursor[24];
         if (in->n_notifications) {
             http__cursor_format(in->notifications[in->n_notifications - 1]->inbox_seq, cursor);
-            s_list(reply, 200, items, "nextCursor", json_object_new_string(cursor));
+            http__list(reply, 200, items, "nextCursor", json_object_new_string(cursor));
         } else {
-            s_list(reply, 200, items, NULL, NULL);
+            http__list(reply, 200, items, NULL, NULL);
         }
     } else {
         http__problem_code(reply, "internal-error", "unexpected answer", NULL);
@@ -503,7 +355,7 @@ static void s_inbox(http_req_t *r, http_reply_t *reply)
 static void s_ack(http_req_t *r, const char *id, http_reply_t *reply)
 {
     uint8_t msgid[16];
-    if (s_need(r, VN_SCOPE_INBOX, "inbox", reply) != 0 || s_no_params(r, reply) != 0)
+    if (http__need(r, VN_SCOPE_INBOX, "inbox", reply) != 0 || http__no_params(r, reply) != 0)
         return;
     if (strlen(id) != 32 || vn_unhex(msgid, 16, id) != 0) {
         http__problem_code(reply, "invalid-message-id", "a message id is 32 hexadecimal digits",
@@ -548,7 +400,7 @@ static void s_consent_call(http_req_t *r, Vn__ApiConsent *c, int status, int one
         json_object *items = json_object_new_array();
         for (size_t i = 0; i < resp->consent->n_records; i++)
             json_object_array_add(items, http__consent_json(resp->consent->records[i]));
-        s_list(reply, 200, items, NULL, NULL);
+        http__list(reply, 200, items, NULL, NULL);
     }
     vn__api_response__free_unpacked(resp, NULL);
 }
@@ -565,12 +417,14 @@ static void s_consent_add(http_req_t *r, http_reply_t *reply)
     char **recips = NULL, **cats = NULL;
     size_t n_recips = 0, n_cats = 0;
     uint64_t from = 0, expires = 0;
-    if (s_members(o, members, reply) != 0 || s_str(o, "subjectBsn", 1, 9, &bsn, reply) != 0 ||
-        s_str(o, "givenBy", 1, 64, &given_by, reply) != 0 ||
-        s_strs(o, "recipients", 1, 32, 128, &recips, &n_recips, reply) != 0 ||
-        s_strs(o, "categories", 1, 32, 128, &cats, &n_cats, reply) != 0 ||
-        s_str(o, "purpose", 1, 1024, &purpose, reply) != 0 ||
-        s_time(o, "validFrom", 0, &from, reply) < 0 || s_time(o, "expires", 1, &expires, reply) != 0)
+    if (http__members(o, members, reply) != 0 ||
+        http__str(o, "subjectBsn", 1, 9, &bsn, reply) != 0 ||
+        http__str(o, "givenBy", 1, 64, &given_by, reply) != 0 ||
+        http__strs(o, "recipients", 1, 32, 128, &recips, &n_recips, reply) != 0 ||
+        http__strs(o, "categories", 1, 32, 128, &cats, &n_cats, reply) != 0 ||
+        http__str(o, "purpose", 1, 1024, &purpose, reply) != 0 ||
+        http__time_member(o, "validFrom", 0, &from, reply) < 0 ||
+        http__time_member(o, "expires", 1, &expires, reply) != 0)
         goto done;
     add.subject_bsn = (char *)bsn;
     add.given_by = (char *)given_by;
@@ -598,7 +452,8 @@ static void s_consent_search(http_req_t *r, http_reply_t *reply)
     const char *bsn;
     if (!o)
         return;
-    if (s_members(o, members, reply) == 0 && s_str(o, "subjectBsn", 1, 9, &bsn, reply) == 0) {
+    if (http__members(o, members, reply) == 0 &&
+        http__str(o, "subjectBsn", 1, 9, &bsn, reply) == 0) {
         Vn__ApiConsent c = VN__API_CONSENT__INIT;
         c.op_case = VN__API_CONSENT__OP_LIST_SUBJECT_BSN;
         c.list_subject_bsn = (char *)bsn;
@@ -609,7 +464,7 @@ static void s_consent_search(http_req_t *r, http_reply_t *reply)
 
 static void s_consents(http_req_t *r, const char *rest, http_reply_t *reply)
 {
-    if (s_need(r, VN_SCOPE_CONSENT, "consent", reply) != 0 || s_no_params(r, reply) != 0)
+    if (http__need(r, VN_SCOPE_CONSENT, "consent", reply) != 0 || http__no_params(r, reply) != 0)
         return;
     int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
     int del = strcmp(r->method, "DELETE") == 0;
@@ -685,12 +540,21 @@ void http__route(http_req_t *r, http_reply_t *reply)
         s_ack(r, p + 10, reply);
     } else if (strcmp(p, "/v1/consents") == 0 || strncmp(p, "/v1/consents/", 13) == 0) {
         s_consents(r, p + 12, reply);
+    } else if (strcmp(p, "/v1/signals") == 0 || strncmp(p, "/v1/signals/", 12) == 0) {
+        http__signals_route(r, p + 11, reply);
+    } else if (strcmp(p, "/v1/matches") == 0 || strncmp(p, "/v1/matches/", 12) == 0) {
+        http__matches_route(r, p + 11, reply);
+    } else if (strcmp(p, "/v1/vocabulary") == 0 && get) {
+        http__vocabulary(r, reply);
+    } else if (strcmp(p, "/v1/policy") == 0 && get) {
+        http__policy(r, reply);
     } else if (strcmp(p, "/v1/webhooks") == 0 || strncmp(p, "/v1/webhooks/", 13) == 0) {
-        if (s_need(r, VN_SCOPE_INBOX, "inbox", reply) == 0 && s_no_params(r, reply) == 0)
+        if (http__need(r, VN_SCOPE_INBOX, "inbox", reply) == 0 && http__no_params(r, reply) == 0)
             http__webhooks_route(r, reply);
     } else if (strcmp(p, "/v1/status") == 0 || strcmp(p, "/v1/organisations") == 0 ||
                strcmp(p, "/v1/notifications") == 0 || strncmp(p, "/v1/notifications/", 18) == 0 ||
-               strcmp(p, "/v1/inbox") == 0 ||
+               strcmp(p, "/v1/inbox") == 0 || strcmp(p, "/v1/vocabulary") == 0 ||
+               strcmp(p, "/v1/policy") == 0 ||
                strncmp(p, "/v1/inbox/", 10) == 0 || strcmp(p, "/v1/health") == 0) {
         http__problem_code(reply, "method-not-allowed", "see /v1/openapi.json for the methods",
                            NULL);

@@ -182,7 +182,8 @@ static int s_post(const s_hook_t *h, const char *org, uint64_t pending, char *wh
     return rc == CURLE_OK && status >= 200 && status <= 299 ? 0 : -1;
 }
 
-/* The agent's inbox count and received counter, through the local API like any request. */
+/* The agent's inbox count and its counter of stored items (notifications, notices, match
+ * notices), through the local API like any request. */
 static int s_look(struct http_webhooks *w, http_conn_t *conn, uint64_t *pending, uint64_t *received)
 {
     http_req_t r = {.api = w->api, .conn = conn, .method = "GET", .path = "/v1/status"};
@@ -200,7 +201,7 @@ static int s_look(struct http_webhooks *w, http_conn_t *conn, uint64_t *pending,
     int rc = resp->body_case == VN__API_RESPONSE__BODY_STATUS ? 0 : -1;
     if (rc == 0) {
         *pending = resp->status->inbox_pending;
-        *received = resp->status->received;
+        *received = resp->status->inbox_items;
     }
     vn__api_response__free_unpacked(resp, NULL);
     return rc;

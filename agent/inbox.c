@@ -91,7 +91,7 @@ static int s_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
         rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv, 0));
     free(sealed);
     if (rc == 0)
-        a->inbox_grew = 1;
+        a->inbox_grew++;
     return rc;
 }
 

@@ -360,7 +360,8 @@ void agent__on_match_response(agent_t *a, const Vn__MatchResponse *resp)
         return;
     signal_waiter_t *w = &a->signal_waiters[i];
     if (resp->code[0]) {
-        agent__api_error(a, w->w.routing, w->w.routing_len, resp->code, resp->reason);
+        agent__api_error_nl(a, w->w.routing, w->w.routing_len, resp->code, resp->reason,
+                            resp->reason_nl);
         agent__signal_waiter_remove(a, i);
         return;
     }

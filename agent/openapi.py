@@ -19,6 +19,10 @@ HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 TIME = {"type": "string", "format": "date-time",
         "description": "RFC 3339, always UTC (Z)", "pattern": "Z$"}
 ORG = {"type": "string", "pattern": "^[a-z][a-z0-9-]{2,63}$"}
+SIGNAL_ID = {"type": "string", "pattern": "^S[0-9a-f]{32}$"}
+MATCH_ID = {"type": "string", "pattern": "^M[0-9a-f]{32}$"}
+DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+PAGE_MAX = 500                    # http_api_signals.c PAGE_MAX, the broker's page limit
 BSN = {"type": "string", "pattern": "^[0-9]{9}$", "description":
        "the subject's citizen number (BSN, elfproef-checked); it never leaves the agent, which "
        "replaces it with a keyed pseudonym. Only ever in a body, never in a URL."}
@@ -44,6 +48,22 @@ def strings(desc=None, max_items=32):
     return o
 
 
+MATCH_PROPS = {
+    "id": MATCH_ID,
+    "kind": {"type": "string", "enum": ["client", "family"],
+             "description": "client: every signal on one youth; family: youths sharing a parent"},
+    "participants": {"type": "array", "items": ref("MatchParticipant")},
+    "coordinator": dict(ORG, description="by the covenant rules or an accepted handover; absent "
+                                         "when no participant may coordinate"),
+    "handoverTo": dict(ORG, description="a pending handover's proposed coordinator"),
+    "agreed": {"type": "boolean", "description": "afgestemd: the participants agreed one plan"},
+    "coordinatorByHandover": {"type": "boolean",
+                              "description": "present (true) when the coordinator accepted a "
+                                             "handover: it stays while it has an active signal"},
+    "created": TIME,
+    "updated": TIME,
+}
+
 SCHEMAS = {
     "Problem": obj({
         "type": {"type": "string", "description": "urn:vangnet:problem:CODE"},
@@ -63,6 +83,10 @@ SCHEMAS = {
         "repeated": {"type": "boolean"},
         "submitted": TIME,
         "decided": TIME,
+        "recipient": ORG,
+        "perRecipient": {"type": "array", "items": ref("Outcome"),
+                         "description": "a refused notification to match:ID: each participant's "
+                                        "verdict"},
     }, ["type", "title", "status", "detail", "code", "titleNl", "detailNl"],
         "RFC 9457 problem details, with vangnet's code and the reason in English and Dutch"),
     "Content": obj({
@@ -78,8 +102,15 @@ SCHEMAS = {
         "value": {"type": "string", "minLength": 1, "maxLength": 1024},
     }, ["key", "value"]),
     "NewNotification": obj({
-        "to": {"type": "array", "items": ORG, "minItems": 1, "maxItems": 16},
+        "to": {"type": "array", "minItems": 1, "maxItems": 16,
+               "items": {"type": "string", "pattern": "^([a-z][a-z0-9-]{2,63}|match:M[0-9a-f]{32})$"},
+               "description": "organisation ids, or match:ID: one envelope to each other "
+                              "participant of that match, each decided by the policy on its own "
+                              "(perRecipient in the answer)"},
         "subjectBsn": BSN,
+        "subjectName": {"type": "string", "maxLength": 200,
+                        "description": "the subject's name, sealed in the content beside the BSN"},
+        "subjectBirthDate": dict(DATE, description="the subject's birth date, sealed likewise"),
         "anonymous": {"type": "boolean", "description": "no subject (an advice request)"},
         "category": {"type": "string", "minLength": 1, "maxLength": 256},
         "basis": {"type": "string", "minLength": 1, "maxLength": 256,
@@ -109,6 +140,9 @@ SCHEMAS = {
                                                        "was created, this is the first outcome"},
         "submitted": TIME,
         "decided": TIME,
+        "recipient": ORG,
+        "perRecipient": {"type": "array", "items": ref("Outcome"),
+                         "description": "a notification to match:ID: each participant's verdict"},
     }, ["messageId", "outcome"]),
     "Outcome": obj({
         "messageId": HEX32,
@@ -124,6 +158,8 @@ SCHEMAS = {
         "repeated": {"type": "boolean"},
         "submitted": TIME,
         "decided": TIME,
+        "recipient": ORG,
+        "perRecipient": {"type": "array", "items": ref("Outcome")},
     }, ["messageId", "outcome"], "what became of one of our submits"),
     "OutcomeSearch": obj({
         "clientRef": {"type": "string", "minLength": 1, "maxLength": 64},
@@ -138,7 +174,9 @@ SCHEMAS = {
     "InboxItem": obj({
         "messageId": HEX32,
         "inboxCursor": {"type": "string", "pattern": "^[a-z]+$"},
-        "kind": {"type": "string", "enum": ["notification", "notice"]},
+        "kind": {"type": "string", "enum": ["notification", "notice", "match-notice"],
+                 "description": "notification: from another organisation; notice: about one of "
+                                "ours; match-notice: from the broker, about a match of our cases"},
         "received": TIME,
         "sender": ORG,
         "senderSector": {"type": "string"},
@@ -152,6 +190,17 @@ SCHEMAS = {
         "userRole": {"type": "string"},
         "content": ref("Content"),
         "notice": ref("Notice"),
+        "subjectBsn": dict(BSN, description="the subject's citizen number, sealed in the content "
+                                            "by the sender: what the recipient's system links on"),
+        "subjectName": {"type": "string"},
+        "subjectBirthDate": DATE,
+        "matchId": MATCH_ID,
+        "matchNotice": ref("MatchNotice"),
+        "contactCard": ref("ContactCard"),
+        "cases": {"type": "array", "items": ref("LocalCase"),
+                  "description": "our own cases the item is about (a match notice, a contact card)"},
+        "senderRevoked": {"type": "boolean",
+                          "description": "accepted before the sender was revoked: treat with care"},
     }, ["messageId", "inboxCursor", "kind"]),
     "InboxPage": obj({
         "items": {"type": "array", "items": ref("InboxItem")},
@@ -183,6 +232,8 @@ SCHEMAS = {
     "ConsentList": obj({"items": {"type": "array", "items": ref("Consent")}}, ["items"]),
     "Organisation": obj({
         "id": ORG,
+        "displayName": {"type": "string", "maxLength": 128,
+                        "description": "what people call it (absent if the operator gave none)"},
         "sector": {"type": "string"},
         "revoked": {"type": "boolean"},
         "added": TIME,
@@ -215,6 +266,177 @@ SCHEMAS = {
                            ["messageId", "acknowledged"],
                            "what `vangnet ack --json` prints (the HTTP answer is a bare 204)"),
     "Health": obj({"status": {"type": "string", "enum": ["up"]}}, ["status"]),
+    "Contact": obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "role": {"type": "string", "maxLength": 200},
+        "phone": {"type": "string", "maxLength": 200},
+        "email": {"type": "string", "maxLength": 200},
+    }, ["name"], "who the other professionals in a match can reach: a name and a phone number "
+                 "or e-mail address. Sent only to matched organisations, sealed to them"),
+    "NewSignal": obj({
+        "youthBsn": dict(BSN, description="the youth's citizen number: pseudonymised by the agent, "
+                                          "it never reaches the broker"),
+        "parentBsns": {"type": "array", "items": BSN, "maxItems": 4,
+                       "description": "0-4 parents or carers (a family match links through them)"},
+        "category": {"type": "string", "minLength": 1, "maxLength": 64,
+                     "description": "a signal-category term of the signed vocabulary "
+                                    "(GET /v1/vocabulary)"},
+        "youthAge": {"type": "integer", "minimum": 0, "maximum": 120,
+                     "description": "whole years; the birth date stays at the agency"},
+        "informed": {"type": "array", "minItems": 1, "maxItems": 2, "uniqueItems": True,
+                     "items": {"type": "string", "enum": ["ouders", "jongere", "niet"]},
+                     "description": "who was told: ouders, jongere, both, or niet alone with "
+                                    "notInformedReason (the policy's age bands decide what is "
+                                    "required)"},
+        "notInformedReason": {"type": "string", "maxLength": 500},
+        "signalDate": dict(DATE, description="the day of the signal (default today, never in the "
+                                             "future)"),
+        "activeUntil": dict(TIME, description="default: the policy's maximum (two years)"),
+        "userId": {"type": "string", "minLength": 1, "maxLength": 256,
+                   "description": "the professional who registers it (required, never defaulted)"},
+        "userRole": {"type": "string", "minLength": 1, "maxLength": 256},
+        "clientRef": {"type": "string", "maxLength": 64,
+                      "description": "the IT system's own case reference: kept by the agent, "
+                                     "shown with every match notice about this signal, never "
+                                     "sent to the broker"},
+        "contact": ref("Contact"),
+    }, ["youthBsn", "category", "youthAge", "informed", "userId", "userRole", "contact"]),
+    "Signal": obj({
+        "id": SIGNAL_ID,
+        "owner": ORG,
+        "state": {"type": "string", "enum": ["active", "inactive", "withdrawn"],
+                  "description": "inactive: past activeUntil, still matched, its owner no longer "
+                                 "told"},
+        "category": {"type": "string"},
+        "youthPseudonym": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "parentPseudonyms": {"type": "array", "items": {"type": "string",
+                                                        "pattern": "^[0-9a-f]{64}$"}},
+        "youthBsn": dict(BSN, description="from the agent's local case (absent if unknown there)"),
+        "clientRef": {"type": "string"},
+        "signalDate": DATE,
+        "activeUntil": TIME,
+        "deleteAfter": TIME,
+        "registered": TIME,
+        "withdrawn": TIME,
+        "informed": {"type": "array", "items": {"type": "string"}},
+        "notInformedReason": {"type": "string"},
+        "youthAge": {"type": "integer", "minimum": 0},
+        "userId": {"type": "string"},
+        "userRole": {"type": "string"},
+        "contact": ref("Contact"),
+        "auditSeq": {"type": "integer", "minimum": 0,
+                     "description": "the broker's audit record of a registration or withdrawal"},
+    }, ["id", "owner", "state", "category", "informed", "youthAge"],
+        "one of our signals: the broker's record joined with the agent's local case (the CLI's "
+        "--json leaves out what its client library does not carry: parentPseudonyms, userId, "
+        "userRole, the contact's details but its name)"),
+    "SignalList": obj({
+        "items": {"type": "array", "items": ref("Signal")},
+        "next": dict(SIGNAL_ID, description="more follow: pass as after for the next page"),
+    }, ["items"]),
+    "SignalSearch": obj({
+        "youthBsn": BSN,
+        "after": SIGNAL_ID,
+        "limit": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX},
+    }, ["youthBsn"]),
+    "MatchParticipant": obj({
+        "org": ORG,
+        "sector": {"type": "string"},
+        "signalId": SIGNAL_ID,
+        "category": {"type": "string"},
+        "signalDate": DATE,
+        "active": {"type": "boolean"},
+        "registered": TIME,
+    }, ["org", "sector", "signalId", "category", "active"]),
+    "LocalCase": obj({
+        "signalId": SIGNAL_ID,
+        "clientRef": {"type": "string"},
+        "youthBsn": BSN,
+        "category": {"type": "string"},
+    }, ["signalId"], "one of our own cases: the signal and what the agent keeps of it locally"),
+    "ContactCard": obj({
+        "from": ORG,
+        "matchId": MATCH_ID,
+        "signalId": SIGNAL_ID,
+        "signalCategory": {"type": "string"},
+        "name": {"type": "string"},
+        "role": {"type": "string"},
+        "phone": {"type": "string"},
+        "email": {"type": "string"},
+    }, ["matchId", "signalId", "name"], "another participant's contact card, sealed to us"),
+    "Match": obj(dict(MATCH_PROPS, **{
+        "cases": {"type": "array", "items": ref("LocalCase")},
+        "contactCards": {"type": "array", "items": ref("ContactCard")},
+        "auditSeq": {"type": "integer", "minimum": 0,
+                     "description": "the broker's audit record of a coordination step"},
+    }), ["id", "kind", "participants", "agreed", "cases", "contactCards"],
+        "a match as this organisation sees it: the broker's view, our own cases in it, and the "
+        "contact cards the other participants sent"),
+    "MatchInfo": obj(MATCH_PROPS, ["id", "kind", "participants", "agreed"],
+                     "a match as the broker told it"),
+    "MatchList": obj({
+        "items": {"type": "array", "items": ref("Match")},
+        "next": dict(MATCH_ID, description="more follow: pass as after for the next page"),
+    }, ["items"]),
+    "Coordination": obj({
+        "action": {"type": "string", "enum": ["handover", "accept-handover", "agree"],
+                   "description": "handover: the coordinator proposes `to`; accept-handover: the "
+                                  "proposed one takes over; agree: mark the match afgestemd "
+                                  "(one plan)"},
+        "to": dict(ORG, description="for a handover: an active participant whose sector may "
+                                    "coordinate"),
+    }, ["action"]),
+    "MatchNotice": obj({
+        "event": {"type": "string", "enum": ["match", "new-signal", "coordinator",
+                                             "handover-offered", "agreed", "signal-withdrawn"]},
+        "match": ref("MatchInfo"),
+        "auditSeq": {"type": "integer", "minimum": 0},
+    }, ["event", "match", "auditSeq"], "what changed in a match of our cases"),
+    "PolicyField": obj({
+        "name": {"type": "string", "description": "the justification key"},
+        "type": {"type": "string", "enum": ["text", "date", "msgid", "choice"]},
+        "choices": {"type": "array", "items": {"type": "string"},
+                    "description": "for a choice: the values it takes"},
+    }, ["name", "type"]),
+    "PolicyBasis": obj({
+        "basis": {"type": "string", "description": "the legal basis, as NewNotification.basis"},
+        "law": {"type": "string"},
+        "recipientSectors": {"type": "array", "items": {"type": "string"},
+                             "description": "sectors it allows as recipients (* any)"},
+        "recipients": {"type": "array", "items": ORG,
+                       "description": "the organisations of the directory in those sectors (not "
+                                      "revoked, not ourselves)"},
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "subject": {"type": "string", "enum": ["required", "forbidden", "optional"],
+                    "description": "forbidden: anonymous only"},
+        "consent": {"type": "boolean",
+                    "description": "consent-ref must name a registered, current consent"},
+        "replyTo": {"type": "string",
+                    "description": "in-reply-to must name a message of this basis the recipient "
+                                   "sent us"},
+        "review": {"type": "boolean", "description": "allowed, but flagged for review"},
+        "match": {"type": "boolean", "description": "the notification must go to match:ID"},
+        "fields": {"type": "array", "items": ref("PolicyField"),
+                   "description": "the justification fields it requires"},
+    }, ["basis", "recipientSectors", "recipients", "categories", "subject", "consent", "review",
+        "match", "fields"]),
+    "Policy": obj({
+        "sector": {"type": "string", "description": "our sector, as the directory has it"},
+        "bases": {"type": "array", "items": ref("PolicyBasis")},
+    }, ["sector", "bases"], "the bases the broker's policy lets this organisation use"),
+    "VocabularyTerm": obj({
+        "kind": {"type": "string", "enum": ["signal-category", "category", "justification"]},
+        "term": {"type": "string"},
+        "glossEn": {"type": "string"},
+        "definition": {"type": "string", "description": "in Dutch"},
+    }, ["kind", "term", "glossEn", "definition"]),
+    "Vocabulary": obj({
+        "name": {"type": "string"},
+        "revision": {"type": "integer", "minimum": 0,
+                     "description": "0: the broker sent none yet"},
+        "verified": {"type": "boolean", "description": "signed by the pinned broker key"},
+        "terms": {"type": "array", "items": ref("VocabularyTerm")},
+    }, ["revision", "verified", "terms"], "the broker's signed vocabulary"),
     "NewWebhook": obj({"url": {"type": "string", "maxLength": 512, "pattern": "^https?://"}},
                       ["url"]),
     "Webhook": obj({
@@ -295,6 +517,13 @@ def path_param(name, desc, schema):
     return {"name": name, "in": "path", "required": True, "description": desc, "schema": schema}
 
 
+LIMIT_PARAM = {"name": "limit", "in": "query", "required": False,
+               "description": "items per page (1..%d, default 100)" % PAGE_MAX,
+               "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX}}
+AFTER_PARAM = {"name": "after", "in": "query", "required": False,
+               "description": "the next of the previous page"}
+
+
 PATHS = {
     "/openapi.json": {"get": op("getOpenapi", "meta", "This document (no authentication, CORS)",
                                 {"200": {"description": "the OpenAPI document",
@@ -336,7 +565,9 @@ PATHS = {
                  "schema": {"type": "integer", "minimum": 0, "maximum": WAIT_MAX}}],
         scope="send")},
     "/inbox": {"get": op(
-        "listInbox", "inbox", "Notifications received and not yet acknowledged, oldest first",
+        "listInbox", "inbox",
+        "What arrived and is not yet acknowledged, oldest first: notifications (contact cards "
+        "among them), notices about our own notifications, match notices about our cases",
         {"200": ok("a page of the inbox", "InboxPage")},
         params=[
             {"name": "wait", "in": "query", "required": False,
@@ -375,6 +606,61 @@ PATHS = {
         params=[path_param("consentId", "the consent's id",
                            {"type": "string", "minLength": 1, "maxLength": 64})],
         scope="consent")},
+    "/signals": {
+        "post": op("createSignal", "signals",
+                   "Register a signal: we are involved with this youth and concerned (no content). "
+                   "The agent pseudonymises the citizen numbers; the broker matches it",
+                   {"201": ok("registered", "Signal"),
+                    "422": problem("refused by the broker's rules (signal-sector-not-allowed, "
+                                   "informed-parties-wrong, youth-too-old, signal-date-invalid, "
+                                   "too-many-signals, match-too-large) or a category not in the "
+                                   "signed vocabulary (unknown-term)"),
+                    "503": problem("the broker is not reachable (signals live there) or did not "
+                                   "answer in time; Retry-After")},
+                   body="NewSignal", scope="signal"),
+        "get": op("listSignals", "signals", "Our own signals, with their local cases",
+                  {"200": ok("a page of our signals", "SignalList")},
+                  params=[LIMIT_PARAM, dict(AFTER_PARAM, schema=SIGNAL_ID)], scope="signal")},
+    "/signals/_search": {"post": op(
+        "searchSignals", "signals",
+        "Our signals on one youth (the citizen number goes in the body, never in a URL)",
+        {"200": ok("a page of our signals on the youth", "SignalList")},
+        body="SignalSearch", scope="signal")},
+    "/signals/{signalId}": {"delete": op(
+        "withdrawSignal", "signals",
+        "Withdraw one of our signals: it leaves its match, which may split",
+        {"200": ok("withdrawn", "Signal"),
+         "404": problem("no signal of ours with that id (signal-unknown)")},
+        params=[path_param("signalId", "the signal's id", SIGNAL_ID)], scope="signal")},
+    "/matches": {"get": op(
+        "listMatches", "matches",
+        "The matches our signals are in: the other organisations, the coordinator, our cases",
+        {"200": ok("a page of matches", "MatchList")},
+        params=[LIMIT_PARAM, dict(AFTER_PARAM, schema=MATCH_ID)], scope="signal")},
+    "/matches/{matchId}": {"get": op(
+        "getMatch", "matches", "One match, with the contact cards the others sent us",
+        {"200": ok("the match", "Match"),
+         "404": problem("no match we take part in has that id (not-in-match)")},
+        params=[path_param("matchId", "the match's id", MATCH_ID)], scope="signal")},
+    "/matches/{matchId}/coordination": {"post": op(
+        "coordinateMatch", "matches",
+        "Coordination: hand over (only the coordinator), accept a handover (only the proposed "
+        "one), or mark the match afgestemd",
+        {"200": ok("the match as it now stands", "Match"),
+         "422": problem("refused by the covenant rules: not-coordinator, not-in-match, "
+                        "may-not-coordinate, no-handover-offered")},
+        params=[path_param("matchId", "the match's id", MATCH_ID)],
+        body="Coordination", scope="signal")},
+    "/vocabulary": {"get": op(
+        "getVocabulary", "signals",
+        "The broker's signed vocabulary: the signal categories and the Meldcode terms",
+        {"200": ok("the vocabulary the agent holds", "Vocabulary")})},
+    "/policy": {"get": op(
+        "getPolicy", "directory",
+        "What we may send: the legal bases our sector may use, to which organisations, with "
+        "which justification fields (the broker enforces the same rules on every notification)",
+        {"200": ok("the bases", "Policy"),
+         "503": problem("the broker is not reachable (the policy lives there); Retry-After")})},
     "/webhooks": {
         "post": op("createWebhook", "webhooks",
                    "Register a URL for notified pull: the agent POSTs a signed WebhookNotice "
@@ -400,7 +686,8 @@ DOC = {
         "description":
             "The HTTP/JSON API of a vangnet agent, for an agency's own IT systems: send "
             "notifications sealed end to end, receive them (long-poll or notified pull), "
-            "acknowledge them, register consents. Follows the NL API Design Rules. Errors are "
+            "acknowledge them, register consents, register signals and follow the matches and "
+            "coordination of the youths they are about. Follows the NL API Design Rules. Errors are "
             "application/problem+json (RFC 9457) with vangnet's stable code and the reason in "
             "English and Dutch. Times are RFC 3339 UTC. A citizen number (BSN) never appears in a "
             "URL. Content is base64 with its media type; the one size limit is %d bytes of "
@@ -413,7 +700,8 @@ DOC = {
     "servers": [{"url": "https://localhost:8443/v1",
                  "description": "the agent's [http_api] listen address, with /v1"}],
     "tags": [{"name": n} for n in
-             ["meta", "directory", "notifications", "inbox", "consents", "webhooks"]],
+             ["meta", "directory", "notifications", "inbox", "consents", "signals", "matches",
+              "webhooks"]],
     "security": [{"bearer": []}],
     "paths": PATHS,
     "components": {

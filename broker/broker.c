@@ -272,6 +272,9 @@ static int s_handle_one(broker_t *b)
     case VN__WIRE_MESSAGE__BODY_COSIGN_RESPONSE:
         broker__on_cosign(b, org->pub.org, m->cosign_response);
         break;
+    case VN__WIRE_MESSAGE__BODY_POLICY_REQUEST:
+        broker__policy_summary(b, routing, routing_len, m->policy_request);
+        break;
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
         broker__send(b, routing, routing_len, b->directory, b->directory_len);
         break;

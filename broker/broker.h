@@ -298,6 +298,9 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 
 /* consent.c */
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
+/* policy_summary.c: the rules the policy holds, for an agent's GET /v1/policy (main thread) */
+void broker__policy_summary(broker_t *b, const uint8_t *routing, size_t routing_len,
+                            const Vn__PolicyRequest *req);
 void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                           const Vn__ConsentRequest *req);
 

@@ -29,6 +29,7 @@ static int s_sign_directory(broker_t *b)
         entries[i].box_key = (ProtobufCBinaryData){32, o->pub.box_pk};
         entries[i].curve_key = o->pub.curve_pk;
         entries[i].revoked = o->revoked;
+        entries[i].display_name = o->display_name;
         entries[i].prev_sign_key = (ProtobufCBinaryData){o->prev_curve_pk[0] ? 32 : 0,
                                                          o->prev_sign_pk};
         entries[i].prev_box_key = (ProtobufCBinaryData){o->prev_curve_pk[0] ? 32 : 0,

@@ -184,7 +184,7 @@ int cli_send(int argc, char **argv)
         return rc;
     }
     vn_client_destroy(&cl);
-    if (r.n_per_recipient) { /* match:ID: one verdict per participant */
+    if (r.n_per_recipient && !s_json) { /* match:ID: one verdict per participant */
         static const char *const outcome[] = {"queued", "accepted", "refused"};
         for (size_t i = 0; i < r.n_per_recipient; i++) {
             printf("%s to=%s message=%s audit-seq=%llu%s%s\n",

@@ -1,6 +1,7 @@
-/* cli_json.c -- what `--json` prints for the agency verbs: the same shapes (member names, RFC 3339
- * UTC times) as the agent's HTTP API, so one schema (the OpenAPI document's components) covers
- * both: Outcome for send and outcome, Consent, Status, Acknowledgement. */
+/* cli_json.c -- what `--json` prints for the agency verbs: the agent's HTTP API's shapes, built by
+ * the same code (lib/vn_api_json.c) from what the client library returns, so one schema (the
+ * OpenAPI document's components) covers both: Outcome for send and outcome, Consent, Status,
+ * Acknowledgement. */
 #include "cli.h"
 #include "cli_json.h"
 
@@ -10,34 +11,18 @@
 #include <time.h>
 
 #include "vangnet/client.h"
+#include "vn_api_json.h"
 #include "vn_api_limits.h"
 
-static void s_time(json_object *o, const char *key, uint64_t t)
+/* Split a comma-separated list of the client library into out (pointers into buf). */
+static size_t s_split(const char *comma, char *buf, size_t buflen, const char **out, size_t max)
 {
-    if (!t)
-        return;
-    char buf[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_object_object_add(o, key, json_object_new_string(buf));
-}
-
-static void s_str(json_object *o, const char *key, const char *v)
-{
-    if (v && v[0])
-        json_object_object_add(o, key, json_object_new_string(v));
-}
-
-static json_object *s_list(const char *comma)
-{
-    json_object *a = json_object_new_array();
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", comma);
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        json_object_array_add(a, json_object_new_string(t));
-    return a;
+    size_t n = 0;
+    snprintf(buf, buflen, "%s", comma);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && n < max;
+         t = strtok_r(NULL, ",", &save))
+        out[n++] = t;
+    return n;
 }
 
 void cli_json_print(struct json_object *o)
@@ -48,63 +33,54 @@ void cli_json_print(struct json_object *o)
 
 struct json_object *cli_json_result(const vn_client_result_t *r, const char *client_ref)
 {
-    static const char *const outcomes[] = {"queued", "accepted", "refused"};
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "messageId", json_object_new_string(r->message_id));
-    s_str(o, "clientRef", client_ref);
-    json_object_object_add(o, "outcome", json_object_new_string(outcomes[r->outcome % 3]));
-    if (r->audit_seq || r->audit_hash[0]) {
-        json_object_object_add(o, "auditSeq", json_object_new_int64((int64_t)r->audit_seq));
-        s_str(o, "auditHash", r->audit_hash);
+    vn_json_outcome_t v = {.message_id = r->message_id, .client_ref = client_ref,
+                           .client_ref_len = client_ref ? strlen(client_ref) : 0,
+                           .outcome = (int)r->outcome, .audit_seq = r->audit_seq,
+                           .audit_hash = r->audit_hash, .code = r->code, .reason = r->reason,
+                           .reason_nl = r->reason_nl, .repeated = r->repeated,
+                           .submitted = r->submitted, .decided = r->decided};
+    json_object *o = vn_json_outcome(&v);
+    if (r->n_per_recipient) {
+        json_object *per = json_object_new_array();
+        for (size_t i = 0; i < r->n_per_recipient && i < 32; i++) {
+            vn_json_outcome_t p = {.message_id = r->per_recipient[i].message_id,
+                                   .outcome = (int)r->per_recipient[i].outcome,
+                                   .audit_seq = r->per_recipient[i].audit_seq,
+                                   .code = r->per_recipient[i].code,
+                                   .reason = r->per_recipient[i].reason,
+                                   .recipient = r->per_recipient[i].recipient};
+            json_object_array_add(per, vn_json_outcome(&p));
+        }
+        json_object_object_add(o, "perRecipient", per);
     }
-    s_str(o, "code", r->code);
-    s_str(o, "reason", r->reason);
-    s_str(o, "reasonNl", r->reason_nl);
-    if (r->repeated)
-        json_object_object_add(o, "repeated", json_object_new_boolean(1));
-    s_time(o, "submitted", r->submitted);
-    s_time(o, "decided", r->decided);
     return o;
 }
 
 struct json_object *cli_json_consent(const vn_client_consent_record_t *c)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "id", json_object_new_string(c->id));
-    s_str(o, "subjectPseudonym", c->subject);
-    json_object_object_add(o, "givenBy", json_object_new_string(c->given_by));
-    json_object_object_add(o, "recipients", s_list(c->recipients));
-    json_object_object_add(o, "categories", s_list(c->categories));
-    json_object_object_add(o, "purpose", json_object_new_string(c->purpose));
-    s_time(o, "validFrom", c->valid_from);
-    s_time(o, "expires", c->expires);
-    s_time(o, "withdrawn", c->withdrawn);
-    s_time(o, "registered", c->registered);
-    return o;
+    char rbuf[sizeof c->recipients], cbuf[sizeof c->categories];
+    const char *recips[64], *cats[64];
+    vn_json_consent_t v = {.id = c->id, .subject = c->subject, .given_by = c->given_by,
+                           .purpose = c->purpose, .recipients = recips,
+                           .n_recipients = s_split(c->recipients, rbuf, sizeof rbuf, recips, 64),
+                           .categories = cats,
+                           .n_categories = s_split(c->categories, cbuf, sizeof cbuf, cats, 64),
+                           .valid_from = c->valid_from, .expires = c->expires,
+                           .withdrawn = c->withdrawn, .registered = c->registered};
+    return vn_json_consent(&v);
 }
 
 struct json_object *cli_json_status(const vn_client_status_t *s)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "org", json_object_new_string(s->org));
-    json_object_object_add(o, "connected", json_object_new_boolean(s->connected));
-    json_object_object_add(o, "outboxPending", json_object_new_int64((int64_t)s->outbox_pending));
-    json_object_object_add(o, "inboxPending", json_object_new_int64((int64_t)s->inbox_pending));
-    json_object_object_add(o, "directoryGeneration",
-                           json_object_new_int64((int64_t)s->directory_generation));
-    json_object_object_add(o, "directoryOrgs", json_object_new_int64(s->directory_orgs));
-    json_object_object_add(o, "sent", json_object_new_int64((int64_t)s->sent));
-    json_object_object_add(o, "received", json_object_new_int64((int64_t)s->received));
-    json_object_object_add(o, "checkpointSize", json_object_new_int64((int64_t)s->checkpoint_size));
-    json_object_object_add(o, "logInconsistent", json_object_new_boolean(s->log_inconsistent));
-    json_object_object_add(o, "maxContentBytes", json_object_new_int64(VN_API_MAX_CONTENT));
-    json_object_object_add(o, "apiVersion", json_object_new_string(VN_HTTP_API_VERSION));
-    if (s->revoked)
-        json_object_object_add(o, "revoked", json_object_new_boolean(1));
-    if (!s->connected)
-        s_str(o, "disconnectReason", s->disconnect_reason);
-    s_str(o, "caller", s->caller);
-    return o;
+    vn_json_status_t v = {.org = s->org, .connected = s->connected,
+                          .log_inconsistent = s->log_inconsistent, .revoked = s->revoked,
+                          .outbox_pending = s->outbox_pending, .inbox_pending = s->inbox_pending,
+                          .directory_generation = s->directory_generation, .sent = s->sent,
+                          .received = s->received, .checkpoint_size = s->checkpoint_size,
+                          .directory_orgs = s->directory_orgs,
+                          .max_content_bytes = VN_API_MAX_CONTENT,
+                          .disconnect_reason = s->disconnect_reason, .caller = s->caller};
+    return vn_json_status(&v);
 }
 
 struct json_object *cli_json_ack(const char *message_id)

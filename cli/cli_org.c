@@ -60,8 +60,9 @@ int cli_org(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"grace", required_argument, NULL, 'g'},
+                                         {"name", required_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
-    const char *data = NULL;
+    const char *data = NULL, *display_name = "";
     uint64_t grace = DEFAULT_GRACE_SECONDS;
     int c;
     if (argc < 2)
@@ -71,6 +72,8 @@ int cli_org(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd')
             data = optarg;
+        else if (c == 'n' && strcmp(verb, "add") == 0)
+            display_name = optarg;
         else if (c == 'g' && strcmp(verb, "rotate") == 0 && s_duration(optarg, &grace) == 0)
             continue;
         else
@@ -124,11 +127,14 @@ int cli_org(int argc, char **argv)
         vn_store_t *db = s_open(data, 0);
         if (!db)
             return CLI_FAIL;
-        int rc = vn_registry_add(db, &pub, s_operator());
+        int rc = vn_registry_add_named(db, &pub, display_name, s_operator());
         vn_store_destroy(&db);
         if (rc == VN_E_EXISTS)
             return cli_fail(CLI_FAIL, "org add: %s or its transport key is already registered",
                             pub.org);
+        if (rc == VN_E_INVALID && display_name[0] && strcmp(pub.sector, "broker") != 0)
+            return cli_fail(CLI_USAGE, "org add: --name is at most %d bytes of printable text",
+                            VN_DISPLAY_NAME_MAX);
         if (rc == VN_E_INVALID)
             return cli_fail(CLI_FAIL, "org add: %s is a broker key set, not an organisation",
                             pub.org);
@@ -176,6 +182,6 @@ int cli_org(int argc, char **argv)
         printf("revoked %s\n", argv[optind]);
         return CLI_OK;
     }
-    return cli_fail(CLI_USAGE, "org: add --data DIR FILE.public | list --data DIR | "
+    return cli_fail(CLI_USAGE, "org: add --data DIR [--name TEXT] FILE.public | list --data DIR | "
                                "rotate --data DIR [--grace 7d] NEW.public | revoke --data DIR ID");
 }

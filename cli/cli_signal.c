@@ -1,5 +1,7 @@
 /* cli_signal.c -- `vangnet signal add|withdraw|list`, `vangnet match list|show|coordinate` and
- * `vangnet vocab`: the shared picture, through the local agent. */
+ * `vangnet vocab`: the shared picture, through the local agent. --json prints the HTTP API's
+ * Signal, SignalList, Match, MatchList and Vocabulary (lib/vn_api_json.c); cli_match_json and
+ * cli_card_json keep the older shape `inbox --json` prints. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -11,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_json.h"
 #include "vangnet/client.h"
+#include "vn_api_json.h"
 
 #define MAX_PARENTS 4
 
@@ -52,27 +56,58 @@ static void s_ref(char *out, size_t len, const uint8_t *ref, size_t n)
     snprintf(out, len, "%.*s", (int)n, (const char *)ref);
 }
 
-static json_object *s_signal_json(const vn_client_signal_record_t *r)
+/* --json: the HTTP API's Signal (lib/vn_api_json.c), from what the client library returns. */
+static json_object *s_signal_json(const vn_client_signal_record_t *r, uint64_t now)
 {
-    char ref[65];
-    s_ref(ref, sizeof ref, r->client_ref, r->client_ref_len);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "id", json_object_new_string(r->id));
-    json_object_object_add(o, "owner", json_object_new_string(r->owner));
-    json_object_object_add(o, "category", json_object_new_string(r->category));
-    json_object_object_add(o, "youth_pseudonym", json_object_new_string(r->youth_pseudonym));
-    json_object_object_add(o, "youth_bsn", json_object_new_string(r->youth_bsn));
-    json_object_object_add(o, "client_ref", json_object_new_string(ref));
-    json_object_object_add(o, "parents", json_object_new_int((int)r->n_parents));
-    json_object_object_add(o, "informed", json_object_new_string(r->informed));
-    json_object_object_add(o, "youth_age", json_object_new_int((int)r->youth_age));
-    json_object_object_add(o, "signal_date", json_object_new_int64((int64_t)r->signal_date));
-    json_object_object_add(o, "active_until", json_object_new_int64((int64_t)r->active_until));
-    json_object_object_add(o, "delete_after", json_object_new_int64((int64_t)r->delete_after));
-    json_object_object_add(o, "registered", json_object_new_int64((int64_t)r->registered));
-    json_object_object_add(o, "withdrawn", json_object_new_int64((int64_t)r->withdrawn));
-    json_object_object_add(o, "contact_name", json_object_new_string(r->contact_name));
-    return o;
+    char informed[sizeof r->informed];
+    const char *parts[2];
+    size_t n = 0;
+    snprintf(informed, sizeof informed, "%s", r->informed);
+    for (char *save = NULL, *t = strtok_r(informed, ",", &save); t && n < 2;
+         t = strtok_r(NULL, ",", &save))
+        parts[n++] = t;
+    vn_json_signal_t v = {.id = r->id, .owner = r->owner, .category = r->category,
+                          .youth_pseudonym = r->youth_pseudonym, .youth_bsn = r->youth_bsn,
+                          .client_ref = (const char *)r->client_ref,
+                          .client_ref_len = r->client_ref_len, .signal_date = r->signal_date,
+                          .active_until = r->active_until, .delete_after = r->delete_after,
+                          .registered = r->registered, .withdrawn = r->withdrawn, .now = now,
+                          .informed = parts, .n_informed = n, .youth_age = r->youth_age,
+                          .contact_name = r->contact_name};
+    return vn_json_signal(&v);
+}
+
+/* --json: the HTTP API's Match, with our cases and the contact cards received. */
+static json_object *s_match_view_json(const vn_client_match_t *m)
+{
+    vn_json_participant_t *ps = calloc(m->n_participants + 1, sizeof *ps);
+    vn_json_case_t *cs = calloc(m->n_cases + 1, sizeof *cs);
+    vn_json_card_t *ks = calloc(m->n_cards + 1, sizeof *ks);
+    json_object *o = NULL;
+    if (ps && cs && ks) {
+        for (size_t i = 0; i < m->n_participants; i++) {
+            const vn_client_participant_t *p = &m->participants[i];
+            ps[i] = (vn_json_participant_t){p->org, p->sector, p->signal_id, p->category,
+                                            p->signal_date, 0, p->active};
+        }
+        for (size_t i = 0; i < m->n_cases; i++)
+            cs[i] = (vn_json_case_t){m->cases[i].signal_id, (const char *)m->cases[i].client_ref,
+                                     m->cases[i].client_ref_len, m->cases[i].youth_bsn,
+                                     m->cases[i].category};
+        for (size_t i = 0; i < m->n_cards; i++) {
+            const vn_client_card_t *c = &m->cards[i];
+            ks[i] = (vn_json_card_t){c->sender, c->match_id, c->signal_id, c->signal_category,
+                                     c->name, c->role, c->phone, c->email};
+        }
+        vn_json_match_t j = {m->id, m->kind, m->coordinator, m->handover_to, m->agreed, 0,
+                             m->created, m->updated, ps, m->n_participants, 1, cs, m->n_cases,
+                             ks, m->n_cards};
+        o = vn_json_match(&j);
+    }
+    free(ps);
+    free(cs);
+    free(ks);
+    return o ? o : json_object_new_object();
 }
 
 static void s_signal_print(const vn_client_signal_record_t *r)
@@ -172,14 +207,22 @@ void cli_match_print(const char *indent, const vn_client_match_t *m)
     }
 }
 
-static int s_print_signals(const vn_client_signal_record_t *list, size_t n, int json)
+/* Print signals; with --json one a Signal, a list a SignalList (the HTTP API's shapes). */
+static int s_print_signals(const vn_client_signal_record_t *list, size_t n, int json, int one)
 {
     if (json) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < n; i++)
-            json_object_array_add(arr, s_signal_json(&list[i]));
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-        json_object_put(arr);
+        uint64_t now = (uint64_t)time(NULL);
+        json_object *o;
+        if (one && n) {
+            o = s_signal_json(&list[0], now);
+        } else {
+            json_object *arr = json_object_new_array();
+            for (size_t i = 0; i < n; i++)
+                json_object_array_add(arr, s_signal_json(&list[i], now));
+            o = json_object_new_object();
+            json_object_object_add(o, "items", arr);
+        }
+        cli_json_print(o);
     } else {
         for (size_t i = 0; i < n; i++)
             s_signal_print(&list[i]);
@@ -189,14 +232,21 @@ static int s_print_signals(const vn_client_signal_record_t *list, size_t n, int 
     return CLI_OK;
 }
 
-static int s_print_matches(const vn_client_match_t *list, size_t n, int json)
+/* Print matches; with --json one a Match, a list a MatchList (the HTTP API's shapes). */
+static int s_print_matches(const vn_client_match_t *list, size_t n, int json, int one)
 {
     if (json) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < n; i++)
-            json_object_array_add(arr, cli_match_json(&list[i]));
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-        json_object_put(arr);
+        json_object *o;
+        if (one && n) {
+            o = s_match_view_json(&list[0]);
+        } else {
+            json_object *arr = json_object_new_array();
+            for (size_t i = 0; i < n; i++)
+                json_object_array_add(arr, s_match_view_json(&list[i]));
+            o = json_object_new_object();
+            json_object_object_add(o, "items", arr);
+        }
+        cli_json_print(o);
     } else {
         for (size_t i = 0; i < n; i++)
             cli_match_print("", &list[i]);
@@ -312,19 +362,19 @@ int cli_signal(int argc, char **argv)
         if (vn_client_signal_add(cl, &s, &r) != 0)
             rc = s_fail(cl, "signal add");
         else
-            s_print_signals(&r, 1, json);
+            s_print_signals(&r, 1, json, 1);
     } else if (withdraw) {
         if (vn_client_signal_withdraw(cl, argv[optind], &r) != 0)
             rc = s_fail(cl, "signal withdraw");
         else
-            s_print_signals(&r, 1, json);
+            s_print_signals(&r, 1, json, 1);
     } else {
         vn_client_signal_record_t *all;
         size_t n;
         if (vn_client_signal_list(cl, youth, &all, &n) != 0) {
             rc = s_fail(cl, "signal list");
         } else {
-            s_print_signals(all, n, json);
+            s_print_signals(all, n, json, 0);
             free(all);
         }
     }
@@ -380,7 +430,8 @@ int cli_match(int argc, char **argv)
         r = vn_client_match_accept(cl, id, &ms, &n);
     else
         r = vn_client_match_agree(cl, id, &ms, &n);
-    int rc = r == 0 ? s_print_matches(ms, n, json) : s_fail(cl, list ? "match list" : show ? "match show" : "match coordinate");
+    int rc = r == 0 ? s_print_matches(ms, n, json, !list)
+                    : s_fail(cl, list ? "match list" : show ? "match show" : "match coordinate");
     vn_client_matches_free(&ms, n);
     vn_client_destroy(&cl);
     return rc;
@@ -415,22 +466,16 @@ int cli_vocab(int argc, char **argv)
     }
     size_t n = vn_client_vocab_count(v);
     if (json) {
-        json_object *o = json_object_new_object(), *arr = json_object_new_array();
-        json_object_object_add(o, "name", json_object_new_string(vn_client_vocab_name(v)));
-        json_object_object_add(o, "revision",
-                               json_object_new_int64((int64_t)vn_client_vocab_revision(v)));
-        for (size_t i = 0; i < n; i++) {
+        /* the HTTP API's Vocabulary: the agent keeps only one whose signature it verified */
+        vn_json_term_t *terms = calloc(n + 1, sizeof *terms);
+        for (size_t i = 0; terms && i < n; i++) {
             const vn_client_term_t *t = vn_client_vocab_get(v, i);
-            json_object *j = json_object_new_object();
-            json_object_object_add(j, "kind", json_object_new_string(t->kind));
-            json_object_object_add(j, "term", json_object_new_string(t->term));
-            json_object_object_add(j, "gloss_en", json_object_new_string(t->gloss_en));
-            json_object_object_add(j, "definition", json_object_new_string(t->definition));
-            json_object_array_add(arr, j);
+            terms[i] = (vn_json_term_t){t->kind, t->term, t->gloss_en, t->definition};
         }
-        json_object_object_add(o, "terms", arr);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-        json_object_put(o);
+        uint64_t rev = vn_client_vocab_revision(v);
+        cli_json_print(vn_json_vocabulary(vn_client_vocab_name(v), rev, rev > 0, terms,
+                                          terms ? n : 0));
+        free(terms);
     } else if (vn_client_vocab_revision(v) == 0) {
         puts("no vocabulary received from the broker yet");
     } else {

@@ -17,7 +17,7 @@ static const struct {
      "  keygen --org ID --sector SECTOR --out DIR     create ID.secret (0600) and ID.public\n"
      "  keygen --pseudonym-key FILE                    create the network pseudonym key (agents only)\n"},
     {"org", "broker operator (on the broker's data directory)",
-     "  org add --data DIR FILE.public                 register an organisation\n"
+     "  org add --data DIR [--name TEXT] FILE.public   register an organisation (and its display name)\n"
      "  org list --data DIR                            list organisations\n"
      "  org rotate --data DIR [--grace 7d] NEW.public  new keys; the old ones valid for the grace\n"
      "  org revoke --data DIR ID                       revoke an organisation (also while running)\n"},

@@ -2,6 +2,7 @@
 #include "vn_policy.h"
 #include "vn_basis.h"
 #include "vn_envelope.h"
+#include "vn_error.h"
 #include "vn_keys.h"
 #include "vn_signal_policy.h"
 #include "vn_util.h"
@@ -233,6 +234,31 @@ void vn_policy_destroy(vn_policy_t **self_p)
 size_t vn_policy_count(const vn_policy_t *p)
 {
     return p->n;
+}
+
+int vn_policy_basis(const vn_policy_t *p, size_t i, vn_policy_basis_view_t *out)
+{
+    static const char *const subj[] = {"optional", "required", "forbidden"};
+    if (i >= p->n)
+        return VN_E_NOT_FOUND;
+    const basis_rule_t *r = &p->rules[i];
+    *out = (vn_policy_basis_view_t){r->name, r->law, r->senders, r->recipients, r->categories,
+                                    subj[r->subject], r->consent, r->review, r->match,
+                                    r->reply_to, (size_t)r->n_fields};
+    return 0;
+}
+
+int vn_policy_basis_field(const vn_policy_t *p, size_t i, size_t f, const char **name,
+                          const char **type, const char **choices)
+{
+    if (i >= p->n || f >= (size_t)p->rules[i].n_fields)
+        return VN_E_NOT_FOUND;
+    const field_rule_t *fr = &p->rules[i].fields[f];
+    static const char *const types[] = {"text", "date", "msgid", "choice"};
+    *name = fr->name;
+    *type = types[fr->type];
+    *choices = fr->type == F_ENUM ? fr->values : "";
+    return 0;
 }
 
 const vn_signal_rules_t *vn_policy_signals(const vn_policy_t *p)

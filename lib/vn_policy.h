@@ -70,6 +70,22 @@ int vn_policy_consent_still_valid(const Vn__Header *hdr, const char *recipient,
 /* Print the table of what the policy allows. */
 void vn_policy_print(const vn_policy_t *p, void *file);
 size_t vn_policy_count(const vn_policy_t *p);
+
+/* One legal basis as loaded, for stating the rules (the agent's GET /v1/policy). Every string is
+ * borrowed from p and valid until p is destroyed; lists are "*" or "a, b, c". */
+typedef struct {
+    const char *name, *law, *senders, *recipients, *categories;
+    const char *subject;            /* "optional" | "required" | "forbidden" */
+    int consent, review, match;
+    const char *reply_to;           /* "" unless the basis answers a message of another basis */
+    size_t n_fields;                /* required justification fields: vn_policy_basis_field */
+} vn_policy_basis_view_t;
+/* The i-th basis (i < vn_policy_count). 0, or VN_E_NOT_FOUND. */
+int vn_policy_basis(const vn_policy_t *p, size_t i, vn_policy_basis_view_t *out);
+/* Its f-th required field: type "text", "date", "msgid" or "choice" with choices "a|b|c"
+ * (else ""). 0, or VN_E_NOT_FOUND. */
+int vn_policy_basis_field(const vn_policy_t *p, size_t i, size_t f, const char **name,
+                          const char **type, const char **choices);
 /* The [signals] and [coordination] rules (defaults when the file has none). */
 struct vn_signal_rules;
 const struct vn_signal_rules *vn_policy_signals(const vn_policy_t *p);

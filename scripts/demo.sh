@@ -104,7 +104,7 @@ echo "--- the GGZ's view of its matches (the neighbourhood team comes first in [
 echo "    schools only signal and never coordinate):"
 "$V" match list --agent "$(api ggz-mondriaan)"
 MATCH=$("$V" match list --agent "$(api wijkteam-heerlen)" --json | python3 -c "
-import json,sys; print([m['id'] for m in json.load(sys.stdin) if m['coordinator'] == 'wijkteam-heerlen'][0])")
+import json,sys; print([m['id'] for m in json.load(sys.stdin)['items'] if m.get('coordinator') == 'wijkteam-heerlen'][0])")
 
 step "4. The coordinator registers the parents' consent and writes to match:$MATCH under it"
 CONSENT=$("$V" consent add --agent "$(api wijkteam-heerlen)" --subject $KIND7 --given-by wettelijk-vertegenwoordiger \

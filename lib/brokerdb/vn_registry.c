@@ -51,7 +51,14 @@ static int s_bump_and_audit(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord__Event
 
 int vn_registry_add(vn_store_t *db, const vn_pubkeys_t *pub, const char *operator_id)
 {
-    if (strcmp(pub->sector, "broker") == 0)
+    return vn_registry_add_named(db, pub, "", operator_id);
+}
+
+int vn_registry_add_named(vn_store_t *db, const vn_pubkeys_t *pub, const char *display_name,
+                          const char *operator_id)
+{
+    if (strcmp(pub->sector, "broker") == 0 ||
+        (display_name[0] && !vn_field_valid(display_name, VN_DISPLAY_NAME_MAX)))
         return VN_E_INVALID;
     MDB_txn *txn;
     int rc = vn_store_begin(db, 0, &txn);
@@ -73,6 +80,7 @@ int vn_registry_add(vn_store_t *db, const vn_pubkeys_t *pub, const char *operato
     e.sign_key = (ProtobufCBinaryData){32, (uint8_t *)pub->sign_pk};
     e.box_key = (ProtobufCBinaryData){32, (uint8_t *)pub->box_pk};
     e.curve_key = (char *)pub->curve_pk;
+    e.display_name = (char *)display_name;
     e.added = vn_now();
     if ((rc = s_put(txn, db, &e)) != 0 ||
         (rc = s_bump_and_audit(txn, db, VN__AUDIT_RECORD__EVENT__ORG_ADDED, pub->org,
@@ -213,6 +221,8 @@ int vn_registry_load(MDB_txn *txn, vn_store_t *db, vn_org_t **out, size_t *n)
         memcpy(o->pub.box_pk, e->box_key.data, 32);
         strcpy(o->pub.curve_pk, e->curve_key);
         o->revoked = e->revoked;
+        if (strlen(e->display_name) <= VN_DISPLAY_NAME_MAX)
+            strcpy(o->display_name, e->display_name);
         if (e->prev_curve_key && strlen(e->prev_curve_key) == 40) {
             strcpy(o->prev_curve_pk, e->prev_curve_key);
             o->prev_valid_until = e->prev_valid_until;

@@ -9,6 +9,8 @@
 #include "vn_store.h"
 #include "wire.pb-c.h"
 
+#define VN_DISPLAY_NAME_MAX 128
+
 /* One registered organisation, as the broker keeps it in memory. */
 typedef struct {
     vn_pubkeys_t pub;
@@ -16,12 +18,17 @@ typedef struct {
     char prev_curve_pk[VN_Z85_KEY]; /* before the last key rotation ("" if none) */
     uint8_t prev_sign_pk[32], prev_box_pk[32];
     uint64_t prev_valid_until;      /* ... admitted until then (unix seconds) */
+    char display_name[VN_DISPLAY_NAME_MAX + 1]; /* what people call it ("" if none was given) */
 } vn_org_t;
 
 /* Register an organisation from its public keys, with an ORG_ADDED audit record, in one durable
  * transaction. VN_E_EXISTS if the id or its CURVE key is already registered (also when revoked:
  * a revoked id is never reused). */
 int vn_registry_add(vn_store_t *db, const vn_pubkeys_t *pub, const char *operator_id);
+/* Same, with the display name the directory shows (at most VN_DISPLAY_NAME_MAX bytes, no control
+ * characters; "" for none). VN_E_INVALID for a name that is not. */
+int vn_registry_add_named(vn_store_t *db, const vn_pubkeys_t *pub, const char *display_name,
+                          const char *operator_id);
 /* Mark revoked, with an ORG_REVOKED audit record. VN_E_NOT_FOUND; revoking twice is a no-op. */
 int vn_registry_revoke(vn_store_t *db, const char *org, const char *operator_id);
 

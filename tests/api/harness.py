@@ -45,7 +45,8 @@ def wait_for(fn, limit=15.0, what="condition"):
 class Net:
     """A temp dir, a broker and agents. Use as a context manager."""
 
-    def __init__(self):
+    def __init__(self, vocabulary=False):
+        self.vocabulary = vocabulary    # the broker signs config/vocabulary.conf (signals need it)
         self.t = tempfile.mkdtemp(prefix="vn-api-")
         self.procs = {}
         self.logs = {}
@@ -60,6 +61,8 @@ class Net:
             f.write("[broker]\nendpoint = tcp://127.0.0.1:*\ndata = %s/broker-data\n"
                     "keys = %s/broker.secret\npolicy = %s/config/policy.conf\nmap_size_mb = 256\n"
                     % (self.t, self.keys, REPO))
+            if self.vocabulary:
+                f.write("vocabulary = %s/config/vocabulary.conf\n" % REPO)
         self.start("broker", [BROKER, "--config", os.path.join(self.t, "broker.conf")])
         ep = os.path.join(self.t, "broker-data", "endpoint")
         self.broker_ep = wait_for(lambda: os.path.getsize(ep) and open(ep).read().strip(),
@@ -108,10 +111,10 @@ class Net:
     def alive(self, name):
         return name in self.procs and self.procs[name].poll() is None
 
-    def org(self, org, sector):
+    def org(self, org, sector, name=None):
         self.run(VANGNET, "keygen", "--org", org, "--sector", sector, "--out", self.keys)
         self.run(VANGNET, "org", "add", "--data", os.path.join(self.t, "broker-data"),
-                 os.path.join(self.keys, org + ".public"))
+                 *(["--name", name] if name else []), os.path.join(self.keys, org + ".public"))
 
     def data(self, org):
         return os.path.join(self.t, org + "-data")

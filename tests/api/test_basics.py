@@ -66,7 +66,7 @@ def rules_can_fail(doc):
 def run():
     with Net() as net:
         net.org("ggz-mondriaan", "ggz")
-        net.org("vt-zuid-limburg", "veilig-thuis")
+        net.org("vt-zuid-limburg", "veilig-thuis", "Veilig Thuis Zuid-Limburg")
         ggz_url = net.agent("ggz-mondriaan")
         vt_url = net.agent("vt-zuid-limburg")
         ggz_tok = net.client("ggz-mondriaan", "ggz-epd", "send,inbox,consent")
@@ -112,6 +112,31 @@ def run():
         orgs = ggz.get("/v1/organisations", 200).json()
         check({o["id"] for o in orgs["items"]} == {"ggz-mondriaan", "vt-zuid-limburg"},
               "directory: %s" % orgs)
+        names = {o["id"]: o.get("displayName") for o in orgs["items"]}
+        check(names == {"ggz-mondriaan": None, "vt-zuid-limburg": "Veilig Thuis Zuid-Limburg"},
+              "display names: %s" % names)
+
+        # The policy as it applies to us: which bases, to whom, with which fields. The fields it
+        # states for meldrecht are exactly those a Meldcode report carries (MELD, sent below).
+        pol = ggz.get("/v1/policy", 200).json()
+        bases = {b["basis"]: b for b in pol["bases"]}
+        check(pol["sector"] == "ggz" and {"consent", "meldrecht", "advies",
+                                          "conflict-van-plichten"} <= set(bases), "policy: %s" % pol)
+        meld = bases["meldrecht"]
+        check(meld["recipients"] == ["vt-zuid-limburg"] and meld["recipientSectors"] ==
+              ["veilig-thuis"] and meld["categories"] == ["melding"] and
+              meld["subject"] == "required" and not meld["consent"], "meldrecht: %s" % meld)
+        fields = {f["name"]: f for f in meld["fields"]}
+        check(set(fields) == {m["key"] for m in MELD}, "meldrecht fields: %s" % sorted(fields))
+        check(fields["afwegingsvraag-1"]["choices"] == ["ja", "nee"] and
+              fields["collegiale-consultatie"]["type"] == "date", "field types: %s" % fields)
+        check(bases["advies"]["subject"] == "forbidden" and bases["consent"]["consent"] and
+              [f["name"] for f in bases["consent"]["fields"]] == ["consent-ref"] and
+              bases["conflict-van-plichten"]["review"], "bases: %s" % bases)
+        check("terugkoppeling" not in bases, "a basis only Veilig Thuis may use: %s" % bases)
+        vt_bases = {b["basis"]: b for b in vt.get("/v1/policy", 200).json()["bases"]}
+        check(vt_bases["terugkoppeling"]["replyTo"] == "meldrecht" and
+              vt_bases["terugkoppeling"]["recipients"] == ["ggz-mondriaan"], "vt: %s" % vt_bases)
 
         # No citizen number in a URL, whatever the parameter; unknown parameters refused.
         for q in ("/v1/inbox?subject=" + BSN, "/v1/inbox?q=bsn-" + BSN, "/v1/consents?x=" + BSN,
@@ -147,7 +172,10 @@ def run():
         check(item["userId"] == "j.devries" and item["userRole"] == "psychiater" and
               item["sender"] == "ggz-mondriaan" and item["justification"] == MELD,
               "received: %s" % item)
-        check(BSN not in got["r"].text, "the citizen number reached the recipient's API")
+        # The recipient's system gets the citizen number the sender sealed in the content (it
+        # links on it: docs/envelope.md, content format 1), there and nowhere else.
+        check(item.get("subjectBsn") == BSN and got["r"].text.count(BSN) == 1,
+              "the citizen number is not (only) the sealed subjectBsn: %s" % got["r"].text[:300])
         # An empty long-poll waits for its time, then answers with no items.
         vt.delete("/v1/inbox/" + item["messageId"], 204)
         vt.delete("/v1/inbox/" + item["messageId"], 404)

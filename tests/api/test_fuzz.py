@@ -11,13 +11,19 @@ from harness import BSN, Net, check
 ENDPOINTS = [("POST", "/v1/notifications"), ("GET", "/v1/inbox"), ("DELETE", "/v1/inbox/{id}"),
              ("POST", "/v1/consents"), ("GET", "/v1/consents"), ("POST", "/v1/consents/_search"),
              ("DELETE", "/v1/consents/{id}"), ("POST", "/v1/webhooks"), ("GET", "/v1/webhooks"),
-             ("DELETE", "/v1/webhooks/{id}"), ("GET", "/v1/status"), ("GET", "/v1/organisations")]
+             ("DELETE", "/v1/webhooks/{id}"), ("GET", "/v1/status"), ("GET", "/v1/organisations"),
+             ("POST", "/v1/signals"), ("GET", "/v1/signals"), ("POST", "/v1/signals/_search"),
+             ("DELETE", "/v1/signals/{id}"), ("GET", "/v1/matches"), ("GET", "/v1/matches/{id}"),
+             ("POST", "/v1/matches/{id}/coordination"), ("GET", "/v1/vocabulary")]
 
 VALUES = [None, True, 0, -1, 2 ** 63, 1.5, "", "x" * 5000, [], [1, 2], {}, {"a": {"b": [None]}},
           "\u0000", "\ud7ff", BSN, "111222334"]
 MEMBERS = ["to", "subjectBsn", "anonymous", "category", "basis", "justification", "userId",
            "userRole", "content", "expiresIn", "wait", "clientRef", "givenBy", "recipients",
-           "categories", "purpose", "validFrom", "expires", "url", "mediaType", "data", "zzz"]
+           "categories", "purpose", "validFrom", "expires", "url", "mediaType", "data", "zzz",
+           "youthBsn", "parentBsns", "youthAge", "informed", "notInformedReason", "signalDate",
+           "activeUntil", "contact", "name", "phone", "email", "action", "after", "limit",
+           "subjectName", "subjectBirthDate"]
 
 
 def bodies(rng):
@@ -73,7 +79,8 @@ def run():
         net.wait_connected(api, 2)
         n = 0
         for method, path in ENDPOINTS:
-            path = path.replace("{id}", rng.choice(["0" * 32, "zz", "x" * 300, "%00", "a/b"]))
+            path = path.replace("{id}", rng.choice(["0" * 32, "zz", "x" * 300, "%00", "a/b",
+                                                    "M" + "0" * 32, "S" + "f" * 32]))
             for body in bodies(rng):
                 r = api.call(method, path, data=body, headers={"Content-Type": "application/json"})
                 n += 1
@@ -94,7 +101,9 @@ def run():
         for q in ["/v1/inbox?wait=-1", "/v1/inbox?wait=999", "/v1/inbox?limit=0", "/v1/inbox?after=1",
                   "/v1/inbox?after=" + "z" * 100, "/v1/inbox?" + "&".join("k%d=v" % i for i in range(50)),
                   "/v1/inbox?wait=1&wait=2&wait=3", "/v1/inbox?x=" + "%41" * 400, "/v1//inbox",
-                  "/v1/%2e%2e/status", "/v2/status", "/", "/v1"]:
+                  "/v1/%2e%2e/status", "/v2/status", "/", "/v1", "/v1/signals?limit=501",
+                  "/v1/signals?after=S" + "g" * 32, "/v1/matches?after=x", "/v1/matches?limit=-5",
+                  "/v1/matches/M" + "0" * 32 + "/x", "/v1/signals/_x", "/v1/vocabulary?x=1"]:
             r = api.get(q)
             n += 1
             check(400 <= r.status_code < 500, "%s answered %d" % (q, r.status_code))

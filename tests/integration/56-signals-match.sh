@@ -55,7 +55,7 @@ wait_inbox ggz-mondriaan "any(c['contact_card']['from'] == 'school-de-linde' and
 grep -q "contact ggz-mondriaan: Dr. A. Bakker, psychiater, tel. 045-5551234, a.bakker@ggz.example (signal $s1, zorg-ouder)" "$T/show" \
     || fail "match show without the card: $(cat "$T/show")"
 "$VANGNET" match list --agent "$(api school-de-linde)" --json | python3 -c "
-import json,sys; m=json.load(sys.stdin); assert len(m)==1 and m[0]['id']=='$mid', m" || fail "match list"
+import json,sys; m=json.load(sys.stdin)['items']; assert len(m)==1 and m[0]['id']=='$mid', m" || fail "match list"
 # One card per participant: a later notice does not send it again.
 audit_grep -c "ACCEPTED .*actor=ggz-mondriaan .*to=school-de-linde .*basis=signaal-match" > "$T/n" || true
 [ "$(cat "$T/n")" -eq 1 ] || fail "cards from ggz to the school: $(cat "$T/n")"

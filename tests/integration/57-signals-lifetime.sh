@@ -53,7 +53,7 @@ inbox_json wijkteam-heerlen
 json_check wijkteam-heerlen "not notices and not cards" || fail "the inactive signal's owner was told"
 # It is still listed to its owner (inactive), and matched.
 "$VANGNET" signal list --agent "$(api wijkteam-heerlen)" --json | python3 -c "
-import json,sys; s={x['id']: x for x in json.load(sys.stdin)}; assert '$old' in s and '$gone' in s, s" || fail "inactive not listed"
+import json,sys; s={x['id']: x for x in json.load(sys.stdin)['items']}; assert '$old' in s and '$gone' in s, s" || fail "inactive not listed"
 
 # 4. Three days on: past the (shortened) retention, both deleted; nothing matches the second child.
 vn_broker_kill
@@ -66,6 +66,6 @@ sleep 2
 inbox_json school-de-linde
 json_check school-de-linde "not notices" || fail "a deleted signal matched"
 "$VANGNET" signal list --agent "$(api wijkteam-heerlen)" --json | python3 -c "
-import json,sys; s=[x['id'] for x in json.load(sys.stdin)]; assert '$gone' not in s, s" || fail "deleted signal still listed"
+import json,sys; s=[x['id'] for x in json.load(sys.stdin)['items']]; assert '$gone' not in s, s" || fail "deleted signal still listed"
 "$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
 echo ok

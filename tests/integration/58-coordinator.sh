@@ -14,7 +14,7 @@ for o in $ORGS; do vn_agent_start "${o%%:*}"; done
 KIND=567890120
 coordinator_is() { # coordinator_is ORG EXPECTED: ORG's view of the match
     "$VANGNET" match show --agent "$(api "$1")" "$mid" --json |
-        python3 -c "import json,sys; m=json.load(sys.stdin)[0]; sys.exit(m['coordinator'] != '$2')"
+        python3 -c "import json,sys; m=json.load(sys.stdin); sys.exit(m.get('coordinator', '') != '$2')"
 }
 refused() { # refused CMD...: exit 3 (the broker refused), message on stderr in $T/e
     set +e; "$@" >/dev/null 2>"$T/e"; local rc=$?; set -e

@@ -20,7 +20,13 @@ static void test_add_revoke(void **state)
     vn_keyset_t *b = vn_keyset_generate("vt-zuid-limburg", "veilig-thuis");
     vn_keyset_t *broker = vn_keyset_generate("broker", "broker");
     assert_int_equal(vn_registry_add(db, &a->pub, "tester"), 0);
-    assert_int_equal(vn_registry_add(db, &b->pub, "tester"), 0);
+    /* A display name must be printable text of at most 128 bytes. */
+    assert_int_equal(vn_registry_add_named(db, &b->pub, "Veilig\nThuis", "tester"), VN_E_INVALID);
+    char long_name[VN_DISPLAY_NAME_MAX + 2];
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    assert_int_equal(vn_registry_add_named(db, &b->pub, long_name, "tester"), VN_E_INVALID);
+    assert_int_equal(vn_registry_add_named(db, &b->pub, "Veilig Thuis Zuid-Limburg", "tester"), 0);
     assert_int_equal(vn_registry_add(db, &a->pub, "tester"), VN_E_EXISTS);
     assert_int_equal(vn_registry_add(db, &broker->pub, "tester"), VN_E_INVALID);
     /* Another id with an already registered transport key is refused too. */
@@ -45,6 +51,8 @@ static void test_add_revoke(void **state)
     assert_string_equal(orgs[0].pub.org, "ggz-mondriaan");
     assert_false(orgs[0].revoked);
     assert_true(orgs[1].revoked);
+    assert_string_equal(orgs[0].display_name, "");
+    assert_string_equal(orgs[1].display_name, "Veilig Thuis Zuid-Limburg");
     assert_memory_equal(orgs[0].pub.sign_pk, a->pub.sign_pk, 32);
     assert_int_equal(vn_registry_generation(txn, db, &gen), 0);
     assert_int_equal(gen, 3); /* two adds, one revoke */
