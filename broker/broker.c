@@ -127,6 +127,10 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     b->monitor = zmq_socket(b->ctx, ZMQ_PAIR);
     zmq_setsockopt(b->monitor, ZMQ_LINGER, &linger, sizeof linger);
     zmq_connect(b->monitor, MONITOR_EP);
+    if (broker__budget_init(b) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (broker__storage_start(b) != 0) {
         snprintf(err, errlen, "cannot start the storage thread");
         return -1;
@@ -216,6 +220,39 @@ static int s_handle_one(broker_t *b)
                        rc == VN_E_VERSION ? "wire protocol version not supported"
                                           : "message could not be decoded",
                        NULL, 0);
+        goto done;
+    }
+    /* What this organisation may cost (budget.c): checked before any work is done for it. */
+    const char *over = NULL;
+    switch (m->body_case) {
+    case VN__WIRE_MESSAGE__BODY_SUBMIT:
+        over = broker__budget_admit(b, org->pub.org, BUDGET_SUBMIT);
+        break;
+    case VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_MATCH_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_HELLO:
+        over = broker__budget_admit(b, org->pub.org, BUDGET_REQUEST);
+        break;
+    default:
+        break;
+    }
+    if (over) {
+        const int submit = m->body_case == VN__WIRE_MESSAGE__BODY_SUBMIT;
+        broker__refuse(b, org->pub.org, routing, routing_len, over,
+                       strcmp(over, "rate-limited") == 0
+                           ? "this organisation sends faster than the broker's limit for one "
+                             "organisation; the agent tries again later\n"
+                             "deze organisatie verstuurt sneller dan de grens van de broker; de "
+                             "agent probeert het later opnieuw"
+                           : "this organisation has too many submissions waiting for their "
+                             "answer; the agent tries again later\n"
+                             "deze organisatie heeft te veel meldingen die op antwoord wachten; de "
+                             "agent probeert het later opnieuw",
+                       submit ? m->submit->envelope.data : NULL,
+                       submit ? m->submit->envelope.len : 0);
         goto done;
     }
     switch (m->body_case) {
@@ -355,4 +392,6 @@ void broker_fini(broker_t *b)
     vn_vocab_destroy(&b->vocab);
     vn_policy_destroy(&b->policy);
     broker__witness_fini(b);
+    broker__budget_fini(b);
+    broker__share_fini(b);
 }
