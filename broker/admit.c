@@ -62,8 +62,8 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     if (rc != 0)
         REFUSE("malformed-envelope", "envelope could not be decoded");
     if (strcmp(p.hdr->sender, org) != 0)
-        REFUSE("sender-mismatch", "envelope names sender %s but the connection is %s",
-               p.hdr->sender, org);
+        REFUSE("sender-mismatch", "envelope names a sender other than the authenticated "
+               "connection, %s", org); /* not the claimed name: it is the peer's text */
     if (vn_store_begin(b->db, 1, &txn) != 0)
         REFUSE("storage-error", "broker storage unavailable");
     env.txn = txn;
