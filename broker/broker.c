@@ -363,6 +363,7 @@ void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
         if (now >= next_tick) {
             next_tick = now + 1000;
             broker__registry_refresh(b, 0);
+            broker__zap_tick();
         }
     }
 }

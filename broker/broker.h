@@ -249,6 +249,8 @@ int broker__refusal_authenticated(const char *code);
 
 /* zap.c */
 void broker__zap_handle(broker_t *b);
+/* Log the summary of refused handshakes whose window ended (main thread, once a second). */
+void broker__zap_tick(void);
 
 /* workers.c: the threads that run the admission checks */
 int broker__workers_start(broker_t *b);

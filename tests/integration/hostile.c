@@ -6,7 +6,8 @@
  *   forged    envelopes claiming another sender (--claim ORG) with the largest header allowed
  *             (32 justification fields of 1000 bytes), never validly signed by that sender
  *   flood     valid, signed Meldcode reports to --to (accepted junk)
- *   hello     repeated hellos on one connection that never reads its deliveries */
+ *   hello     repeated hellos on one connection that never reads its deliveries
+ *   handshake CURVE handshakes with fresh, unregistered keys, one connection each */
 #include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
     if (!broker || !broker_pub || !keys || (needs_to && !to) ||
         (strcmp(mode, "forged") == 0 && !claim) || sodium_init() < 0) {
         fprintf(stderr, "usage: vn-hostile --broker EP --broker-public FILE --keys ORG.secret\n"
-                        "  --mode garbage|forged|flood|hello [--to FILE.public] [--claim ORG]\n"
+                        "  --mode garbage|forged|flood|hello|handshake [--to FILE.public] [--claim ORG]\n"
                         "  [--count N] [--seconds S] [--size BYTES] [--window N] [--no-read]\n");
         return 2;
     }
@@ -192,6 +193,32 @@ int main(int argc, char **argv)
     }
     zmq_connect(sock, broker);
 
+    if (strcmp(mode, "handshake") == 0) {
+        /* Each a new connection with a key the broker has never seen: refused by ZAP. */
+        long tried = 0;
+        uint64_t stop = vn_monotonic_ms() + (uint64_t)(seconds * 1000);
+        for (; tried < count && vn_monotonic_ms() < stop; tried++) {
+            char pk[41], sk[41];
+            zmq_curve_keypair(pk, sk);
+            void *h = zmq_socket(ctx, ZMQ_DEALER);
+            zmq_setsockopt(h, ZMQ_LINGER, &linger, sizeof linger);
+            zmq_setsockopt(h, ZMQ_CURVE_SERVERKEY, bpub.curve_pk, 40);
+            zmq_setsockopt(h, ZMQ_CURVE_PUBLICKEY, pk, 40);
+            zmq_setsockopt(h, ZMQ_CURVE_SECRETKEY, sk, 40);
+            zmq_connect(h, broker);
+            usleep(5000); /* long enough for the handshake to be refused */
+            zmq_close(h);
+        }
+        printf("handshakes=%ld\n", tried);
+        fflush(stdout);
+        signal(SIGALRM, s_watchdog);
+        alarm(5);
+        zmq_close(sock);
+        zmq_ctx_term(ctx);
+        vn_keyset_destroy(&conn);
+        vn_keyset_destroy(&signer);
+        return 0;
+    }
     uint8_t *fixed = NULL;
     size_t fixed_len = 0;
     if (strcmp(mode, "garbage") == 0) {
