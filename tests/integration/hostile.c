@@ -257,7 +257,11 @@ int main(int argc, char **argv)
         sent++;
         if (!no_read)
             s_drain(sock, window && sent - s_answers >= window ? 100 : 0);
+        else /* spread over the time given: each hello should find the session open */
+            usleep((useconds_t)(seconds * 1e6 / (double)count / 2));
     }
+    while (no_read && vn_monotonic_ms() < end) /* stay connected, reading nothing */
+        usleep(100000);
     if (!no_read) /* the rest of the answers */
         while (s_answers < sent && vn_monotonic_ms() < end + 5000)
             s_drain(sock, 200);
