@@ -222,6 +222,9 @@ void broker__budget_fini(broker_t *b);
  * "too-many-in-flight"). */
 const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kind_t kind);
 void broker__budget_submit_done(broker_t *b, const char *org);
+/* Main thread: a request that cost more than one unit of work (a list that scanned many records)
+ * takes that many more tokens from org's request budget. */
+void broker__budget_charge(broker_t *b, const char *org, double tokens);
 /* Before auditing a refusal of org's: 1 to audit it, 0 when org is over its audit budget (the
  * refusal is counted into the SUPPRESSED record for (org, code) and must be answered unaudited). */
 int broker__budget_audit(broker_t *b, const char *org, const char *code);

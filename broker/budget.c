@@ -163,6 +163,23 @@ const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kin
     return code;
 }
 
+void broker__budget_charge(broker_t *b, const char *org, double tokens)
+{
+    const vn_limits_config_t *l = &b->cfg.limits;
+    if (!l->request_rate || tokens <= 0)
+        return;
+    double cap = l->request_burst ? l->request_burst : l->request_rate;
+    pthread_mutex_lock(&b->budget->lock);
+    s_org_t *o = s_org(b->budget, org);
+    if (o && o->request.started) {
+        /* in debt down to one full bucket: the next requests wait until it has refilled */
+        o->request.tokens -= tokens;
+        if (o->request.tokens < -cap)
+            o->request.tokens = -cap;
+    }
+    pthread_mutex_unlock(&b->budget->lock);
+}
+
 void broker__budget_submit_done(broker_t *b, const char *org)
 {
     pthread_mutex_lock(&b->budget->lock);
