@@ -173,6 +173,48 @@ static void s_reload(broker_t *b)
     vn_daemon_reload_log_level(b->config_path, 0);
 }
 
+/* A consent, signal or match request over its organisation's request budget is answered in its
+ * own response type (so the caller is not left waiting), not audited: it is no disclosure, and
+ * the budget metric counts it. 1 if answered. */
+static int s_answer_over_budget(broker_t *b, const uint8_t *routing, size_t routing_len,
+                                const Vn__WireMessage *req)
+{
+    static char code[] = "rate-limited",
+                en[] = "this organisation sends requests faster than the broker's limit for one "
+                       "organisation; try again later",
+                nl[] = "deze organisatie doet sneller verzoeken dan de grens van de broker; "
+                       "probeer het later opnieuw";
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    Vn__ConsentResponse c = VN__CONSENT_RESPONSE__INIT;
+    Vn__SignalResponse s = VN__SIGNAL_RESPONSE__INIT;
+    Vn__MatchResponse r = VN__MATCH_RESPONSE__INIT;
+    if (req->body_case == VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST) {
+        c.request_id = req->consent_request->request_id;
+        c.code = code;
+        c.reason = en;
+        m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE;
+        m.consent_response = &c;
+    } else if (req->body_case == VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST) {
+        s.request_id = req->signal_request->request_id;
+        s.code = code;
+        s.reason = en;
+        s.reason_nl = nl;
+        m.body_case = VN__WIRE_MESSAGE__BODY_SIGNAL_RESPONSE;
+        m.signal_response = &s;
+    } else if (req->body_case == VN__WIRE_MESSAGE__BODY_MATCH_REQUEST) {
+        r.request_id = req->match_request->request_id;
+        r.code = code;
+        r.reason = en;
+        r.reason_nl = nl;
+        m.body_case = VN__WIRE_MESSAGE__BODY_MATCH_RESPONSE;
+        m.match_response = &r;
+    } else {
+        return 0;
+    }
+    broker__send_wire(b, routing, routing_len, &m);
+    return 1;
+}
+
 /* One message from an agent: [routing][payload], identity from the ZAP User-Id. */
 static int s_handle_one(broker_t *b)
 {
@@ -233,12 +275,15 @@ static int s_handle_one(broker_t *b)
     case VN__WIRE_MESSAGE__BODY_MATCH_REQUEST:
     case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
-    case VN__WIRE_MESSAGE__BODY_HELLO:
+        /* Not a hello: an agent sends one per handshake, and without it gets no deliveries; a
+         * repeated hello on one connection costs almost nothing (deliver.c). */
         over = broker__budget_admit(b, org->pub.org, BUDGET_REQUEST);
         break;
     default:
         break;
     }
+    if (over && s_answer_over_budget(b, routing, routing_len, m))
+        goto done;
     if (over) {
         const int submit = m->body_case == VN__WIRE_MESSAGE__BODY_SUBMIT;
         broker__refuse(b, org->pub.org, routing, routing_len, over,
