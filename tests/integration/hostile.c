@@ -7,7 +7,8 @@
  *             (32 justification fields of 1000 bytes), never validly signed by that sender
  *   flood     valid, signed Meldcode reports to --to (accepted junk)
  *   hello     repeated hellos on one connection that never reads its deliveries
- *   handshake CURVE handshakes with fresh, unregistered keys, one connection each */
+ *   handshake CURVE handshakes with fresh, unregistered keys, one connection each
+ *   consents  consent list requests (every consent of every organisation is read for each) */
 #include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
@@ -72,6 +73,9 @@ static void s_drain(void *sock, int wait_ms)
             s_answers++;
         } else if (m->body_case == VN__WIRE_MESSAGE__BODY_REFUSAL) {
             s_count(m->refusal->code);
+            s_answers++;
+        } else if (m->body_case == VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE) {
+            s_count(m->consent_response->code[0] ? m->consent_response->code : "listed");
             s_answers++;
         }
         vn__wire_message__free_unpacked(m, NULL);
@@ -163,7 +167,7 @@ int main(int argc, char **argv)
     if (!broker || !broker_pub || !keys || (needs_to && !to) ||
         (strcmp(mode, "forged") == 0 && !claim) || sodium_init() < 0) {
         fprintf(stderr, "usage: vn-hostile --broker EP --broker-public FILE --keys ORG.secret\n"
-                        "  --mode garbage|forged|flood|hello|handshake [--to FILE.public] [--claim ORG]\n"
+                        "  --mode garbage|forged|flood|hello|handshake|consents [--to FILE.public] [--claim ORG]\n"
                         "  [--count N] [--seconds S] [--size BYTES] [--window N] [--no-read]\n");
         return 2;
     }
@@ -230,6 +234,14 @@ int main(int argc, char **argv)
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_HELLO;
         m.hello = &h;
+        vn_wire_pack(&m, &fixed, &fixed_len);
+    } else if (strcmp(mode, "consents") == 0) {
+        Vn__ConsentRequest list = VN__CONSENT_REQUEST__INIT;
+        list.op_case = VN__CONSENT_REQUEST__OP_LIST_ALL;
+        list.list_all = 1;
+        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+        m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST;
+        m.consent_request = &list;
         vn_wire_pack(&m, &fixed, &fixed_len);
     } else if (strcmp(mode, "flood") != 0 && strcmp(mode, "forged") != 0) {
         fprintf(stderr, "hostile: unknown mode %s\n", mode);
