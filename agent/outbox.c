@@ -378,8 +378,10 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
     r.code = rf->code;
     r.reason = rf->reason;
     r.reason_nl = rf->reason_nl;
-    /* A storage problem at the broker is not a verdict: keep the message and retry later. */
-    if (strcmp(rf->code, "storage-full") == 0 || strcmp(rf->code, "storage-error") == 0) {
+    /* A storage problem at the broker, or this organisation over its budget there, is not a
+     * verdict: keep the message and retry later. */
+    if (strcmp(rf->code, "storage-full") == 0 || strcmp(rf->code, "storage-error") == 0 ||
+        strcmp(rf->code, "rate-limited") == 0 || strcmp(rf->code, "too-many-in-flight") == 0) {
         Vn__ApiSubmitResult *queued = agent__result_get(a, rf->message_id.data);
         if (queued) {
             /* Still QUEUED, and durable since the submit: say so to whoever waits, with why. */

@@ -14,7 +14,13 @@
  *                  envelope may be flagged for review
  *   7. at commit   (storage thread, in the commit's transaction) a resent message id gets its
  *                  original receipt, not a second disclosure; then recipient-queue-full
- *                  (queue_limits.c); storage-full or storage-error when the store refuses (commit.c).
+ *                  (queue_limits.c), queue-share-full (the sender's share of a recipient's queue,
+ *                  queue_share.c); storage-full or storage-error when the store refuses (commit.c).
+ * Before step 1 the main thread applies the sender's budgets (budget.c): too-many-in-flight,
+ * rate-limited. A refusal from steps 0-3 or a budget is of something that did not authenticate:
+ * its audit record holds a digest of what was sent, never its header (broker__refusal_authenticated).
+ * Every refusal is audited within the organisation's audit budget; beyond it, refusals are still
+ * answered and summarised in one SUPPRESSED record per code and window (budget.c).
  * Steps 1-6 run on the worker threads (workers.c), off the main thread, so signature checks never
  * wait behind an fsync. After acceptance a delivery can still be withheld when its consent is gone
  * (deliver.c re-checks, expiry.c withholds); that is not a refusal of the submission. */
@@ -56,8 +62,8 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     if (rc != 0)
         REFUSE("malformed-envelope", "envelope could not be decoded");
     if (strcmp(p.hdr->sender, org) != 0)
-        REFUSE("sender-mismatch", "envelope names sender %s but the connection is %s",
-               p.hdr->sender, org);
+        REFUSE("sender-mismatch", "envelope names a sender other than the authenticated "
+               "connection, %s", org); /* not the claimed name: it is the peer's text */
     if (vn_store_begin(b->db, 1, &txn) != 0)
         REFUSE("storage-error", "broker storage unavailable");
     env.txn = txn;
@@ -127,5 +133,23 @@ done:
 int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
                             size_t code_len, char *reason, size_t reason_len)
 {
-    return broker__queue_check(txn, b, p, code, code_len, reason, reason_len);
+    /* A queue at its limit is full for everyone; below it, one sender may hold only its share. */
+    return broker__queue_check(txn, b, p, code, code_len, reason, reason_len) ||
+           broker__share_check(txn, b, p, code, code_len, reason, reason_len);
+}
+
+int broker__refusal_authenticated(const char *code)
+{
+    /* Steps 0-3 above: decided before (or instead of) verifying the sender's signature. Their
+     * header fields are whatever the peer wrote; the audit keeps a digest, not them. */
+    static const char *const before_signature[] = {
+        "org-revoked", "malformed-frame", "unsupported-version", "unexpected-message",
+        "too-large", "malformed-envelope", "sender-mismatch", "storage-error", "sender-revoked",
+        "key-expired", "wrong-sender-key", "ciphertext-modified", "bad-signature",
+        "rate-limited", "too-many-in-flight",
+    };
+    for (size_t i = 0; i < sizeof before_signature / sizeof before_signature[0]; i++)
+        if (strcmp(code, before_signature[i]) == 0)
+            return 0;
+    return 1;
 }

@@ -127,6 +127,10 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     b->monitor = zmq_socket(b->ctx, ZMQ_PAIR);
     zmq_setsockopt(b->monitor, ZMQ_LINGER, &linger, sizeof linger);
     zmq_connect(b->monitor, MONITOR_EP);
+    if (broker__budget_init(b) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (broker__storage_start(b) != 0) {
         snprintf(err, errlen, "cannot start the storage thread");
         return -1;
@@ -167,6 +171,48 @@ static void s_reload(broker_t *b)
         vn_error("event=vocabulary-refused error=\"%s\" action=keeping-running-vocabulary", err);
     broker__registry_refresh(b, 1);
     vn_daemon_reload_log_level(b->config_path, 0);
+}
+
+/* A consent, signal or match request over its organisation's request budget is answered in its
+ * own response type (so the caller is not left waiting), not audited: it is no disclosure, and
+ * the budget metric counts it. 1 if answered. */
+static int s_answer_over_budget(broker_t *b, const uint8_t *routing, size_t routing_len,
+                                const Vn__WireMessage *req)
+{
+    static char code[] = "rate-limited",
+                en[] = "this organisation sends requests faster than the broker's limit for one "
+                       "organisation; try again later",
+                nl[] = "deze organisatie doet sneller verzoeken dan de grens van de broker; "
+                       "probeer het later opnieuw";
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    Vn__ConsentResponse c = VN__CONSENT_RESPONSE__INIT;
+    Vn__SignalResponse s = VN__SIGNAL_RESPONSE__INIT;
+    Vn__MatchResponse r = VN__MATCH_RESPONSE__INIT;
+    if (req->body_case == VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST) {
+        c.request_id = req->consent_request->request_id;
+        c.code = code;
+        c.reason = en;
+        m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE;
+        m.consent_response = &c;
+    } else if (req->body_case == VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST) {
+        s.request_id = req->signal_request->request_id;
+        s.code = code;
+        s.reason = en;
+        s.reason_nl = nl;
+        m.body_case = VN__WIRE_MESSAGE__BODY_SIGNAL_RESPONSE;
+        m.signal_response = &s;
+    } else if (req->body_case == VN__WIRE_MESSAGE__BODY_MATCH_REQUEST) {
+        r.request_id = req->match_request->request_id;
+        r.code = code;
+        r.reason = en;
+        r.reason_nl = nl;
+        m.body_case = VN__WIRE_MESSAGE__BODY_MATCH_RESPONSE;
+        m.match_response = &r;
+    } else {
+        return 0;
+    }
+    broker__send_wire(b, routing, routing_len, &m);
+    return 1;
 }
 
 /* One message from an agent: [routing][payload], identity from the ZAP User-Id. */
@@ -216,6 +262,42 @@ static int s_handle_one(broker_t *b)
                        rc == VN_E_VERSION ? "wire protocol version not supported"
                                           : "message could not be decoded",
                        NULL, 0);
+        goto done;
+    }
+    /* What this organisation may cost (budget.c): checked before any work is done for it. */
+    const char *over = NULL;
+    switch (m->body_case) {
+    case VN__WIRE_MESSAGE__BODY_SUBMIT:
+        over = broker__budget_admit(b, org->pub.org, BUDGET_SUBMIT);
+        break;
+    case VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_MATCH_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
+        /* Not a hello: an agent sends one per handshake, and without it gets no deliveries; a
+         * repeated hello on one connection costs almost nothing (deliver.c). */
+        over = broker__budget_admit(b, org->pub.org, BUDGET_REQUEST);
+        break;
+    default:
+        break;
+    }
+    if (over && s_answer_over_budget(b, routing, routing_len, m))
+        goto done;
+    if (over) {
+        const int submit = m->body_case == VN__WIRE_MESSAGE__BODY_SUBMIT;
+        broker__refuse(b, org->pub.org, routing, routing_len, over,
+                       strcmp(over, "rate-limited") == 0
+                           ? "this organisation sends faster than the broker's limit for one "
+                             "organisation; the agent tries again later\n"
+                             "deze organisatie verstuurt sneller dan de grens van de broker; de "
+                             "agent probeert het later opnieuw"
+                           : "this organisation has too many submissions waiting for their "
+                             "answer; the agent tries again later\n"
+                             "deze organisatie heeft te veel meldingen die op antwoord wachten; de "
+                             "agent probeert het later opnieuw",
+                       submit ? m->submit->envelope.data : NULL,
+                       submit ? m->submit->envelope.len : 0);
         goto done;
     }
     switch (m->body_case) {
@@ -329,6 +411,7 @@ void broker_run(broker_t *b, volatile int *stop, volatile int *reload)
         if (now >= next_tick) {
             next_tick = now + 1000;
             broker__registry_refresh(b, 0);
+            broker__zap_tick();
         }
     }
 }
@@ -358,4 +441,6 @@ void broker_fini(broker_t *b)
     vn_vocab_destroy(&b->vocab);
     vn_policy_destroy(&b->policy);
     broker__witness_fini(b);
+    broker__budget_fini(b);
+    broker__share_fini(b);
 }

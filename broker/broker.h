@@ -32,6 +32,7 @@ typedef struct {
     size_t routing_len;
     int connected;
     uint32_t credit;        /* deliveries it can still take before acking */
+    uint32_t credit_max;    /* what its hello asked for: acks never raise credit above it */
     uint64_t last_qseq;     /* highest queue position sent in this session */
     uint64_t since;         /* when it last connected or was found gone (seconds) */
 } session_t;
@@ -72,7 +73,11 @@ typedef struct {
     uint64_t seq;           /* ACCEPT: the new ACCEPTED record (0 for a resent message) */
     uint8_t hash[32];       /* ACCEPT: SHA-256 of that record */
     uint64_t latency_us;    /* ACK: from acceptance to the recipient's durable ack */
-    int delivered;          /* ACK: it removed a waiting delivery */
+    int delivered;          /* ACK: it removed a waiting delivery (only then a credit returns) */
+    int in_flight;          /* ACCEPT/REFUSE: a submission counted in the sender's in-flight
+                             * budget; the main thread hears when it is answered (budget.c) */
+    int audit_budget;       /* REFUSE: 0 not yet asked, 1 audited, 2 suppressed (budget.c);
+                             * kept so a commit retried after storage-full asks only once */
     /* filled by the commit */
     uint8_t *reply;         /* packed WireMessage to send back, owned */
     size_t reply_len;
@@ -81,6 +86,10 @@ typedef struct {
 /* Threads: the main thread owns the sockets to agents, the sessions and the in-memory registry;
  * workers check signatures; the storage thread owns the batch and every LMDB write transaction,
  * so receiving and verifying go on while a group commit waits for its fsync. */
+struct broker_budget; /* budget.c */
+typedef struct broker_budget broker_budget_t;
+struct broker_shares; /* queue_share.c */
+
 typedef struct broker {
     vn_broker_config_t cfg;
     vn_keyset_t *keys;
@@ -131,6 +140,8 @@ typedef struct broker {
     uint8_t *vocab_msg;     /* packed WireMessage with the signed vocabulary (main thread) */
     size_t vocab_msg_len;
     int64_t clock_offset;   /* seconds added to the clock for signal lifetimes (tests only) */
+    broker_budget_t *budget; /* budget.c: per-organisation limits; its own lock, any thread */
+    struct broker_shares *shares; /* queue_share.c (storage thread): per-sender queue counts */
 } broker_t;
 
 /* broker.c */
@@ -202,8 +213,47 @@ int broker__queue_age_over(const broker_t *b, uint64_t oldest_seconds);
 int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
                         size_t code_len, char *reason, size_t reason_len);
 
+/* budget.c: what one organisation may cost (the [limits] section, docs/limits.md). Any thread. */
+typedef enum { BUDGET_SUBMIT, BUDGET_REQUEST } broker_budget_kind_t;
+int broker__budget_init(broker_t *b);
+void broker__budget_fini(broker_t *b);
+/* Main thread, before doing work for org: NULL if within budget (a submit then counts as in
+ * flight until broker__budget_submit_done), else the refusal code ("rate-limited",
+ * "too-many-in-flight"). */
+const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kind_t kind);
+void broker__budget_submit_done(broker_t *b, const char *org);
+/* Main thread: a request that cost more than one unit of work (a list that scanned many records)
+ * takes that many more tokens from org's request budget. */
+void broker__budget_charge(broker_t *b, const char *org, double tokens);
+/* Before auditing a refusal of org's: 1 to audit it, 0 when org is over its audit budget (the
+ * refusal is counted into the SUPPRESSED record for (org, code) and must be answered unaudited). */
+int broker__budget_audit(broker_t *b, const char *org, const char *code);
+/* Storage thread, in a write transaction: append the SUPPRESSED records whose window has ended
+ * (all of them when all is set). The number written, or a vangnet error. */
+int broker__budget_flush(MDB_txn *txn, broker_t *b, int all);
+void broker__budget_metrics(broker_t *b, vn_prom_t *p);
+struct json_object;
+void broker__budget_status(broker_t *b, struct json_object *status);
+
+/* queue_share.c (storage thread): how much of each recipient's queue each sender holds */
+void broker__share_add(broker_t *b, const char *sender, const char *recipient, int64_t delta);
+/* The queued delivery of envelope seq to recipient is gone: count it off its sender. */
+void broker__share_unqueued(MDB_txn *txn, broker_t *b, const char *recipient, uint64_t seq);
+void broker__share_invalidate(broker_t *b);
+/* 0 if sender may queue one more for every recipient of p, else 1 with code and reason set. */
+int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
+                        size_t code_len, char *reason, size_t reason_len);
+void broker__share_fini(broker_t *b);
+
+/* admit.c: 1 if a refusal with this code was decided after the envelope's signature verified
+ * (its header is the sender's own and may be audited), 0 if it did not authenticate (only a
+ * digest of what was sent is audited). */
+int broker__refusal_authenticated(const char *code);
+
 /* zap.c */
 void broker__zap_handle(broker_t *b);
+/* Log the summary of refused handshakes whose window ended (main thread, once a second). */
+void broker__zap_tick(void);
 
 /* workers.c: the threads that run the admission checks */
 int broker__workers_start(broker_t *b);

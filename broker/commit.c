@@ -12,6 +12,7 @@
 #include "vn_util.h"
 #include "vn_wire.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -116,6 +117,7 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     vn_parsed_t p = {0};
     Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
     broker_audit_fields_t fields;
+    uint8_t digest[32];
     /* The reason comes as "English\nDutch"; the audit log keeps the English one. */
     char *nl = strchr(it->reason, '\n');
     if (nl)
@@ -125,8 +127,16 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     rec.outcome = it->code;
     rec.reason = it->reason;
     rec.source = b->keys->pub.org;
-    if (it->envelope && vn_envelope_parse(it->envelope, it->envelope_len, &p) == 0)
+    if (it->envelope && vn_envelope_parse(it->envelope, it->envelope_len, &p) == 0 &&
+        broker__refusal_authenticated(it->code)) {
         broker__audit_from_header(&rec, &fields, &p);
+    } else if (it->envelope) {
+        /* Not authenticated: the facts (what size, which bytes, from which connection), never
+         * the header its sender made up. */
+        crypto_generichash(digest, sizeof digest, it->envelope, it->envelope_len, NULL, 0);
+        rec.content_hash = (ProtobufCBinaryData){32, digest};
+        rec.content_size = it->envelope_len;
+    }
     if (audited && p.hdr) {
         /* A resent message id gets its original outcome: no second verdict in the log. */
         int found = s_answer_original(txn, b, it, p.hdr->message_id.data);
@@ -135,6 +145,11 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
             return found < 0 ? found : 0;
         }
     }
+    /* Within the organisation's audit budget, or summarised in a SUPPRESSED record (budget.c). */
+    if (audited && !it->audit_budget)
+        it->audit_budget = broker__budget_audit(b, it->org, it->code) ? 1 : 2;
+    if (it->audit_budget == 2)
+        audited = 0;
     uint64_t seq = 0;
     int rc = audited ? vn_audit_append(txn, b->db, &rec, &seq, NULL)
                      : 0;
@@ -153,6 +168,8 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
         if (rc == 0 && audited)
             rc = broker__outcome_put_refusal(txn, b, it->org, &r);
     }
+    if (nl)
+        nl[-1] = '\n'; /* a retried commit (storage-full) sees the reason as it came */
     vn_parsed_clear(&p);
     return rc;
 }
@@ -160,8 +177,11 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
 static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
 {
     int found, rc;
-    if (it->kind == ITEM_NOTICE_ACK)
-        return broker__unqueue_notice(txn, b, it->org, it->id, &found);
+    if (it->kind == ITEM_NOTICE_ACK) {
+        rc = broker__unqueue_notice(txn, b, it->org, it->id, &found);
+        it->delivered = rc == 0 && found; /* only a notice that was waiting returns a credit */
+        return rc;
+    }
     uint64_t seq;
     if ((rc = broker__accepted_seq(txn, b, it->id, &seq)) != 0)
         return rc == VN_E_NOT_FOUND ? 0 : rc; /* never accepted: nothing to ack */
@@ -275,7 +295,7 @@ static void s_convert_accepts(broker_t *b, const char *code, const char *reason)
         }
 }
 
-/* Hand something to the main thread: ['S'][routing][bytes], ['C'][org] or ['P']. */
+/* Hand something to the main thread: ['S'][routing][bytes], ['C'][org], ['F'][org] or ['P']. */
 static void s_to_main(broker_t *b, char kind, const void *a, size_t a_len, const void *c,
                       size_t c_len)
 {
@@ -328,8 +348,12 @@ void broker__batch_commit(broker_t *b)
             if (it->latency_us)
                 vn_histogram_observe_us(&b->delivery_latency, it->latency_us);
         }
-        if (committed && (it->kind == ITEM_ACK || it->kind == ITEM_NOTICE_ACK))
+        /* Credit comes back only for something that was delivered: acks for deliveries never
+         * received cannot grow a session's credit (deliver.c caps it too). */
+        if (committed && (it->kind == ITEM_ACK || it->kind == ITEM_NOTICE_ACK) && it->delivered)
             s_to_main(b, 'C', it->org, strlen(it->org), NULL, 0);
+        if (it->in_flight) /* answered (or failed): out of the sender's in-flight budget */
+            s_to_main(b, 'F', it->org, strlen(it->org), NULL, 0);
         free(it->reply);
         free(it->envelope);
         it->reply = it->envelope = NULL;

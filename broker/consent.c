@@ -228,7 +228,7 @@ void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, 
     Vn__ConsentResponse resp = VN__CONSENT_RESPONSE__INIT;
     resp.request_id = req->request_id;
     Vn__ConsentRecord **list = NULL;
-    size_t n = 0;
+    size_t n = 0, scanned = 0;
     MDB_txn *txn;
     if (vn_store_begin(b->db, 1, &txn) == 0) {
         MDB_cursor *cur;
@@ -236,6 +236,7 @@ void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, 
         mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_CONSENTS), &cur);
         for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && n < 1000;
              mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            scanned++;
             Vn__ConsentRecord *r = vn__consent_record__unpack(NULL, v.mv_size, v.mv_data);
             int mine = r && strcmp(r->owner, org) == 0 &&
                        (req->op_case == VN__CONSENT_REQUEST__OP_LIST_ALL ||
@@ -252,6 +253,9 @@ void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, 
         mdb_cursor_close(cur);
         mdb_txn_abort(txn);
     }
+    /* The scan runs over every organisation's consents on the main thread: it is paid for from
+     * the caller's request budget, one token per 100 records read (docs/limits.md). */
+    broker__budget_charge(b, org, (double)scanned / 100);
     resp.n_records = n;
     resp.records = list;
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;

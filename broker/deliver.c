@@ -83,12 +83,19 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
         vn_warn("event=session-replaced org=%s action=\"previous agent told to stop\"", org);
         broker__session_replaced_request(b, org);
     }
+    /* A repeated hello on the same connection: what was sent is still in that connection's
+     * socket; sending it all again would only pile copies up in the broker's memory. */
+    int same = s->connected && s->routing_len == routing_len &&
+               memcmp(s->routing, routing, routing_len) == 0;
     memcpy(s->routing, routing, routing_len);
     s->routing_len = routing_len;
     broker__session_state(b, s, 1, "");
-    s->credit = hello->credit == 0 ? DEFAULT_CREDIT
-                : hello->credit > MAX_CREDIT ? MAX_CREDIT : hello->credit;
-    s->last_qseq = 0; /* everything unacked is sent again in this session */
+    uint32_t credit = hello->credit == 0 ? DEFAULT_CREDIT
+                      : hello->credit > MAX_CREDIT ? MAX_CREDIT : hello->credit;
+    if (!same) {
+        s->credit = s->credit_max = credit;
+        s->last_qseq = 0; /* everything unacked is sent again in this session */
+    }
     vn_info("event=session-open org=%s credit=%u", org, s->credit);
     if (hello->directory_generation != b->registry_gen)
         broker__send(b, routing, routing_len, b->directory, b->directory_len);

@@ -144,6 +144,7 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
                        st.store_size ? (double)st.store_used / (double)st.store_size : 0);
         vn_broker_stats_clear(&st);
     }
+    broker__budget_metrics(b, &p);
     vn_prom_metric(&p, "vangnet_broker_storage_ok", "gauge",
                    "0 after a failed commit, until one succeeds.",
                    atomic_load(&b->storage_ok));
@@ -196,6 +197,7 @@ static void s_status(broker_t *b, vn_http_reply_t *reply)
         if (s_queue_limit_reached(b, &st.queues[i]))
             vn_status_warn(o, "%s's queue is at its limit: new notifications to it are refused",
                            st.queues[i].org);
+    broker__budget_status(b, o);
     char why[128];
     if (!s_readiness(b, why, sizeof why))
         vn_status_warn(o, "not ready: %s", why);

@@ -15,8 +15,10 @@
 
 int broker__refusal_final(const char *code)
 {
-    /* The store refusing is not a verdict on the message: the agent retries it. */
-    return strcmp(code, "storage-full") != 0 && strcmp(code, "storage-error") != 0;
+    /* The store refusing, or the sender over its budget (budget.c), is not a verdict on the
+     * message: the agent retries it. */
+    return strcmp(code, "storage-full") != 0 && strcmp(code, "storage-error") != 0 &&
+           strcmp(code, "rate-limited") != 0 && strcmp(code, "too-many-in-flight") != 0;
 }
 
 static size_t s_key(uint8_t *out, const char *org, const uint8_t msgid[16])

@@ -18,8 +18,11 @@ int broker__store_accepted(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint
     vn_put_be64(key, seq);
     MDB_val ek = {8, key}, ev = {len, (void *)envelope};
     int rc = vn_store_error(mdb_put(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &ek, &ev, MDB_APPEND));
-    for (size_t i = 0; rc == 0 && i < p->hdr->n_recipients; i++)
+    for (size_t i = 0; rc == 0 && i < p->hdr->n_recipients; i++) {
         rc = broker__queue_delivery(txn, b, p->hdr->recipients[i], seq);
+        if (rc == 0)
+            broker__share_add(b, p->hdr->sender, p->hdr->recipients[i], 1);
+    }
     if (rc == 0) {
         uint8_t xkey[16];
         vn_put_be64(xkey, p->hdr->expires);
@@ -50,8 +53,10 @@ int broker__queue_notice(MDB_txn *txn, broker_t *b, const char *org, const uint8
 int broker__unqueue_delivery(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, int *found)
 {
     int rc = vn_queue_drop_delivery(txn, b->db, org, seq, found);
-    if (*found)
+    if (*found) {
         broker__depth_add(b, org, -1);
+        broker__share_unqueued(txn, b, org, seq);
+    }
     return rc;
 }
 

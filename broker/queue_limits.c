@@ -63,6 +63,7 @@ void broker__depth_add(broker_t *b, const char *org, int64_t delta)
 void broker__depth_invalidate(broker_t *b)
 {
     b->depths_valid = 0;
+    broker__share_invalidate(b);
 }
 
 int broker__queue_depth_over(const broker_t *b, uint64_t depth)

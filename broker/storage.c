@@ -4,6 +4,8 @@
  *
  * To storage (BROKER_STORE_IN_EP, PULL):
  *   ['V'][routing][org][code][reason][envelope]   a verdict: code empty = accept, else refuse
+ *   ['v'] ...the same                             a worker's verdict on a submission, counted in
+ *                                                 the sender's in-flight budget until answered
  *   ['K'|'N'][org][id16]                          a delivery ack / notice ack
  *   ['K'][org][id16][code][reason]                a delivery the recipient could not open
  *   ['Q'][routing][org][ConsentRequest]           a consent registration or withdrawal
@@ -11,7 +13,8 @@
  *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
  *   ['R'][org]                                    a second agent took over org's session
  * To main (BROKER_STORE_OUT_EP, PULL):
- *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump */
+ *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump
+ *   ['F'][org]              one of org's submissions was answered (budget.c) */
 #include "broker.h"
 #include "vn_audit.h"
 #include "vn_error.h"
@@ -50,7 +53,7 @@ static int s_take_one(broker_t *b)
     }
     char kind = zmq_msg_size(&parts[0]) == 1 ? *(char *)zmq_msg_data(&parts[0]) : 0;
     char org[VN_ORG_MAX + 1];
-    if (kind == 'V' && n == 6 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
+    if ((kind == 'V' || kind == 'v') && n == 6 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
         s_frame_str(&parts[2], org, sizeof org) == 0) {
         char code[96], reason[700];
         s_frame_str(&parts[3], code, sizeof code);
@@ -59,6 +62,8 @@ static int s_take_one(broker_t *b)
                                        zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]));
         snprintf(it->code, sizeof it->code, "%s", code);
         snprintf(it->reason, sizeof it->reason, "%s", reason);
+        it->in_flight = kind == 'v';
+        it->audit_budget = kind == 'V'; /* the main thread asked the budget already */
         size_t len = zmq_msg_size(&parts[5]);
         if (len && (it->envelope = malloc(len))) {
             memcpy(it->envelope, zmq_msg_data(&parts[5]), len);
@@ -112,14 +117,16 @@ static int s_take_one(broker_t *b)
 
 /* Records appended outside a group commit (the operator's and privacy officers' tools) are
  * covered by a signed checkpoint within a second, even when no disclosure traffic flows. */
-static void s_checkpoint_tick(broker_t *b)
+static void s_checkpoint_tick(broker_t *b, int all)
 {
     MDB_txn *txn;
     uint64_t signed_size = 0;
     if (vn_store_begin(b->db, 0, &txn) != 0)
         return;
-    int rc = vn_audit_checkpoint(txn, b->db, b->keys, &signed_size);
-    if (rc == 0 && signed_size)
+    /* Refusals beyond an organisation's audit budget, summarised once their window ended. */
+    int flushed = broker__budget_flush(txn, b, all);
+    int rc = flushed < 0 ? flushed : vn_audit_checkpoint(txn, b->db, b->keys, &signed_size);
+    if (rc == 0 && (signed_size || flushed > 0))
         rc = vn_store_commit(txn);
     else
         mdb_txn_abort(txn);
@@ -149,7 +156,7 @@ static void *s_storage(void *arg)
                 zmq_send(b->storage_out, "P", 1, 0);
             if (broker__signals_tick(b) > 0)
                 zmq_send(b->storage_out, "P", 1, 0);
-            s_checkpoint_tick(b);
+            s_checkpoint_tick(b, 0);
         }
         if (now >= next_stats) {
             next_stats = now + 30000;
@@ -158,8 +165,10 @@ static void *s_storage(void *arg)
                     (unsigned long long)b->n_refused, (unsigned long long)b->n_delivered,
                     (unsigned long long)b->n_expired, (unsigned long long)b->n_commits);
         }
-        if (stopping && b->n_batch == 0)
+        if (stopping && b->n_batch == 0) {
+            s_checkpoint_tick(b, 1); /* no SUPPRESSED count is lost at a clean stop */
             break;
+        }
     }
     return NULL;
 }
@@ -208,9 +217,42 @@ void broker__storage_stop(broker_t *b)
 
 /* --- main thread side --- */
 
+/* A refusal over the organisation's audit budget: answered at once, counted in its SUPPRESSED
+ * record, no work for the storage thread. */
+static void s_refuse_unaudited(broker_t *b, const uint8_t *routing, size_t routing_len,
+                               const char *code, const char *reason, const uint8_t *envelope,
+                               size_t len)
+{
+    vn_parsed_t p = {0}; /* only for the message id, so the agent knows which one it was */
+    int parsed = envelope && vn_envelope_parse(envelope, len, &p) == 0;
+    char en[700];
+    snprintf(en, sizeof en, "%s", reason);
+    char *nl = strchr(en, '\n');
+    if (nl)
+        *nl++ = '\0';
+    Vn__Refusal r = VN__REFUSAL__INIT;
+    if (parsed)
+        r.message_id = p.hdr->message_id;
+    r.code = (char *)code;
+    r.reason = en;
+    r.reason_nl = nl ? nl : "";
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
+    m.refusal = &r;
+    broker__send_wire(b, routing, routing_len, &m);
+    broker__count_refusal(b, code);
+    atomic_fetch_add(&b->n_refused, 1);
+    if (parsed)
+        vn_parsed_clear(&p);
+}
+
 void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                     const char *code, const char *reason, const uint8_t *envelope, size_t len)
 {
+    if (!broker__budget_audit(b, org, code)) {
+        s_refuse_unaudited(b, routing, routing_len, code, reason, envelope, len);
+        return;
+    }
     zmq_send(b->to_storage, "V", 1, ZMQ_SNDMORE);
     zmq_send(b->to_storage, routing, routing_len, ZMQ_SNDMORE);
     zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);
@@ -313,9 +355,13 @@ void broker__storage_replies(broker_t *b)
             char org[VN_ORG_MAX + 1];
             session_t *s = s_frame_str(&parts[1], org, sizeof org) == 0 ? broker__session(b, org)
                                                                        : NULL;
-            if (s)
+            if (s && s->credit < s->credit_max)
                 s->credit++;
             b->pump_needed = 1;
+        } else if (kind == 'F' && n == 2) {
+            char org[VN_ORG_MAX + 1];
+            if (s_frame_str(&parts[1], org, sizeof org) == 0)
+                broker__budget_submit_done(b, org);
         } else if (kind == 'P') {
             b->pump_needed = 1;
         }

@@ -43,7 +43,7 @@ static void *s_worker(void *arg)
             memcpy(org, zmq_msg_data(&parts[1]), org_len), org[org_len] = '\0';
         broker__admit(b, org, zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]), code, sizeof code,
                 reason, sizeof reason);
-        zmq_send(out, "V", 1, ZMQ_SNDMORE);
+        zmq_send(out, "v", 1, ZMQ_SNDMORE); /* counted in the sender's in-flight budget */
         zmq_msg_send(&parts[0], out, ZMQ_SNDMORE);
         zmq_msg_send(&parts[1], out, ZMQ_SNDMORE);
         zmq_send(out, code, strlen(code), ZMQ_SNDMORE);

@@ -7,6 +7,42 @@
 #include <string.h>
 #include <zmq.h>
 
+/* Refused handshakes are logged one line each up to LOG_BURST per LOG_WINDOW_MS, then as one
+ * summary line per window: 12,000 unauthenticated handshakes must not mean 12,000 log lines. */
+#define LOG_BURST 10
+#define LOG_WINDOW_MS 10000
+static struct {
+    uint64_t window_start;
+    unsigned logged;
+    uint64_t suppressed;
+} s_log; /* main thread only, like the ZAP socket */
+
+void broker__zap_tick(void)
+{
+    uint64_t now = vn_monotonic_ms();
+    if (now - s_log.window_start >= LOG_WINDOW_MS) {
+        if (s_log.suppressed)
+            vn_warn("event=auth-refused-summary count=%llu seconds=%d note=\"handshakes refused "
+                    "without their own log line\"", (unsigned long long)s_log.suppressed,
+                    LOG_WINDOW_MS / 1000);
+        s_log.window_start = now;
+        s_log.logged = 0;
+        s_log.suppressed = 0;
+    }
+}
+
+/* 1 if this refusal may have its own log line; counts it otherwise. */
+static int s_log_refusal(void)
+{
+    broker__zap_tick();
+    if (s_log.logged < LOG_BURST) {
+        s_log.logged++;
+        return 1;
+    }
+    s_log.suppressed++;
+    return 0;
+}
+
 /* Receive one frame of a ZAP request into buf; returns its length or -1. */
 static int s_frame(void *sock, char *buf, size_t cap, int *more)
 {
@@ -68,7 +104,9 @@ void broker__zap_handle(broker_t *b)
         frames[i][lens[i] > 0 ? lens[i] : 0] = '\0';
     const char *mechanism = frames[5], *address = frames[3];
     if (strcmp(frames[2], "vangnet") != 0 || strcmp(mechanism, "CURVE") != 0 || key_len != 32) {
-        vn_warn("event=auth-refused address=%s mechanism=%s reason=not-curve", address, mechanism);
+        if (s_log_refusal())
+            vn_warn("event=auth-refused address=%s mechanism=%s reason=not-curve", address,
+                    mechanism);
         s_reply(b->zap, "1.0", frames[1], lens[1], "400", "CURVE required", "");
         return;
     }
@@ -80,7 +118,8 @@ void broker__zap_handle(broker_t *b)
         org = s_find_by_curve(b, z85, &expired); /* registered a moment ago */
     if (!org || org->revoked) {
         const char *why = org ? "revoked" : expired ? "rotated-key-expired" : "unregistered";
-        vn_warn("event=auth-refused address=%s key=%.8s... reason=%s", address, z85, why);
+        if (s_log_refusal())
+            vn_warn("event=auth-refused address=%s key=%.8s... reason=%s", address, z85, why);
         s_reply(b->zap, "1.0", frames[1], lens[1], "400", why, "");
         return;
     }

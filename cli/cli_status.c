@@ -82,6 +82,31 @@ static void s_broker(json_object *o)
     }
     if (!qs || json_object_array_length(qs) == 0)
         printf("queues:        empty\n");
+    /* [limits] and what each organisation used of them (broker/budget.c, docs/limits.md) */
+    json_object *budgets, *limits = NULL, *borgs = NULL;
+    if (json_object_object_get_ex(o, "budgets", &budgets)) {
+        json_object_object_get_ex(budgets, "limits", &limits);
+        json_object_object_get_ex(budgets, "organisations", &borgs);
+        printf("limits:        submit %lld/s (burst %lld, %lld in flight), requests %lld/s (burst "
+               "%lld), audited refusals %lld/s (burst %lld), queue share %lld%%\n",
+               (long long)s_int(limits, "submit_rate", NULL),
+               (long long)s_int(limits, "submit_burst", NULL),
+               (long long)s_int(limits, "submit_in_flight", NULL),
+               (long long)s_int(limits, "request_rate", NULL),
+               (long long)s_int(limits, "request_burst", NULL),
+               (long long)s_int(limits, "refusal_audit_rate", NULL),
+               (long long)s_int(limits, "refusal_audit_burst", NULL),
+               (long long)s_int(limits, "queue_share_percent", NULL));
+    }
+    for (size_t i = 0; borgs && i < json_object_array_length(borgs); i++) {
+        json_object *e = json_object_array_get_idx(borgs, i);
+        printf("budget:        %-30s %lld in flight, over: submit %lld in-flight %lld request %lld, "
+               "refusals suppressed %lld\n", s_str(e, "org"), (long long)s_int(e, "in_flight", NULL),
+               (long long)s_int(e, "over_submit_rate", NULL),
+               (long long)s_int(e, "over_in_flight", NULL),
+               (long long)s_int(e, "over_request_rate", NULL),
+               (long long)s_int(e, "refusals_suppressed", NULL));
+    }
     s_store_line(o);
 }
 

@@ -116,10 +116,54 @@ static int s_witness_key(vn_witness_config_t *w, const char *name, const char *v
     return 0;
 }
 
+/* [limits] keys: every one a whole number; 0 turns that limit off. */
+static int s_limits_key(vn_limits_config_t *l, const char *name, const char *value)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+        long long max;
+    } keys[] = {
+        {"refusal_audit_rate", offsetof(vn_limits_config_t, refusal_audit_rate), 1000000},
+        {"refusal_audit_burst", offsetof(vn_limits_config_t, refusal_audit_burst), 100000000},
+        {"suppress_window_seconds", offsetof(vn_limits_config_t, suppress_window), 86400},
+        {"submit_rate", offsetof(vn_limits_config_t, submit_rate), 10000000},
+        {"submit_burst", offsetof(vn_limits_config_t, submit_burst), 100000000},
+        {"submit_in_flight", offsetof(vn_limits_config_t, submit_in_flight), 1000000},
+        {"request_rate", offsetof(vn_limits_config_t, request_rate), 10000000},
+        {"request_burst", offsetof(vn_limits_config_t, request_burst), 100000000},
+        {"queue_share_percent", offsetof(vn_limits_config_t, queue_share_percent), 100},
+    };
+    long long n;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(name, keys[i].name) == 0) {
+            if (!s_number(value, 0, keys[i].max, &n))
+                return 0;
+            *(uint32_t *)(void *)((char *)l + keys[i].off) = (uint32_t)n;
+            return 1;
+        }
+    return 0;
+}
+
+void vn_limits_config_defaults(vn_limits_config_t *l)
+{
+    l->refusal_audit_rate = 10;
+    l->refusal_audit_burst = 200;
+    l->suppress_window = 60;
+    l->submit_rate = 10000;
+    l->submit_burst = 20000;
+    l->submit_in_flight = 4096;
+    l->request_rate = 500;
+    l->request_burst = 5000;
+    l->queue_share_percent = 25;
+}
+
 static int s_broker_key(vn_broker_config_t *c, const char *section, const char *name,
                         const char *value)
 {
     long long n;
+    if (strcmp(section, "limits") == 0)
+        return s_limits_key(&c->limits, name, value);
     if (strcmp(section, "metrics") == 0)
         return s_metrics_key(&c->metrics, name, value, 1);
     if (strcmp(section, "witness") == 0)
@@ -290,6 +334,15 @@ static const s_key_t s_keys[] = {
     {"http_api", "tls_key", "a PEM private key file", 0, 1},
     {"http_api", "clients", "the API clients file (vangnet api-client add)", 0, 1},
     {"http_api", "max_connections", "a whole number, 1..1024", 0, 1},
+    {"limits", "refusal_audit_rate", "a whole number of refusals per second, 0..1000000 (0: no limit)", 1, 0},
+    {"limits", "refusal_audit_burst", "a whole number, 0..100000000", 1, 0},
+    {"limits", "suppress_window_seconds", "a whole number of seconds, 0..86400", 1, 0},
+    {"limits", "submit_rate", "a whole number per second, 0..10000000 (0: no limit)", 1, 0},
+    {"limits", "submit_burst", "a whole number, 0..100000000", 1, 0},
+    {"limits", "submit_in_flight", "a whole number, 0..1000000 (0: no limit)", 1, 0},
+    {"limits", "request_rate", "a whole number per second, 0..10000000 (0: no limit)", 1, 0},
+    {"limits", "request_burst", "a whole number, 0..100000000", 1, 0},
+    {"limits", "queue_share_percent", "a whole number, 0..100 (0: no per-sender share)", 1, 0},
     {"metrics", "storage_warn_percent", "a whole number, 1..100", 1, 1},
     {"metrics", "queue_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 0},
     {"metrics", "disconnect_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 1},
@@ -347,6 +400,7 @@ int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, 
     cfg->max_queue_depth = 100000;
     cfg->max_queue_age = 168 * 3600;
     vn_metrics_config_defaults(&cfg->metrics);
+    vn_limits_config_defaults(&cfg->limits);
     s_ctx_t ctx = {.cfg = cfg};
     int rc = s_load(path, &ctx, err, errlen);
     if (rc == 0 && (!cfg->data[0] || !cfg->keys[0] || !cfg->policy[0])) {

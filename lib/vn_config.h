@@ -22,6 +22,21 @@ typedef struct {
     int cosign;                    /* cosign = yes: this agent cosigns when asked (agent only) */
 } vn_witness_config_t;
 
+/* [limits]: what one organisation may cost the broker (docs/limits.md). 0 turns a limit off. */
+typedef struct {
+    uint32_t refusal_audit_rate;   /* refusal_audit_rate = 10: audited refusals per second per org */
+    uint32_t refusal_audit_burst;  /* refusal_audit_burst = 200; beyond: one SUPPRESSED record */
+    uint32_t suppress_window;      /* suppress_window_seconds = 60: what one SUPPRESSED record spans */
+    uint32_t submit_rate;          /* submit_rate = 10000: submissions per second per org */
+    uint32_t submit_burst;         /* submit_burst = 20000 */
+    uint32_t submit_in_flight;     /* submit_in_flight = 4096: unanswered submissions per org */
+    uint32_t request_rate;         /* request_rate = 500: consent, signal, match, list, proof and
+                                    * directory requests per second per org */
+    uint32_t request_burst;        /* request_burst = 5000 */
+    uint32_t queue_share_percent;  /* queue_share_percent = 25: of max_queue_per_recipient, what
+                                    * one sender may hold in one recipient's queue */
+} vn_limits_config_t;
+
 typedef struct {
     char endpoint[256];     /* [broker] endpoint = tcp://127.0.0.1:7700 (port * picks a free one) */
     char data[1024];        /* [broker] data = directory of the LMDB store */
@@ -37,6 +52,7 @@ typedef struct {
     uint64_t max_queue_age; /* [broker] max_queue_age_hours = 168 (0: no limit), in seconds */
     vn_metrics_config_t metrics;
     vn_witness_config_t witness;
+    vn_limits_config_t limits;
 } vn_broker_config_t;
 
 /* [http_api]: the agent's HTTP/JSON API for agency IT systems (docs/api.md). */
@@ -66,6 +82,9 @@ typedef struct {
     vn_witness_config_t witness;
     vn_http_api_config_t http_api;
 } vn_agent_config_t;
+
+/* The [limits] defaults (docs/limits.md). */
+void vn_limits_config_defaults(vn_limits_config_t *l);
 
 /* The [metrics] defaults (also what `broker status --data` warns by, without a file). */
 void vn_metrics_config_defaults(vn_metrics_config_t *m);

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HTTP_MAX_CONNECTIONS 16
-#define HTTP_TIMEOUT_S 10
+/* Idle or slow clients (a slowloris, a thousand idle connections) must not make /healthz
+ * unreachable, or an orchestrator kills a healthy daemon: room for many connections on epoll,
+ * and a client that sends nothing for a few seconds is dropped (docs/limits.md). */
+#define HTTP_MAX_CONNECTIONS 1000
+#define HTTP_TIMEOUT_S 3
 
 struct vn_http {
     struct MHD_Daemon *mhd;
@@ -116,7 +119,7 @@ vn_http_t *vn_http_start(const char *listen, const char *dir, vn_http_handler_fn
     struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sin6.sin6_addr = in6addr_loopback;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (ipv6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | (ipv6 ? MHD_USE_IPv6 : 0);
     self->mhd = MHD_start_daemon(
         flags, port, NULL, NULL, s_answer, self, MHD_OPTION_SOCK_ADDR,
         ipv6 ? (struct sockaddr *)&sin6 : (struct sockaddr *)&sin, MHD_OPTION_CONNECTION_LIMIT,

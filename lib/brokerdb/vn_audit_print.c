@@ -18,6 +18,7 @@ const char *vn_audit_event_name(Vn__AuditRecord__Event e)
     case VN__AUDIT_RECORD__EVENT__WITHHELD: return "WITHHELD";
     case VN__AUDIT_RECORD__EVENT__AUDIT_ACCESSED: return "AUDIT_READ";
     case VN__AUDIT_RECORD__EVENT__ORG_KEY_ROTATED: return "ORG_KEY_ROTATED";
+    case VN__AUDIT_RECORD__EVENT__SUPPRESSED: return "SUPPRESSED";
     case VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED: return "DELIVERY_FAILED";
     case VN__AUDIT_RECORD__EVENT__SESSION_REPLACED: return "SESSION_REPLACED";
     case VN__AUDIT_RECORD__EVENT__SIGNAL_REGISTERED: return "SIGNAL_REGISTERED";
@@ -68,6 +69,12 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
     if (r->message_id.len)
         fprintf(out, " msg=%s subject=%s size=%llu", msgid, pseud,
                 (unsigned long long)r->content_size);
+    if (!r->message_id.len && r->content_hash.len == 32) {
+        /* a refusal of something that did not authenticate: only a digest of what was sent */
+        char digest[17];
+        vn_hex(digest, r->content_hash.data, 8);
+        fprintf(out, " sent=%s size=%llu", digest, (unsigned long long)r->content_size);
+    }
     if (r->signal_id[0])
         fprintf(out, " signal=%s", r->signal_id);
     if (r->match_id[0])

