@@ -205,10 +205,14 @@ static int s_looks_like_bsn(const char *s)
  * digit runs are not citizen numbers. */
 static int s_is_id(const char *s)
 {
-    int letter = (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z');
-    const char *h = letter ? s + 1 : s;
-    size_t n = strspn(h, "0123456789abcdef");
-    return h[n] == '\0' && (n == 32 || (letter && n == 16));
+    const char *hex = "0123456789abcdef";
+    size_t n = strspn(s, hex);
+    if (s[n] == '\0' && n == 32) /* checked first: a message id may itself start with a-f */
+        return 1;
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+        return 0;
+    n = strspn(s + 1, hex);
+    return s[1 + n] == '\0' && (n == 16 || n == 32);
 }
 
 /* A path segment that is a resource id is exempt (s_is_id). */

@@ -93,6 +93,9 @@ def run():
         school.get("/v1/signals?after=S0000000000000000" + MOTHER + "abcdefa", expect=200)
         problem(school.get("/v1/signals?after=x" + MOTHER), 400, "bsn-in-url")
         problem(school.delete("/v1/signals/x" + MOTHER), 400, "bsn-in-url")
+        # A message id is 32 hex digits and may start with a-f too (seen: b7766895...26841770...,
+        # whose '26841770' passes the elfproef): still an id, so unknown, not a BSN.
+        problem(school.get("/v1/notifications/b77668955343051fd26841770b00b955"), 404, "not-found")
 
         # 1. The school registers a signal; a lone signal makes no match.
         s1 = school.post("/v1/signals", signal("LLN-0042", "schoolverzuim", "J. de Vries",
