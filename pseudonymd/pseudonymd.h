@@ -48,6 +48,7 @@ typedef struct {
     vn_pseud_keys_t *keys;
     pd_client_t *clients;
     size_t n_clients;
+    uint64_t clients_loaded_ms; /* when the clients directory was last read */
     void *ctx, *router, *zap;
     uint64_t day, hour;        /* of the counters below (UTC, days and hours since the epoch) */
     pd_spend_t *spend;

@@ -62,6 +62,7 @@ int pd__clients_load(pd_t *pd, char *err, size_t errlen)
     free(pd->clients);
     pd->clients = list;
     pd->n_clients = n;
+    pd->clients_loaded_ms = vn_monotonic_ms();
     vn_info("event=clients-loaded organisations=%zu", n);
     return 0;
 }
@@ -75,6 +76,14 @@ static void s_zap_reply(void *sock, const char *req_id, int req_id_len, const ch
     zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
     zmq_send(sock, user, strlen(user), ZMQ_SNDMORE);
     zmq_send(sock, "", 0, 0);
+}
+
+static const char *s_find(const pd_t *pd, const char *z85)
+{
+    for (size_t i = 0; i < pd->n_clients; i++)
+        if (strcmp(pd->clients[i].curve_pk, z85) == 0)
+            return pd->clients[i].org;
+    return NULL;
 }
 
 /* One ZAP request: admit a CURVE key only if it is a registered organisation's. */
@@ -109,11 +118,18 @@ static void s_zap(pd_t *pd)
     }
     char z85[41];
     zmq_z85_encode(z85, key, 32);
-    for (size_t i = 0; i < pd->n_clients; i++)
-        if (strcmp(pd->clients[i].curve_pk, z85) == 0) {
-            s_zap_reply(pd->zap, frames[1], lens[1], "200", "OK", pd->clients[i].org);
-            return;
-        }
+    const char *org = s_find(pd, z85);
+    if (!org && vn_monotonic_ms() - pd->clients_loaded_ms >= 1000) {
+        /* registered a moment ago? reread the directory (at most once a second) */
+        char err[1200];
+        if (pd__clients_load(pd, err, sizeof err) != 0)
+            vn_error("event=clients-reload-failed error=\"%s\"", err);
+        org = s_find(pd, z85);
+    }
+    if (org) {
+        s_zap_reply(pd->zap, frames[1], lens[1], "200", "OK", org);
+        return;
+    }
     vn_warn("event=auth-refused address=%s key=%.8s reason=unregistered", frames[3], z85);
     s_zap_reply(pd->zap, frames[1], lens[1], "400", "not a registered organisation", "");
 }
