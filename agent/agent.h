@@ -76,6 +76,7 @@ typedef struct agent {
     /* the pseudonym service (pseudonym.c); main thread only */
     void *pseudonymd;        /* CURVE DEALER to it, or NULL */
     uint8_t pseud_oprf_pk[32]; /* its pinned VOPRF public key */
+    char pseud_curve_pk[VN_Z85_KEY]; /* and its pinned CURVE key */
     uint8_t *pseud_cache_key;  /* sodium_malloc'd, 32 bytes: keys the cache's BSN hashes */
     uint64_t pseud_next_id;
     _Atomic uint64_t pseud_evaluated, pseud_cached, pseud_failed;

@@ -20,6 +20,32 @@
 
 #define PSEUD_BATCH_MAX 64 /* BSNs in one call: a signal names a youth and a few parents */
 
+/* (Re)open the CURVE DEALER to the service. After a refused handshake libzmq does not retry,
+ * and a request given up on may still sit in a pipe: a failed request starts afresh. */
+static int s_open(agent_t *a, char *err, size_t errlen)
+{
+    const vn_agent_config_t *cfg = &a->cfg;
+    if (a->pseudonymd)
+        zmq_close(a->pseudonymd);
+    a->pseudonymd = zmq_socket(a->ctx, ZMQ_DEALER);
+    int linger = 0, one = 1, ivl = 100, ivl_max = 1000;
+    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_SERVERKEY, a->pseud_curve_pk, 40);
+    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_PUBLICKEY, a->keys->pub.curve_pk, 40);
+    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_SECRETKEY, a->keys->curve_sk, 40);
+    zmq_setsockopt(a->pseudonymd, ZMQ_LINGER, &linger, sizeof linger);
+    /* Queue only to a connection that finished its handshake: a request never waits in a pipe
+     * for a service that is down, so "unavailable" is known at once. */
+    zmq_setsockopt(a->pseudonymd, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(a->pseudonymd, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(a->pseudonymd, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    if (zmq_connect(a->pseudonymd, cfg->pseudonymd_endpoint) != 0) {
+        snprintf(err, errlen, "cannot connect to the pseudonym service %s: %s",
+                 cfg->pseudonymd_endpoint, zmq_strerror(errno));
+        return VN_E_CONFIG;
+    }
+    return 0;
+}
+
 int agent__pseudonym_init(agent_t *a, char *err, size_t errlen)
 {
     const vn_agent_config_t *cfg = &a->cfg;
@@ -34,6 +60,7 @@ int agent__pseudonym_init(agent_t *a, char *err, size_t errlen)
     if (rc != 0)
         return rc;
     memcpy(a->pseud_oprf_pk, pub.oprf_pk, 32);
+    memcpy(a->pseud_curve_pk, pub.curve_pk, sizeof a->pseud_curve_pk);
     a->pseud_cache_key = sodium_malloc(32);
     if (!a->pseud_cache_key)
         return -ENOMEM;
@@ -41,22 +68,8 @@ int agent__pseudonym_init(agent_t *a, char *err, size_t errlen)
      * store on disk lets no one test guesses without this agent's secret keys. */
     crypto_generichash(a->pseud_cache_key, 32, (const uint8_t *)"vangnet pseudonym cache v1", 26,
                        a->keys->box_sk, 32);
-    a->pseudonymd = zmq_socket(a->ctx, ZMQ_DEALER);
-    int linger = 0, one = 1, ivl = 100, ivl_max = 1000;
-    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_SERVERKEY, pub.curve_pk, 40);
-    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_PUBLICKEY, a->keys->pub.curve_pk, 40);
-    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_SECRETKEY, a->keys->curve_sk, 40);
-    zmq_setsockopt(a->pseudonymd, ZMQ_LINGER, &linger, sizeof linger);
-    /* Queue only to a connection that finished its handshake: a request never waits in a pipe
-     * for a service that is down, so "unavailable" is known at once. */
-    zmq_setsockopt(a->pseudonymd, ZMQ_IMMEDIATE, &one, sizeof one);
-    zmq_setsockopt(a->pseudonymd, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
-    zmq_setsockopt(a->pseudonymd, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
-    if (zmq_connect(a->pseudonymd, cfg->pseudonymd_endpoint) != 0) {
-        snprintf(err, errlen, "cannot connect to the pseudonym service %s: %s",
-                 cfg->pseudonymd_endpoint, zmq_strerror(errno));
-        return VN_E_CONFIG;
-    }
+    if ((rc = s_open(a, err, errlen)) != 0)
+        return rc;
     randombytes_buf(&a->pseud_next_id, sizeof a->pseud_next_id);
     vn_info("event=pseudonyms-v2 service=%s", cfg->pseudonymd_endpoint);
     return 0;
@@ -173,6 +186,9 @@ static int s_evaluate(agent_t *a, const char *purpose, const char *const *bsns, 
                  "running, and is this organisation registered there?); nothing was stored or "
                  "sent: try again", a->cfg.pseudonymd_endpoint, a->cfg.pseudonymd_timeout_ms);
         rc = VN_E_TIMEOUT;
+        char err[300];
+        if (s_open(a, err, sizeof err) != 0)
+            vn_error("event=pseudonymd-reconnect-failed error=\"%s\"", err);
         goto done;
     }
     uint64_t rid;
