@@ -22,10 +22,14 @@
 
 #define BATCH 100
 
+/* Local figures are per CPU second of this (single-threaded) process: "on one core" even on a
+ * shared, loaded machine. Through the daemon, wall-clock time (two processes). */
+static int s_cpu_clock = 1;
+
 static double s_now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(s_cpu_clock ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -167,6 +171,7 @@ static int s_daemon(const char *build, double seconds)
             abort();
     }
     uint64_t id = 1;
+    s_cpu_clock = 0;
     for (int batch = 1; batch <= BATCH; batch += BATCH - 1) {
         unsigned long n = 0;
         double t0 = s_now(), t = 0;
@@ -178,7 +183,7 @@ static int s_daemon(const char *build, double seconds)
             }
             n += (unsigned long)batch;
         } while ((t = s_now() - t0) < seconds);
-        printf("vangnet-pseudonymd over CURVE, batch %3d %9.0f evaluations/s (one client, in turn)\n",
+        printf("vangnet-pseudonymd over CURVE, batch %3d %9.0f evaluations/s (wall clock, one client)\n",
                batch, n / t);
     }
     zmq_close(s);
