@@ -13,7 +13,7 @@ ex() {  # ex FILE: the example with its paths replaced
         -e "s|^clients = .*|clients = $T/pd-clients|" \
         "$REPO/config/$1"
 }
-mkdir -p "$T/pd-keys" && "$PSEUDONYMD_BIN" --keygen "$T/pd-keys" >/dev/null
+[ -f "$T/pd-keys/pseudonymd.public" ] || { mkdir -p "$T/pd-keys" && "$PSEUDONYMD_BIN" --keygen "$T/pd-keys" >/dev/null; }
 ex broker.conf "$T/keys/broker.secret" > "$T/ex-broker.conf"
 ex pseudonymd.conf "$T/pd-keys/pseudonymd.secret" > "$T/ex-pd.conf"
 "$PSEUDONYMD_BIN" --config "$T/ex-pd.conf" --check-config | grep -q "configuration valid" || fail "pseudonymd example"

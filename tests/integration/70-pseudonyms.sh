@@ -4,6 +4,7 @@
 # signal matches across them and a notification's subject checks out at the recipient; the
 # broker's log holds no v1 (network-key) pseudonym of new traffic; a repeat subject is served
 # from the agent's cache; the service's files and log hold no BSN and no pseudonym, only counts.
+VN_PSEUDONYMS=own # this test starts the pseudonym service itself
 . "$(dirname "$0")/lib.sh"
 vn_setup
 vn_broker_start

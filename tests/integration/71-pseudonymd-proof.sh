@@ -2,6 +2,7 @@
 # 71: the agent trusts only the pseudonym service's pinned VOPRF key: a service evaluating under
 # another key (or anyone in its place) is refused on its proof, and nothing reaches the broker;
 # an organisation the service does not know is refused at its ZAP handshake.
+VN_PSEUDONYMS=own # this test starts the pseudonym service itself
 . "$(dirname "$0")/lib.sh"
 vn_setup
 vn_broker_start

@@ -2,6 +2,7 @@
 # 72: the pseudonym service down (killed -9): a submit that needs a new pseudonym fails at once
 # with a clear code and nothing is stored or sent; a subject already cached still goes; a
 # delivery the recipient cannot check yet is held, not lost, and arrives once the service is back.
+VN_PSEUDONYMS=own # this test starts the pseudonym service itself
 . "$(dirname "$0")/lib.sh"
 vn_setup
 vn_broker_start

@@ -3,6 +3,7 @@
 # over it is refused with a clear code (warned in the service's log, counted in its audit log),
 # a restart does not reset it, another organisation's budget is its own, and it starts again the
 # next day (the service's clock moved through VN_PSEUDONYMD_CLOCK_FILE).
+VN_PSEUDONYMS=own # this test starts the pseudonym service itself
 . "$(dirname "$0")/lib.sh"
 vn_setup
 vn_broker_start

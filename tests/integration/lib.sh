@@ -53,6 +53,14 @@ ${VN_BROKER_EXTRA:-}
 listen = 127.0.0.1:0
 ${VN_METRICS_EXTRA:-}
 CONF
+    # Pseudonyms: VN_PSEUDONYMS=v2 (default) starts the pseudonym service here, so every agent
+    # gets its pseudonyms from it; own: the test starts it (vn_pseudonymd_start); v1: none, agents
+    # use the legacy network key (tests of what still needs it: the art. 15 report by BSN).
+    case "${VN_PSEUDONYMS:-v2}" in
+        v2) vn_pseudonymd_start ;;
+        own|v1) ;;
+        *) fail "VN_PSEUDONYMS=$VN_PSEUDONYMS: v2, own or v1" ;;
+    esac
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
