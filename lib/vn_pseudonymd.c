@@ -1,6 +1,7 @@
 /* vn_pseudonymd.c -- the pseudonym service's key files and its request/reply frames. */
 #include "vn_pseudonymd.h"
 #include "vn_error.h"
+#include "vn_subject.h"
 #include "vn_util.h"
 
 #include <errno.h>
@@ -345,4 +346,71 @@ void vn_pseud_from_output(uint8_t pseudonym[32], const uint8_t output[VN_OPRF_OU
 {
     crypto_generichash_blake2b_salt_personal(pseudonym, 32, output, VN_OPRF_OUTPUT, NULL, 0, NULL,
                                              s_personal);
+}
+
+/* ---- a one-shot client (the CLI's art. 15 look-up; agents use agent/pseudonym.c) ---- */
+
+int vn_pseud_client_pseudonym(const char *endpoint, const vn_pseud_pub_t *pub,
+                              const vn_keyset_t *ks, const char *purpose, const char *bsn,
+                              int timeout_ms, uint8_t out[32], char *err, size_t errlen)
+{
+    int rc = vn_bsn_validate(bsn);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s", vn_strerror(rc));
+        return rc;
+    }
+    if (!vn_pseud_purpose_valid(purpose)) {
+        snprintf(err, errlen, "purpose '%s' is not 1..32 of [a-z0-9-]", purpose);
+        return VN_E_INVALID;
+    }
+    uint8_t blind[32], blinded[32], req[128], rep[512], output[VN_OPRF_OUTPUT];
+    if ((rc = vn_oprf_blind(blind, blinded, (const uint8_t *)bsn, 9, NULL)) != 0) {
+        snprintf(err, errlen, "blinding failed");
+        return rc;
+    }
+    uint64_t id;
+    randombytes_buf(&id, sizeof id);
+    size_t len = vn_pseud_request_pack(req, id, purpose, blinded, 1);
+    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, pub->curve_pk, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, ks->pub.curve_pk, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, ks->curve_sk, 40);
+    zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
+    int n = -1;
+    if (zmq_connect(s, endpoint) == 0 && zmq_send(s, req, len, 0) >= 0)
+        n = zmq_recv(s, rep, sizeof rep, 0);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    uint64_t rid;
+    int status;
+    const uint8_t *ev, *proof;
+    size_t n_ev;
+    char msg[VN_PSEUD_MSG_MAX + 1] = "";
+    if (n < 0 || n > (int)sizeof rep) {
+        snprintf(err, errlen, "the pseudonym service %s did not answer within %d ms", endpoint,
+                 timeout_ms);
+        rc = VN_E_TIMEOUT;
+    } else if (vn_pseud_reply_parse(rep, (size_t)n, &rid, &status, &ev, &n_ev, &proof, msg,
+                                    sizeof msg) != 0 || rid != id ||
+               (status == VN_PSEUD_OK && n_ev != 1)) {
+        snprintf(err, errlen, "the pseudonym service's answer is malformed");
+        rc = VN_E_PROTOCOL;
+    } else if (status != VN_PSEUD_OK) {
+        snprintf(err, errlen, "the pseudonym service refused (%s): %s",
+                 vn_pseud_status_name(status), msg);
+        rc = VN_E_PROTOCOL;
+    } else if (vn_oprf_verify_proof(pub->oprf_pk, blinded, ev, 1, proof) != 0) {
+        snprintf(err, errlen, "the pseudonym service's proof does not verify under its pinned key");
+        rc = VN_E_BAD_SIGNATURE;
+    } else if ((rc = vn_oprf_finalize(output, (const uint8_t *)bsn, 9, blind, ev)) != 0) {
+        snprintf(err, errlen, "finalising failed");
+    } else {
+        vn_pseud_from_output(out, output);
+    }
+    sodium_memzero(blind, sizeof blind);
+    sodium_memzero(output, sizeof output);
+    return rc;
 }

@@ -64,6 +64,13 @@ int vn_pseud_reply_parse(const uint8_t *buf, size_t len, uint64_t *id, int *stat
  * "vangnet-pseud-v2", so it can never collide with a v1 keyed-hash pseudonym. */
 void vn_pseud_from_output(uint8_t pseudonym[32], const uint8_t output[VN_OPRF_OUTPUT]);
 
+/* One BSN's v2 pseudonym from the service at endpoint (pinned pub), as the organisation of ks, for
+ * purpose; the proof is checked. 0, or an error with err saying why (VN_E_TIMEOUT: no answer in
+ * timeout_ms; VN_E_PROTOCOL: refused or malformed; VN_E_BAD_SIGNATURE: the proof). */
+int vn_pseud_client_pseudonym(const char *endpoint, const vn_pseud_pub_t *pub,
+                              const vn_keyset_t *ks, const char *purpose, const char *bsn,
+                              int timeout_ms, uint8_t out[32], char *err, size_t errlen);
+
 /* 1 if purpose is 1..32 characters of [a-z0-9-]. */
 int vn_pseud_purpose_valid(const char *purpose);
 

@@ -43,8 +43,6 @@ int pd__clients_load(pd_t *pd, char *err, size_t errlen)
         vn_pubkeys_t pub;
         if ((rc = vn_pubkeys_load(path, &pub, err, errlen)) != 0)
             break;
-        if (strcmp(pub.sector, "broker") == 0)
-            continue; /* the broker asks for nothing here: it never holds a BSN */
         if (n >= PD_MAX_ORGS) {
             snprintf(err, errlen, "%s: more than %d organisations", pd->cfg.clients, PD_MAX_ORGS);
             rc = VN_E_TOO_LARGE;
