@@ -79,7 +79,7 @@ typedef struct agent {
     char pseud_curve_pk[VN_Z85_KEY]; /* and its pinned CURVE key */
     uint8_t *pseud_cache_key;  /* sodium_malloc'd, 32 bytes: keys the cache's BSN hashes */
     uint64_t pseud_next_id;
-    _Atomic uint64_t pseud_evaluated, pseud_cached, pseud_failed;
+    _Atomic uint64_t pseud_evaluated, pseud_cached, pseud_failed, pseud_refused;
     vn_store_t *db;
     void *ctx, *dealer, *monitor, *api, *zap;
     vn_api_client_t *api_clients; /* api_clients file: who may call a tcp:// API */

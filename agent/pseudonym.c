@@ -166,7 +166,10 @@ static int s_evaluate(agent_t *a, const char *purpose, const char *const *bsns, 
     uint64_t id = a->pseud_next_id++;
     size_t len = vn_pseud_request_pack(req, id, purpose, blinded[0], n);
     uint64_t deadline = vn_monotonic_ms() + (uint64_t)a->cfg.pseudonymd_timeout_ms;
-    /* wait for a connection that finished its CURVE handshake, then send */
+    /* wait for a connection that finished its CURVE handshake, then send; a handshake the
+     * service refused (an organisation registered there a moment ago) is not retried by libzmq,
+     * so the socket is reopened every half second while waiting */
+    uint64_t opened = vn_monotonic_ms();
     for (;;) {
         if (zmq_send(a->pseudonymd, req, len, ZMQ_DONTWAIT) >= 0)
             break;
@@ -175,8 +178,15 @@ static int s_evaluate(agent_t *a, const char *purpose, const char *const *bsns, 
             rc = VN_E_TIMEOUT;
             break;
         }
+        char err[300];
+        if (now - opened >= 500) {
+            if (s_open(a, err, sizeof err) != 0)
+                vn_error("event=pseudonymd-reconnect-failed error=\"%s\"", err);
+            opened = now;
+        }
         zmq_pollitem_t it = {a->pseudonymd, 0, ZMQ_POLLOUT, 0};
-        zmq_poll(&it, 1, (long)(deadline - now));
+        uint64_t until = opened + 500 < deadline ? opened + 500 : deadline;
+        zmq_poll(&it, 1, (long)(until > now ? until - now : 1));
     }
     if (rc == 0)
         rc = s_await(a, id, deadline, &reply, &reply_len);
@@ -205,6 +215,9 @@ static int s_evaluate(agent_t *a, const char *purpose, const char *const *bsns, 
         goto done;
     }
     if (status != VN_PSEUD_OK) {
+        if (status == VN_PSEUD_OVER_BUDGET)
+            a->pseud_refused += n;
+        vn_warn("event=pseudonym-refused status=%s n=%zu", vn_pseud_status_name(status), n);
         *code = "pseudonym-refused";
         snprintf(msg, msg_len, "the pseudonym service refused (%s): %s",
                  vn_pseud_status_name(status), smsg);

@@ -117,8 +117,8 @@ static void s_zap(pd_t *pd)
     char z85[41];
     zmq_z85_encode(z85, key, 32);
     const char *org = s_find(pd, z85);
-    if (!org && vn_monotonic_ms() - pd->clients_loaded_ms >= 1000) {
-        /* registered a moment ago? reread the directory (at most once a second) */
+    if (!org && vn_monotonic_ms() - pd->clients_loaded_ms >= 200) {
+        /* registered a moment ago? reread the directory (at most five times a second) */
         char err[1200];
         if (pd__clients_load(pd, err, sizeof err) != 0)
             vn_error("event=clients-reload-failed error=\"%s\"", err);

@@ -26,6 +26,10 @@ grep -q "pseudonym-refused" "$T/s.err" && grep -q "over budget: ggz-mondriaan ma
     || fail "unclear refusal: $(cat "$T/s.err" "$T/s.out")"
 grep -q "event=budget-exceeded org=ggz-mondriaan purpose=notification asked=1 spent_today=3 budget_per_day=3" "$T/pseudonymd.log" \
     || fail "not warned: $(cat "$T/pseudonymd.log")"
+# The agent counts it (Prometheus, on its metrics endpoint).
+curl -s "$(cat "$T/ggz-mondriaan-data/metrics-address")/metrics" > "$T/metrics.txt"
+grep -q "^vangnet_agent_pseudonyms_refused_total 1$" "$T/metrics.txt" || fail "not counted: $(grep pseudonym "$T/metrics.txt")"
+grep -q "^vangnet_agent_pseudonyms_evaluated_total 3$" "$T/metrics.txt" || fail "evaluations: $(grep pseudonym "$T/metrics.txt")"
 # A subject already cached costs nothing, so it still goes.
 send $B1 > /dev/null || fail "a cached subject was refused"
 # vt's own budget (100) is untouched by ggz's: it checked all four deliveries.
