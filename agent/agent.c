@@ -23,7 +23,7 @@
 
 static const char *const s_dbs[] = {"meta", "outbox", "outbox_ids", "results", "inbox",
                                     "inbox_ids", "client_refs", "signals", "matches", "cards_out",
-                                    "cards_in", NULL};
+                                    "cards_in", "pseudonyms", NULL};
 
 int agent__send_broker(agent_t *a, Vn__WireMessage *m)
 {
@@ -79,8 +79,13 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     a->pseudonym_key = sodium_malloc(VN_PSEUDONYM_KEY_BYTES);
     if (!a->pseudonym_key)
         return -ENOMEM;
-    if ((rc = vn_pseudonym_key_load(cfg->pseudonym_key, a->pseudonym_key, err, errlen)) != 0)
-        return rc;
+    if (cfg->pseudonym_key[0]) {
+        if ((rc = vn_pseudonym_key_load(cfg->pseudonym_key, a->pseudonym_key, err, errlen)) != 0)
+            return rc;
+    } else { /* no network key at all: a local one for what is only ours (outcome.c) */
+        crypto_generichash(a->pseudonym_key, VN_PSEUDONYM_KEY_BYTES,
+                           (const uint8_t *)"vangnet local key v1", 20, a->keys->box_sk, 32);
+    }
     a->db = vn_store_open(cfg->data, cfg->map_size, s_dbs, 0, &rc, err, errlen);
     if (!a->db)
         return rc;
@@ -93,6 +98,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     agent__commit(a);
 
     a->ctx = zmq_ctx_new();
+    if ((rc = agent__pseudonym_init(a, err, errlen)) != 0)
+        return rc;
     a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);
     int linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, ivl = 200, ivl_max = 2000;
     zmq_setsockopt(a->dealer, ZMQ_CURVE_SERVERKEY, a->broker.curve_pk, 40);
@@ -316,6 +323,7 @@ void agent_fini(agent_t *a)
     if (a->api) zmq_close(a->api);
     if (a->zap) zmq_close(a->zap);
     free(a->api_clients);
+    agent__pseudonym_fini(a);
     if (a->ctx) zmq_ctx_term(a->ctx);
     if (a->dir)
         vn__directory__free_unpacked(a->dir, NULL);

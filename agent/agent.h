@@ -36,9 +36,11 @@
  *   MATCHES    match id -> MatchInfo                   (matches we take part in, as last told)
  *   CARDS_OUT  match id NUL signal id NUL org -> be64  (contact cards sent: when)
  *   CARDS_IN   match id NUL sender NUL signal id -> ContactCard (contact cards received)
+ *   PSEUDONYMS keyed hash(16) of a BSN -> pseudonym(32) (pseudonym.c: the service's answers,
+ *                                                       so a subject seen before costs nothing)
  *   META also: "vocab" -> SignedVocabulary */
 enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_IDS,
-       ADB_CLIENT_REFS, ADB_SIGNALS, ADB_MATCHES, ADB_CARDS_OUT, ADB_CARDS_IN };
+       ADB_CLIENT_REFS, ADB_SIGNALS, ADB_MATCHES, ADB_CARDS_OUT, ADB_CARDS_IN, ADB_PSEUDONYMS };
 
 /* An API request waiting for something: a submit for its receipt, a fetch for mail. */
 typedef struct {
@@ -68,7 +70,16 @@ typedef struct agent {
     vn_keyset_t *keys;
     vn_keyset_t *prev_keys;  /* before a key rotation, to open what was sealed to them (or NULL) */
     vn_pubkeys_t broker;
-    uint8_t *pseudonym_key;  /* sodium_malloc'd, 32 bytes */
+    uint8_t *pseudonym_key;  /* sodium_malloc'd, 32 bytes: the v1 network key, or (with a
+                              * pseudonym service) a local key derived from our own keys */
+    int pseudonyms_v1;       /* no [pseudonymd]: v1 keyed-hash pseudonyms (legacy) */
+    /* the pseudonym service (pseudonym.c); main thread only */
+    void *pseudonymd;        /* CURVE DEALER to it, or NULL */
+    uint8_t pseud_oprf_pk[32]; /* its pinned VOPRF public key */
+    char pseud_curve_pk[VN_Z85_KEY]; /* and its pinned CURVE key */
+    uint8_t *pseud_cache_key;  /* sodium_malloc'd, 32 bytes: keys the cache's BSN hashes */
+    uint64_t pseud_next_id;
+    _Atomic uint64_t pseud_evaluated, pseud_cached, pseud_failed, pseud_refused;
     vn_store_t *db;
     void *ctx, *dealer, *monitor, *api, *zap;
     vn_api_client_t *api_clients; /* api_clients file: who may call a tcp:// API */
@@ -292,6 +303,18 @@ void agent__http_api_stop(agent_t *a);
 int agent__api_auth_load(agent_t *a, char *err, size_t errlen);
 int agent__api_auth_init(agent_t *a, char *err, size_t errlen);
 void agent__api_auth_handle(agent_t *a);
+
+/* pseudonym.c: a subject's pseudonym, from the cache or the pseudonym service (VOPRF) */
+int agent__pseudonym_init(agent_t *a, char *err, size_t errlen);
+void agent__pseudonym_fini(agent_t *a);
+/* The pseudonyms of n BSNs (one request to the service for those not cached), for purpose.
+ * 0; otherwise *code for the IT system and msg say why ("invalid-bsn", "pseudonym-unavailable":
+ * the service did not answer in time, "pseudonym-refused": it refused (over budget),
+ * "pseudonym-unverified": its proof did not verify under the pinned key), and nothing is stored. */
+int agent__pseudonyms(agent_t *a, const char *purpose, const char *const *bsns, size_t n,
+                      uint8_t (*out)[32], const char **code, char *msg, size_t msg_len);
+int agent__pseudonym(agent_t *a, const char *purpose, const char *bsn, uint8_t out[32],
+                     const char **code, char *msg, size_t msg_len);
 
 /* api.c */
 void agent__api_handle(agent_t *a);

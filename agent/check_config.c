@@ -1,6 +1,7 @@
 /* check_config.c -- `vangnet-agent --check-config`: every file the configuration names is usable. */
 #include "agent.h"
 #include "vn_apiclient.h"
+#include "vn_pseudonymd.h"
 #include "vn_subject.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@ int agent_check_config(const vn_agent_config_t *cfg, const char *path)
     char err[1200];
     vn_keyset_t *keys = NULL, *prev = NULL;
     vn_pubkeys_t broker;
+    vn_pseud_pub_t pseud;
     uint8_t *pkey = sodium_malloc(VN_PSEUDONYM_KEY_BYTES);
     int ok = 0;
     if (!pkey)
@@ -42,8 +44,12 @@ int agent_check_config(const vn_agent_config_t *cfg, const char *path)
     else if (strcmp(broker.sector, "broker") != 0)
         fprintf(stderr, "vangnet-agent: [broker] public: %s is not a broker's key\n",
                 cfg->broker_public);
-    else if (vn_pseudonym_key_load(cfg->pseudonym_key, pkey, err, sizeof err) != 0)
+    else if (cfg->pseudonym_key[0] &&
+             vn_pseudonym_key_load(cfg->pseudonym_key, pkey, err, sizeof err) != 0)
         fprintf(stderr, "vangnet-agent: pseudonym_key: %s\n", err);
+    else if (cfg->pseudonymd_public[0] && vn_pseud_pub_load(cfg->pseudonymd_public, &pseud, err,
+                                                            sizeof err) != 0)
+        fprintf(stderr, "vangnet-agent: [pseudonymd] public: %s\n", err);
     else if (cfg->api_clients[0] && s_clients_bad(cfg->api_clients, err, sizeof err))
         fprintf(stderr, "vangnet-agent: api_clients: %s\n", err);
     else if (access(cfg->data, W_OK) != 0 && errno != ENOENT)
@@ -62,6 +68,13 @@ int agent_check_config(const vn_agent_config_t *cfg, const char *path)
                cfg->metrics.listen[0] ? cfg->metrics.listen : "off",
                cfg->http_api.listen[0] ? cfg->http_api.listen : "off",
                cfg->http_api.tls_cert[0] ? " with TLS" : "");
+    if (ok && cfg->pseudonymd_endpoint[0])
+        printf("pseudonyms: v2 from the pseudonym service at %s (VOPRF, proofs checked)\n",
+               cfg->pseudonymd_endpoint);
+    else if (ok)
+        fprintf(stderr, "vangnet-agent: warning: pseudonyms are v1 (the shared network key in "
+                "pseudonym_key): anyone holding this key can reverse every pseudonym by trying "
+                "all BSNs; configure [pseudonymd] (docs/pseudonyms.md)\n");
     if (pkey)
         sodium_free(pkey);
     vn_keyset_destroy(&prev);

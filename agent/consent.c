@@ -43,11 +43,14 @@ void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, cons
     Vn__ConsentRequest req = VN__CONSENT_REQUEST__INIT;
     Vn__ConsentRecord rec = VN__CONSENT_RECORD__INIT;
     uint8_t pseudonym[32];
+    const char *code = NULL;
+    char msg[400];
     int rc;
     switch (c->op_case) {
     case VN__API_CONSENT__OP_ADD:
-        if ((rc = vn_pseudonym(pseudonym, c->add->subject_bsn, a->pseudonym_key)) != 0) {
-            agent__api_error(a, routing, routing_len, "invalid-bsn", vn_strerror(rc));
+        if ((rc = agent__pseudonym(a, "consent", c->add->subject_bsn, pseudonym, &code, msg,
+                                   sizeof msg)) != 0) {
+            agent__api_error(a, routing, routing_len, code, msg);
             return;
         }
         rec.subject_pseudonym = (ProtobufCBinaryData){32, pseudonym};
@@ -67,8 +70,9 @@ void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, cons
         req.withdraw = c->withdraw;
         break;
     case VN__API_CONSENT__OP_LIST_SUBJECT_BSN:
-        if ((rc = vn_pseudonym(pseudonym, c->list_subject_bsn, a->pseudonym_key)) != 0) {
-            agent__api_error(a, routing, routing_len, "invalid-bsn", vn_strerror(rc));
+        if ((rc = agent__pseudonym(a, "consent", c->list_subject_bsn, pseudonym, &code, msg,
+                                   sizeof msg)) != 0) {
+            agent__api_error(a, routing, routing_len, code, msg);
             return;
         }
         req.op_case = VN__CONSENT_REQUEST__OP_LIST_SUBJECT;

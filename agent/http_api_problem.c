@@ -51,6 +51,12 @@ static const s_code_t s_codes[] = {
     {"timeout", 503, "No answer in time", "Geen antwoord op tijd"},
     {"agent-busy", 503, "Agent busy", "Agent bezet"},
     {"storage-error", 503, "Storage unavailable", "Opslag niet beschikbaar"},
+    /* the pseudonym service (docs/pseudonyms.md): nothing was stored or sent; retry later */
+    {"pseudonym-unavailable", 503, "Pseudonym service unavailable",
+     "Pseudonimiseringsdienst niet bereikbaar"},
+    {"pseudonym-refused", 503, "Pseudonym service refused (daily budget)",
+     "Pseudonimiseringsdienst weigert (dagbudget)"},
+    {"pseudonym-unverified", 503, "Pseudonym not verifiable", "Pseudoniem niet te verifiëren"},
 };
 
 static const s_code_t *s_find(const char *code)

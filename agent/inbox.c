@@ -95,6 +95,30 @@ static int s_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
     return rc;
 }
 
+/* The subject sealed in the content is the one the header names: pseudonymised again here (from
+ * the cache or the pseudonym service). 0; VN_E_INVALID if not; another error if the pseudonym
+ * could not be had now. */
+static int s_check_subject(agent_t *a, const Vn__EnvelopeContent *ec, const ProtobufCBinaryData *ps)
+{
+    if (!ec->subject)
+        return ps->len == 0 ? 0 : VN_E_INVALID;
+    if (ps->len != 32)
+        return VN_E_INVALID;
+    uint8_t mine[32];
+    const char *code = NULL;
+    char msg[400];
+    int rc = agent__pseudonym(a, "receive", ec->subject->bsn, mine, &code, msg, sizeof msg);
+    if (rc != 0) {
+        if (code && strcmp(code, "invalid-bsn") == 0)
+            return VN_E_INVALID;
+        vn_warn("event=subject-check-deferred code=%s error=\"%s\"", code ? code : "", msg);
+        return rc;
+    }
+    int same = sodium_memcmp(mine, ps->data, 32) == 0;
+    sodium_memzero(mine, sizeof mine);
+    return same ? 0 : VN_E_INVALID;
+}
+
 void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
 {
     vn_parsed_t p;
@@ -155,10 +179,19 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     const char *reject = rc != 0 ? "undecryptable" : NULL;
     if (rc == 0 && (rc = vn_content_unpack(content, content_len, &ec)) != 0)
         reject = "unreadable-content";
-    if (rc == 0 && (rc = vn_content_check_subject(ec, p.hdr->subject_pseudonym.data,
-                                                  p.hdr->subject_pseudonym.len,
-                                                  a->pseudonym_key)) != 0)
+    if (rc == 0 && (rc = s_check_subject(a, ec, &p.hdr->subject_pseudonym)) != 0) {
+        if (rc != VN_E_INVALID) {
+            /* The pseudonym service could not answer: hold it unacknowledged (the broker sends it
+             * again in the next session), never store it unchecked. */
+            vn_error("event=delivery-held msg=%s reason=pseudonym-unavailable", hex);
+            vn__envelope_content__free_unpacked(ec, NULL);
+            sodium_memzero(content, content_len);
+            free(content);
+            vn_parsed_clear(&p);
+            return;
+        }
         reject = "subject-mismatch";
+    }
     Vn__ContactCard *card = NULL;
     if (rc == 0 && strcmp(ec->media_type, VN_CONTENT_MEDIA_CARD) == 0 &&
         (!(card = vn__contact_card__unpack(NULL, ec->body.len, ec->body.data)) ||

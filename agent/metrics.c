@@ -64,6 +64,18 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_agent_resends_total", "counter",
                    "Retransmissions of notifications the broker had not answered yet.",
                    (double)atomic_load(&a->n_resent));
+    vn_prom_metric(&p, "vangnet_agent_pseudonyms_evaluated_total", "counter",
+                   "Pseudonyms evaluated by the pseudonym service, proof verified.",
+                   (double)atomic_load(&a->pseud_evaluated));
+    vn_prom_metric(&p, "vangnet_agent_pseudonyms_cached_total", "counter",
+                   "Pseudonyms served from the agent's cache (no evaluation).",
+                   (double)atomic_load(&a->pseud_cached));
+    vn_prom_metric(&p, "vangnet_agent_pseudonym_failures_total", "counter",
+                   "Pseudonyms not obtained: the service unreachable, refusing or unverified.",
+                   (double)atomic_load(&a->pseud_failed));
+    vn_prom_metric(&p, "vangnet_agent_pseudonyms_refused_total", "counter",
+                   "Pseudonyms the service refused (over the organisation's daily budget).",
+                   (double)atomic_load(&a->pseud_refused));
     vn_prom_metric(&p, "vangnet_agent_notifications_received_total", "counter",
                    "Notifications received from the broker by this process.",
                    (double)atomic_load(&a->n_received));

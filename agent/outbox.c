@@ -116,11 +116,9 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, char *const *t
         return "invalid-field";
     }
 
-    int rc = vn_pseudonym(pseudonym, s->subject_bsn, a->pseudonym_key);
-    if (rc != 0) {
-        snprintf(msg, msg_len, "%s", vn_strerror(rc));
-        return "invalid-bsn";
-    }
+    const char *code = NULL;
+    if (agent__pseudonym(a, "notification", s->subject_bsn, pseudonym, &code, msg, msg_len) != 0)
+        return code;
     return NULL;
 }
 

@@ -153,19 +153,29 @@ signal_waiter_t *agent__signal_send(agent_t *a, const uint8_t *routing, size_t r
 /* Register: pseudonymise youth and parents, keep the local case until the broker's answer. */
 static void s_add(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSignalAdd *s)
 {
-    char msg[256];
+    char msg[400];
     const char *code = s_check_add(a, s, msg, sizeof msg);
     if (code) {
         agent__api_error(a, routing, routing_len, code, msg);
         return;
     }
-    uint8_t youth[32], parents[MAX_PARENTS][32];
+    uint8_t youth[32], parents[MAX_PARENTS][32], all[MAX_PARENTS + 1][32];
     ProtobufCBinaryData parent_bin[MAX_PARENTS];
-    vn_pseudonym(youth, s->youth_bsn, a->pseudonym_key);
+    const char *bsns[MAX_PARENTS + 1];
+    bsns[0] = s->youth_bsn; /* youth and parents in one request to the pseudonym service */
+    for (size_t i = 0; i < s->n_parent_bsns; i++)
+        bsns[1 + i] = s->parent_bsns[i];
+    if (agent__pseudonyms(a, "signal", bsns, 1 + s->n_parent_bsns, all, &code, msg,
+                          sizeof msg) != 0) {
+        agent__api_error(a, routing, routing_len, code, msg);
+        return;
+    }
+    memcpy(youth, all[0], 32);
     for (size_t i = 0; i < s->n_parent_bsns; i++) {
-        vn_pseudonym(parents[i], s->parent_bsns[i], a->pseudonym_key);
+        memcpy(parents[i], all[1 + i], 32);
         parent_bin[i] = (ProtobufCBinaryData){32, parents[i]};
     }
+    sodium_memzero(all, sizeof all);
     Vn__SignalRecord rec = VN__SIGNAL_RECORD__INIT;
     rec.version = 1;
     rec.youth_pseudonym = (ProtobufCBinaryData){32, youth};
@@ -225,9 +235,11 @@ void agent__signal(agent_t *a, const uint8_t *routing, size_t routing_len, const
         break;
     case VN__API_SIGNAL__OP_LIST:
         if (s->list->youth_bsn[0]) {
-            int rc = vn_pseudonym(youth, s->list->youth_bsn, a->pseudonym_key);
-            if (rc != 0) {
-                agent__api_error(a, routing, routing_len, "invalid-bsn", vn_strerror(rc));
+            const char *code = NULL;
+            char msg[400];
+            if (agent__pseudonym(a, "signal", s->list->youth_bsn, youth, &code, msg,
+                                 sizeof msg) != 0) {
+                agent__api_error(a, routing, routing_len, code, msg);
                 return;
             }
             list.youth_pseudonym = (ProtobufCBinaryData){32, youth};

@@ -22,6 +22,7 @@
 #include "vn_envelope.h"
 #include "vn_keys.h"
 #include "vn_registry.h"
+#include "vn_pseudonymd.h"
 #include "vn_subject.h"
 #include "vn_util.h"
 #include "vn_wire.h"
@@ -36,6 +37,8 @@ static struct {
     long messages;         /* throughput phase */
     int rate, seconds;     /* latency phase */
     int broker_only;       /* only the broker-alone phase (for profiling) */
+    int pseudonyms;        /* 0: v1 network key; 1: the pseudonym service, one subject (warm
+                            * cache); 2: the service, a new subject per message (cold cache) */
     char dir[256];
     char broker_ep[256];
     pid_t pids[1 + 2 * MAX_PEERS];
@@ -130,6 +133,25 @@ static void s_org_name(char *out, size_t len, int sender, int i)
     snprintf(out, len, "%s-%d", sender ? "ggz-bench" : "vt-bench", i);
 }
 
+/* A synthetic BSN passing the elfproef, different for every i (< 10^8). */
+static void s_bsn_of(char out[10], unsigned long i)
+{
+    for (;; i++) {
+        char d[9];
+        snprintf(d, sizeof d, "%08lu", i % 100000000UL);
+        int sum = 0;
+        for (int k = 0; k < 8; k++)
+            sum += (9 - k) * (d[k] - '0');
+        int check = sum % 11; /* 9d1 + ... + 2d8 - d9 = 0 (mod 11) */
+        if (check <= 9) {
+            memcpy(out, d, 8);
+            out[8] = (char)('0' + check);
+            out[9] = '\0';
+            return;
+        }
+    }
+}
+
 static void s_api_ep(char *out, size_t len, const char *org)
 {
     snprintf(out, len, "ipc://%.180s/%.60s.sock", g.dir, org);
@@ -146,6 +168,12 @@ static int s_setup(void)
     vn_keyset_destroy(&ks);
     snprintf(path, sizeof path, "%s/pseudonym.key", g.dir);
     vn_pseudonym_key_create(path);
+    char clients[300], pd_ep[256] = "";
+    snprintf(clients, sizeof clients, "%s/pd-clients", g.dir);
+    if (g.pseudonyms && (mkdir(clients, 0700) != 0 || vn_pseud_keys_create(g.dir, err, sizeof err) != 0)) {
+        fprintf(stderr, "bench: %s\n", err);
+        return -1;
+    }
     snprintf(path, sizeof path, "%s/broker-data", g.dir);
     int rc;
     vn_store_t *db = vn_brokerdb_open(path, (size_t)4 << 30, 0, &rc, err, sizeof err);
@@ -158,6 +186,8 @@ static int s_setup(void)
             s_org_name(org, sizeof org, side, i);
             ks = vn_keyset_generate(org, side ? "ggz" : "veilig-thuis");
             vn_keyset_save(ks, g.dir);
+            if (g.pseudonyms)
+                vn_keyset_save(ks, clients); /* registered at the pseudonym service too */
             vn_registry_add(db, &ks->pub, "bench");
             vn_keyset_destroy(&ks);
         }
@@ -194,6 +224,30 @@ static int s_setup(void)
     }
     if (!g.broker_ep[0])
         return -1;
+    if (g.pseudonyms) {
+        snprintf(path, sizeof path, "%s/pseudonymd.conf", g.dir);
+        f = fopen(path, "w");
+        fprintf(f, "[pseudonymd]\nendpoint = tcp://127.0.0.1:*\nkeys = %s/pseudonymd.secret\n"
+                   "clients = %s\ndata = %s/pd-data\nbudget_per_day = 100000000\nlog_level = warn\n",
+                g.dir, clients, g.dir);
+        fclose(f);
+        snprintf(prog, sizeof prog, "%s/pseudonymd/vangnet-pseudonymd", g.bin);
+        snprintf(log, sizeof log, "%s/pseudonymd.log", g.dir);
+        s_spawn(prog, path, log);
+        snprintf(path, sizeof path, "%s/pd-data/endpoint", g.dir);
+        for (int i = 0; i < 100 && !pd_ep[0]; i++) {
+            usleep(50000);
+            FILE *e = fopen(path, "r");
+            if (e) {
+                if (!fgets(pd_ep, sizeof pd_ep, e))
+                    pd_ep[0] = '\0';
+                fclose(e);
+            }
+        }
+        pd_ep[strcspn(pd_ep, "\n")] = '\0';
+        if (!pd_ep[0])
+            return -1;
+    }
     for (int side = 0; side < 2; side++)
         for (int i = 0; i < (side ? g.senders : g.recipients); i++) {
             char api[300];
@@ -202,9 +256,14 @@ static int s_setup(void)
             snprintf(path, sizeof path, "%s/%s.conf", g.dir, org);
             f = fopen(path, "w");
             fprintf(f, "[agent]\nkeys = %s/%s.secret\ndata = %s/%s-data\napi = %s\n"
-                       "pseudonym_key = %s/pseudonym.key\nlog_level = warn\nmap_size_mb = 2048\n"
+                       "log_level = warn\nmap_size_mb = 2048\n"
                        "[broker]\nendpoint = %s\npublic = %s/broker.public\n",
-                    g.dir, org, g.dir, org, api, g.dir, g.broker_ep, g.dir);
+                    g.dir, org, g.dir, org, api, g.broker_ep, g.dir);
+            if (g.pseudonyms)
+                fprintf(f, "[pseudonymd]\nendpoint = %s\npublic = %s/pseudonymd.public\n", pd_ep,
+                        g.dir);
+            else
+                fprintf(f, "[agent]\npseudonym_key = %s/pseudonym.key\n", g.dir);
             fclose(f);
             snprintf(prog, sizeof prog, "%s/agent/vangnet-agent", g.bin);
             snprintf(log, sizeof log, "%s/%s.log", g.dir, org);
@@ -390,7 +449,10 @@ static void *s_vangnet_sender(void *arg)
             Vn__ApiSubmit sub = VN__API_SUBMIT__INIT;
             sub.n_to = 1;
             sub.to = to_list;
-            sub.subject_bsn = "111222333";
+            char bsn[10];
+            if (g.pseudonyms == 2) /* cold: a subject no agent has seen */
+                s_bsn_of(bsn, (unsigned long)ph->tag * 100000000UL / 8 + (unsigned long)w->index * 10000000UL + (unsigned long)sent);
+            sub.subject_bsn = g.pseudonyms == 2 ? bsn : "111222333";
             sub.category = "melding";
             sub.basis = "meldrecht";
             sub.n_justification = 8;
@@ -864,7 +926,8 @@ int main(int argc, char **argv)
         {"build", required_argument, NULL, 'b'}, {"senders", required_argument, NULL, 'n'},
         {"recipients", required_argument, NULL, 'm'}, {"messages", required_argument, NULL, 'c'},
         {"rate", required_argument, NULL, 'r'}, {"seconds", required_argument, NULL, 's'},
-        {"broker-only", no_argument, NULL, 'B'}, {NULL, 0, NULL, 0}};
+        {"broker-only", no_argument, NULL, 'B'}, {"pseudonyms", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -875,13 +938,20 @@ int main(int argc, char **argv)
         case 'r': g.rate = atoi(optarg); break;
         case 's': g.seconds = atoi(optarg); break;
         case 'B': g.broker_only = 1; break;
+        case 'p':
+            g.pseudonyms = strcmp(optarg, "warm") == 0 ? 1 : strcmp(optarg, "cold") == 0 ? 2
+                         : strcmp(optarg, "v1") == 0 ? 0 : -1;
+            if (g.pseudonyms < 0)
+                return 2;
+            break;
         default: return 2;
         }
     }
     if (!g.bin || g.senders < 1 || g.senders > MAX_PEERS || g.recipients < 1 ||
         g.recipients > MAX_PEERS || g.messages < 100 || g.rate < 1 || g.seconds < 1) {
         fprintf(stderr, "usage: vn-bench --build DIR [--senders N<=8] [--recipients M<=8] "
-                        "[--messages COUNT] [--rate PER_S] [--seconds S] [--broker-only]\n");
+                        "[--messages COUNT] [--rate PER_S] [--seconds S] [--broker-only] "
+                        "[--pseudonyms v1|warm|cold]\n");
         return 2;
     }
     s_meld_init();

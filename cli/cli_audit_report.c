@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,13 @@
 #include "vn_audit_query.h"
 #include "vn_brokerdb.h"
 #include "vn_error.h"
+#include "vn_pseudonymd.h"
 #include "vn_subject.h"
 #include "vn_util.h"
 
 typedef struct {
     const char *data, *format, *out, *pseudonym_key, *bsn;
+    const char *service, *service_public, *keys; /* v2: the pseudonym service, purpose art15 */
     int with_names;
     vn_audit_filter_t f;
     uint8_t subject[32];
@@ -544,7 +547,9 @@ int cli_audit_report(int argc, char **argv)
         {"data", required_argument, NULL, 'd'},   {"from", required_argument, NULL, 'f'},
         {"until", required_argument, NULL, 'u'},  {"org", required_argument, NULL, 'o'},
         {"subject", required_argument, NULL, 's'}, {"bsn", required_argument, NULL, 'B'},
-        {"pseudonym-key", required_argument, NULL, 'k'}, {"basis", required_argument, NULL, 'b'},
+        {"pseudonym-key", required_argument, NULL, 'k'},
+        {"service", required_argument, NULL, 'S'}, {"service-public", required_argument, NULL, 'P'},
+        {"keys", required_argument, NULL, 'K'}, {"basis", required_argument, NULL, 'b'},
         {"category", required_argument, NULL, 'c'}, {"event", required_argument, NULL, 'e'},
         {"refused", no_argument, NULL, 'r'},     {"format", required_argument, NULL, 'F'},
         {"out", required_argument, NULL, 'O'},   {"with-names", no_argument, NULL, 'n'},
@@ -577,6 +582,9 @@ int cli_audit_report(int argc, char **argv)
             break;
         case 'B': o.bsn = optarg; break;
         case 'k': o.pseudonym_key = optarg; break;
+        case 'S': o.service = optarg; break;
+        case 'P': o.service_public = optarg; break;
+        case 'K': o.keys = optarg; break;
         case 'b': o.f.basis = optarg; break;
         case 'c': o.f.category = optarg; break;
         case 'e':
@@ -599,13 +607,35 @@ int cli_audit_report(int argc, char **argv)
         /* At the agency, where the pseudonym key is: the BSN never reaches the broker's data. */
         char err[1200];
         uint8_t key[VN_PSEUDONYM_KEY_BYTES];
+        if (o.bsn && o.service) {
+            /* v2: the one pseudonym from the pseudonym service, under the officer's own
+             * registered identity and budget, with the purpose art15 recorded there */
+            vn_pseud_pub_t pub;
+            vn_keyset_t *ks = NULL;
+            if (!o.service_public || !o.keys)
+                return cli_fail(CLI_USAGE, "audit %s: --service EP needs --service-public FILE "
+                                "--keys ORG.secret", verb);
+            if (vn_pseud_pub_load(o.service_public, &pub, err, sizeof err) != 0 ||
+                vn_keyset_load(o.keys, &ks, err, sizeof err) != 0)
+                return cli_fail(CLI_FAIL, "audit %s: %s", verb, err);
+            int rc = vn_pseud_client_pseudonym(o.service, &pub, ks, "art15", o.bsn, 5000,
+                                               o.subject, err, sizeof err);
+            vn_keyset_destroy(&ks);
+            if (rc != 0)
+                return cli_fail(rc == VN_E_BSN_LENGTH || rc == VN_E_BSN_DIGITS ||
+                                rc == VN_E_BSN_CHECKSUM ? CLI_USAGE : CLI_FAIL,
+                                "audit %s: %s", verb, err);
+        } else {
         if (!o.bsn || !o.pseudonym_key)
-            return cli_fail(CLI_USAGE, "audit %s: --bsn BSN --pseudonym-key FILE", verb);
+            return cli_fail(CLI_USAGE, "audit %s: --bsn BSN --pseudonym-key FILE, or --bsn BSN "
+                            "--service EP --service-public FILE --keys ORG.secret", verb);
         if (vn_pseudonym_key_load(o.pseudonym_key, key, err, sizeof err) != 0)
             return cli_fail(CLI_FAIL, "audit %s: %s", verb, err);
         int rc = vn_pseudonym(o.subject, o.bsn, key);
+        sodium_memzero(key, sizeof key);
         if (rc != 0)
             return cli_fail(CLI_USAGE, "audit %s: %s", verb, vn_strerror(rc));
+        }
         o.f.subject = o.subject;
         char hex[65];
         size_t used = strlen(o.desc);

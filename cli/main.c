@@ -34,6 +34,8 @@ static const struct {
      "  audit query --data DIR [--from D] [--until D] [--org ID] [--subject HEX|--bsn B --pseudonym-key F]\n"
      "       [--basis B] [--category C] [--event E] [--refused] [--format table|jsonl|csv]\n"
      "  audit subject --data DIR --bsn BSN --pseudonym-key FILE --out F.html [--with-names]\n"
+     "  audit subject --data DIR --bsn BSN --service EP --service-public F --keys ORG.secret ...\n"
+     "                       (v2: the pseudonym from the pseudonym service, purpose art15)\n"
      "       (the report is created 0600 and never overwrites a file)\n"
      "  audit review --data DIR [--from D] [--until D]  disclosures that need a human look\n"
      "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"

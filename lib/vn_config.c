@@ -287,6 +287,15 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
             c->map_size = (size_t)n << 20;
             return 1;
         }
+    } else if (strcmp(section, "pseudonymd") == 0) {
+        if (strcmp(name, "endpoint") == 0)
+            return s_endpoint(c->pseudonymd_endpoint, sizeof c->pseudonymd_endpoint, value, 0);
+        if (strcmp(name, "public") == 0)
+            return s_copy(c->pseudonymd_public, sizeof c->pseudonymd_public, value);
+        if (strcmp(name, "timeout_ms") == 0 && s_number(value, 100, 60000, &n)) {
+            c->pseudonymd_timeout_ms = (int)n;
+            return 1;
+        }
     } else if (strcmp(section, "broker") == 0) {
         if (strcmp(name, "endpoint") == 0)
             return s_endpoint(c->broker_endpoint, sizeof c->broker_endpoint, value, 0);
@@ -319,7 +328,10 @@ static const s_key_t s_keys[] = {
     {"agent", "keys", "this organisation's .secret file", 0, 1},
     {"agent", "data", "a directory path", 0, 1},
     {"agent", "api", "ipc://PATH or tcp://127.0.0.1:PORT (local only)", 0, 1},
-    {"agent", "pseudonym_key", "the network pseudonym key file", 0, 1},
+    {"agent", "pseudonym_key", "the network pseudonym key file (v1, before the pseudonym service)", 0, 1},
+    {"pseudonymd", "endpoint", "tcp://HOST:PORT of the pseudonym service", 0, 1},
+    {"pseudonymd", "public", "the pseudonym service's pseudonymd.public file", 0, 1},
+    {"pseudonymd", "timeout_ms", "a whole number of milliseconds, 100..60000", 0, 1},
     {"agent", "default_ttl_hours", "a whole number of hours, 1..8760", 0, 1},
     {"agent", "map_size_mb", "a whole number of MiB, 1..1048576", 0, 1},
     {"agent", "log_level", "error, warn, info or debug", 0, 1},
@@ -420,13 +432,22 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     cfg->witness.cosign = 1;
     vn_metrics_config_defaults(&cfg->metrics);
     cfg->http_api.max_connections = 64;
+    cfg->pseudonymd_timeout_ms = 3000;
     s_ctx_t ctx = {.cfg = cfg, .agent = 1};
     int rc = s_load(path, &ctx, err, errlen);
-    if (rc == 0 && (!cfg->keys[0] || !cfg->data[0] || !cfg->api[0] || !cfg->pseudonym_key[0] ||
+    if (rc == 0 && (!cfg->keys[0] || !cfg->data[0] || !cfg->api[0] ||
                     !cfg->broker_endpoint[0] || !cfg->broker_public[0])) {
-        snprintf(err, errlen,
-                 "%s: needs [agent] keys, data, api, pseudonym_key and [broker] endpoint, public",
+        snprintf(err, errlen, "%s: needs [agent] keys, data, api and [broker] endpoint, public",
                  path);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && !cfg->pseudonym_key[0] && !cfg->pseudonymd_endpoint[0]) {
+        snprintf(err, errlen, "%s: needs [pseudonymd] endpoint and public (the pseudonym service, "
+                 "docs/pseudonyms.md), or the legacy [agent] pseudonym_key", path);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && !cfg->pseudonymd_endpoint[0] != !cfg->pseudonymd_public[0]) {
+        snprintf(err, errlen, "%s: [pseudonymd] endpoint and public go together", path);
         rc = VN_E_CONFIG;
     }
     vn_http_api_config_t *h = &cfg->http_api;

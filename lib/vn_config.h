@@ -78,6 +78,9 @@ typedef struct {
     char broker_public[1024];  /* [broker] public = the broker's .public file (pinned keys) */
     char previous_keys[1024];  /* [agent] previous_keys = the key set before a rotation (optional) */
     char api_clients[1024];    /* [agent] api_clients = NAME HASH lines; required for a tcp:// api */
+    char pseudonymd_endpoint[256]; /* [pseudonymd] endpoint = tcp://HOST:PORT of the pseudonym service */
+    char pseudonymd_public[1024];  /* [pseudonymd] public = its pseudonymd.public file (pinned keys) */
+    int pseudonymd_timeout_ms;     /* [pseudonymd] timeout_ms = 3000 */
     vn_metrics_config_t metrics;
     vn_witness_config_t witness;
     vn_http_api_config_t http_api;

@@ -5,6 +5,8 @@
 # `bench.sh api [--seconds S] [--rate N] [--callers N]` the agent's HTTP API beside its native API.
 # `bench.sh signals [--signals N] [--register M] [--data DIR]` the signals benchmark (10 million
 # signals in the store by default: about 8 GB in TMPDIR or /var/tmp, 10-20 minutes to fill).
+# `bench.sh pseudonyms [--seconds S]` the v1 keyed hash beside the VOPRF pseudonym service;
+# `bench.sh --pseudonyms warm|cold` the end-to-end benchmark with agents using the service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -17,6 +19,10 @@ fi
 if [ "${1:-}" = audit ]; then
     shift
     exec build-release/bench/vn-audit-bench "$@"
+fi
+if [ "${1:-}" = pseudonyms ] || [ "${1:-}" = pseudonym ]; then
+    shift
+    exec build-release/bench/vn-pseudonym-bench --build "$PWD/build-release" "$@"
 fi
 if [ "${1:-}" = signals ]; then
     shift

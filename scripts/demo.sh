@@ -27,15 +27,31 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 wait_for() { for _ in $(seq 100); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out: $1" >&2; exit 1; }
 
 ORGS="vt-zuid-limburg:veilig-thuis ggz-mondriaan:ggz wijkteam-heerlen:wijkteam school-de-linde:onderwijs"
-step "Keys: a broker, four agencies (all synthetic), and the network pseudonym key agents share"
-mkdir -p "$D/keys"
+step "Keys: a broker, four agencies (all synthetic), and the pseudonym service (a separate key holder)"
+mkdir -p "$D/keys" "$D/pd-keys" "$D/pd-clients"
 "$V" keygen --org broker --sector broker --out "$D/keys"
-"$V" keygen --pseudonym-key "$D/keys/pseudonym.key"
+"$B/pseudonymd/vangnet-pseudonymd" --keygen "$D/pd-keys"
 for o in $ORGS; do "$V" keygen --org "${o%%:*}" --sector "${o##*:}" --out "$D/keys"; done
+"$V" keygen --org privacy-office --sector broker --out "$D/keys"   # the broker's privacy officer
 
-step "Operator registers the agencies with the broker"
+step "Operator registers the agencies with the broker, and the pseudonym service's operator with it"
 for o in $ORGS; do "$V" org add --data "$D/broker" "$D/keys/${o%%:*}.public"; done
 "$V" org list --data "$D/broker"
+for o in $ORGS privacy-office:; do cp "$D/keys/${o%%:*}.public" "$D/pd-clients/"; done
+cat > "$D/pseudonymd.conf" <<CONF
+[pseudonymd]
+endpoint = tcp://127.0.0.1:*
+keys = $D/pd-keys/pseudonymd.secret
+clients = $D/pd-clients
+data = $D/pseudonymd
+[budgets]
+privacy-office = 10
+CONF
+"$B/pseudonymd/vangnet-pseudonymd" --config "$D/pseudonymd.conf" 2>"$D/pseudonymd.log" & PIDS+=($!)
+wait_for "[ -s '$D/pseudonymd/endpoint' ]"
+PEP=$(cat "$D/pseudonymd/endpoint")
+echo "pseudonym service on $PEP: holds the only key that turns a BSN into a pseudonym, sees only"
+echo "blinded values (RFC 9497 VOPRF), 20,000 evaluations per agency per day"
 
 step "Starting the broker and one agent per agency"
 cat > "$D/broker.conf" <<CONF
@@ -59,10 +75,12 @@ for o in $ORGS; do
 keys = $D/keys/$org.secret
 data = $D/$org
 api = ipc://$D/$org.sock
-pseudonym_key = $D/keys/pseudonym.key
 [broker]
 endpoint = $EP
 public = $D/keys/broker.public
+[pseudonymd]
+endpoint = $PEP
+public = $D/pd-keys/pseudonymd.public
 CONF
     "$B/agent/vangnet-agent" --config "$D/$org.conf" 2>"$D/$org.log" & PIDS+=($!)
 done
@@ -149,13 +167,13 @@ echo "(exit code $?: refused, and the refusal is in the audit log)"
 set -e
 
 step "8. GGZ is offline; the school shares under the consent, then the parents withdraw it"
-kill -TERM "${PIDS[2]}"; wait "${PIDS[2]}" 2>/dev/null || true
+kill -TERM "${PIDS[3]}"; wait "${PIDS[3]}" 2>/dev/null || true   # [0] pseudonymd, [1] broker, [2] vt, [3] ggz
 echo "Vervolg: leerling (synthetisch) meldt zich ziek na weekend bij vader." \
   | "$V" send --agent "$(api school-de-linde)" --to ggz-mondriaan --subject $KIND7 \
       --category zorgsignaal --basis consent --consent-ref "$REF" \
       --user j.devries --role intern-begeleider --file -
 "$V" consent withdraw --agent "$(api school-de-linde)" "$REF"
-"$B/agent/vangnet-agent" --config "$D/ggz-mondriaan.conf" 2>>"$D/ggz-mondriaan.log" & PIDS[2]=$!
+"$B/agent/vangnet-agent" --config "$D/ggz-mondriaan.conf" 2>>"$D/ggz-mondriaan.log" & PIDS[3]=$!
 wait_for "'$V' status --agent ipc://$D/ggz-mondriaan.sock | grep -q 'connected=yes'"
 echo "--- GGZ's inbox after reconnecting (the withdrawn disclosure was withheld):"
 "$V" inbox --agent "$(api ggz-mondriaan)" --wait 2
@@ -181,12 +199,17 @@ done
 step "The broker's audit trail (NEN 7513 fields; no content, no citizen number, no contact details)"
 "$V" audit show --data "$D/broker"
 for secret in $MOTHER $KIND7 $KIND4 "Kind Synthetisch" 045-5551234 j.devries@delinde.example "Dr. A. Bakker"; do
-    if grep -rqaF "$secret" "$D/broker" "$D/broker.log"; then echo "'$secret' found at the broker!"; exit 1; fi
+    if grep -rqaF "$secret" "$D/broker" "$D/broker.log" "$D/pseudonymd" "$D/pseudonymd.log"; then
+        echo "'$secret' found at the broker or the pseudonym service!"; exit 1; fi
 done
-echo "(checked: no citizen number, name or contact detail appears in the broker's store or log)"
+echo "(checked: no citizen number, name or contact detail appears in the broker's or the pseudonym"
+echo " service's store or log)"
 
 step "The 7-year-old's GDPR art. 15 report: its signals, and which organisations know of each other since when"
-"$V" audit subject --data "$D/broker" --bsn $KIND7 --pseudonym-key "$D/keys/pseudonym.key" --out "$D/art15.html"
+# The broker's privacy officer gets the one pseudonym from the pseudonym service (purpose art15,
+# its own small budget): no one holds a key that pseudonymises BSNs at will.
+"$V" audit subject --data "$D/broker" --bsn $KIND7 --service "$PEP" --service-public "$D/pd-keys/pseudonymd.public" \
+    --keys "$D/keys/privacy-office.secret" --out "$D/art15.html"
 sed -n '/<h2>Signalen/,$p' "$D/art15.html" | sed -e 's#</t[dh]><t[dh]>#  |  #g' -e 's/<[^>]*>//g' -e '/^$/d'
 echo "(the full report, with every disclosure and consent: $D/art15.html, removed at the end)"
 

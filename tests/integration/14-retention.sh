@@ -3,6 +3,8 @@
 # their leaf in the tree, so the log and every signed checkpoint still verify; the legal minimum of
 # five years is enforced unless explicitly overridden; the broker keeps signing consistent
 # checkpoints afterwards, and the pruning itself is logged.
+# The art. 15 report by BSN still needs the network key (v1): docs/pseudonyms.md, not done.
+VN_PSEUDONYMS=v1
 . "$(dirname "$0")/lib.sh"
 vn_setup_pair
 echo "synthetisch" > "$T/m.txt"

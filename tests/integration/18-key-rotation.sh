@@ -40,6 +40,7 @@ wait_for "grep -q 'reason=own-keys-rotated' '$T/$G.log'" 20
 vn_agent_kill $G
 mv "$T/keys/$G.secret" "$T/keys/$G.public" "$T/old/"
 mv "$T/new/$G.secret" "$T/new/$G.public" "$T/keys/"
+cp "$T/keys/$G.public" "$T/pd-clients/$G.rotated.public" # registered at the pseudonym service too
 VN_AGENT_EXTRA="previous_keys = $T/old/$G.secret" vn_agent_start $G
 wait_for "'$VANGNET' status --agent '$(api $G)' | grep -q 'inbox=1 '" 20
 send_to $G vt-zuid-limburg | grep -q '^accepted' || fail "new key refused"

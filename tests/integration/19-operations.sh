@@ -8,10 +8,15 @@ vn_setup_pair
 ex() {  # ex FILE: the example with its paths replaced
     sed -e "s|^data = .*|data = $T/ex-data|" -e "s|^keys = .*|keys = $2|" \
         -e "s|^policy = .*|policy = $POLICY|" -e "s|^vocabulary = .*|vocabulary = $REPO/config/vocabulary.conf|" -e "s|^pseudonym_key = .*|pseudonym_key = $T/keys/pseudonym.key|" \
-        -e "s|^public = .*|public = $T/keys/broker.public|" -e "s|^api = .*|api = ipc://$T/ex.sock|" \
+        -e "s|^public = /etc/vangnet/broker.public|public = $T/keys/broker.public|" -e "s|^api = .*|api = ipc://$T/ex.sock|" \
+        -e "s|^public = /etc/vangnet/pseudonymd.public|public = $T/pd-keys/pseudonymd.public|" \
+        -e "s|^clients = .*|clients = $T/pd-clients|" \
         "$REPO/config/$1"
 }
+[ -f "$T/pd-keys/pseudonymd.public" ] || { mkdir -p "$T/pd-keys" && "$PSEUDONYMD_BIN" --keygen "$T/pd-keys" >/dev/null; }
 ex broker.conf "$T/keys/broker.secret" > "$T/ex-broker.conf"
+ex pseudonymd.conf "$T/pd-keys/pseudonymd.secret" > "$T/ex-pd.conf"
+"$PSEUDONYMD_BIN" --config "$T/ex-pd.conf" --check-config | grep -q "configuration valid" || fail "pseudonymd example"
 ex agent.conf "$T/keys/ggz-mondriaan.secret" > "$T/ex-agent.conf"
 "$BROKER_BIN" --config "$T/ex-broker.conf" --check-config | grep -q "configuration valid" || fail "broker example"
 "$AGENT_BIN" --config "$T/ex-agent.conf" --check-config | grep -q "configuration valid" || fail "agent example"

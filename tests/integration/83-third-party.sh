@@ -5,6 +5,8 @@
 # checkpoint note and vkey, a consistency proof from a root kept earlier, and both witnesses'
 # cosignatures on the published checkpoint; a changed record byte or another key fails it. The
 # pseudonym is recomputed as docs/envelope.md states it (BLAKE2b, personalisation vangnet-pseud-v1).
+# The art. 15 report by BSN still needs the network key (v1): docs/pseudonyms.md, not done.
+VN_PSEUDONYMS=v1
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3   # Debian's, with python3-nacl
 $PY -c 'import nacl.signing' 2>/dev/null || fail "python3-nacl is needed (scripts/test.sh installs it)"

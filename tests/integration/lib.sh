@@ -9,6 +9,8 @@ POLICY="$REPO/config/policy.conf"
 VANGNET="$BUILD/cli/vangnet"
 BROKER_BIN="$BUILD/broker/vangnet-broker"
 AGENT_BIN="$BUILD/agent/vangnet-agent"
+PSEUDONYMD_BIN="$BUILD/pseudonymd/vangnet-pseudonymd"
+PSEUDONYMD_EP=""
 VN_PIDS=()
 # Who shares, for every `vangnet send` that does not say --user/--role itself.
 export VANGNET_USER=t.tester VANGNET_ROLE=professional
@@ -51,6 +53,14 @@ ${VN_BROKER_EXTRA:-}
 listen = 127.0.0.1:0
 ${VN_METRICS_EXTRA:-}
 CONF
+    # Pseudonyms: VN_PSEUDONYMS=v2 (default) starts the pseudonym service here, so every agent
+    # gets its pseudonyms from it; own: the test starts it (vn_pseudonymd_start); v1: none, agents
+    # use the legacy network key (tests of what still needs it: the art. 15 report by BSN).
+    case "${VN_PSEUDONYMS:-v2}" in
+        v2) vn_pseudonymd_start ;;
+        own|v1) ;;
+        *) fail "VN_PSEUDONYMS=$VN_PSEUDONYMS: v2, own or v1" ;;
+    esac
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -79,10 +89,43 @@ vn_broker_kill() {
     wait "$BROKER_PID" 2>/dev/null || true
 }
 
-# vn_org ID SECTOR: keys for an organisation, registered at the broker.
+# vn_org ID SECTOR: keys for an organisation, registered at the broker and (its .public file in
+# $T/pd-clients) at the pseudonym service.
 vn_org() {
     "$VANGNET" keygen --org "$1" --sector "$2" --out "$T/keys" >/dev/null
     "$VANGNET" org add --data "$T/broker-data" "$T/keys/$1.public" >/dev/null
+    mkdir -p "$T/pd-clients"
+    cp "$T/keys/$1.public" "$T/pd-clients/"
+}
+
+# vn_pseudonymd_start: the pseudonym service (keys made once, in $T/pd-keys); agents started after
+# it use it ([pseudonymd] in their configuration) instead of the network key. VN_PSEUDONYMD_EXTRA:
+# more [pseudonymd] lines; VN_PSEUDONYMD_BUDGETS: [budgets] lines.
+vn_pseudonymd_start() {
+    mkdir -p "$T/pd-clients"
+    [ -f "$T/pd-keys/pseudonymd.secret" ] || {
+        mkdir -p "$T/pd-keys" && "$PSEUDONYMD_BIN" --keygen "$T/pd-keys" >/dev/null; }
+    cat > "$T/pseudonymd.conf" <<CONF
+[pseudonymd]
+endpoint = ${PSEUDONYMD_LISTEN:-tcp://127.0.0.1:*}
+keys = $T/pd-keys/pseudonymd.secret
+clients = $T/pd-clients
+data = $T/pd-data
+${VN_PSEUDONYMD_EXTRA:-}
+[budgets]
+${VN_PSEUDONYMD_BUDGETS:-}
+CONF
+    rm -f "$T/pd-data/endpoint"
+    "$PSEUDONYMD_BIN" --config "$T/pseudonymd.conf" >>"$T/pseudonymd.log" 2>&1 &
+    PSEUDONYMD_PID=$!
+    VN_PIDS+=("$PSEUDONYMD_PID")
+    wait_for "[ -s '$T/pd-data/endpoint' ]"
+    PSEUDONYMD_EP=$(cat "$T/pd-data/endpoint")
+}
+
+vn_pseudonymd_kill() {
+    kill -"${1:-TERM}" "$PSEUDONYMD_PID" 2>/dev/null || true
+    wait "$PSEUDONYMD_PID" 2>/dev/null || true
 }
 
 # vn_agent_start ID: start (or restart) the agent of organisation ID; its API is ipc://$T/ID.sock.
@@ -93,11 +136,12 @@ vn_agent_start() {
 keys = $T/keys/$org.secret
 data = $T/$org-data
 api = ipc://$T/$org.sock
-pseudonym_key = $T/keys/pseudonym.key
+$([ -n "$PSEUDONYMD_EP" ] && [ -z "${VN_KEEP_V1_KEY:-}" ] || echo "pseudonym_key = $T/keys/pseudonym.key")
 ${VN_AGENT_EXTRA:-}
 [broker]
 endpoint = $BROKER_EP
 public = $T/keys/broker.public
+$([ -n "$PSEUDONYMD_EP" ] && printf '[pseudonymd]\nendpoint = %s\npublic = %s\n%s\n' "$PSEUDONYMD_EP" "${VN_PSEUDONYMD_PUBLIC:-$T/pd-keys/pseudonymd.public}" "${VN_PSEUDONYMD_CLIENT_EXTRA:-}")
 [metrics]
 listen = 127.0.0.1:0
 CONF

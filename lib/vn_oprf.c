@@ -1,0 +1,304 @@
+/* vn_oprf.c -- RFC 9497 VOPRF with ristretto255-SHA512: hash-to-group (RFC 9380 expand_message_xmd
+ * on SHA-512 into libsodium's ristretto255 map), blinding, batched evaluation and DLEQ proofs. */
+#include "vn_oprf.h"
+#include "vn_error.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define CTX "OPRFV1-\x01-ristretto255-SHA512"
+
+static const uint8_t s_dst_group[] = "HashToGroup-" CTX;
+static const uint8_t s_dst_scalar[] = "HashToScalar-" CTX;
+static const uint8_t s_dst_derive[] = "DeriveKeyPair" CTX;
+static const uint8_t s_dst_seed[] = "Seed-" CTX;
+
+int vn_oprf_expand_xmd(uint8_t *out, size_t out_len, const uint8_t *msg, size_t msg_len,
+                       const uint8_t *dst, size_t dst_len)
+{
+    enum { B = crypto_hash_sha512_BYTES, R = 128 }; /* b_in_bytes, s_in_bytes */
+    size_t ell = (out_len + B - 1) / B;
+    if (out_len == 0 || ell > 255 || out_len > 65535 || dst_len > 255)
+        return VN_E_INVALID;
+    const uint8_t zpad[R] = {0}, lib[2] = {(uint8_t)(out_len >> 8), (uint8_t)out_len},
+                  dlen = (uint8_t)dst_len;
+    uint8_t b0[B], bi[B], x[B];
+    crypto_hash_sha512_state st;
+    crypto_hash_sha512_init(&st);
+    crypto_hash_sha512_update(&st, zpad, R);
+    crypto_hash_sha512_update(&st, msg, msg_len);
+    crypto_hash_sha512_update(&st, lib, 2);
+    crypto_hash_sha512_update(&st, (const uint8_t *)"\0", 1);
+    crypto_hash_sha512_update(&st, dst, dst_len);
+    crypto_hash_sha512_update(&st, &dlen, 1);
+    crypto_hash_sha512_final(&st, b0);
+    memset(bi, 0, sizeof bi); /* strxor(b0, 0) = b0 for b_1 */
+    for (size_t i = 1; i <= ell; i++) {
+        for (size_t j = 0; j < B; j++)
+            x[j] = b0[j] ^ bi[j];
+        uint8_t idx = (uint8_t)i;
+        crypto_hash_sha512_init(&st);
+        crypto_hash_sha512_update(&st, x, B);
+        crypto_hash_sha512_update(&st, &idx, 1);
+        crypto_hash_sha512_update(&st, dst, dst_len);
+        crypto_hash_sha512_update(&st, &dlen, 1);
+        crypto_hash_sha512_final(&st, bi);
+        size_t take = out_len - (i - 1) * B < B ? out_len - (i - 1) * B : B;
+        memcpy(out + (i - 1) * B, bi, take);
+    }
+    sodium_memzero(b0, sizeof b0);
+    sodium_memzero(bi, sizeof bi);
+    sodium_memzero(x, sizeof x);
+    return 0;
+}
+
+/* HashToScalar with an explicit DST: 64 uniform bytes reduced mod the group order. */
+static int s_hash_to_scalar(uint8_t out[32], const uint8_t *msg, size_t len, const uint8_t *dst,
+                            size_t dst_len)
+{
+    uint8_t u[64];
+    int rc = vn_oprf_expand_xmd(u, sizeof u, msg, len, dst, dst_len);
+    if (rc == 0)
+        crypto_core_ristretto255_scalar_reduce(out, u);
+    sodium_memzero(u, sizeof u);
+    return rc;
+}
+
+/* HashToGroup: 64 uniform bytes through ristretto255's one-way map. */
+static int s_hash_to_group(uint8_t out[32], const uint8_t *msg, size_t len)
+{
+    uint8_t u[64];
+    int rc = vn_oprf_expand_xmd(u, sizeof u, msg, len, s_dst_group, sizeof s_dst_group - 1);
+    if (rc == 0 && crypto_core_ristretto255_from_hash(out, u) != 0)
+        rc = VN_E_CRYPTO;
+    sodium_memzero(u, sizeof u);
+    return rc == 0 && sodium_is_zero(out, 32) ? VN_E_CRYPTO : rc;
+}
+
+/* A valid element from outside: a canonical encoding, not the identity. */
+static int s_element_ok(const uint8_t e[32])
+{
+    return !sodium_is_zero(e, 32) && crypto_core_ristretto255_is_valid_point(e);
+}
+
+int vn_oprf_derive_keypair(uint8_t sk[VN_OPRF_SCALAR], uint8_t pk[VN_OPRF_ELEMENT],
+                           const uint8_t *seed, size_t seed_len, const uint8_t *info,
+                           size_t info_len)
+{
+    uint8_t in[512];
+    if (seed_len + info_len + 3 > sizeof in || info_len > 65535)
+        return VN_E_INVALID;
+    size_t n = 0;
+    memcpy(in, seed, seed_len);
+    n += seed_len;
+    in[n++] = (uint8_t)(info_len >> 8);
+    in[n++] = (uint8_t)info_len;
+    memcpy(in + n, info, info_len);
+    n += info_len;
+    int rc = VN_E_CRYPTO;
+    for (unsigned counter = 0; counter < 256; counter++) {
+        in[n] = (uint8_t)counter;
+        if (s_hash_to_scalar(sk, in, n + 1, s_dst_derive, sizeof s_dst_derive - 1) != 0)
+            break;
+        if (!sodium_is_zero(sk, 32)) {
+            rc = crypto_scalarmult_ristretto255_base(pk, sk) == 0 ? 0 : VN_E_CRYPTO;
+            break;
+        }
+    }
+    sodium_memzero(in, sizeof in);
+    return rc;
+}
+
+void vn_oprf_keypair(uint8_t sk[VN_OPRF_SCALAR], uint8_t pk[VN_OPRF_ELEMENT])
+{
+    do {
+        crypto_core_ristretto255_scalar_random(sk);
+    } while (crypto_scalarmult_ristretto255_base(pk, sk) != 0);
+}
+
+int vn_oprf_blind(uint8_t blind[VN_OPRF_SCALAR], uint8_t blinded[VN_OPRF_ELEMENT],
+                  const uint8_t *input, size_t input_len, const uint8_t *fixed_blind)
+{
+    uint8_t p[32];
+    int rc = s_hash_to_group(p, input, input_len);
+    if (rc != 0)
+        return rc;
+    if (fixed_blind)
+        memcpy(blind, fixed_blind, 32);
+    else
+        crypto_core_ristretto255_scalar_random(blind);
+    return crypto_scalarmult_ristretto255(blinded, blind, p) == 0 ? 0 : VN_E_CRYPTO;
+}
+
+/* A transcript buffer: I2OSP(len, 2) || bytes pieces, bounded. */
+typedef struct {
+    uint8_t b[512];
+    size_t n;
+} s_tx_t;
+
+static void s_tx_put(s_tx_t *t, const uint8_t *p, size_t len, int with_len)
+{
+    if (with_len) {
+        t->b[t->n++] = (uint8_t)(len >> 8);
+        t->b[t->n++] = (uint8_t)len;
+    }
+    memcpy(t->b + t->n, p, len);
+    t->n += len;
+}
+
+/* ComputeComposites (RFC 9497 2.2.1): M = sum d_i C_i and Z = sum d_i D_i, or, with sk given
+ * (the server's ComputeCompositesFast), Z = sk * M. */
+static int s_composites(const uint8_t *sk, const uint8_t pk[32], const uint8_t *c,
+                        const uint8_t *d, size_t n, uint8_t m[32], uint8_t z[32])
+{
+    uint8_t seed[crypto_hash_sha512_BYTES], di[32], t[32];
+    s_tx_t tx = {.n = 0};
+    s_tx_put(&tx, pk, 32, 1);
+    s_tx_put(&tx, s_dst_seed, sizeof s_dst_seed - 1, 1);
+    crypto_hash_sha512(seed, tx.b, tx.n);
+    for (size_t i = 0; i < n; i++) {
+        tx.n = 0;
+        s_tx_put(&tx, seed, sizeof seed, 1);
+        uint8_t idx[2] = {(uint8_t)(i >> 8), (uint8_t)i};
+        s_tx_put(&tx, idx, 2, 0);
+        s_tx_put(&tx, c + 32 * i, 32, 1);
+        s_tx_put(&tx, d + 32 * i, 32, 1);
+        s_tx_put(&tx, (const uint8_t *)"Composite", 9, 0);
+        if (s_hash_to_scalar(di, tx.b, tx.n, s_dst_scalar, sizeof s_dst_scalar - 1) != 0)
+            return VN_E_CRYPTO;
+        if (crypto_scalarmult_ristretto255(t, di, c + 32 * i) != 0)
+            return VN_E_CRYPTO;
+        if (i == 0)
+            memcpy(m, t, 32);
+        else if (crypto_core_ristretto255_add(m, m, t) != 0)
+            return VN_E_CRYPTO;
+        if (!sk) {
+            if (crypto_scalarmult_ristretto255(t, di, d + 32 * i) != 0)
+                return VN_E_CRYPTO;
+            if (i == 0)
+                memcpy(z, t, 32);
+            else if (crypto_core_ristretto255_add(z, z, t) != 0)
+                return VN_E_CRYPTO;
+        }
+    }
+    if (sk && crypto_scalarmult_ristretto255(z, sk, m) != 0)
+        return VN_E_CRYPTO;
+    return 0;
+}
+
+/* The challenge c = HashToScalar(B, M, Z, t2, t3, "Challenge"). */
+static int s_challenge(uint8_t c[32], const uint8_t pk[32], const uint8_t m[32],
+                       const uint8_t z[32], const uint8_t t2[32], const uint8_t t3[32])
+{
+    s_tx_t tx = {.n = 0};
+    s_tx_put(&tx, pk, 32, 1);
+    s_tx_put(&tx, m, 32, 1);
+    s_tx_put(&tx, z, 32, 1);
+    s_tx_put(&tx, t2, 32, 1);
+    s_tx_put(&tx, t3, 32, 1);
+    s_tx_put(&tx, (const uint8_t *)"Challenge", 9, 0);
+    return s_hash_to_scalar(c, tx.b, tx.n, s_dst_scalar, sizeof s_dst_scalar - 1);
+}
+
+int vn_oprf_blind_evaluate(const uint8_t sk[VN_OPRF_SCALAR], const uint8_t pk[VN_OPRF_ELEMENT],
+                           const uint8_t *blinded,
+                           uint8_t *evaluated, size_t n,
+                           const uint8_t *fixed_r, uint8_t proof[VN_OPRF_PROOF])
+{
+    if (n == 0 || n > VN_OPRF_MAX_BATCH)
+        return VN_E_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!s_element_ok(blinded + 32 * i))
+            return VN_E_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (crypto_scalarmult_ristretto255(evaluated + 32 * i, sk, blinded + 32 * i) != 0)
+            return VN_E_CRYPTO;
+    /* GenerateProof(k, A = G, B = pk, C = blinded, D = evaluated) */
+    uint8_t m[32], z[32], r[32], t2[32], t3[32], c[32], ck[32];
+    int rc = VN_E_CRYPTO;
+    if (s_composites(sk, pk, blinded, evaluated, n, m, z) != 0)
+        goto done;
+    if (fixed_r)
+        memcpy(r, fixed_r, 32);
+    else
+        crypto_core_ristretto255_scalar_random(r);
+    if (crypto_scalarmult_ristretto255_base(t2, r) != 0 ||
+        crypto_scalarmult_ristretto255(t3, r, m) != 0 || s_challenge(c, pk, m, z, t2, t3) != 0)
+        goto done;
+    crypto_core_ristretto255_scalar_mul(ck, c, sk);
+    memcpy(proof, c, 32);
+    crypto_core_ristretto255_scalar_sub(proof + 32, r, ck);
+    rc = 0;
+done:
+    sodium_memzero(r, sizeof r);
+    sodium_memzero(ck, sizeof ck);
+    return rc;
+}
+
+int vn_oprf_verify_proof(const uint8_t pk[VN_OPRF_ELEMENT],
+                         const uint8_t *blinded,
+                         const uint8_t *evaluated, size_t n,
+                         const uint8_t proof[VN_OPRF_PROOF])
+{
+    if (n == 0 || n > VN_OPRF_MAX_BATCH || !s_element_ok(pk))
+        return VN_E_BAD_SIGNATURE;
+    for (size_t i = 0; i < n; i++)
+        if (!s_element_ok(blinded + 32 * i) || !s_element_ok(evaluated + 32 * i))
+            return VN_E_BAD_SIGNATURE;
+    uint8_t m[32], z[32], a[32], b[32], t2[32], t3[32], c[32];
+    const uint8_t *pc = proof, *ps = proof + 32;
+    /* t2 = s*G + c*pk, t3 = s*M + c*Z */
+    if (s_composites(NULL, pk, blinded, evaluated, n, m, z) != 0 ||
+        crypto_scalarmult_ristretto255_base(a, ps) != 0 ||
+        crypto_scalarmult_ristretto255(b, pc, pk) != 0 || crypto_core_ristretto255_add(t2, a, b) != 0 ||
+        crypto_scalarmult_ristretto255(a, ps, m) != 0 ||
+        crypto_scalarmult_ristretto255(b, pc, z) != 0 || crypto_core_ristretto255_add(t3, a, b) != 0 ||
+        s_challenge(c, pk, m, z, t2, t3) != 0)
+        return VN_E_BAD_SIGNATURE;
+    return sodium_memcmp(c, pc, 32) == 0 ? 0 : VN_E_BAD_SIGNATURE;
+}
+
+/* Hash(I2OSP(len(input), 2) || input || I2OSP(32, 2) || element || "Finalize") */
+static int s_finalize_hash(uint8_t out[64], const uint8_t *input, size_t input_len,
+                           const uint8_t e[32])
+{
+    if (input_len > 65535)
+        return VN_E_INVALID;
+    uint8_t l[2] = {(uint8_t)(input_len >> 8), (uint8_t)input_len}, le[2] = {0, 32};
+    crypto_hash_sha512_state st;
+    crypto_hash_sha512_init(&st);
+    crypto_hash_sha512_update(&st, l, 2);
+    crypto_hash_sha512_update(&st, input, input_len);
+    crypto_hash_sha512_update(&st, le, 2);
+    crypto_hash_sha512_update(&st, e, 32);
+    crypto_hash_sha512_update(&st, (const uint8_t *)"Finalize", 8);
+    crypto_hash_sha512_final(&st, out);
+    return 0;
+}
+
+int vn_oprf_finalize(uint8_t out[VN_OPRF_OUTPUT], const uint8_t *input, size_t input_len,
+                     const uint8_t blind[VN_OPRF_SCALAR], const uint8_t evaluated[VN_OPRF_ELEMENT])
+{
+    if (!s_element_ok(evaluated))
+        return VN_E_INVALID;
+    uint8_t inv[32], e[32];
+    int rc = VN_E_CRYPTO;
+    if (crypto_core_ristretto255_scalar_invert(inv, blind) == 0 &&
+        crypto_scalarmult_ristretto255(e, inv, evaluated) == 0)
+        rc = s_finalize_hash(out, input, input_len, e);
+    sodium_memzero(inv, sizeof inv);
+    sodium_memzero(e, sizeof e);
+    return rc;
+}
+
+int vn_oprf_evaluate(uint8_t out[VN_OPRF_OUTPUT], const uint8_t sk[VN_OPRF_SCALAR],
+                     const uint8_t *input, size_t input_len)
+{
+    uint8_t p[32], e[32];
+    int rc = s_hash_to_group(p, input, input_len);
+    if (rc == 0)
+        rc = crypto_scalarmult_ristretto255(e, sk, p) == 0 ? s_finalize_hash(out, input, input_len, e)
+                                                          : VN_E_CRYPTO;
+    sodium_memzero(e, sizeof e);
+    return rc;
+}

@@ -1,0 +1,59 @@
+/* vn_oprf.h -- RFC 9497 VOPRF (mode 0x01), suite ristretto255-SHA512, on libsodium's group ops. */
+#ifndef VN_OPRF_H
+#define VN_OPRF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VN_OPRF_SCALAR 32   /* Ns: a scalar mod the group order, little-endian */
+#define VN_OPRF_ELEMENT 32  /* Ne: a ristretto255 element */
+#define VN_OPRF_PROOF 64    /* c || s */
+#define VN_OPRF_OUTPUT 64   /* Nh: SHA-512 */
+#define VN_OPRF_MAX_BATCH 1024 /* elements in one evaluation (a bound, not the RFC's) */
+
+/* RFC 9380 expand_message_xmd with SHA-512. out_len <= 255 * 64, dst_len <= 255.
+ * 0, or VN_E_INVALID for lengths out of range. */
+int vn_oprf_expand_xmd(uint8_t *out, size_t out_len, const uint8_t *msg, size_t msg_len,
+                       const uint8_t *dst, size_t dst_len) __attribute__((warn_unused_result));
+
+/* DeriveKeyPair(seed, info) of RFC 9497 section 3.2.1, VOPRF mode. 0 or VN_E_CRYPTO. */
+int vn_oprf_derive_keypair(uint8_t sk[VN_OPRF_SCALAR], uint8_t pk[VN_OPRF_ELEMENT],
+                           const uint8_t *seed, size_t seed_len, const uint8_t *info,
+                           size_t info_len) __attribute__((warn_unused_result));
+/* A fresh random key pair. */
+void vn_oprf_keypair(uint8_t sk[VN_OPRF_SCALAR], uint8_t pk[VN_OPRF_ELEMENT]);
+
+/* Blind(input): blinded = blind * HashToGroup(input). With fixed_blind NULL a random blind is
+ * drawn into blind; otherwise blind is copied from fixed_blind (known-answer tests only).
+ * 0, or VN_E_CRYPTO (input hashed to the identity: never in practice). */
+int vn_oprf_blind(uint8_t blind[VN_OPRF_SCALAR], uint8_t blinded[VN_OPRF_ELEMENT],
+                  const uint8_t *input, size_t input_len,
+                  const uint8_t *fixed_blind) __attribute__((warn_unused_result));
+
+/* BlindEvaluateBatch: evaluated + 32 * i = sk * blinded + 32 * i for n elements (1..VN_OPRF_MAX_BATCH), and one
+ * DLEQ proof over the batch. fixed_r NULL draws the proof's random scalar (else known answers).
+ * 0; VN_E_INVALID if an element is not a canonical, non-identity ristretto255 encoding or n is out
+ * of range; VN_E_CRYPTO otherwise. */
+int vn_oprf_blind_evaluate(const uint8_t sk[VN_OPRF_SCALAR], const uint8_t pk[VN_OPRF_ELEMENT],
+                           const uint8_t *blinded,
+                           uint8_t *evaluated, size_t n,
+                           const uint8_t *fixed_r,
+                           uint8_t proof[VN_OPRF_PROOF]) __attribute__((warn_unused_result));
+
+/* Verify a batch's DLEQ proof against the pinned public key pk. 0 or VN_E_BAD_SIGNATURE. */
+int vn_oprf_verify_proof(const uint8_t pk[VN_OPRF_ELEMENT],
+                         const uint8_t *blinded,
+                         const uint8_t *evaluated, size_t n,
+                         const uint8_t proof[VN_OPRF_PROOF]) __attribute__((warn_unused_result));
+
+/* Finalize one input after the batch's proof was verified: Hash(len||input||len||unblinded||
+ * "Finalize"). 0, VN_E_INVALID (evaluated not a valid element) or VN_E_CRYPTO. */
+int vn_oprf_finalize(uint8_t out[VN_OPRF_OUTPUT], const uint8_t *input, size_t input_len,
+                     const uint8_t blind[VN_OPRF_SCALAR],
+                     const uint8_t evaluated[VN_OPRF_ELEMENT]) __attribute__((warn_unused_result));
+
+/* The server's direct Evaluate(sk, input) (RFC 9497 3.3.2): the output the protocol yields. */
+int vn_oprf_evaluate(uint8_t out[VN_OPRF_OUTPUT], const uint8_t sk[VN_OPRF_SCALAR],
+                     const uint8_t *input, size_t input_len) __attribute__((warn_unused_result));
+
+#endif
