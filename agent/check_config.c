@@ -60,6 +60,9 @@ int agent_check_config(const vn_agent_config_t *cfg, const char *path)
     else if (cfg->http_api.tls_key[0] && access(cfg->http_api.tls_key, R_OK) != 0)
         fprintf(stderr, "vangnet-agent: [http_api] tls_key: %s: %s\n", cfg->http_api.tls_key,
                 strerror(errno));
+    else if (cfg->http_api.tls_client_ca[0] && access(cfg->http_api.tls_client_ca, R_OK) != 0)
+        fprintf(stderr, "vangnet-agent: [http_api] tls_client_ca: %s: %s\n",
+                cfg->http_api.tls_client_ca, strerror(errno));
     else
         ok = 1;
     if (ok)
@@ -67,7 +70,10 @@ int agent_check_config(const vn_agent_config_t *cfg, const char *path)
                "http api %s%s)\n", path, keys->pub.org, cfg->broker_endpoint, cfg->api,
                cfg->metrics.listen[0] ? cfg->metrics.listen : "off",
                cfg->http_api.listen[0] ? cfg->http_api.listen : "off",
-               cfg->http_api.tls_cert[0] ? " with TLS" : "");
+               cfg->http_api.tls_cert[0] ? (cfg->http_api.tls_client_ca[0]
+                                                ? " with TLS and client certificates"
+                                                : " with TLS")
+                                         : "");
     if (ok && cfg->pseudonymd_endpoint[0])
         printf("pseudonyms: v2 from the pseudonym service at %s (VOPRF, proofs checked)\n",
                cfg->pseudonymd_endpoint);

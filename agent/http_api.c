@@ -141,12 +141,49 @@ static void s_clients_refresh(http_api_t *api)
     api->clients_stamp.ino = ino;
 }
 
+/* A TLS client certificate instead of a token: it must verify against tls_client_ca and name a
+ * registered, unrevoked API client, whose scopes it then has (revoking the client revokes it). */
+static int s_authenticate_cert(http_api_t *api, struct MHD_Connection *mc, http_req_t *r,
+                               http_reply_t *reply)
+{
+    char name[VN_HTTP_CLIENT_NAME_MAX + 1];
+    const char *why = NULL;
+    const vn_http_client_t *c = NULL;
+    pthread_mutex_lock(&api->lock);
+    if (http__client_cert_name(mc, name, sizeof name, &why) == 0) {
+        s_clients_refresh(api);
+        for (size_t i = 0; i < api->n_clients && !c; i++)
+            if (strcmp(api->clients[i].name, name) == 0 && !api->clients[i].revoked)
+                c = &api->clients[i];
+        if (c) {
+            snprintf(r->client, sizeof r->client, "%s", c->name);
+            r->scopes = c->scopes;
+        } else {
+            why = "the client certificate names no registered API client";
+        }
+    }
+    pthread_mutex_unlock(&api->lock);
+    if (!c) {
+        vn_warn("event=api-auth-failed reason=\"%s\"", why);
+        http__problem_code(reply, "unauthenticated",
+                           "this request needs an API client's token (Authorization: Bearer "
+                           "TOKEN) or a client certificate the agent trusts",
+                           "dit verzoek vraagt het token van een API-client (Authorization: "
+                           "Bearer TOKEN) of een clientcertificaat dat de agent vertrouwt");
+        return -1;
+    }
+    reply->www_authenticate = 0;
+    return 0;
+}
+
 /* 0 with r->client and r->scopes set, or -1 with a 401 in reply. */
 static int s_authenticate(http_api_t *api, struct MHD_Connection *mc, http_req_t *r,
                           http_reply_t *reply)
 {
     const char *h = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     reply->www_authenticate = 1;
+    if (!h && api->tls_trust)
+        return s_authenticate_cert(api, mc, r, reply);
     if (!h) {
         http__problem_code(reply, "unauthenticated",
                            "this request needs an API client's token: Authorization: Bearer TOKEN",
@@ -477,13 +514,16 @@ int agent__http_api_start(agent_t *a, char *err, size_t errlen)
                      (ipv6 ? MHD_USE_IPv6 : 0);
     if (hc->tls_cert[0]) {
         if (!(api->tls_cert = s_read_pem(hc->tls_cert, err, errlen)) ||
-            !(api->tls_key = s_read_pem(hc->tls_key, err, errlen)))
+            !(api->tls_key = s_read_pem(hc->tls_key, err, errlen)) ||
+            (hc->tls_client_ca[0] && !(api->tls_trust = s_read_pem(hc->tls_client_ca, err, errlen))))
             return VN_E_CONFIG;
         flags |= MHD_USE_TLS;
     }
     struct MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, api->tls_cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key},
+        /* With a trust list, libmicrohttpd asks every client for a certificate (optional). */
+        {api->tls_trust ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, api->tls_trust},
         {MHD_OPTION_END, 0, NULL},
     };
     struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
@@ -529,6 +569,7 @@ void agent__http_api_stop(agent_t *a)
     free(api->clients);
     free(api->tls_cert);
     free(api->tls_key);
+    free(api->tls_trust);
     pthread_mutex_destroy(&api->lock);
     free(api);
     a->http_api = NULL;

@@ -36,7 +36,7 @@ typedef struct http_api {
     size_t n_clients;
     char clients_error[256];          /* why the clients file could not be read ("" if it could) */
     struct { long long sec, nsec, size, ino; } clients_stamp;
-    char *tls_cert, *tls_key;
+    char *tls_cert, *tls_key, *tls_trust; /* tls_trust: CA certificates for client certificates */
     struct http_webhooks *webhooks;
 } http_api_t;
 
@@ -83,6 +83,10 @@ const char *http__param(const http_req_t *r, const char *key);
 
 /* http_api_routes.c: every resource */
 void http__route(http_req_t *r, http_reply_t *reply);
+struct MHD_Connection;
+/* http_api_tls.c: the API client a verified TLS client certificate names (its CN) into name.
+ * 0, or -1 with why saying what was missing or wrong. */
+int http__client_cert_name(struct MHD_Connection *mc, char *name, size_t len, const char **why);
 
 /* http_api_problem.c: RFC 9457 problem details with vangnet's stable code, English and Dutch */
 void http__problem(http_reply_t *reply, int status, const char *code, const char *detail,

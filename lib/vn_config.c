@@ -250,6 +250,8 @@ static int s_http_api_key(vn_http_api_config_t *h, const char *name, const char 
     }
     if (strcmp(name, "tls_cert") == 0) return s_copy(h->tls_cert, sizeof h->tls_cert, value);
     if (strcmp(name, "tls_key") == 0) return s_copy(h->tls_key, sizeof h->tls_key, value);
+    if (strcmp(name, "tls_client_ca") == 0)
+        return s_copy(h->tls_client_ca, sizeof h->tls_client_ca, value);
     if (strcmp(name, "clients") == 0) return s_copy(h->clients, sizeof h->clients, value);
     if (strcmp(name, "max_connections") == 0 && s_number(value, 1, 1024, &n)) {
         h->max_connections = (int)n;
@@ -344,6 +346,7 @@ static const s_key_t s_keys[] = {
     {"http_api", "listen", "ADDRESS:PORT, [IPV6]:PORT or off", 0, 1},
     {"http_api", "tls_cert", "a PEM certificate file", 0, 1},
     {"http_api", "tls_key", "a PEM private key file", 0, 1},
+    {"http_api", "tls_client_ca", "a PEM file of the CA certificates that issue client certificates", 0, 1},
     {"http_api", "clients", "the API clients file (vangnet api-client add)", 0, 1},
     {"http_api", "max_connections", "a whole number, 1..1024", 0, 1},
     {"limits", "refusal_audit_rate", "a whole number of refusals per second, 0..1000000 (0: no limit)", 1, 0},
@@ -459,6 +462,11 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     }
     if (rc == 0 && !h->tls_cert[0] != !h->tls_key[0]) {
         snprintf(err, errlen, "%s: [http_api] tls_cert and tls_key go together", path);
+        rc = VN_E_CONFIG;
+    }
+    if (rc == 0 && h->tls_client_ca[0] && !h->tls_cert[0]) {
+        snprintf(err, errlen, "%s: [http_api] tls_client_ca needs tls_cert and tls_key (client "
+                 "certificates are a TLS feature)", path);
         rc = VN_E_CONFIG;
     }
     if (rc == 0 && !h->clients[0] &&

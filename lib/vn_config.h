@@ -62,6 +62,9 @@ typedef struct {
     int loopback;           /* listen is a loopback address */
     char tls_cert[1024];    /* tls_cert = PEM certificate chain (HTTPS) */
     char tls_key[1024];     /* tls_key = its PEM private key (mode 0600) */
+    char tls_client_ca[1024]; /* tls_client_ca = PEM CA certificates: a TLS client certificate
+                             * they issued, whose CN is a registered API client, authenticates
+                             * as that client (docs/api.md) */
     char clients[1024];     /* clients = the API clients file (default DATA/api-clients) */
     int max_connections;    /* max_connections = 64 (each may hold one long-poll) */
 } vn_http_api_config_t;

@@ -68,4 +68,44 @@ PORT=${URL##*:}
 curl -s --cacert "$T/tls.pem" -D "$T/h.txt" -o /dev/null "https://127.0.0.1:$PORT/v1/health"
 grep -qi "^Strict-Transport-Security:" "$T/h.txt" || fail "no HSTS over TLS"
 [ "$(code --max-time 5 "http://127.0.0.1:$PORT/v1/health")" = 200 ] && fail "plain HTTP served"
+
+# Client certificates: issued by the CA tls_client_ca names, the CN a registered API client.
+"$VANGNET" api-client add case-system --scopes inbox --data "$DATA" >/dev/null 2>&1 || fail "client"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Test CA" \
+    -keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Other CA" \
+    -keyout "$T/other-ca.key" -out "$T/other-ca.pem" 2>/dev/null
+client_cert() {  # client_cert NAME CN CA
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
+        -keyout "$T/$1.key" -out "$T/$1.csr" 2>/dev/null
+    openssl x509 -req -in "$T/$1.csr" -CA "$T/$3.pem" -CAkey "$T/$3.key" -CAcreateserial \
+        -days 2 -extfile <(printf 'extendedKeyUsage=clientAuth\n') -out "$T/$1.pem" 2>/dev/null
+}
+client_cert good case-system ca
+client_cert stranger unknown-system ca
+client_cert forged case-system other-ca
+awk -v c="$T/ca.pem" '{print} /^\[http_api\]/ {print "tls_client_ca = " c}' "$T/ggz-mondriaan.conf" \
+    > "$T/cert.conf"
+awk '!/^tls_(cert|key) =/ {sub(/^listen = 0\.0\.0\.0:0/, "listen = 127.0.0.1:0"); print}' "$T/cert.conf" > "$T/nocert.conf"
+"$AGENT_BIN" --config "$T/nocert.conf" --check-config > "$T/nocert.out" 2>&1 && fail "tls_client_ca without TLS"
+grep -q "tls_client_ca needs tls_cert" "$T/nocert.out" || fail "no reason: $(cat "$T/nocert.out")"
+cp "$T/cert.conf" "$T/ggz-mondriaan.conf"
+vn_agent_kill ggz-mondriaan
+VN_AGENT_EXTRA=$'[http_api]\nlisten = 0.0.0.0:0\ntls_cert = '"$T/tls.pem"$'\ntls_key = '"$T/tls.key"$'\ntls_client_ca = '"$T/ca.pem" \
+    vn_agent_start ggz-mondriaan
+"$AGENT_BIN" --config "$T/ggz-mondriaan.conf" --check-config | grep -q "with TLS and client certificates" \
+    || fail "check-config with client certificates"
+URL=$(cat "$DATA/http-api-address")
+S="https://127.0.0.1:${URL##*:}"
+tls() { code --cacert "$T/tls.pem" "$@"; }
+[ "$(tls --cert "$T/good.pem" --key "$T/good.key" "$S/v1/inbox")" = 200 ] || fail "the client certificate is refused"
+[ "$(tls --cert "$T/good.pem" --key "$T/good.key" "$S/v1/consents")" = 403 ] || fail "the certificate got scopes its client has not"
+[ "$(tls "$S/v1/inbox")" = 401 ] || fail "no certificate and no token admitted"
+[ "$(tls --cert "$T/stranger.pem" --key "$T/stranger.key" "$S/v1/inbox")" = 401 ] || fail "an unregistered CN admitted"
+[ "$(tls --cert "$T/forged.pem" --key "$T/forged.key" "$S/v1/inbox")" = 401 ] || fail "another CA's certificate admitted"
+grep -q 'event=api-auth-failed reason="the client certificate does not verify' "$T/ggz-mondriaan.log" || fail "no reason logged"
+TOKEN2=$("$VANGNET" api-client add epd2 --scopes inbox --data "$DATA" 2>/dev/null)
+[ "$(tls -H "Authorization: Bearer $TOKEN2" "$S/v1/inbox")" = 200 ] || fail "tokens no longer work beside certificates"
+"$VANGNET" api-client revoke case-system --data "$DATA" 2>/dev/null
+[ "$(tls --cert "$T/good.pem" --key "$T/good.key" "$S/v1/inbox")" = 401 ] || fail "a revoked client's certificate admitted"
 echo "ok: 63-http-api-config"
