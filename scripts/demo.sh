@@ -20,7 +20,7 @@ PIDS=()
 cleanup() {
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$D"
+    if [ -n "${VN_DEMO_KEEP:-}" ]; then echo "kept: $D (logs and stores)"; else rm -rf "$D"; fi
 }
 trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -191,7 +191,7 @@ for org in wijkteam-heerlen vt-zuid-limburg; do
     done
 done
 MELDING_ID=$(sed -n 's/^accepted message=\([0-9a-f]*\) .*/\1/p' <<<"$MELDING")
-wait_for "'$V' audit show --data '$D/broker' | grep -q 'DELIVERED .*msg=$MELDING_ID'"
+wait_for "'$V' audit show --data '$D/broker' | grep 'DELIVERED .*msg=$MELDING_ID' >/dev/null" # no -q: under pipefail, a reader that stops early fails the writer (SIGPIPE)
 for id in $("$V" inbox --agent "$(api school-de-linde)" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
     "$V" ack --agent "$(api school-de-linde)" "$id" >/dev/null
 done
