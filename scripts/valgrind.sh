@@ -47,7 +47,7 @@ ref=$("$V" consent add --agent "ipc://$D/ggz-a.sock" --subject 111222333 --given
     --to vt-b --categories zorgsignaal --purpose test --days 5 | sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p')
 "$V" consent list --agent "ipc://$D/ggz-a.sock" >/dev/null
 "$V" consent withdraw --agent "ipc://$D/ggz-a.sock" "$ref" >/dev/null
-for id in $("$V" inbox --agent "ipc://$D/vt-b.sock" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
+for id in $("$V" inbox --agent "ipc://$D/vt-b.sock" --json | sed -n 's/.*"messageId":"\([0-9a-f]*\)".*/\1/p'); do
     "$V" ack --agent "ipc://$D/vt-b.sock" "$id" >/dev/null
 done
 # The HTTP endpoint's thread reads the stores while the daemons run.
