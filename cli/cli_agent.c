@@ -267,7 +267,7 @@ static json_object *s_message_json(const vn_client_message_t *m)
     vn_json_card_t card;
     if (m->card)
         card = cli_card_view(m->card);
-    int notice = m->match_event && m->match_event[0];
+    int notice = m->match_event && m->match_event[0]; /* the library's mark of a match notice */
     vn_json_notification_t v = {
         .message_id = m->message_id, .inbox_seq = m->inbox_seq, .received = m->received,
         .notice_code = m->notice_code, .notice_reason = m->notice_reason,
