@@ -5,7 +5,6 @@
 #include "vn_content.h"
 #include "vn_util.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,43 +20,14 @@ static void s_add_time(json_object *o, const char *key, uint64_t t)
     vn_json_add_time(o, key, t);
 }
 
-static void s_add_hex(json_object *o, const char *key, const ProtobufCBinaryData *b)
-{
-    if (!b->len || b->len > 64)
-        return;
-    char hex[129];
-    json_object_object_add(o, key, json_object_new_string(vn_hex(hex, b->data, b->len)));
-}
-
 static void s_add_str(json_object *o, const char *key, const char *v)
 {
     vn_json_add_str(o, key, v);
 }
 
-static json_object *s_base64(const uint8_t *data, size_t len)
-{
-    size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-    char *b = malloc(cap);
-    if (!b)
-        return NULL;
-    sodium_bin2base64(b, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
-    json_object *s = json_object_new_string(b);
-    free(b);
-    return s;
-}
-
 void http__cursor_format(uint64_t seq, char out[24])
 {
-    /* base 26, most significant first: letters only, never mistaken for a citizen number */
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('a' + seq % 26);
-        seq /= 26;
-    } while (seq && n < 23);
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
+    vn_json_cursor_format(seq, out);
 }
 
 int http__cursor_parse(const char *text, uint64_t *seq)
@@ -75,81 +45,56 @@ int http__cursor_parse(const char *text, uint64_t *seq)
     return 0;
 }
 
+static const char *s_hex(char *out, const ProtobufCBinaryData *b)
+{
+    out[0] = '\0';
+    if (b->len && b->len <= 64)
+        vn_hex(out, b->data, b->len);
+    return out;
+}
+
+static vn_json_case_t s_case_view(const Vn__ApiLocalCase *c);
+static vn_json_card_t s_card_view(const Vn__ContactCard *c, const char *sender);
+
+/* An inbox item: its views into vn_json_notification (lib/vn_api_json.c, shared with the CLI). */
 json_object *http__notification_json(const Vn__ApiNotification *n)
 {
-    json_object *o = json_object_new_object();
-    char cursor[24];
-    s_add_hex(o, "messageId", &n->message_id);
-    http__cursor_format(n->inbox_seq, cursor);
-    json_object_object_add(o, "inboxCursor", json_object_new_string(cursor));
-    s_add_time(o, "received", n->received);
-    if (n->notice_code[0]) {
-        json_object_object_add(o, "kind", json_object_new_string("notice"));
-        json_object *nt = json_object_new_object();
-        json_object_object_add(nt, "code", json_object_new_string(n->notice_code));
-        json_object_object_add(nt, "reason", json_object_new_string(n->notice_reason));
-        s_add_str(nt, "recipient", n->notice_recipient);
-        s_add_hex(nt, "aboutMessageId", &n->about_message_id);
-        json_object_object_add(o, "notice", nt);
-        return o;
+    char id[129], about[129], subject[129];
+    vn_json_field_t *fields = calloc(n->n_justification + 1, sizeof *fields);
+    vn_json_case_t *cases = calloc(n->n_cases + 1, sizeof *cases);
+    if (!fields || !cases) {
+        free(fields);
+        free(cases);
+        return json_object_new_object();
     }
-    if (n->match_notice) {
-        const Vn__ApiMatchNotice *mn = n->match_notice;
-        json_object_object_add(o, "kind", json_object_new_string("match-notice"));
-        s_add_str(o, "matchId", n->match_id);
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "event", json_object_new_string(mn->event));
-        if (mn->match)
-            json_object_object_add(j, "match", http__match_json(mn->match));
-        json_object_object_add(j, "auditSeq", json_object_new_int64((int64_t)mn->audit_seq));
-        json_object_object_add(o, "matchNotice", j);
-        json_object *cases = json_object_new_array();
-        for (size_t i = 0; i < n->n_cases; i++)
-            json_object_array_add(cases, http__case_json(n->cases[i]));
-        json_object_object_add(o, "cases", cases);
-        return o;
-    }
-    json_object_object_add(o, "kind", json_object_new_string("notification"));
-    json_object_object_add(o, "sender", json_object_new_string(n->sender));
-    json_object_object_add(o, "senderSector", json_object_new_string(n->sender_sector));
-    json_object_object_add(o, "category", json_object_new_string(n->category));
-    json_object_object_add(o, "basis", json_object_new_string(n->basis));
-    json_object *just = json_object_new_array();
-    for (size_t i = 0; i < n->n_justification; i++) {
-        json_object *f = json_object_new_object();
-        json_object_object_add(f, "key", json_object_new_string(n->justification[i]->key));
-        json_object_object_add(f, "value", json_object_new_string(n->justification[i]->value));
-        json_object_array_add(just, f);
-    }
-    json_object_object_add(o, "justification", just);
-    s_add_hex(o, "subjectPseudonym", &n->subject_pseudonym);
-    s_add_time(o, "created", n->created);
-    s_add_time(o, "expires", n->expires);
-    json_object_object_add(o, "userId", json_object_new_string(n->user_id));
-    json_object_object_add(o, "userRole", json_object_new_string(n->user_role));
-    json_object *c = json_object_new_object();
-    json_object_object_add(c, "mediaType", json_object_new_string(
-                                               n->media_type[0] ? n->media_type
-                                                                : "application/octet-stream"));
-    json_object_object_add(c, "data", s_base64(n->content.data, n->content.len));
-    json_object_object_add(o, "content", c);
-    /* The subject's identity, sealed in the content: the recipient's system links on it. */
-    s_add_str(o, "subjectBsn", n->subject_bsn);
-    s_add_str(o, "subjectName", n->subject_name);
-    if (n->subject_birth_date[0] && vn_birth_date_valid(n->subject_birth_date))
-        json_object_object_add(o, "subjectBirthDate",
-                               json_object_new_string(n->subject_birth_date));
-    s_add_str(o, "matchId", n->match_id);
+    for (size_t i = 0; i < n->n_justification; i++)
+        fields[i] = (vn_json_field_t){n->justification[i]->key, n->justification[i]->value};
+    for (size_t i = 0; i < n->n_cases; i++)
+        cases[i] = s_case_view(n->cases[i]);
+    vn_json_card_t card;
     if (n->contact_card)
-        json_object_object_add(o, "contactCard", http__card_json(n->contact_card, n->sender));
-    if (n->n_cases) {
-        json_object *cases = json_object_new_array();
-        for (size_t i = 0; i < n->n_cases; i++)
-            json_object_array_add(cases, http__case_json(n->cases[i]));
-        json_object_object_add(o, "cases", cases);
-    }
-    if (n->sender_revoked)
-        json_object_object_add(o, "senderRevoked", json_object_new_boolean(1));
+        card = s_card_view(n->contact_card, n->sender);
+    const Vn__ApiMatchNotice *mn = n->match_notice;
+    vn_json_notification_t v = {
+        .message_id = s_hex(id, &n->message_id), .inbox_seq = n->inbox_seq,
+        .received = n->received, .notice_code = n->notice_code,
+        .notice_reason = n->notice_reason, .notice_recipient = n->notice_recipient,
+        .about_message_id = s_hex(about, &n->about_message_id),
+        .match_notice = mn != NULL, .match_event = mn ? mn->event : "",
+        .match = mn && mn->match ? http__match_json(mn->match) : NULL,
+        .match_audit_seq = mn ? mn->audit_seq : 0, .sender = n->sender,
+        .sender_sector = n->sender_sector, .category = n->category, .basis = n->basis,
+        .justification = fields, .n_justification = n->n_justification,
+        .subject_pseudonym = s_hex(subject, &n->subject_pseudonym), .created = n->created,
+        .expires = n->expires, .user_id = n->user_id, .user_role = n->user_role,
+        .media_type = n->media_type, .content = n->content.data,
+        .content_len = n->content.len, .subject_bsn = n->subject_bsn,
+        .subject_name = n->subject_name, .subject_birth_date = n->subject_birth_date,
+        .match_id = n->match_id, .card = n->contact_card ? &card : NULL, .cases = cases,
+        .n_cases = n->n_cases, .sender_revoked = n->sender_revoked};
+    json_object *o = vn_json_notification(&v);
+    free(fields);
+    free(cases);
     return o;
 }
 

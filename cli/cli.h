@@ -71,8 +71,10 @@ void cli_audit_log_access(const char *data, const char *command, const char *fil
 
 /* cli_signal.c: a match or contact card as `inbox` and `match` print them */
 #include "vangnet/client.h"
-struct json_object *cli_match_json(const vn_client_match_t *m);
-struct json_object *cli_card_json(const vn_client_card_t *c);
+#include "vn_api_json.h"
+struct json_object *cli_match_json(const vn_client_match_t *m, int with_local);
+vn_json_card_t cli_card_view(const vn_client_card_t *c);
+vn_json_case_t cli_case_view(const vn_client_case_t *c);
 void cli_match_print(const char *indent, const vn_client_match_t *m);
 void cli_card_print(const char *indent, const vn_client_card_t *c);
 

@@ -250,65 +250,42 @@ int cli_outcome(int argc, char **argv)
     return s_print_result(&r, ref);
 }
 
+/* --json: the HTTP API's Notification (GET /v1/inbox's items), built by lib/vn_api_json.c. */
 static json_object *s_message_json(const vn_client_message_t *m)
 {
-    json_object *o = json_object_new_object(), *f = json_object_new_object();
-    json_object_object_add(o, "message_id", json_object_new_string(m->message_id));
-    json_object_object_add(o, "sender", json_object_new_string(m->sender));
-    json_object_object_add(o, "received", json_object_new_int64((int64_t)m->received));
-    if (m->n_cases) {
-        json_object *cs = json_object_new_array();
-        for (size_t i = 0; i < m->n_cases; i++) {
-            json_object *c = json_object_new_object();
-            json_object_object_add(c, "signal_id", json_object_new_string(m->cases[i].signal_id));
-            json_object_object_add(c, "youth_bsn", json_object_new_string(m->cases[i].youth_bsn));
-            json_object_object_add(c, "client_ref",
-                                   json_object_new_string_len((const char *)m->cases[i].client_ref,
-                                                              (int)m->cases[i].client_ref_len));
-            json_object_array_add(cs, c);
-        }
-        json_object_object_add(o, "our_cases", cs);
+    vn_json_field_t *fields = calloc(m->n_fields + 1, sizeof *fields);
+    vn_json_case_t *cases = calloc(m->n_cases + 1, sizeof *cases);
+    if (!fields || !cases) {
+        free(fields);
+        free(cases);
+        return json_object_new_object();
     }
-    if (m->match_event[0]) {
-        json_object_object_add(o, "match_notice", json_object_new_string(m->match_event));
-        if (m->match)
-            json_object_object_add(o, "match", cli_match_json(m->match));
-        json_object_put(f);
-        return o;
-    }
-    if (m->match_id[0])
-        json_object_object_add(o, "match_id", json_object_new_string(m->match_id));
-    if (m->card)
-        json_object_object_add(o, "contact_card", cli_card_json(m->card));
-    if (m->notice_code[0]) {
-        json_object_object_add(o, "notice", json_object_new_string(m->notice_code));
-        json_object_object_add(o, "reason", json_object_new_string(m->notice_reason));
-        json_object_object_add(o, "recipient", json_object_new_string(m->notice_recipient));
-        json_object_object_add(o, "about_message_id", json_object_new_string(m->about_message_id));
-        json_object_put(f);
-        return o;
-    }
-    json_object_object_add(o, "sender_sector", json_object_new_string(m->sender_sector));
-    json_object_object_add(o, "category", json_object_new_string(m->category));
-    json_object_object_add(o, "basis", json_object_new_string(m->basis));
     for (size_t i = 0; i < m->n_fields; i++)
-        json_object_object_add(f, m->fields[i].key, json_object_new_string(m->fields[i].value));
-    json_object_object_add(o, "justification", f);
-    json_object_object_add(o, "subject", json_object_new_string(m->subject));
-    json_object_object_add(o, "subject_bsn", json_object_new_string(m->subject_bsn));
-    if (m->subject_name[0])
-        json_object_object_add(o, "subject_name", json_object_new_string(m->subject_name));
-    if (m->subject_birth_date[0])
-        json_object_object_add(o, "subject_birth_date",
-                               json_object_new_string(m->subject_birth_date));
-    json_object_object_add(o, "media_type", json_object_new_string(m->media_type));
-    json_object_object_add(o, "created", json_object_new_int64((int64_t)m->created));
-    json_object_object_add(o, "user_id", json_object_new_string(m->user_id));
-    json_object_object_add(o, "user_role", json_object_new_string(m->user_role));
-    json_object_object_add(o, "sender_revoked", json_object_new_boolean(m->sender_revoked));
-    if (!m->card)
-        json_object_object_add(o, "content", json_object_new_string_len((const char *)m->content,
-                                                                        (int)m->content_len));
+        fields[i] = (vn_json_field_t){m->fields[i].key, m->fields[i].value};
+    for (size_t i = 0; i < m->n_cases; i++)
+        cases[i] = cli_case_view(&m->cases[i]);
+    vn_json_card_t card;
+    if (m->card)
+        card = cli_card_view(m->card);
+    int notice = m->match_event && m->match_event[0]; /* the library's mark of a match notice */
+    vn_json_notification_t v = {
+        .message_id = m->message_id, .inbox_seq = m->inbox_seq, .received = m->received,
+        .notice_code = m->notice_code, .notice_reason = m->notice_reason,
+        .notice_recipient = m->notice_recipient, .about_message_id = m->about_message_id,
+        .match_notice = notice, .match_event = m->match_event,
+        .match = notice && m->match ? cli_match_json(m->match, 0) : NULL,
+        .match_audit_seq = m->match_audit_seq, .sender = m->sender,
+        .sender_sector = m->sender_sector, .category = m->category, .basis = m->basis,
+        .justification = fields, .n_justification = m->n_fields,
+        .subject_pseudonym = m->subject, .created = m->created, .expires = m->expires,
+        .user_id = m->user_id, .user_role = m->user_role, .media_type = m->media_type,
+        .content = m->content, .content_len = m->content_len, .subject_bsn = m->subject_bsn,
+        .subject_name = m->subject_name, .subject_birth_date = m->subject_birth_date,
+        .match_id = m->match_id, .card = m->card ? &card : NULL, .cases = cases,
+        .n_cases = m->n_cases, .sender_revoked = m->sender_revoked};
+    json_object *o = vn_json_notification(&v);
+    free(fields);
+    free(cases);
     return o;
 }
 
@@ -450,8 +427,17 @@ int cli_inbox(int argc, char **argv)
             s_message_print(m);
     }
     if (json) {
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-        json_object_put(arr);
+        /* the HTTP API's Inbox: {"items": [...], "nextCursor": the last item's inboxCursor} */
+        json_object *o = json_object_new_object();
+        size_t n = vn_client_inbox_count(in);
+        json_object_object_add(o, "items", arr);
+        if (n) {
+            char cursor[24];
+            vn_json_cursor_format(vn_client_inbox_get(in, n - 1)->inbox_seq, cursor);
+            json_object_object_add(o, "nextCursor", json_object_new_string(cursor));
+        }
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+        json_object_put(o);
     } else if (vn_client_inbox_count(in) == 0) {
         puts("inbox empty");
     }

@@ -1,7 +1,7 @@
 /* cli_signal.c -- `vangnet signal add|withdraw|list`, `vangnet match list|show|coordinate` and
  * `vangnet vocab`: the shared picture, through the local agent. --json prints the HTTP API's
  * Signal, SignalList, Match, MatchList and Vocabulary (lib/vn_api_json.c); cli_match_json and
- * cli_card_json keep the older shape `inbox --json` prints. */
+ * cli_card_view also serve `inbox --json` (the HTTP API's Notification). */
 #include "cli.h"
 
 #include <getopt.h>
@@ -77,8 +77,20 @@ static json_object *s_signal_json(const vn_client_signal_record_t *r, uint64_t n
     return vn_json_signal(&v);
 }
 
-/* --json: the HTTP API's Match, with our cases and the contact cards received. */
-static json_object *s_match_view_json(const vn_client_match_t *m)
+vn_json_card_t cli_card_view(const vn_client_card_t *c)
+{
+    return (vn_json_card_t){c->sender, c->match_id, c->signal_id, c->signal_category,
+                            c->name, c->role, c->phone, c->email};
+}
+
+vn_json_case_t cli_case_view(const vn_client_case_t *c)
+{
+    return (vn_json_case_t){c->signal_id, (const char *)c->client_ref, c->client_ref_len,
+                            c->youth_bsn, c->category};
+}
+
+/* --json: the HTTP API's Match; with_local also our cases and the contact cards received. */
+json_object *cli_match_json(const vn_client_match_t *m, int with_local)
 {
     vn_json_participant_t *ps = calloc(m->n_participants + 1, sizeof *ps);
     vn_json_case_t *cs = calloc(m->n_cases + 1, sizeof *cs);
@@ -88,20 +100,15 @@ static json_object *s_match_view_json(const vn_client_match_t *m)
         for (size_t i = 0; i < m->n_participants; i++) {
             const vn_client_participant_t *p = &m->participants[i];
             ps[i] = (vn_json_participant_t){p->org, p->sector, p->signal_id, p->category,
-                                            p->signal_date, 0, p->active};
+                                            p->signal_date, p->registered, p->active};
         }
         for (size_t i = 0; i < m->n_cases; i++)
-            cs[i] = (vn_json_case_t){m->cases[i].signal_id, (const char *)m->cases[i].client_ref,
-                                     m->cases[i].client_ref_len, m->cases[i].youth_bsn,
-                                     m->cases[i].category};
-        for (size_t i = 0; i < m->n_cards; i++) {
-            const vn_client_card_t *c = &m->cards[i];
-            ks[i] = (vn_json_card_t){c->sender, c->match_id, c->signal_id, c->signal_category,
-                                     c->name, c->role, c->phone, c->email};
-        }
-        vn_json_match_t j = {m->id, m->kind, m->coordinator, m->handover_to, m->agreed, 0,
-                             m->created, m->updated, ps, m->n_participants, 1, cs, m->n_cases,
-                             ks, m->n_cards};
+            cs[i] = cli_case_view(&m->cases[i]);
+        for (size_t i = 0; i < m->n_cards; i++)
+            ks[i] = cli_card_view(&m->cards[i]);
+        vn_json_match_t j = {m->id, m->kind, m->coordinator, m->handover_to, m->agreed,
+                             m->coordinator_by_handover, m->created, m->updated, ps,
+                             m->n_participants, with_local, cs, m->n_cases, ks, m->n_cards};
         o = vn_json_match(&j);
     }
     free(ps);
@@ -120,59 +127,6 @@ static void s_signal_print(const vn_client_signal_record_t *r)
            r->youth_bsn[0] ? " bsn " : "", r->youth_bsn, r->category,
            s_day(r->signal_date, d1), s_day(r->active_until, d2), s_day(r->delete_after, d3),
            r->informed, r->contact_name[0] ? r->contact_name : "-", ref[0] ? "; case " : "", ref);
-}
-
-json_object *cli_match_json(const vn_client_match_t *m)
-{
-    json_object *o = json_object_new_object(), *ps = json_object_new_array(),
-                *cs = json_object_new_array(), *cards = json_object_new_array();
-    json_object_object_add(o, "id", json_object_new_string(m->id));
-    json_object_object_add(o, "kind", json_object_new_string(m->kind));
-    json_object_object_add(o, "coordinator", json_object_new_string(m->coordinator));
-    json_object_object_add(o, "handover_to", json_object_new_string(m->handover_to));
-    json_object_object_add(o, "agreed", json_object_new_boolean(m->agreed));
-    json_object_object_add(o, "created", json_object_new_int64((int64_t)m->created));
-    json_object_object_add(o, "updated", json_object_new_int64((int64_t)m->updated));
-    for (size_t i = 0; i < m->n_participants; i++) {
-        const vn_client_participant_t *p = &m->participants[i];
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "org", json_object_new_string(p->org));
-        json_object_object_add(j, "sector", json_object_new_string(p->sector));
-        json_object_object_add(j, "signal_id", json_object_new_string(p->signal_id));
-        json_object_object_add(j, "category", json_object_new_string(p->category));
-        json_object_object_add(j, "signal_date", json_object_new_int64((int64_t)p->signal_date));
-        json_object_object_add(j, "active", json_object_new_boolean(p->active));
-        json_object_array_add(ps, j);
-    }
-    json_object_object_add(o, "participants", ps);
-    for (size_t i = 0; i < m->n_cases; i++) {
-        char ref[65];
-        s_ref(ref, sizeof ref, m->cases[i].client_ref, m->cases[i].client_ref_len);
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "signal_id", json_object_new_string(m->cases[i].signal_id));
-        json_object_object_add(j, "youth_bsn", json_object_new_string(m->cases[i].youth_bsn));
-        json_object_object_add(j, "client_ref", json_object_new_string(ref));
-        json_object_array_add(cs, j);
-    }
-    json_object_object_add(o, "our_cases", cs);
-    for (size_t i = 0; i < m->n_cards; i++)
-        json_object_array_add(cards, cli_card_json(&m->cards[i]));
-    json_object_object_add(o, "contact_cards", cards);
-    return o;
-}
-
-json_object *cli_card_json(const vn_client_card_t *c)
-{
-    json_object *j = json_object_new_object();
-    json_object_object_add(j, "from", json_object_new_string(c->sender));
-    json_object_object_add(j, "match_id", json_object_new_string(c->match_id));
-    json_object_object_add(j, "signal_id", json_object_new_string(c->signal_id));
-    json_object_object_add(j, "signal_category", json_object_new_string(c->signal_category));
-    json_object_object_add(j, "name", json_object_new_string(c->name));
-    json_object_object_add(j, "role", json_object_new_string(c->role));
-    json_object_object_add(j, "phone", json_object_new_string(c->phone));
-    json_object_object_add(j, "email", json_object_new_string(c->email));
-    return j;
 }
 
 void cli_card_print(const char *indent, const vn_client_card_t *c)
@@ -238,11 +192,11 @@ static int s_print_matches(const vn_client_match_t *list, size_t n, int json, in
     if (json) {
         json_object *o;
         if (one && n) {
-            o = s_match_view_json(&list[0]);
+            o = cli_match_json(&list[0], 1);
         } else {
             json_object *arr = json_object_new_array();
             for (size_t i = 0; i < n; i++)
-                json_object_array_add(arr, s_match_view_json(&list[i]));
+                json_object_array_add(arr, cli_match_json(&list[i], 1));
             o = json_object_new_object();
             json_object_object_add(o, "items", arr);
         }

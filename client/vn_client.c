@@ -392,6 +392,8 @@ int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client
         m->media_type = a->media_type;
         m->match_id = a->match_id;
         m->match_event = a->match_notice ? a->match_notice->event : "";
+        m->match_audit_seq = a->match_notice ? a->match_notice->audit_seq : 0;
+        m->inbox_seq = a->inbox_seq;
         if (a->match_notice && a->match_notice->match &&
             client__match_fill(&in->matches[i], a->match_notice->match, a->cases, a->n_cases,
                                NULL, NULL, 0) == 0)

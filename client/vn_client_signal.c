@@ -55,6 +55,7 @@ int client__match_fill(vn_client_match_t *out, const Vn__MatchInfo *m,
     COPY(out->coordinator, m->coordinator);
     COPY(out->handover_to, m->handover_to);
     out->agreed = m->agreed;
+    out->coordinator_by_handover = m->coordinator_by_handover;
     out->created = m->created;
     out->updated = m->updated;
     out->participants = calloc(m->n_participants + 1, sizeof *out->participants);
@@ -73,6 +74,7 @@ int client__match_fill(vn_client_match_t *out, const Vn__MatchInfo *m,
         COPY(q->category, p->category);
         q->signal_date = p->signal_date;
         q->active = p->active;
+        q->registered = p->registered;
     }
     out->n_participants = m->n_participants;
     for (size_t i = 0; i < n_cases; i++)

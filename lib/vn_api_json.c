@@ -1,9 +1,12 @@
 /* vn_api_json.c -- the JSON shapes shared by the agent's HTTP API and the CLI's --json (one
- * schema: the OpenAPI document's Outcome, Consent and Status components). */
+ * schema: the OpenAPI document's components, from Outcome and Consent to Notification). */
 #include "vn_api_json.h"
 #include "vn_api_limits.h"
+#include "vn_content.h"
 
 #include <json-c/json.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -243,5 +246,119 @@ json_object *vn_json_vocabulary(const char *name, uint64_t revision, int verifie
         json_object_array_add(list, j);
     }
     json_object_object_add(o, "terms", list);
+    return o;
+}
+
+/* ---- the inbox ---- */
+
+void vn_json_cursor_format(uint64_t seq, char out[24])
+{
+    /* base 26, most significant first: letters only, never mistaken for a citizen number */
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('a' + seq % 26);
+        seq /= 26;
+    } while (seq && n < 23);
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+}
+
+static json_object *s_str(const char *v)
+{
+    return json_object_new_string(v ? v : "");
+}
+
+static json_object *s_base64(const uint8_t *data, size_t len)
+{
+    size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b = malloc(cap);
+    if (!b)
+        return json_object_new_string("");
+    sodium_bin2base64(b, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
+    json_object *s = json_object_new_string(b);
+    free(b);
+    return s;
+}
+
+static json_object *s_cases(const vn_json_case_t *cases, size_t n)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, vn_json_case(&cases[i]));
+    return a;
+}
+
+json_object *vn_json_notification(const vn_json_notification_t *n)
+{
+    json_object *o = json_object_new_object();
+    char cursor[24];
+    vn_json_add_str(o, "messageId", n->message_id);
+    vn_json_cursor_format(n->inbox_seq, cursor);
+    json_object_object_add(o, "inboxCursor", json_object_new_string(cursor));
+    vn_json_add_time(o, "received", n->received);
+    if (n->notice_code && n->notice_code[0]) {
+        json_object_put(n->match);
+        json_object_object_add(o, "kind", json_object_new_string("notice"));
+        json_object *nt = json_object_new_object();
+        json_object_object_add(nt, "code", json_object_new_string(n->notice_code));
+        json_object_object_add(nt, "reason", s_str(n->notice_reason));
+        vn_json_add_str(nt, "recipient", n->notice_recipient);
+        vn_json_add_str(nt, "aboutMessageId", n->about_message_id);
+        json_object_object_add(o, "notice", nt);
+        return o;
+    }
+    if (n->match_notice) {
+        json_object_object_add(o, "kind", json_object_new_string("match-notice"));
+        vn_json_add_str(o, "matchId", n->match_id);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "event", s_str(n->match_event));
+        if (n->match)
+            json_object_object_add(j, "match", n->match);
+        json_object_object_add(j, "auditSeq", json_object_new_int64((int64_t)n->match_audit_seq));
+        json_object_object_add(o, "matchNotice", j);
+        json_object_object_add(o, "cases", s_cases(n->cases, n->n_cases));
+        return o;
+    }
+    json_object_put(n->match);
+    json_object_object_add(o, "kind", json_object_new_string("notification"));
+    json_object_object_add(o, "sender", s_str(n->sender));
+    json_object_object_add(o, "senderSector", s_str(n->sender_sector));
+    json_object_object_add(o, "category", s_str(n->category));
+    json_object_object_add(o, "basis", s_str(n->basis));
+    json_object *just = json_object_new_array();
+    for (size_t i = 0; i < n->n_justification; i++) {
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "key", s_str(n->justification[i].key));
+        json_object_object_add(f, "value", s_str(n->justification[i].value));
+        json_object_array_add(just, f);
+    }
+    json_object_object_add(o, "justification", just);
+    vn_json_add_str(o, "subjectPseudonym", n->subject_pseudonym);
+    vn_json_add_time(o, "created", n->created);
+    vn_json_add_time(o, "expires", n->expires);
+    json_object_object_add(o, "userId", s_str(n->user_id));
+    json_object_object_add(o, "userRole", s_str(n->user_role));
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "mediaType",
+                           json_object_new_string(n->media_type && n->media_type[0]
+                                                      ? n->media_type
+                                                      : "application/octet-stream"));
+    json_object_object_add(c, "data", s_base64(n->content, n->content_len));
+    json_object_object_add(o, "content", c);
+    /* The subject's identity, sealed in the content: the recipient's system links on it. */
+    vn_json_add_str(o, "subjectBsn", n->subject_bsn);
+    vn_json_add_str(o, "subjectName", n->subject_name);
+    if (n->subject_birth_date && n->subject_birth_date[0] &&
+        vn_birth_date_valid(n->subject_birth_date))
+        json_object_object_add(o, "subjectBirthDate", json_object_new_string(n->subject_birth_date));
+    vn_json_add_str(o, "matchId", n->match_id);
+    if (n->card)
+        json_object_object_add(o, "contactCard", vn_json_card(n->card));
+    if (n->n_cases)
+        json_object_object_add(o, "cases", s_cases(n->cases, n->n_cases));
+    if (n->sender_revoked)
+        json_object_object_add(o, "senderRevoked", json_object_new_boolean(1));
     return o;
 }

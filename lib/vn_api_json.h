@@ -108,4 +108,36 @@ typedef struct {
 struct json_object *vn_json_vocabulary(const char *name, uint64_t revision, int verified,
                                        const vn_json_term_t *terms, size_t n_terms);
 
+/* An inbox cursor: the position in base 26 with letters only (never read as a citizen number). */
+void vn_json_cursor_format(uint64_t seq, char out[24]);
+
+/* One inbox item (a Notification): a notification, with notice_code a notice about one of ours,
+ * or with match_event a match notice. Strings borrowed for the call; NULL reads as "". */
+typedef struct {
+    const char *key, *value;
+} vn_json_field_t;
+typedef struct {
+    const char *message_id;              /* hex */
+    uint64_t inbox_seq, received;
+    const char *notice_code, *notice_reason, *notice_recipient, *about_message_id;
+    int match_notice;                    /* a match notice (kind match-notice) */
+    const char *match_event;
+    struct json_object *match;           /* a match notice's Match (vn_json_match); taken over */
+    uint64_t match_audit_seq;
+    const char *sender, *sender_sector, *category, *basis;
+    const vn_json_field_t *justification;
+    size_t n_justification;
+    const char *subject_pseudonym;       /* hex, or "" when anonymous */
+    uint64_t created, expires;
+    const char *user_id, *user_role, *media_type;
+    const uint8_t *content;
+    size_t content_len;
+    const char *subject_bsn, *subject_name, *subject_birth_date, *match_id;
+    const vn_json_card_t *card;          /* a contact card, or NULL */
+    const vn_json_case_t *cases;         /* our own cases the item is about */
+    size_t n_cases;
+    int sender_revoked;
+} vn_json_notification_t;
+struct json_object *vn_json_notification(const vn_json_notification_t *n);
+
 #endif

@@ -186,13 +186,13 @@ for org in wijkteam-heerlen vt-zuid-limburg; do
     "$V" inbox --agent "$(api $org)" --wait 5
 done
 for org in wijkteam-heerlen vt-zuid-limburg; do
-    for id in $("$V" inbox --agent "$(api $org)" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
+    for id in $("$V" inbox --agent "$(api $org)" --json | sed -n 's/.*"messageId":"\([0-9a-f]*\)".*/\1/p'); do
         "$V" ack --agent "$(api $org)" "$id" >/dev/null
     done
 done
 MELDING_ID=$(sed -n 's/^accepted message=\([0-9a-f]*\) .*/\1/p' <<<"$MELDING")
 wait_for "'$V' audit show --data '$D/broker' | grep 'DELIVERED .*msg=$MELDING_ID' >/dev/null" # no -q: under pipefail, a reader that stops early fails the writer (SIGPIPE)
-for id in $("$V" inbox --agent "$(api school-de-linde)" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
+for id in $("$V" inbox --agent "$(api school-de-linde)" --json | sed -n 's/.*"messageId":"\([0-9a-f]*\)".*/\1/p'); do
     "$V" ack --agent "$(api school-de-linde)" "$id" >/dev/null
 done
 

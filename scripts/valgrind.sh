@@ -36,18 +36,18 @@ for o in ggz-a vt-b; do
     done
 done
 for i in 1 2 3; do
-    echo "bericht $i" | "$V" send --agent "ipc://$D/ggz-a.sock" --to vt-b --subject 111222333 \
+    echo "bericht $i" | "$V" send --agent "ipc://$D/ggz-a.sock" --to vt-b --subject 111222333 --user vg-1 --role tester \
         --basis meldrecht --category melding --afweging 1=ja,2=ja,3=nvt,4=nvt,5=nvt \
         --onveiligheid acuut --consultatie "$(date -u +%F)" --client-geinformeerd ja --file - >/dev/null
 done
-echo x | "$V" send --agent "ipc://$D/ggz-a.sock" --to vt-b --subject 111222333 \
+echo x | "$V" send --agent "ipc://$D/ggz-a.sock" --to vt-b --subject 111222333 --user vg-1 --role tester \
     --category zorgsignaal --basis bogus --file - >/dev/null || true
 "$V" inbox --agent "ipc://$D/vt-b.sock" --wait 10 >/dev/null
 ref=$("$V" consent add --agent "ipc://$D/ggz-a.sock" --subject 111222333 --given-by client \
     --to vt-b --categories zorgsignaal --purpose test --days 5 | sed -n 's/^consent \(c[0-9a-f]*\) .*/\1/p')
 "$V" consent list --agent "ipc://$D/ggz-a.sock" >/dev/null
 "$V" consent withdraw --agent "ipc://$D/ggz-a.sock" "$ref" >/dev/null
-for id in $("$V" inbox --agent "ipc://$D/vt-b.sock" --json | sed -n 's/.*"message_id":"\([0-9a-f]*\)".*/\1/p'); do
+for id in $("$V" inbox --agent "ipc://$D/vt-b.sock" --json | sed -n 's/.*"messageId":"\([0-9a-f]*\)".*/\1/p'); do
     "$V" ack --agent "ipc://$D/vt-b.sock" "$id" >/dev/null
 done
 # The HTTP endpoint's thread reads the stores while the daemons run.

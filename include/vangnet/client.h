@@ -149,6 +149,7 @@ typedef struct {
     char category[129];
     uint64_t signal_date;             /* unix seconds */
     int active;                       /* 0: inactive (past its active period), still matched */
+    uint64_t registered;              /* when the broker registered the signal (unix seconds) */
 } vn_client_participant_t;
 
 /* A match as this organisation sees it. Arrays are owned by the list that holds the match. */
@@ -165,6 +166,7 @@ typedef struct {
     size_t n_cases;
     vn_client_card_t *cards;          /* contact cards received for it (match show only) */
     size_t n_cards;
+    int coordinator_by_handover;      /* the coordinator took over by an accepted handover */
 } vn_client_match_t;
 
 /* A signal to register: that this organisation is involved with a youth and concerned. No
@@ -274,6 +276,8 @@ typedef struct {
     const vn_client_card_t *card;   /* a contact card (category contactkaart); else NULL */
     const vn_client_case_t *cases;  /* our own cases the item is about */
     size_t n_cases;
+    uint64_t inbox_seq;         /* its position in the agent's inbox (the HTTP API's inboxCursor) */
+    uint64_t match_audit_seq;   /* a match notice: the broker's audit entry of the event */
 } vn_client_message_t;
 
 typedef struct vn_client_inbox vn_client_inbox_t;

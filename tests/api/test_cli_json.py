@@ -1,6 +1,6 @@
 """test_cli_json.py -- `--json` of the agency verbs prints the HTTP API's shapes: each output is
 validated against the same OpenAPI components, and the CLI's and the HTTP API's answers for the
-same notification, consent and status agree member for member."""
+same notification, consent, status and inbox agree member for member."""
 import datetime
 import json
 import os
@@ -64,7 +64,13 @@ def run():
         c.validate(w, "Consent", "consent withdraw --json")
         check("withdrawn" in w, "withdrawn: %s" % w)
 
-        item = vt.get("/v1/inbox?wait=10", 200).json()["items"][0]
+        hin = vt.get("/v1/inbox?wait=10", 200).json()
+        item = hin["items"][0]
+        inbox = cli("inbox", "--agent", vt_ep, "--json")
+        c.validate(inbox, "InboxPage", "inbox --json")
+        check(inbox["items"][0]["kind"] == "notification" and
+              inbox["items"][0]["content"]["data"] == "em9yZ2Vu", "inbox: %s" % inbox)
+        check(inbox == hin, "inbox: CLI %s, HTTP %s" % (inbox, hin))
         ack = cli("ack", "--agent", vt_ep, item["messageId"], "--json")
         c.validate(ack, "Acknowledgement", "ack --json")
         keys = cli("api-client", "list", "--data", net.data("ggz-mondriaan"), "--json")

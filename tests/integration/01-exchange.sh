@@ -21,11 +21,13 @@ echo "$out"
 msgid=${BASH_REMATCH[1]}
 
 for org in vt-zuid-limburg ggz-mondriaan; do
-    inbox=$("$VANGNET" inbox --agent "$(api $org)" --wait 10 --json)
-    echo "$inbox" | grep -q "\"message_id\":\"$msgid\"" || fail "$org did not receive: $inbox"
-    echo "$inbox" | grep -q "kind B komt vaak zonder ontbijt" || fail "$org content wrong"
-    echo "$inbox" | grep -q "\"consent-ref\":\"$ref\"" || fail "$org justification missing"
-    echo "$inbox" | grep -q '"user_role":"wijkcoach"' || fail "$org role missing"
+    "$VANGNET" inbox --agent "$(api $org)" --wait 10 --json > "$T/in-$org.json"
+    inbox_each "$T/in-$org.json" 'i["messageId"]' | grep -qx "$msgid" \
+        || fail "$org did not receive: $(cat "$T/in-$org.json")"
+    inbox_each "$T/in-$org.json" 'text(i)' | grep -q "kind B komt vaak zonder ontbijt" \
+        || fail "$org content wrong: $(cat "$T/in-$org.json")"
+    inbox_each "$T/in-$org.json" 'just(i).get("consent-ref")' | grep -qx "$ref" || fail "$org justification missing"
+    inbox_each "$T/in-$org.json" 'i["userRole"]' | grep -qx wijkcoach || fail "$org role missing"
     "$VANGNET" ack --agent "$(api $org)" "$msgid" | grep -q acknowledged || fail "ack $org"
     "$VANGNET" inbox --agent "$(api $org)" | grep -q "inbox empty" || fail "$org inbox not empty after ack"
 done

@@ -33,9 +33,9 @@ wait_for "'$VANGNET' status --agent '$(api vt-zuid-limburg)' | grep -q 'inbox=$N
 
 # Exactly once: N distinct messages in the inbox, N DELIVERED records, nothing left queued.
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --max 1000 --json > "$T/inbox.json"
-ids=$(grep -c '"message_id"' "$T/inbox.json")
-uniq_ids=$(grep '"message_id"' "$T/inbox.json" | sort -u | wc -l)
-bodies=$(grep -o 'Synthetisch bericht [0-9]*' "$T/inbox.json" | sort -u | wc -l)
+ids=$(inbox_each "$T/inbox.json" 'i["messageId"]' | wc -l)
+uniq_ids=$(inbox_each "$T/inbox.json" 'i["messageId"]' | sort -u | wc -l)
+bodies=$(inbox_each "$T/inbox.json" 'text(i)' | grep -o 'Synthetisch bericht [0-9]*' | sort -u | wc -l)
 [ "$ids" -eq "$N" ] && [ "$uniq_ids" -eq "$N" ] && [ "$bodies" -eq "$N" ] \
     || fail "inbox holds $ids messages, $uniq_ids distinct, $bodies bodies; expected $N"
 wait_for "[ \$(audit_grep -c DELIVERED) -eq $N ]" 30

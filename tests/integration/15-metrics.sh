@@ -38,7 +38,7 @@ set +e
     --basis consent --category melding --consent-ref c-none --file "$T/m.txt" >/dev/null
 set -e
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --max 1000 --json > "$T/inbox.json"
-grep -o '"message_id":"[0-9a-f]*"' "$T/inbox.json" | cut -d'"' -f4 > "$T/ids"
+inbox_each "$T/inbox.json" 'i["messageId"]' > "$T/ids"
 while read -r id; do "$VANGNET" ack --agent "$(api vt-zuid-limburg)" "$id" >/dev/null; done < "$T/ids"
 wait_for "curl -sf '$B_URL/metrics' > '$T/w.prom' && grep -q '^vangnet_broker_deliveries_total 30$' '$T/w.prom'" 30
 

@@ -49,7 +49,7 @@ grep -q "event=resent" "$T/$G.log" || fail "the agent did not resend"
 audit_grep -q "DELIVERED .*msg=$refused" && fail "refused message was delivered"
 # The IT system that waited for it is gone: the refusal reaches it through the inbox too.
 "$VANGNET" inbox --agent "$(api $G)" --json > "$T/g-inbox.json"
-grep -q "\"about_message_id\":\"$refused\"" "$T/g-inbox.json" || fail "no refusal notice in the inbox"
+inbox_each "$T/g-inbox.json" 'i.get("notice", {}).get("aboutMessageId")' | grep -qx "$refused" || fail "no refusal notice in the inbox"
 
 # 2. Accepted (and delivered), then the message expires before the sender's agent returns.
 crash_window --expires-in 10; accepted=$ID

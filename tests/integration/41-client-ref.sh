@@ -70,5 +70,5 @@ grep -q "^accepted message=$kept" "$T/k3" || fail "kept message: $(cat "$T/k3")"
 [ "$(audit_grep -c "ACCEPTED ")" -eq 3 ] || fail "extra messages: $(audit_grep ACCEPTED)"
 wait_for "'$VANGNET' status --agent '$(api vt-zuid-limburg)' | grep -q 'inbox=3 '" 30
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --json > "$T/inbox.json"
-[ "$(grep -c "\"message_id\":\"$kept\"" "$T/inbox.json")" -eq 1 ] || fail "not delivered exactly once"
+[ "$(inbox_each "$T/inbox.json" 'i["messageId"]' | grep -cx "$kept")" -eq 1 ] || fail "not delivered exactly once"
 echo "41-client-ref: ok"

@@ -15,14 +15,14 @@ audit_grep -q "DELIVERED .*msg=$id" && fail "audited as delivered"
 grep -q "event=delivery-rejected msg=$id" "$T/vt-zuid-limburg.log" || fail "recipient did not log it"
 # The recipient's IT system sees a notice, not content.
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --json > "$T/vt.json"
-grep -q "\"notice\":\"undecryptable\"" "$T/vt.json" && grep -q "\"about_message_id\":\"$id\"" "$T/vt.json" \
-    || fail "no notice for the recipient: $(cat "$T/vt.json")"
+inbox_each "$T/vt.json" 'i["kind"] == "notice" and "%s %s" % (i["notice"]["code"], i["notice"]["aboutMessageId"])' \
+    | grep -qx "undecryptable $id" || fail "no notice for the recipient: $(cat "$T/vt.json")"
 # The sender hears of it once its agent is back.
 vn_agent_start ggz-mondriaan
-wait_for "'$VANGNET' inbox --agent '$(api ggz-mondriaan)' --json | grep -q '\"about_message_id\":\"$id\"'" 20
+wait_for "'$VANGNET' inbox --agent '$(api ggz-mondriaan)' --json | grep -q '\"aboutMessageId\":\"$id\"'" 20
 "$VANGNET" inbox --agent "$(api ggz-mondriaan)" --json > "$T/g.json"
-grep -q '"notice":"undecryptable"' "$T/g.json" && grep -q '"recipient":"vt-zuid-limburg"' "$T/g.json" \
-    || fail "sender notice: $(cat "$T/g.json")"
+inbox_each "$T/g.json" 'i["kind"] == "notice" and "%s %s %s" % (i["notice"]["code"], i["notice"]["recipient"], i["notice"]["aboutMessageId"])' \
+    | grep -qx "undecryptable vt-zuid-limburg $id" || fail "sender notice: $(cat "$T/g.json")"
 # The recipient's queue is empty: the failed delivery ended, and is not redelivered.
 B_URL=$(cat "$T/broker-data/metrics-address")
 curl -sf "$B_URL/metrics" > "$T/m.prom"

@@ -14,7 +14,7 @@ vn_agent_start vt-zuid-limburg
 wait_for "audit_grep -q 'WITHHELD .*msg=$id .*outcome=sender-revoked'" 20
 audit_grep -q "DELIVERED .*msg=$id" && fail "delivered after the sender was revoked"
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --json > "$T/vt.json"
-grep -q "\"message_id\":\"$id\"" "$T/vt.json" && fail "in the recipient's inbox: $(cat "$T/vt.json")"
+inbox_each "$T/vt.json" 'i["messageId"]' | grep -qx "$id" && fail "in the recipient's inbox: $(cat "$T/vt.json")"
 # The sender's agent knows it is revoked, and says so.
 set +e
 "$VANGNET" status --agent "$(api ggz-mondriaan)" > "$T/st"; rc=$?

@@ -23,7 +23,7 @@ grep -q $'\033' "$T/inbox.txt" && fail "escape sequence printed raw"
 grep -q '\\x1b\[2J' "$T/inbox.txt" || fail "escape not shown escaped: $(cat -v "$T/inbox.txt")"
 grep -q '^message FAKE' "$T/inbox.txt" && fail "a sender started a line of its own"
 "$VANGNET" inbox --agent "$(api $V)" --json > "$T/inbox.json"
-grep -o '"message_id":"[0-9a-f]*"' "$T/inbox.json" | cut -d'"' -f4 > "$T/ids"
+inbox_each "$T/inbox.json" 'i["messageId"]' > "$T/ids"
 while read -r id; do "$VANGNET" ack --agent "$(api $V)" "$id" >/dev/null; done < "$T/ids"
 wait_for "'$VANGNET' status --agent '$(api $V)' | grep -q 'inbox=0 '" 10
 vn_agent_kill $V                   # everything flushed

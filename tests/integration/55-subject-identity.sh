@@ -16,14 +16,14 @@ msg=$(sed -n 's/^accepted message=\([0-9a-f]*\) .*/\1/p' "$T/s1")
 grep -q "subject:  bsn $BSN, Kees Synthetisch, born 2018-05-17" "$T/in1" || fail "no identity: $(cat "$T/in1")"
 "$VANGNET" inbox --agent "$VT" --json > "$T/in1.json"
 python3 - "$T/in1.json" "$msg" <<'PY' || fail "JSON identity"
-import json, sys
-items = json.load(open(sys.argv[1]))
-m = [i for i in items if i["message_id"] == sys.argv[2]][0]
-assert m["subject_bsn"] == "111222333", m
-assert m["subject_name"] == "Kees Synthetisch" and m["subject_birth_date"] == "2018-05-17", m
-assert len(m["subject"]) == 64 and m["subject"] != m["subject_bsn"], m
-assert m["content"].startswith("Synthetisch: kindcheck positief."), m
-assert m["media_type"] == "text/plain", m
+import base64, json, sys
+items = json.load(open(sys.argv[1]))["items"]
+m = [i for i in items if i["messageId"] == sys.argv[2]][0]
+assert m["kind"] == "notification" and m["subjectBsn"] == "111222333", m
+assert m["subjectName"] == "Kees Synthetisch" and m["subjectBirthDate"] == "2018-05-17", m
+assert len(m["subjectPseudonym"]) == 64 and m["subjectPseudonym"] != m["subjectBsn"], m
+assert base64.b64decode(m["content"]["data"]).startswith(b"Synthetisch: kindcheck positief."), m
+assert m["content"]["mediaType"] == "text/plain", m
 PY
 "$VANGNET" ack --agent "$VT" "$msg" >/dev/null
 
@@ -31,17 +31,17 @@ PY
 "$VANGNET" send --agent "$GGZ" --to vt-zuid-limburg --subject 123456782 $MELD --file "$T/m.txt" >/dev/null
 "$VANGNET" inbox --agent "$VT" --wait 10 --json > "$T/in2.json"
 python3 -c "
-import json,sys; m=json.load(open('$T/in2.json'))[0]
-assert m['subject_bsn']=='123456782' and 'subject_name' not in m, m" || fail "BSN alone"
-"$VANGNET" ack --agent "$VT" "$(python3 -c "import json; print(json.load(open('$T/in2.json'))[0]['message_id'])")" >/dev/null
+import json,sys; m=json.load(open('$T/in2.json'))['items'][0]
+assert m['subjectBsn']=='123456782' and 'subjectName' not in m, m" || fail "BSN alone"
+"$VANGNET" ack --agent "$VT" "$(inbox_each "$T/in2.json" 'i["messageId"]' | head -n 1)" >/dev/null
 
 # 3. An anonymous advice request (advies) carries no identity, and may not be given one.
 "$VANGNET" send --agent "$GGZ" --to vt-zuid-limburg --anonymous --category adviesvraag \
     --basis advies --file "$T/m.txt" >/dev/null || fail "advice request not accepted"
 "$VANGNET" inbox --agent "$VT" --wait 10 --json > "$T/in3.json"
 python3 -c "
-import json; m=json.load(open('$T/in3.json'))[0]
-assert m['subject']=='' and m['subject_bsn']=='' and 'subject_name' not in m, m" || fail "advies named someone"
+import json; m=json.load(open('$T/in3.json'))['items'][0]
+assert not {'subjectPseudonym', 'subjectBsn', 'subjectName'} & m.keys(), m" || fail "advies named someone"
 set +e
 "$VANGNET" send --agent "$GGZ" --to vt-zuid-limburg --anonymous --subject-name "Kees" \
     --category adviesvraag --basis advies --file "$T/m.txt" 2>"$T/e1"; r1=$?

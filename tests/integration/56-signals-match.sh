@@ -34,25 +34,26 @@ s2=$("$VANGNET" signal add --agent "$(api school-de-linde)" --youth $KIND_A --ca
      --age 7 --informed ouders --client-ref LLN-0042 --contact-name "J. de Vries" \
      --contact-role intern-begeleider --contact-email j.devries@delinde.example | sid)
 [ -n "$s2" ] || fail "second signal not registered"
-wait_inbox school-de-linde "any(n['match_notice'] == 'match' and n['match']['kind'] == 'client' and
-    {'org': 'ggz-mondriaan', 'signal_id': '$s1'}.items() <= [p for p in n['match']['participants'] if p['org'] == 'ggz-mondriaan'][0].items()
-    and n['our_cases'] == [{'signal_id': '$s2', 'youth_bsn': '$KIND_A', 'client_ref': 'LLN-0042'}] for n in notices)"
-wait_inbox ggz-mondriaan "any(n['match_notice'] == 'match' and n['our_cases'][0]['client_ref'] == 'GGZ-2026-17'
-    and n['our_cases'][0]['youth_bsn'] == '$KIND_A'
-    and any(p['org'] == 'school-de-linde' and p['category'] == 'schoolverzuim' for p in n['match']['participants']) for n in notices)"
-mid=$(python3 -c "import json; print([i for i in json.load(open('$T/ggz-mondriaan.json')) if 'match_notice' in i][0]['match']['id'])")
+wait_inbox school-de-linde "any(n['matchNotice']['event'] == 'match' and n['matchNotice']['match']['kind'] == 'client' and
+    {'org': 'ggz-mondriaan', 'signalId': '$s1'}.items() <= [p for p in n['matchNotice']['match']['participants'] if p['org'] == 'ggz-mondriaan'][0].items()
+    and len(n['cases']) == 1 and {'signalId': '$s2', 'youthBsn': '$KIND_A', 'clientRef': 'LLN-0042'}.items() <= n['cases'][0].items()
+    for n in notices)"
+wait_inbox ggz-mondriaan "any(n['matchNotice']['event'] == 'match' and n['cases'][0]['clientRef'] == 'GGZ-2026-17'
+    and n['cases'][0]['youthBsn'] == '$KIND_A'
+    and any(p['org'] == 'school-de-linde' and p['category'] == 'schoolverzuim' for p in n['matchNotice']['match']['participants']) for n in notices)"
+mid=$(python3 -c "import json; print([i for i in json.load(open('$T/ggz-mondriaan.json'))['items'] if i['kind'] == 'match-notice'][0]['matchNotice']['match']['id'])")
 [[ $mid == M* ]] || fail "no match id"
 "$VANGNET" inbox --agent "$(api school-de-linde)" > "$T/school.txt"
 grep -q "match notice .*: match" "$T/school.txt" && grep -q "participant ggz-mondriaan (ggz): signal $s1, zorg-ouder" "$T/school.txt" \
     && grep -q "our case: signal $s2, bsn $KIND_A, case LLN-0042" "$T/school.txt" || fail "inbox text: $(cat "$T/school.txt")"
 
 # 3. Contact cards, sealed from agent to agent, linked to the match and to the recipient's case.
-wait_inbox school-de-linde "any(c['contact_card']['from'] == 'ggz-mondriaan' and c['contact_card']['name'] == 'Dr. A. Bakker'
-    and c['contact_card']['phone'] == '045-5551234' and c['contact_card']['match_id'] == '$mid' and c['match_id'] == '$mid'
-    and c['category'] == 'contactkaart' and c['basis'] == 'signaal-match' and c['subject_bsn'] == ''
-    and c['our_cases'][0]['client_ref'] == 'LLN-0042' for c in cards)"
-wait_inbox ggz-mondriaan "any(c['contact_card']['from'] == 'school-de-linde' and c['contact_card']['email'] == 'j.devries@delinde.example'
-    and c['contact_card']['signal_id'] == '$s2' for c in cards)"
+wait_inbox school-de-linde "any(c['contactCard']['from'] == 'ggz-mondriaan' and c['contactCard']['name'] == 'Dr. A. Bakker'
+    and c['contactCard']['phone'] == '045-5551234' and c['contactCard']['matchId'] == '$mid' and c['matchId'] == '$mid'
+    and c['category'] == 'contactkaart' and c['basis'] == 'signaal-match' and 'subjectBsn' not in c
+    and c['cases'][0]['clientRef'] == 'LLN-0042' for c in cards)"
+wait_inbox ggz-mondriaan "any(c['contactCard']['from'] == 'school-de-linde' and c['contactCard']['email'] == 'j.devries@delinde.example'
+    and c['contactCard']['signalId'] == '$s2' for c in cards)"
 "$VANGNET" match show --agent "$(api school-de-linde)" "$mid" > "$T/show"
 grep -q "contact ggz-mondriaan: Dr. A. Bakker, psychiater, tel. 045-5551234, a.bakker@ggz.example (signal $s1, zorg-ouder)" "$T/show" \
     || fail "match show without the card: $(cat "$T/show")"
@@ -67,11 +68,11 @@ s3=$("$VANGNET" signal add --agent "$(api jeugdhulp-xonar)" --youth $KIND_C --pa
      --category verwaarlozing --age 4 --informed ouders --client-ref JH-88 \
      --contact-name "M. Peters" --contact-phone 045-5559876 | sid)
 [ -n "$s3" ] || fail "family signal not registered"
-wait_inbox jeugdhulp-xonar "any(n['match']['kind'] == 'family' and any(p['org'] == 'ggz-mondriaan' and p['signal_id'] == '$s1'
-    for p in n['match']['participants']) and n['our_cases'][0]['youth_bsn'] == '$KIND_C' for n in notices)"
-wait_inbox ggz-mondriaan "any(n['match']['kind'] == 'family' and any(p['org'] == 'jeugdhulp-xonar' for p in n['match']['participants'])
-    and n['our_cases'][0]['signal_id'] == '$s1' for n in notices)"
-wait_inbox jeugdhulp-xonar "any(c['contact_card']['from'] == 'ggz-mondriaan' for c in cards)"
+wait_inbox jeugdhulp-xonar "any(n['matchNotice']['match']['kind'] == 'family' and any(p['org'] == 'ggz-mondriaan' and p['signalId'] == '$s1'
+    for p in n['matchNotice']['match']['participants']) and n['cases'][0]['youthBsn'] == '$KIND_C' for n in notices)"
+wait_inbox ggz-mondriaan "any(n['matchNotice']['match']['kind'] == 'family' and any(p['org'] == 'jeugdhulp-xonar' for p in n['matchNotice']['match']['participants'])
+    and n['cases'][0]['signalId'] == '$s1' for n in notices)"
+wait_inbox jeugdhulp-xonar "any(c['contactCard']['from'] == 'ggz-mondriaan' for c in cards)"
 
 # 5. The broker never saw a BSN, a name or a contact detail in clear.
 for secret in $MOTHER $KIND_A $KIND_C "Bakker" 045-5551234 a.bakker@ggz.example j.devries@delinde.example \

@@ -46,8 +46,8 @@ wait_for "'$VANGNET' status --agent $(api jeugdhulp-xonar) | grep -q connected=y
 wait_for "'$VANGNET' status --agent $(api wijkteam-heerlen) | grep -q connected=yes"
 new=$(sig_add jeugdhulp-xonar 345678904 verwaarlozing 9 --informed ouders)
 [ -n "$new" ] || fail "newcomer not registered"
-wait_inbox jeugdhulp-xonar "any(any(p['org'] == 'wijkteam-heerlen' and p['signal_id'] == '$old' and not p['active']
-    for p in n['match']['participants']) for n in notices)"
+wait_inbox jeugdhulp-xonar "any(any(p['org'] == 'wijkteam-heerlen' and p['signalId'] == '$old' and not p['active']
+    for p in n['matchNotice']['match']['participants']) for n in notices)"
 sleep 2
 inbox_json wijkteam-heerlen
 json_check wijkteam-heerlen "not notices and not cards" || fail "the inactive signal's owner was told"

@@ -32,24 +32,24 @@ coordinator_is school-de-linde "" || fail "a signal-only sector coordinates"
 # 2. The GGZ joins: it may coordinate, so it does; everyone hears it.
 sig_add ggz-mondriaan $KIND zorg-ouder 8 --informed ouders >/dev/null
 wait_for "coordinator_is school-de-linde ggz-mondriaan"
-wait_inbox politie-limburg "any(n['match_notice'] in ('new-signal', 'coordinator') and n['match']['coordinator'] == 'ggz-mondriaan' for n in notices)"
-wait_inbox ggz-mondriaan "any(n['match']['coordinator'] == 'ggz-mondriaan' for n in notices)"
+wait_inbox politie-limburg "any(n['matchNotice']['event'] in ('new-signal', 'coordinator') and n['matchNotice']['match'].get('coordinator') == 'ggz-mondriaan' for n in notices)"
+wait_inbox ggz-mondriaan "any(n['matchNotice']['match'].get('coordinator') == 'ggz-mondriaan' for n in notices)"
 audit_grep -q "COORDINATOR_ASSIGNED .*ggz-mondriaan.*match=$mid\|COORDINATOR_ASSIGNED .*match=$mid.*ggz-mondriaan" || fail "assignment not audited"
 
 # 3. The neighbourhood team joins: it comes earlier in the covenant's order.
 sig_add wijkteam-heerlen $KIND huiselijk-geweld 8 --informed ouders >/dev/null
 wait_for "coordinator_is ggz-mondriaan wijkteam-heerlen"
-wait_inbox school-de-linde "any(n['match']['coordinator'] == 'wijkteam-heerlen' for n in notices)"
+wait_inbox school-de-linde "any(n['matchNotice']['match'].get('coordinator') == 'wijkteam-heerlen' for n in notices)"
 
 # 4. Handovers: not to a school, not by a non-coordinator; to the GGZ, accepted by the GGZ only.
 refused "$VANGNET" match coordinate --agent "$(api wijkteam-heerlen)" "$mid" --handover school-de-linde
 refused "$VANGNET" match coordinate --agent "$(api ggz-mondriaan)" "$mid" --handover ggz-mondriaan
 "$VANGNET" match coordinate --agent "$(api wijkteam-heerlen)" "$mid" --handover ggz-mondriaan | grep -q "handover offered to ggz-mondriaan" || fail "handover"
-wait_inbox ggz-mondriaan "any(n['match_notice'] == 'handover-offered' and n['match']['handover_to'] == 'ggz-mondriaan' for n in notices)"
+wait_inbox ggz-mondriaan "any(n['matchNotice']['event'] == 'handover-offered' and n['matchNotice']['match'].get('handoverTo') == 'ggz-mondriaan' for n in notices)"
 refused "$VANGNET" match coordinate --agent "$(api politie-limburg)" "$mid" --accept
 "$VANGNET" match coordinate --agent "$(api ggz-mondriaan)" "$mid" --accept >/dev/null || fail "accept"
 for org in school-de-linde politie-limburg wijkteam-heerlen; do
-    wait_inbox $org "any(n['match_notice'] == 'coordinator' and n['match']['coordinator'] == 'ggz-mondriaan' for n in notices)"
+    wait_inbox $org "any(n['matchNotice']['event'] == 'coordinator' and n['matchNotice']['match'].get('coordinator') == 'ggz-mondriaan' for n in notices)"
 done
 audit_grep -q "HANDOVER_OFFERED .*match=$mid" || fail "handover not audited"
 
@@ -61,7 +61,7 @@ coordinator_is jeugdhulp-xonar ggz-mondriaan || fail "an accepted handover was o
 # 6. Afgestemd: one plan, and everyone hears it.
 "$VANGNET" match coordinate --agent "$(api ggz-mondriaan)" "$mid" --agree | grep -q AFGESTEMD || fail "agree"
 for org in school-de-linde politie-limburg wijkteam-heerlen jeugdhulp-xonar; do
-    wait_inbox $org "any(n['match_notice'] == 'agreed' and n['match']['agreed'] for n in notices)"
+    wait_inbox $org "any(n['matchNotice']['event'] == 'agreed' and n['matchNotice']['match']['agreed'] for n in notices)"
 done
 audit_grep -q "MATCH_AGREED .*match=$mid" || fail "agreement not audited"
 "$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"

@@ -66,8 +66,8 @@ KIND=678901235
 sig_add ggz-mondriaan $KIND zorg-ouder 6 --informed ouders >/dev/null
 sig_add wijkteam-heerlen $KIND huiselijk-geweld 6 --informed ouders >/dev/null
 sig_add vt-zuid-limburg $KIND kindermishandeling 6 --informed ouders >/dev/null
-wait_inbox ggz-mondriaan "any(len({p['org'] for p in n['match']['participants']}) == 3 for n in notices)"
-mid=$(python3 -c "import json; print([i for i in json.load(open('$T/ggz-mondriaan.json')) if 'match_notice' in i][-1]['match']['id'])")
+wait_inbox ggz-mondriaan "any(len({p['org'] for p in n['matchNotice']['match']['participants']}) == 3 for n in notices)"
+mid=$(python3 -c "import json; print([i for i in json.load(open('$T/ggz-mondriaan.json'))['items'] if i['kind'] == 'match-notice'][-1]['matchNotice']['match']['id'])")
 for org in ggz-mondriaan wijkteam-heerlen vt-zuid-limburg; do ack_all $org; done
 # Under the parents' consent, which covers the neighbourhood team only: it alone receives it.
 ref=$(vn_consent ggz-mondriaan wijkteam-heerlen afstemming $KIND)
@@ -78,8 +78,8 @@ echo "Synthetisch: afstemming over het gezin." > "$T/a.txt"
 grep -q "^accepted to=wijkteam-heerlen " "$T/o" || fail "consented recipient: $(cat "$T/o")"
 grep -q "^refused to=vt-zuid-limburg .*code=consent-" "$T/o" || fail "recipient outside the consent: $(cat "$T/o")"
 ! grep -q "to=ggz-mondriaan" "$T/o" || fail "sent to itself"
-wait_inbox wijkteam-heerlen "any(i.get('subject_bsn') == '$KIND' and i.get('subject_name') == 'Lisa Synthetisch'
-    and i.get('match_id') == '$mid' and i.get('category') == 'afstemming' for i in items)"
+wait_inbox wijkteam-heerlen "any(i.get('subjectBsn') == '$KIND' and i.get('subjectName') == 'Lisa Synthetisch'
+    and i.get('matchId') == '$mid' and i.get('category') == 'afstemming' for i in items)"
 sleep 1
 inbox_json vt-zuid-limburg
 json_check vt-zuid-limburg "not items" || fail "delivered to a recipient the policy refused"
@@ -89,7 +89,7 @@ audit_grep -q "REFUSED .*actor=ggz-mondriaan .*to=vt-zuid-limburg .*match=$mid" 
 # A Meldcode report to match:ID: only Veilig Thuis may receive one.
 [ "$(rc_of "$VANGNET" send --agent "$GGZ" --to "match:$mid" --subject $KIND $MELD --file "$T/a.txt")" -eq 3 ] || fail "meldrecht to the match"
 grep -q "^accepted to=vt-zuid-limburg " "$T/o" && grep -q "^refused to=wijkteam-heerlen .*code=" "$T/o" || fail "meldrecht per recipient: $(cat "$T/o")"
-wait_inbox vt-zuid-limburg "any(i.get('category') == 'melding' and i.get('subject_bsn') == '$KIND' for i in items)"
+wait_inbox vt-zuid-limburg "any(i.get('category') == 'melding' and i.get('subjectBsn') == '$KIND' for i in items)"
 # Not a participant: no expansion.
 [ "$(rc_of "$VANGNET" send --agent "$(api jeugdhulp-xonar)" --to "match:$mid" --subject $KIND $MELD --file "$T/a.txt")" -eq 5 ] \
     && grep -q unknown-match "$T/e" || fail "a non-participant expanded the match: $(cat "$T/e")"

@@ -26,7 +26,7 @@ s1=$(sig_add ggz-mondriaan $KIND zorg-ouder 7 --informed ouders --client-ref GGZ
 [ -n "$s1" ] || fail "ggz signal not registered"
 s2=$(sig_add school-de-linde $KIND schoolverzuim 7 --informed ouders --client-ref LLN-1)
 [ -n "$s2" ] || fail "school signal not registered"
-wait_inbox school-de-linde "any(n['match_notice'] == 'match' and n['our_cases'][0]['youth_bsn'] == '$KIND' for n in notices)"
+wait_inbox school-de-linde "any(n['matchNotice']['event'] == 'match' and n['cases'][0]['youthBsn'] == '$KIND' for n in notices)"
 
 # 2. A notification: the recipient pseudonymises the sealed BSN again (through the service) and
 #    it matches the header's pseudonym, so it is delivered with the child's identity.
@@ -35,8 +35,8 @@ echo "synthetisch: zorgen" > "$T/m.txt"
     --file "$T/m.txt" > "$T/send1.txt" || fail "send: $(cat "$T/send1.txt")"
 "$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 10 --json > "$T/vt.json"
 python3 -c "
-import json,sys; items=json.load(open('$T/vt.json'))
-assert any(i.get('subject_bsn') == '$KIND' and i.get('category') == 'melding' for i in items), items" || fail "not delivered with its subject"
+import json,sys; items=json.load(open('$T/vt.json'))['items']
+assert any(i.get('subjectBsn') == '$KIND' and i.get('category') == 'melding' for i in items), items" || fail "not delivered with its subject"
 
 # 3. The broker's records carry the v2 pseudonym: the v1 one of this BSN is nowhere in its log.
 "$VANGNET" audit query --data "$T/broker-data" --format jsonl > "$T/all.jsonl" 2>/dev/null

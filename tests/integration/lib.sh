@@ -167,6 +167,30 @@ vn_agent_kill() {
 
 api() { echo "ipc://$T/$1.sock"; }
 
+# inbox_each FILE PYTHON-EXPR: the expression over each item i of an `inbox --json` page (the HTTP
+# API's InboxPage), one line per item where it is not None/False; text(i) is the decoded content,
+# just(i) the justification as a dict.
+inbox_each() {
+    python3 - "$1" "$2" <<'PY'
+import base64, json, os, sys
+def text(i):
+    return base64.b64decode(i.get("content", {}).get("data", "")).decode("utf-8", "replace")
+def just(i):
+    return {f["key"]: f["value"] for f in i.get("justification", [])}
+out = []
+for i in json.load(open(sys.argv[1]))["items"]:
+    v = eval(sys.argv[2])
+    if v is not None and v is not False:
+        out.append("%s\n" % v)
+try:  # `| grep -q` may stop reading at its first match: that is no error
+    sys.stdout.write("".join(out))
+    sys.stdout.flush()
+except BrokenPipeError:
+    pass
+os._exit(0)
+PY
+}
+
 # vn_setup_pair: a broker, a GGZ institution and Veilig Thuis, both agents running.
 vn_setup_pair() {
     vn_setup

@@ -13,9 +13,9 @@ inbox_json() { "$VANGNET" inbox --agent "$(api "$1")" --wait "${2:-0}" --json > 
 json_check() {
     python3 - "$T/$1.json" "$2" <<'PY'
 import json, sys
-items = json.load(open(sys.argv[1]))
-notices = [i for i in items if "match_notice" in i]
-cards = [i for i in items if "contact_card" in i]
+items = json.load(open(sys.argv[1]))["items"]  # the HTTP API's InboxPage
+notices = [i for i in items if i["kind"] == "match-notice"]
+cards = [i for i in items if "contactCard" in i]
 if not eval(sys.argv[2]):
     print(json.dumps(items, indent=1), file=sys.stderr)
     sys.exit(1)
@@ -32,13 +32,13 @@ wait_inbox() {
 # ack_all ORG: the IT system takes over everything in ORG's inbox.
 ack_all() {
     inbox_json "$1"
-    for id in $(python3 -c "import json; [print(i['message_id']) for i in json.load(open('$T/$1.json'))]"); do
+    for id in $(python3 -c "import json; [print(i['messageId']) for i in json.load(open('$T/$1.json'))['items']]"); do
         "$VANGNET" ack --agent "$(api "$1")" "$id" >/dev/null
     done
 }
 # match_of ORG: the id of the (first) match in ORG's inbox notices.
 match_of() {
-    python3 -c "import json; print([i for i in json.load(open('$T/$1.json')) if 'match_notice' in i][0]['match']['id'])"
+    python3 -c "import json; print([i for i in json.load(open('$T/$1.json'))['items'] if i['kind'] == 'match-notice'][0]['matchNotice']['match']['id'])"
 }
 # policy_with SED-EXPR: after vn_setup, before the broker starts: the broker uses a copy of the
 # policy changed by sed.
