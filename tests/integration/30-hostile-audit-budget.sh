@@ -32,8 +32,8 @@ out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subj
 t1=$(date +%s%N)
 [[ $out =~ ^accepted\ message=([0-9a-f]{32}) ]] || fail "genuine report not accepted during the attack: $out"
 msgid=${BASH_REMATCH[1]}
-"$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 20 --json | grep -q "\"message_id\":\"$msgid\"" \
-    || fail "genuine report not delivered during the attack"
+"$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --wait 20 --json > "$T/vt-inbox.json"
+grep -q "\"messageId\":\"$msgid\"" "$T/vt-inbox.json" || fail "genuine report not delivered during the attack"
 echo "genuine report accepted in $(( (t1 - t0) / 1000000 )) ms during the attack"
 wait "$G" "$F"
 g=$(cat "$T/garbage.out") f=$(cat "$T/forged.out")
