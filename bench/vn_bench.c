@@ -461,7 +461,11 @@ static void *s_vangnet_sender(void *arg)
             sub.user_role = "bench";
             sub.content = (ProtobufCBinaryData){CONTENT, content};
             sub.wait_ms = 60000;
-            sub.client_ref = (ProtobufCBinaryData){sizeof t, (uint8_t *)&t};
+            /* The send time rides in client_ref for the receipt latency; client_ref is also the
+             * idempotency key, so a sequence number keeps two sends in one microsecond apart. */
+            uint64_t ref[2] = {t, ((uint64_t)ph->tag << 56) | ((uint64_t)w->index << 48) |
+                                      (uint64_t)sent};
+            sub.client_ref = (ProtobufCBinaryData){sizeof ref, (uint8_t *)ref};
             Vn__ApiRequest req = VN__API_REQUEST__INIT;
             req.body_case = VN__API_REQUEST__BODY_SUBMIT;
             req.submit = &sub;
@@ -483,7 +487,7 @@ static void *s_vangnet_sender(void *arg)
         }
         if (r->body_case == VN__API_RESPONSE__BODY_SUBMIT &&
             r->submit->outcome == VN__API_SUBMIT_RESULT__OUTCOME__ACCEPTED &&
-            r->submit->client_ref.len == 8) {
+            r->submit->client_ref.len == 16) {
             uint64_t t0, t1 = s_now_us();
             memcpy(&t0, r->submit->client_ref.data, 8);
             s_sample(&ph->receipt_lat, t1 - t0);
