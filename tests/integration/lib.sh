@@ -153,7 +153,9 @@ CONF
     # ASan build on a loaded machine can take many seconds to start and connect).
     local n_orgs
     n_orgs=$("$VANGNET" org list --data "$T/broker-data" | tail -n +2 | wc -l)
-    wait_for "'$VANGNET' status --agent ipc://$T/$org.sock | grep -q 'connected=yes.*directory-orgs=$n_orgs '" 30
+    # status exits 1 for an agent whose broker log is inconsistent (test 84's witness on a forked
+    # broker raises that alarm within a second of connecting): readiness is the line, not the code.
+    wait_for "{ '$VANGNET' status --agent ipc://$T/$org.sock || true; } | grep -q 'connected=yes.*directory-orgs=$n_orgs '" 30
 }
 
 vn_agent_pid() { eval "echo \$AGENT_PID_${1//-/_}"; }
