@@ -47,23 +47,6 @@ int broker__send_wire(broker_t *b, const uint8_t *routing, size_t routing_len,
     return rc;
 }
 
-/* Write the bound endpoint next to the data, so tools (and tests using port *) can find it. */
-static void s_write_endpoint(broker_t *b)
-{
-    char ep[256], path[1100], tmp[1110];
-    size_t len = sizeof ep;
-    zmq_getsockopt(b->router, ZMQ_LAST_ENDPOINT, ep, &len);
-    snprintf(path, sizeof path, "%s/endpoint", b->cfg.data);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f) {
-        fprintf(f, "%s\n", ep);
-        fclose(f);
-        rename(tmp, path);
-    }
-    vn_info("event=listening endpoint=%s", ep);
-}
-
 int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t errlen)
 {
     memset(b, 0, sizeof *b);
@@ -121,7 +104,7 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         snprintf(err, errlen, "cannot listen on %s: %s", cfg->endpoint, zmq_strerror(errno));
         return -errno;
     }
-    s_write_endpoint(b);
+    vn_daemon_write_endpoint(b->router, b->cfg.data);
     /* A dropped connection does not say which organisation it was: probe the sessions then. */
     zmq_socket_monitor(b->router, MONITOR_EP, ZMQ_EVENT_DISCONNECTED);
     b->monitor = zmq_socket(b->ctx, ZMQ_PAIR);

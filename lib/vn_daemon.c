@@ -4,6 +4,7 @@
 #include "vn_log.h"
 
 #include <getopt.h>
+#include <zmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +87,20 @@ void vn_daemon_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+void vn_daemon_write_endpoint(void *sock, const char *dir)
+{
+    char ep[256], path[1100], tmp[1110];
+    size_t len = sizeof ep;
+    zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, ep, &len);
+    snprintf(path, sizeof path, "%s/endpoint", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%s\n", ep);
+        fclose(f);
+        rename(tmp, path);
+    }
+    vn_info("event=listening endpoint=%s", ep);
 }

@@ -15,5 +15,8 @@ const char *vn_daemon_args(int argc, char **argv, const char *name, int *check_o
 void vn_daemon_reload_log_level(const char *path, int agent);
 /* Install the flag-setting handlers; SIGPIPE is ignored. */
 void vn_daemon_signals(void);
+/* Write the endpoint a ZeroMQ socket bound to into DIR/endpoint (via a rename, so a reader never
+ * sees half of it), for tools and tests that bind port *; and log it. */
+void vn_daemon_write_endpoint(void *sock, const char *dir);
 
 #endif

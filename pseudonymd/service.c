@@ -3,6 +3,7 @@
  * of blinded elements under the VOPRF key, with a DLEQ proof, within the organisation's budget. */
 #include "pseudonymd.h"
 #include "vn_error.h"
+#include "vn_daemon.h"
 #include "vn_log.h"
 #include "vn_util.h"
 
@@ -215,22 +216,6 @@ static void s_request(pd_t *pd)
     zmq_msg_close(&body);
 }
 
-static void s_write_endpoint(pd_t *pd)
-{
-    char ep[256], path[1100], tmp[1110];
-    size_t len = sizeof ep;
-    zmq_getsockopt(pd->router, ZMQ_LAST_ENDPOINT, ep, &len);
-    snprintf(path, sizeof path, "%s/endpoint", pd->cfg.data);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f) {
-        fprintf(f, "%s\n", ep);
-        fclose(f);
-        rename(tmp, path);
-    }
-    vn_info("event=listening endpoint=%s", ep);
-}
-
 int pd_init(pd_t *pd, char *err, size_t errlen)
 {
     int rc = vn_pseud_keys_load(pd->cfg.keys, &pd->keys, err, errlen);
@@ -268,7 +253,7 @@ int pd_init(pd_t *pd, char *err, size_t errlen)
         snprintf(err, errlen, "cannot bind %s: %s", pd->cfg.endpoint, zmq_strerror(errno));
         return VN_E_CONFIG;
     }
-    s_write_endpoint(pd);
+    vn_daemon_write_endpoint(pd->router, pd->cfg.data);
     return 0;
 }
 
