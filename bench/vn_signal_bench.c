@@ -62,6 +62,22 @@ static long s_status_kb(const char *field)
     return kb;
 }
 
+/* Bytes this process handed to write(2)/pwrite(2) so far (/proc/self/io wchar): without
+ * MDB_WRITEMAP that is every page an LMDB commit writes, so it counts the pages a registration
+ * dirties, fsync or not. */
+static uint64_t s_wchar(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[128];
+    uint64_t n = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "wchar:", 6) == 0)
+            n = strtoull(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return n;
+}
+
 /* Families: each has up to three children and two parents; a signal is on one child of a random
  * family and names its parents six times in ten. Matches stay family-sized, as in life. */
 static void s_pseud(uint8_t out[32], char kind, uint64_t family, unsigned member)
@@ -235,7 +251,7 @@ int main(int argc, char **argv)
     uint64_t *cpu_lat = calloc(n_reg, sizeof *cpu_lat), *cpu_apply = calloc(n_reg, sizeof *cpu_apply);
     /* Per group: the signed checkpoint and the LMDB commit, to see where a slow group goes. */
     uint64_t *cpu_ckpt = calloc(n_reg, sizeof *cpu_ckpt), *cpu_commit = calloc(n_reg, sizeof *cpu_commit);
-    uint64_t cpu_start = s_cpu_us();
+    uint64_t cpu_start = s_cpu_us(), wchar_start = s_wchar();
     uint64_t done = 0, refused = 0, notices = 0, commits = 0;
     uint64_t t_start = s_us();
     while (done < n_reg) {
@@ -290,6 +306,7 @@ int main(int argc, char **argv)
         }
         done += in_group;
     }
+    double written_kb = (double)(s_wchar() - wchar_start) / 1024.0 / (double)n_reg;
     double reg_s = (double)(s_us() - t_start) / 1e6, cpu_s = (double)(s_cpu_us() - cpu_start) / 1e6;
     if (vn_store_begin(b->db, 1, &txn) == 0) {
         MDB_stat st;
@@ -327,13 +344,15 @@ int main(int argc, char **argv)
            "    wall clock (load average %.1f): p50 %.3f ms  p99 %.3f ms\n"
            "  one registration's own work, CPU: p50 %.3f ms  p99 %.3f ms\n"
            "  per group, CPU: signed checkpoint p50 %.3f ms p99 %.3f ms; LMDB commit p50 %.3f ms p99 %.3f ms\n"
-           "  throughput, one storage thread: %.0f signals/s of CPU time (%.0f/s wall clock)\n",
+           "  throughput, one storage thread: %.0f signals/s of CPU time (%.0f/s wall clock)\n"
+           "  written by the commits: %.1f KB per registration (%.1f pages of 4 KB)\n",
            cpu_lat[n_reg / 2] / 1000.0, cpu_lat[n_reg * 99 / 100] / 1000.0,
            cpu_lat[n_reg - 1] / 1000.0, load[0], lat[n_reg / 2] / 1000.0,
            lat[n_reg * 99 / 100] / 1000.0, cpu_apply[n_reg / 2] / 1000.0,
            cpu_apply[n_reg * 99 / 100] / 1000.0, cpu_ckpt[commits / 2] / 1000.0,
            cpu_ckpt[commits * 99 / 100] / 1000.0, cpu_commit[commits / 2] / 1000.0,
-           cpu_commit[commits * 99 / 100] / 1000.0, (double)n_reg / cpu_s, (double)n_reg / reg_s);
+           cpu_commit[commits * 99 / 100] / 1000.0, (double)n_reg / cpu_s, (double)n_reg / reg_s,
+           written_kb, written_kb / 4.0);
     printf("signals: memory: heap (RssAnon) %ld MB after the fill, %ld MB after registering; "
            "VmRSS %ld MB / %ld MB (the rest is LMDB's file pages, shared and reclaimable); "
            "store %.1f GB\n", anon_fill / 1024, s_status_kb("RssAnon") / 1024, rss_fill / 1024,

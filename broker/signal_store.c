@@ -236,12 +236,13 @@ int vn_match_has_org(const vn_match_t *m, const char *org, int active_only)
     return 0;
 }
 
-/* MATCH_ORG entries: one per organisation taking part. */
-static int s_org_entries(vn_sigdb_t *d, const vn_match_t *m, int remove)
+/* MATCH_ORG entries: one per organisation taking part in m and not in except (the same match as
+ * stored before, whose entries are already there or stay). */
+static int s_org_entries(vn_sigdb_t *d, const vn_match_t *m, int remove, const vn_match_t *except)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < m->n; i++) {
-        int seen = 0;
+        int seen = except && vn_match_has_org(except, m->part[i].org, 0);
         for (size_t j = 0; j < i && !seen; j++)
             seen = strcmp(m->part[j].org, m->part[i].org) == 0;
         if (seen)
@@ -253,8 +254,21 @@ static int s_org_entries(vn_sigdb_t *d, const vn_match_t *m, int remove)
     return rc;
 }
 
+static int s_has_signal(const vn_match_t *m, const char *signal_id)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->part[i].signal_id, signal_id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Only what changed since old is written: an unchanged index entry rewritten would still dirty
+ * its page, and a registration that joins a match would otherwise rewrite one page per
+ * participant (docs/performance.md, "Signals at scale"). */
 int vn_sigdb_match_put(vn_sigdb_t *d, const vn_match_t *m, const vn_match_t *old)
 {
+    if (old && strcmp(old->id, m->id) != 0)
+        return VN_E_INVALID; /* old is this match as stored, under the same id */
     vn_match_wire_t *w = malloc(sizeof *w);
     if (!w)
         return -ENOMEM;
@@ -269,18 +283,19 @@ int vn_sigdb_match_put(vn_sigdb_t *d, const vn_match_t *m, const vn_match_t *old
     free(buf);
     free(w);
     if (rc == 0 && old)
-        rc = s_org_entries(d, old, 1);
+        rc = s_org_entries(d, old, 1, m);
     if (rc == 0)
-        rc = s_org_entries(d, m, 0);
+        rc = s_org_entries(d, m, 0, old);
     for (size_t i = 0; rc == 0 && i < m->n; i++)
-        rc = s_put(d, d->match_signal, m->part[i].signal_id, strlen(m->part[i].signal_id), m->id,
-                   strlen(m->id));
+        if (!old || !s_has_signal(old, m->part[i].signal_id))
+            rc = s_put(d, d->match_signal, m->part[i].signal_id, strlen(m->part[i].signal_id),
+                       m->id, strlen(m->id));
     return rc;
 }
 
 int vn_sigdb_match_del(vn_sigdb_t *d, const vn_match_t *m)
 {
-    int rc = s_org_entries(d, m, 1);
+    int rc = s_org_entries(d, m, 1, NULL);
     if (rc == 0)
         rc = s_del(d, d->matches, m->id, strlen(m->id));
     return rc;

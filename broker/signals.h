@@ -68,7 +68,8 @@ typedef struct {
 
 /* Load match id into *m: 0, VN_E_NOT_FOUND or VN_E_STORE. */
 int vn_sigdb_match_get(vn_sigdb_t *d, const char *id, vn_match_t *m);
-/* Store m, keeping MATCH_SIGNAL and MATCH_ORG in step (old: what was stored before, or NULL). */
+/* Store m, keeping MATCH_SIGNAL and MATCH_ORG in step (old: m as stored before under the same id,
+ * or NULL for a new id; only the difference is written). */
 int vn_sigdb_match_put(vn_sigdb_t *d, const vn_match_t *m, const vn_match_t *old);
 int vn_sigdb_match_del(vn_sigdb_t *d, const vn_match_t *m);
 /* The match a signal is in: 0 with id, or VN_E_NOT_FOUND. */

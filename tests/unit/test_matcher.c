@@ -98,6 +98,60 @@ static void s_notify_string(const vn_match_outcome_t *o, char *out, size_t cap)
                  o->notify[i].event);
 }
 
+/* The match indexes agree with the match records after every step: each participant's
+ * MATCH_SIGNAL entry names its match, MATCH_ORG holds exactly one entry per (organisation,
+ * match), and neither holds an entry for a match or a participant that is gone. */
+static void s_check_indexes(vn_sigdb_t *d, const char *what)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    size_t expected_org = 0, org_entries = 0;
+    vn_match_t *m = malloc(sizeof *m);
+    assert_non_null(m);
+    assert_int_equal(mdb_cursor_open(d->txn, d->matches, &c), 0);
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        char id[VN_ID_LEN + 1], of[VN_ID_LEN + 1];
+        snprintf(id, sizeof id, "%.*s", (int)k.mv_size, (const char *)k.mv_data);
+        assert_int_equal(vn_sigdb_match_get(d, id, m), 0);
+        expected_org += vn_match_orgs(m);
+        for (size_t i = 0; i < m->n; i++)
+            if (vn_sigdb_match_of(d, m->part[i].signal_id, of) != 0 || strcmp(of, id) != 0)
+                fail_msg("%s: signal %s of match %s not indexed to it", what,
+                         m->part[i].signal_id, id);
+    }
+    mdb_cursor_close(c);
+    assert_int_equal(mdb_cursor_open(d->txn, d->match_org, &c), 0);
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const char *org = k.mv_data;
+        size_t olen = strnlen(org, k.mv_size);
+        char id[VN_ID_LEN + 1];
+        snprintf(id, sizeof id, "%.*s", (int)(k.mv_size - olen - 1), org + olen + 1);
+        if (vn_sigdb_match_get(d, id, m) != 0 || !vn_match_has_org(m, org, 0))
+            fail_msg("%s: stray MATCH_ORG entry %s/%s", what, org, id);
+        org_entries++;
+    }
+    mdb_cursor_close(c);
+    if (org_entries != expected_org)
+        fail_msg("%s: %zu MATCH_ORG entries, expected %zu", what, org_entries, expected_org);
+    assert_int_equal(mdb_cursor_open(d->txn, d->match_signal, &c), 0);
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        char id[VN_ID_LEN + 1], sid[VN_ID_LEN + 1];
+        snprintf(id, sizeof id, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+        snprintf(sid, sizeof sid, "%.*s", (int)k.mv_size, (const char *)k.mv_data);
+        int in_match = 0;
+        if (vn_sigdb_match_get(d, id, m) == 0)
+            for (size_t i = 0; i < m->n; i++)
+                in_match |= strcmp(m->part[i].signal_id, sid) == 0;
+        if (!in_match)
+            fail_msg("%s: stray MATCH_SIGNAL entry %s -> %s", what, sid, id);
+    }
+    mdb_cursor_close(c);
+    free(m);
+}
+
 static void s_run(fixture_t *f, const step_t *steps, size_t n_steps)
 {
     for (size_t s = 0; s < n_steps; s++) {
@@ -174,6 +228,7 @@ static void s_run(fixture_t *f, const step_t *steps, size_t n_steps)
         if (o.n_merged != st->merged)
             fail_msg("%s: %zu matches merged, expected %zu", what, o.n_merged, st->merged);
         vn_match_outcome_clear(&o);
+        s_check_indexes(&d, what);
         assert_int_equal(vn_store_commit(txn), 0);
     }
 }
