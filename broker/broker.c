@@ -71,6 +71,11 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     b->db = vn_brokerdb_open(cfg->data, cfg->map_size, 0, &rc, err, errlen);
     if (!b->db)
         return rc;
+    if ((rc = broker__consent_index_build(b)) != 0) {
+        snprintf(err, errlen, "%s: cannot build the consent owner index: %s", cfg->data,
+                 vn_strerror(rc));
+        return rc;
+    }
     if ((rc = broker__registry_refresh(b, 1)) < 0) {
         snprintf(err, errlen, "%s: cannot load the organisation registry", cfg->data);
         return rc;

@@ -348,9 +348,14 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 
 /* consent.c */
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
+/* consent_list.c: the owner index entry of a consent being registered (same transaction) */
+int broker__consent_index_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r);
+/* consent_list.c: at open, rebuild the owner index if it does not hold every consent */
+int broker__consent_index_build(broker_t *b);
 /* policy_summary.c: the rules the policy holds, for an agent's GET /v1/policy (main thread) */
 void broker__policy_summary(broker_t *b, const uint8_t *routing, size_t routing_len,
                             const Vn__PolicyRequest *req);
+/* consent_list.c: one page (at most 100 records, 256 KiB) of the caller's consents (main thread) */
 void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                           const Vn__ConsentRequest *req);
 

@@ -1,6 +1,6 @@
 /* consent.c -- consent records at the broker: registered and withdrawn by the organisation that
- * obtained the consent (storage thread, audited), listed for that organisation (main thread), and
- * withdrawing one withholds every queued delivery that relied on it. */
+ * obtained the consent (storage thread, audited), and withdrawing one withholds every queued
+ * delivery that relied on it. Listing them, a page at a time, is consent_list.c. */
 #include "broker.h"
 #include "vn_audit.h"
 #include "vn_brokerdb.h"
@@ -175,6 +175,8 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
             r->withdrawn = 0;
             r->registered = vn_now();
             if ((rc = s_put(txn, b, r)) == 0)
+                rc = broker__consent_index_put(txn, b, r);
+            if (rc == 0)
                 rc = s_audit(txn, b, it->org, r, VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED,
                              &resp.audit_seq);
             records[0] = r;
@@ -219,50 +221,4 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
         vn__consent_record__free_unpacked(stored, NULL);
     vn__consent_request__free_unpacked(req, NULL);
     return rc;
-}
-
-/* Main thread: the caller's consents (optionally for one subject), read-only. */
-void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
-                          const Vn__ConsentRequest *req)
-{
-    Vn__ConsentResponse resp = VN__CONSENT_RESPONSE__INIT;
-    resp.request_id = req->request_id;
-    Vn__ConsentRecord **list = NULL;
-    size_t n = 0, scanned = 0;
-    MDB_txn *txn;
-    if (vn_store_begin(b->db, 1, &txn) == 0) {
-        MDB_cursor *cur;
-        MDB_val k, v;
-        mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_CONSENTS), &cur);
-        for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && n < 1000;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            scanned++;
-            Vn__ConsentRecord *r = vn__consent_record__unpack(NULL, v.mv_size, v.mv_data);
-            int mine = r && strcmp(r->owner, org) == 0 &&
-                       (req->op_case == VN__CONSENT_REQUEST__OP_LIST_ALL ||
-                        (req->list_subject.len == 32 && r->subject_pseudonym.len == 32 &&
-                         memcmp(r->subject_pseudonym.data, req->list_subject.data, 32) == 0));
-            Vn__ConsentRecord **more = mine ? realloc(list, (n + 1) * sizeof *more) : NULL;
-            if (more) {
-                list = more;
-                list[n++] = r;
-            } else if (r) {
-                vn__consent_record__free_unpacked(r, NULL);
-            }
-        }
-        mdb_cursor_close(cur);
-        mdb_txn_abort(txn);
-    }
-    /* The scan runs over every organisation's consents on the main thread: it is paid for from
-     * the caller's request budget, one token per 100 records read (docs/limits.md). */
-    broker__budget_charge(b, org, (double)scanned / 100);
-    resp.n_records = n;
-    resp.records = list;
-    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-    m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE;
-    m.consent_response = &resp;
-    broker__send_wire(b, routing, routing_len, &m);
-    for (size_t i = 0; i < n; i++)
-        vn__consent_record__free_unpacked(list[i], NULL);
-    free(list);
 }
