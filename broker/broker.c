@@ -89,8 +89,16 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     }
     b->router = zmq_socket(b->ctx, ZMQ_ROUTER);
     /* Per-peer outbound queue: deliveries are bounded by credit, answers by what an agent has in
-     * flight; room for bursts, never unbounded. */
-    int one = 1, linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, sndhwm = 100000;
+     * flight; room for bursts, never unbounded.
+     * Per-peer inbound queue: unlimited (RCVHWM 0), because a connection whose inbound pipe is
+     * full stops reading, and libzmq 4.3.4 aborts the whole broker when such a stopped connection
+     * is then reset: the reset marks it failed (_io_error) and the next heartbeat, or a PING the
+     * peer had already sent, writes to it (`Assertion failed: !_io_error`, zeromq/libzmq#3937).
+     * What waits there is bounded by a main thread that never blocks (the workers' and storage
+     * queues take without waiting, lists are paged) and by the per-organisation budgets it
+     * applies (docs/threat-model.md). */
+    int one = 1, linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, sndhwm = 100000,
+        rcvhwm = 0;
     zmq_setsockopt(b->router, ZMQ_CURVE_SERVER, &one, sizeof one);
     zmq_setsockopt(b->router, ZMQ_CURVE_SECRETKEY, b->keys->curve_sk, 40);
     zmq_setsockopt(b->router, ZMQ_ZAP_DOMAIN, "vangnet", 7);
@@ -102,6 +110,7 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     zmq_setsockopt(b->router, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
     zmq_setsockopt(b->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(b->router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+    zmq_setsockopt(b->router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     int max_msg = (int)cfg->max_envelope + 65536; /* the frame cap: bigger frames never reach us */
     int64_t max_msg64 = max_msg;
     zmq_setsockopt(b->router, ZMQ_MAXMSGSIZE, &max_msg64, sizeof max_msg64);

@@ -8,13 +8,19 @@
  *   flood     valid, signed Meldcode reports to --to (accepted junk)
  *   hello     repeated hellos on one connection that never reads its deliveries
  *   handshake CURVE handshakes with fresh, unregistered keys, one connection each
- *   consents  consent list requests (every consent of every organisation is read for each) */
+ *   consents  consent list requests (one page of the caller's own consents each)
+ *   register  consent registrations (valid, each for a fresh subject), to fill the consent store
+ * --reset ends the run with a TCP reset (SO_LINGER 0 on the connection, then exit) instead of a
+ * clean close; --heartbeat MS has libzmq send ZMTP PINGs that often (they sit among the requests
+ * the broker has not read yet); --after CURSOR pages consent lists from that cursor. */
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -42,6 +48,51 @@ static void s_count(const char *code)
         snprintf(s_codes[s_n_codes++].code, sizeof s_codes[0].code, "%s", code);
     if (i < CODES_MAX)
         s_codes[i].n++;
+}
+
+/* A TCP reset, as a crashed or hostile peer gives it: every TCP socket of this process gets
+ * SO_LINGER 0, so the kernel sends RST when the process exits, without libzmq's shutdown. */
+static void s_reset_exit(void)
+{
+    fflush(stdout);
+    for (int fd = 3; fd < 1024; fd++) {
+        int type;
+        socklen_t len = sizeof type;
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof peer;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM ||
+            getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
+            (peer.ss_family != AF_INET && peer.ss_family != AF_INET6))
+            continue;
+        struct linger l = {1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    _exit(0); /* the kernel closes them all at once; closing one by one races libzmq's poller */
+}
+
+/* A valid consent registration for a fresh (random) subject, packed. */
+static int s_register(uint8_t **out, size_t *len)
+{
+    static char *recips[] = {"sector:veilig-thuis"}, *cats[] = {"melding"};
+    uint8_t pseud[32];
+    randombytes_buf(pseud, sizeof pseud);
+    Vn__ConsentRecord r = VN__CONSENT_RECORD__INIT;
+    r.subject_pseudonym = (ProtobufCBinaryData){32, pseud};
+    r.given_by = "client";
+    r.n_recipients = 1;
+    r.recipients = recips;
+    r.n_categories = 1;
+    r.categories = cats;
+    r.purpose = "hostile: fill the consent store";
+    r.valid_from = vn_now();
+    r.expires = r.valid_from + 30 * 86400;
+    Vn__ConsentRequest req = VN__CONSENT_REQUEST__INIT;
+    req.op_case = VN__CONSENT_REQUEST__OP_ADD;
+    req.add = &r;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST;
+    m.consent_request = &req;
+    return vn_wire_pack(&m, out, len);
 }
 
 static void s_watchdog(int sig)
@@ -140,13 +191,15 @@ int main(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},   {"count", required_argument, NULL, 'c'},
         {"seconds", required_argument, NULL, 's'}, {"claim", required_argument, NULL, 'C'},
         {"size", required_argument, NULL, 'z'},   {"no-read", no_argument, NULL, 'n'},
-        {"window", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+        {"window", required_argument, NULL, 'w'}, {"reset", no_argument, NULL, 'r'},
+        {"heartbeat", required_argument, NULL, 'H'}, {"after", required_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0}};
     const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *to = NULL, *mode = "garbage",
-               *claim = NULL;
+               *claim = NULL, *after = NULL;
     long count = 1000, window = 0;
     double seconds = 30;
     size_t size = 64;
-    int no_read = 0, c;
+    int no_read = 0, reset = 0, heartbeat = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'b': broker = optarg; break;
@@ -160,6 +213,9 @@ int main(int argc, char **argv)
         case 'z': size = strtoul(optarg, NULL, 10); break;
         case 'n': no_read = 1; break;
         case 'w': window = strtol(optarg, NULL, 10); break;
+        case 'r': reset = 1; break;
+        case 'H': heartbeat = (int)strtol(optarg, NULL, 10); break;
+        case 'a': after = optarg; break;
         default: return 2;
         }
     }
@@ -167,8 +223,9 @@ int main(int argc, char **argv)
     if (!broker || !broker_pub || !keys || (needs_to && !to) ||
         (strcmp(mode, "forged") == 0 && !claim) || sodium_init() < 0) {
         fprintf(stderr, "usage: vn-hostile --broker EP --broker-public FILE --keys ORG.secret\n"
-                        "  --mode garbage|forged|flood|hello|handshake|consents [--to FILE.public] [--claim ORG]\n"
-                        "  [--count N] [--seconds S] [--size BYTES] [--window N] [--no-read]\n");
+                        "  --mode garbage|forged|flood|hello|handshake|consents|register\n"
+                        "  [--to FILE.public] [--claim ORG] [--count N] [--seconds S] [--size BYTES]\n"
+                        "  [--window N] [--no-read] [--reset] [--heartbeat MS] [--after CURSOR]\n");
         return 2;
     }
     char err[1024];
@@ -194,6 +251,11 @@ int main(int argc, char **argv)
         int rcvhwm = 1, rcvbuf = 4096;
         zmq_setsockopt(sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
         zmq_setsockopt(sock, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    }
+    if (heartbeat > 0) {
+        int hb_timeout = 60000;
+        zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &heartbeat, sizeof heartbeat);
+        zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
     }
     zmq_connect(sock, broker);
 
@@ -239,11 +301,13 @@ int main(int argc, char **argv)
         Vn__ConsentRequest list = VN__CONSENT_REQUEST__INIT;
         list.op_case = VN__CONSENT_REQUEST__OP_LIST_ALL;
         list.list_all = 1;
+        list.after = (char *)(after ? after : "");
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST;
         m.consent_request = &list;
         vn_wire_pack(&m, &fixed, &fixed_len);
-    } else if (strcmp(mode, "flood") != 0 && strcmp(mode, "forged") != 0) {
+    } else if (strcmp(mode, "flood") != 0 && strcmp(mode, "forged") != 0 &&
+               strcmp(mode, "register") != 0) {
         fprintf(stderr, "hostile: unknown mode %s\n", mode);
         return 2;
     }
@@ -254,7 +318,11 @@ int main(int argc, char **argv)
         size_t len = fixed_len;
         /* A fresh message id each time: a resent id would only get its first answer again. */
         int forged = strcmp(mode, "forged") == 0;
-        if (!fixed) {
+        if (!fixed && strcmp(mode, "register") == 0) {
+            if (s_register(&own, &len) != 0)
+                break;
+            buf = own;
+        } else if (!fixed) {
             if (s_submit(signer, &recipient, forged ? VN_MAX_JUSTIFICATION : 0, forged ? 1000 : 0,
                          size, &own, &len) != 0)
                 break;
@@ -272,7 +340,7 @@ int main(int argc, char **argv)
         else /* spread over the time given: each hello should find the session open */
             usleep((useconds_t)(seconds * 1e6 / (double)count / 2));
     }
-    while (no_read && vn_monotonic_ms() < end) /* stay connected, reading nothing */
+    while (no_read && !reset && vn_monotonic_ms() < end) /* stay connected, reading nothing */
         usleep(100000);
     if (!no_read) /* the rest of the answers */
         while (s_answers < sent && vn_monotonic_ms() < end + 5000)
@@ -283,6 +351,8 @@ int main(int argc, char **argv)
     putchar('\n');
     fflush(stdout);
     free(fixed);
+    if (reset)
+        s_reset_exit();
     signal(SIGALRM, s_watchdog); /* libzmq can hang in zmq_ctx_term (libzmq #2733) */
     alarm(5);
     zmq_close(sock);
