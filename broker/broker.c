@@ -309,6 +309,7 @@ static int s_handle_one(broker_t *b)
     case VN__WIRE_MESSAGE__BODY_DELIVERY_ACK:
         if (m->delivery_ack->message_id.len != 16)
             break;
+        broker__session_acked(b, org->pub.org, m->delivery_ack->message_id.data);
         if (m->delivery_ack->failure_code[0])
             broker__ack_failed(b, org->pub.org, m->delivery_ack->message_id.data,
                                m->delivery_ack->failure_code, m->delivery_ack->failure_reason);
@@ -316,8 +317,10 @@ static int s_handle_one(broker_t *b)
             broker__ack(b, ITEM_ACK, org->pub.org, m->delivery_ack->message_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_NOTICE_ACK:
-        if (m->notice_ack->notice_id.len == 16)
-            broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
+        if (m->notice_ack->notice_id.len != 16)
+            break;
+        broker__session_acked(b, org->pub.org, m->notice_ack->notice_id.data);
+        broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST:
         if (m->consent_request->op_case == VN__CONSENT_REQUEST__OP_ADD ||
@@ -342,8 +345,10 @@ static int s_handle_one(broker_t *b)
                                    zmq_msg_size(&body));
         break;
     case VN__WIRE_MESSAGE__BODY_MATCH_NOTICE_ACK:
-        if (m->match_notice_ack->notice_id.len == 16)
-            broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
+        if (m->match_notice_ack->notice_id.len != 16)
+            break;
+        broker__session_acked(b, org->pub.org, m->match_notice_ack->notice_id.data);
+        broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
         broker__consistency(b, routing, routing_len, m->consistency_request);
@@ -431,6 +436,8 @@ void broker_fini(broker_t *b)
     vn_store_destroy(&b->db);
     vn_keyset_destroy(&b->keys);
     free(b->orgs);
+    for (size_t i = 0; i < b->n_sessions; i++)
+        broker__inflight_free(&b->sessions[i].sent);
     free(b->sessions);
     free(b->directory);
     free(b->depths);

@@ -10,6 +10,10 @@
  *   handshake CURVE handshakes with fresh, unregistered keys, one connection each
  *   consents  consent list requests (one page of the caller's own consents each)
  *   register  consent registrations (valid, each for a fresh subject), to fill the consent store
+ *   recipient the recipient's agent: hello with --credit N, --fake-acks acks for deliveries it
+ *             never got, then it reads deliveries without acking for --hold seconds, acks them
+ *             all, and from then on acks each at once (prints first=, later=)
+ * --ttl S gives flood envelopes S seconds to live (3600).
  * --reset ends the run with a TCP reset (SO_LINGER 0 on the connection, then exit) instead of a
  * clean close; --heartbeat MS has libzmq send ZMTP PINGs that often (they sit among the requests
  * the broker has not read yet); --after CURSOR pages consent lists from that cursor. */
@@ -38,6 +42,7 @@ static struct {
 } s_codes[CODES_MAX];
 static int s_n_codes;
 static long s_receipts, s_answers;
+static uint64_t s_ttl = 3600;
 
 static void s_count(const char *code)
 {
@@ -93,6 +98,102 @@ static int s_register(uint8_t **out, size_t *len)
     m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST;
     m.consent_request = &req;
     return vn_wire_pack(&m, out, len);
+}
+
+static int s_send_ack(void *sock, const uint8_t id[16])
+{
+    Vn__DeliveryAck a = VN__DELIVERY_ACK__INIT;
+    a.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_DELIVERY_ACK;
+    m.delivery_ack = &a;
+    uint8_t *buf;
+    size_t len;
+    if (vn_wire_pack(&m, &buf, &len) != 0)
+        return -1;
+    int rc = zmq_send(sock, buf, len, 0) < 0 ? -1 : 0;
+    free(buf);
+    return rc;
+}
+
+/* The message id of a delivery read from sock within wait_ms: 1, else 0. */
+static int s_next_delivery(void *sock, int wait_ms, uint8_t id[16])
+{
+    uint64_t end = vn_monotonic_ms() + (uint64_t)wait_ms;
+    for (;;) {
+        uint64_t now = vn_monotonic_ms();
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        if (now >= end || zmq_poll(&item, 1, (long)(end - now)) <= 0)
+            return 0;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            continue;
+        }
+        Vn__WireMessage *m;
+        int rc = vn_wire_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg), &m);
+        zmq_msg_close(&msg);
+        if (rc != 0)
+            continue;
+        int got = 0;
+        vn_parsed_t p;
+        if (m->body_case == VN__WIRE_MESSAGE__BODY_DELIVER &&
+            vn_envelope_parse(m->deliver->envelope.data, m->deliver->envelope.len, &p) == 0) {
+            if (p.hdr->message_id.len == 16) {
+                memcpy(id, p.hdr->message_id.data, 16);
+                got = 1;
+            }
+            vn_parsed_clear(&p);
+        }
+        vn__wire_message__free_unpacked(m, NULL);
+        if (got)
+            return 1;
+    }
+}
+
+/* recipient mode: see the top of the file. */
+static int s_recipient(void *sock, uint32_t credit, long fake_acks, double hold, double seconds)
+{
+    Vn__Hello h = VN__HELLO__INIT;
+    h.credit = credit;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_HELLO;
+    m.hello = &h;
+    uint8_t *buf, (*held)[16] = calloc(credit + 1, 16);
+    size_t len;
+    if (!held || vn_wire_pack(&m, &buf, &len) != 0)
+        return -1;
+    zmq_send(sock, buf, len, 0);
+    free(buf);
+    for (long i = 0; i < fake_acks; i++) {
+        uint8_t id[16];
+        randombytes_buf(id, sizeof id);
+        s_send_ack(sock, id);
+    }
+    uint64_t start = vn_monotonic_ms(), release = start + (uint64_t)(hold * 1000),
+             end = start + (uint64_t)(seconds * 1000);
+    long first = 0, later = 0;
+    uint8_t id[16];
+    while (vn_monotonic_ms() < release) {
+        if (!s_next_delivery(sock, (int)(release - vn_monotonic_ms()), id))
+            continue;
+        if (first < (long)credit)
+            memcpy(held[first], id, 16);
+        first++;
+    }
+    for (long i = 0; i < first && i < (long)credit; i++)
+        s_send_ack(sock, held[i]);
+    while (vn_monotonic_ms() < end) {
+        if (!s_next_delivery(sock, (int)(end - vn_monotonic_ms()), id))
+            continue;
+        s_send_ack(sock, id);
+        later++;
+    }
+    free(held);
+    printf("first=%ld later=%ld fake_acks=%ld\n", first, later, fake_acks);
+    fflush(stdout);
+    return 0;
 }
 
 static void s_watchdog(int sig)
@@ -162,7 +263,7 @@ static int s_submit(const vn_keyset_t *signer, const vn_pubkeys_t *to, size_t n_
     vn_seal_params_t p = {.recipients = &r, .n_recipients = 1, .category = "melding",
                           .basis = "meldrecht", .justification = n_just ? big : meld,
                           .n_justification = n_just ? n_just : 8, .subject_pseudonym = pseud,
-                          .created = now, .expires = now + 3600, .user_id = "hostile",
+                          .created = now, .expires = now + s_ttl, .user_id = "hostile",
                           .user_role = "hostile"};
     uint8_t *content = calloc(1, size + 1), id[16], *env;
     size_t env_len;
@@ -193,10 +294,13 @@ int main(int argc, char **argv)
         {"size", required_argument, NULL, 'z'},   {"no-read", no_argument, NULL, 'n'},
         {"window", required_argument, NULL, 'w'}, {"reset", no_argument, NULL, 'r'},
         {"heartbeat", required_argument, NULL, 'H'}, {"after", required_argument, NULL, 'a'},
+        {"credit", required_argument, NULL, 'R'}, {"fake-acks", required_argument, NULL, 'F'},
+        {"hold", required_argument, NULL, 'h'}, {"ttl", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0}};
     const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *to = NULL, *mode = "garbage",
                *claim = NULL, *after = NULL;
-    long count = 1000, window = 0;
+    long count = 1000, window = 0, credit = 4, fake_acks = 0;
+    double hold = 0;
     double seconds = 30;
     size_t size = 64;
     int no_read = 0, reset = 0, heartbeat = 0, c;
@@ -216,6 +320,10 @@ int main(int argc, char **argv)
         case 'r': reset = 1; break;
         case 'H': heartbeat = (int)strtol(optarg, NULL, 10); break;
         case 'a': after = optarg; break;
+        case 'R': credit = strtol(optarg, NULL, 10); break;
+        case 'F': fake_acks = strtol(optarg, NULL, 10); break;
+        case 'h': hold = strtod(optarg, NULL); break;
+        case 'T': s_ttl = strtoull(optarg, NULL, 10); break;
         default: return 2;
         }
     }
@@ -223,9 +331,10 @@ int main(int argc, char **argv)
     if (!broker || !broker_pub || !keys || (needs_to && !to) ||
         (strcmp(mode, "forged") == 0 && !claim) || sodium_init() < 0) {
         fprintf(stderr, "usage: vn-hostile --broker EP --broker-public FILE --keys ORG.secret\n"
-                        "  --mode garbage|forged|flood|hello|handshake|consents|register\n"
+                        "  --mode garbage|forged|flood|hello|handshake|consents|register|recipient\n"
                         "  [--to FILE.public] [--claim ORG] [--count N] [--seconds S] [--size BYTES]\n"
-                        "  [--window N] [--no-read] [--reset] [--heartbeat MS] [--after CURSOR]\n");
+                        "  [--window N] [--no-read] [--reset] [--heartbeat MS] [--after CURSOR]\n"
+                        "  [--credit N] [--fake-acks N] [--hold S] [--ttl S]\n");
         return 2;
     }
     char err[1024];
@@ -259,6 +368,16 @@ int main(int argc, char **argv)
     }
     zmq_connect(sock, broker);
 
+    if (strcmp(mode, "recipient") == 0) {
+        int rc = s_recipient(sock, credit < 1 ? 1 : (uint32_t)credit, fake_acks, hold, seconds);
+        signal(SIGALRM, s_watchdog);
+        alarm(5);
+        zmq_close(sock);
+        zmq_ctx_term(ctx);
+        vn_keyset_destroy(&conn);
+        vn_keyset_destroy(&signer);
+        return rc == 0 ? 0 : 1;
+    }
     if (strcmp(mode, "handshake") == 0) {
         /* Each a new connection with a key the broker has never seen: refused by ZAP. */
         long tried = 0;
