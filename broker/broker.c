@@ -350,6 +350,9 @@ static int s_handle_one(broker_t *b)
         broker__session_acked(b, org->pub.org, m->match_notice_ack->notice_id.data);
         broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
         break;
+    case VN__WIRE_MESSAGE__BODY_STORE_STATE:
+        broker__session_store_state(b, org->pub.org, m->store_state);
+        break;
     case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
         broker__consistency(b, routing, routing_len, m->consistency_request);
         break;

@@ -49,6 +49,8 @@ typedef struct {
     inflight_t sent;        /* what this session was sent and has not acked: only an ack of one
                              * of these returns a credit, whatever became of it at the broker */
     uint64_t last_qseq;     /* highest queue position sent in this session */
+    int store_full;         /* its agent said its store is full: nothing is sent to it */
+    uint64_t store_used, store_size; /* what it said then (bytes) */
     uint64_t since;         /* when it last connected or was found gone (seconds) */
 } session_t;
 
@@ -307,6 +309,8 @@ void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t i
 /* deliver.c: an agent acked id (delivery, notice or match notice): a credit back if it was sent
  * to it in this session and not acked yet */
 void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16]);
+/* deliver.c: the agent's store is full (pause the session) or has room again (resend) */
+void broker__session_store_state(broker_t *b, const char *org, const Vn__AgentStoreState *st);
 /* main thread: a recipient's agent could not open a delivery (code e.g. "undecryptable"): the
  * delivery ends audited DELIVERY_FAILED and the sender is told */
 void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], const char *code,

@@ -96,6 +96,7 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
         s->credit = s->credit_max = credit;
         s->last_qseq = 0; /* everything unacked is sent again in this session */
         broker__inflight_clear(&s->sent);
+        s->store_full = 0; /* a full agent says so again right after its hello */
     }
     vn_info("event=session-open org=%s credit=%u", org, s->credit);
     if (hello->directory_generation != b->registry_gen)
@@ -112,6 +113,33 @@ void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16])
     if (s->credit < s->credit_max)
         s->credit++;
     b->pump_needed = 1;
+}
+
+void broker__session_store_state(broker_t *b, const char *org, const Vn__AgentStoreState *st)
+{
+    session_t *s = broker__session(b, org);
+    if (!s || !s->connected)
+        return;
+    pthread_mutex_lock(&b->sessions_lock); /* the status page reads these */
+    int was = s->store_full;
+    s->store_full = st->full;
+    s->store_used = st->used_bytes;
+    s->store_size = st->size_bytes;
+    pthread_mutex_unlock(&b->sessions_lock);
+    if (st->full && !was) {
+        vn_warn("event=agent-store-full org=%s used=%llu size=%llu "
+                "action=\"holding its deliveries\"",
+                org, (unsigned long long)st->used_bytes, (unsigned long long)st->size_bytes);
+    } else if (!st->full && was) {
+        /* What it was sent while full it may have dropped: everything unacked goes again (it
+         * deduplicates by message id), with the hello's full credit. */
+        s->credit = s->credit_max;
+        s->last_qseq = 0;
+        broker__inflight_clear(&s->sent);
+        b->pump_needed = 1;
+        vn_info("event=agent-store-space-returned org=%s used=%llu size=%llu", org,
+                (unsigned long long)st->used_bytes, (unsigned long long)st->size_bytes);
+    }
 }
 
 /* 0 if a consent-based envelope may no longer go to recipient (verdict says why), else 1. */
@@ -144,7 +172,7 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
     vn_queue_entry_t e;
     if (vn_queue_iter_open(txn, b->db, s->org, s->last_qseq + 1, &q) != 0)
         return;
-    while (s->credit > 0 && s->connected && vn_queue_iter_next(&q, &e) == 1) {
+    while (s->credit > 0 && s->connected && !s->store_full && vn_queue_iter_next(&q, &e) == 1) {
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         Vn__Deliver d = VN__DELIVER__INIT;
         Vn__Notice *notice = NULL;
@@ -235,7 +263,7 @@ void broker__pump(broker_t *b)
     if (vn_store_begin(b->db, 1, &txn) != 0)
         return;
     for (size_t i = 0; i < b->n_sessions; i++)
-        if (b->sessions[i].connected && b->sessions[i].credit > 0)
+        if (b->sessions[i].connected && b->sessions[i].credit > 0 && !b->sessions[i].store_full)
             s_pump_session(b, txn, &b->sessions[i]);
     mdb_txn_abort(txn);
 }
