@@ -370,6 +370,8 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 
 /* consent.c */
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
+/* consent_check.c: NULL if r is a valid registration, else a refusal code (reason filled) */
+const char *broker__consent_invalid(const Vn__ConsentRecord *r, char *reason, size_t len);
 /* consent_list.c: the owner index entry of a consent being registered (same transaction) */
 int broker__consent_index_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r);
 /* consent_list.c: at open, rebuild the owner index if it does not hold every consent */
