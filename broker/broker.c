@@ -76,6 +76,11 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
                  vn_strerror(rc));
         return rc;
     }
+    if ((rc = broker__relying_build(b)) != 0) {
+        snprintf(err, errlen, "%s: cannot index the envelopes relying on consents: %s", cfg->data,
+                 vn_strerror(rc));
+        return rc;
+    }
     if ((rc = broker__registry_refresh(b, 1)) < 0) {
         snprintf(err, errlen, "%s: cannot load the organisation registry", cfg->data);
         return rc;

@@ -370,6 +370,12 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 
 /* consent.c */
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
+/* consent_relying.c: the envelopes relying on a consent (storage thread; built once at open) */
+int broker__relying_put(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);
+int broker__relying_del(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);
+/* withhold every queued delivery of an envelope relying on consent id */
+int broker__relying_withhold(MDB_txn *txn, broker_t *b, const char *id);
+int broker__relying_build(broker_t *b);
 /* consent_check.c: NULL if r is a valid registration, else a refusal code (reason filled) */
 const char *broker__consent_invalid(const Vn__ConsentRecord *r, char *reason, size_t len);
 /* consent_list.c: the owner index entry of a consent being registered (same transaction) */

@@ -67,43 +67,6 @@ static int s_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r)
     return rc;
 }
 
-/* Withhold every queued delivery whose envelope relies on consent id. */
-static int s_withhold_relying(MDB_txn *txn, broker_t *b, const char *id)
-{
-    typedef struct {
-        char org[VN_ORG_MAX + 1];
-        uint64_t seq;
-    } hit_t;
-    hit_t *hits = NULL;
-    size_t n = 0;
-    vn_queue_iter_t q;
-    vn_queue_entry_t e;
-    int rc = vn_queue_iter_open(txn, b->db, NULL, 0, &q);
-    while (rc == 0 && vn_queue_iter_next(&q, &e) == 1) {
-        if (e.kind != VN_QUEUE_DELIVERY)
-            continue;
-        vn_parsed_t p;
-        if (broker__stored_envelope(txn, b, e.seq, &p) != 0)
-            continue;
-        const char *ref = vn_header_field(p.hdr, "consent-ref");
-        if (ref && strcmp(p.hdr->basis, "consent") == 0 && strcmp(ref, id) == 0) {
-            hit_t *more = realloc(hits, (n + 1) * sizeof *more);
-            if (more) {
-                hits = more;
-                snprintf(hits[n].org, sizeof hits[n].org, "%s", e.org);
-                hits[n++].seq = e.seq;
-            }
-        }
-        vn_parsed_clear(&p);
-    }
-    vn_queue_iter_close(&q);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = broker__withhold(txn, b, hits[i].org, hits[i].seq, "consent-withdrawn",
-                              "the consent this disclosure relied on was withdrawn");
-    free(hits);
-    return rc;
-}
-
 static int s_respond(item_t *it, Vn__ConsentResponse *resp)
 {
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
@@ -172,7 +135,7 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
                     rc = s_audit(txn, b, it->org, stored,
                                  VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN, &resp.audit_seq);
                 if (rc == 0)
-                    rc = s_withhold_relying(txn, b, stored->id);
+                    rc = broker__relying_withhold(txn, b, stored->id);
             }
             records[0] = stored;
             resp.n_records = 1;
