@@ -166,6 +166,7 @@ static void s_monitor_event(agent_t *a)
         a->unreachable_logged_ms = 0;
         vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
         s_hello(a);
+        agent__store_after_hello(a);
         agent__resend(a, 1);
         a->consistency_pending = 0;
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
@@ -297,6 +298,7 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
             agent__resend(a, 0);
         }
         agent__commit(a); /* answers produced by the timeouts */
+        agent__store_check(a, 0);
     }
     agent__commit(a);
 }

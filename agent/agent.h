@@ -114,6 +114,12 @@ typedef struct agent {
     uint64_t seen_cp_size;
     uint8_t seen_cp_root[32];
     int inbox_grew;                   /* items stored in the inbox this turn (not yet committed) */
+    /* store_guard.c (main thread): the store's fill, and whether deliveries wait at the broker */
+    _Atomic int store_full;           /* 1: the broker was told to hold our deliveries */
+    int store_commit_full;            /* the last commit failed for want of space */
+    uint64_t store_live, store_size;  /* bytes in use (live pages) and the map size */
+    uint64_t store_pending;           /* estimated bytes of this turn's deliveries */
+    uint64_t store_checked_ms;
     _Atomic uint64_t n_sent, n_received, n_resent;
     /* Items stored in the inbox of any kind (notifications, notices, match notices, contact
      * cards): what webhooks watch, so a match notice alone is announced too. */
@@ -147,6 +153,15 @@ void agent_fini(agent_t *a);
 /* --check-config: every key file the configuration names, without starting. 0 or -1. */
 int agent_check_config(const vn_agent_config_t *cfg, const char *path);
 int agent__send_broker(agent_t *a, Vn__WireMessage *m);
+/* store_guard.c: re-read the store's fill (at most every 500 ms unless force) and tell the broker
+ * when it crosses 90 % (full) or falls below 75 % (room again) */
+void agent__store_check(agent_t *a, int force);
+/* store_guard.c: 1 if a delivery of `bytes` may be stored this turn, 0 if the store is full */
+int agent__store_room(agent_t *a, size_t bytes);
+/* store_guard.c: the turn's commit returned rc */
+void agent__store_committed(agent_t *a, int rc);
+/* store_guard.c: after each hello: a full store says so again */
+void agent__store_after_hello(agent_t *a);
 
 /* batch.c: one write transaction per loop turn; replies leave after the commit */
 MDB_txn *agent__txn(agent_t *a);

@@ -92,6 +92,7 @@ void agent__commit(agent_t *a)
         a->txn = NULL;
         a->batch_error = 0;
         a->storage_ok = rc == 0;
+        agent__store_committed(a, rc);
         if (rc != 0) {
             /* Nothing was stored, so nothing is acknowledged: the broker redelivers and the
              * IT system hears the error. */

@@ -86,6 +86,8 @@ void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, cons
         agent__api_error(a, routing, routing_len, "malformed-request", "no consent operation");
         return;
     }
+    req.after = c->after;
+    req.limit = c->limit;
     s_forward(a, routing, routing_len, &req);
     sodium_memzero(pseudonym, sizeof pseudonym);
 }
@@ -129,6 +131,7 @@ void agent__on_consent_response(agent_t *a, const Vn__ConsentResponse *resp)
         Vn__ApiConsentResult result = VN__API_CONSENT_RESULT__INIT;
         result.n_records = recs && ptrs && hex ? resp->n_records : 0;
         result.records = ptrs;
+        result.next = resp->next;
         Vn__ApiResponse out = VN__API_RESPONSE__INIT;
         out.body_case = VN__API_RESPONSE__BODY_CONSENT;
         out.consent = &result;

@@ -12,6 +12,7 @@
 #define SUBMIT_WAIT_DEFAULT 10
 #define CALL_SLACK_MS 3000
 #define CONSENT_CALL_MS 15000
+#define CONSENT_PAGE_MAX 100 /* the broker's hard page size (broker/consent_list.c) */
 
 extern const char vn_openapi_json[];
 
@@ -400,7 +401,9 @@ static void s_consent_call(http_req_t *r, Vn__ApiConsent *c, int status, int one
         json_object *items = json_object_new_array();
         for (size_t i = 0; i < resp->consent->n_records; i++)
             json_object_array_add(items, http__consent_json(resp->consent->records[i]));
-        http__list(reply, 200, items, NULL, NULL);
+        const char *next = resp->consent->next;
+        http__list(reply, 200, items, next[0] ? "next" : NULL,
+                   next[0] ? json_object_new_string(next) : NULL);
     }
     vn__api_response__free_unpacked(resp, NULL);
 }
@@ -445,36 +448,90 @@ done:
     json_object_put(o);
 }
 
+/* A page cursor is a consent id: "c" and 16 hex digits. */
+static int s_consent_id_valid(const char *id)
+{
+    if (id[0] != 'c' || strlen(id) != 17)
+        return 0;
+    for (int i = 1; i < 17; i++)
+        if (!strchr("0123456789abcdef", id[i]))
+            return 0;
+    return 1;
+}
+
+/* GET /v1/consents?limit=N&after=ID: one page of this organisation's consents. */
+static void s_consent_list(http_req_t *r, http_reply_t *reply)
+{
+    Vn__ApiConsent c = VN__API_CONSENT__INIT;
+    c.op_case = VN__API_CONSENT__OP_LIST_ALL;
+    c.list_all = 1;
+    c.after = "";
+    for (int i = 0; i < r->n_params; i++) {
+        const char *k = r->params[i].key, *v = r->params[i].value;
+        char *end;
+        long n = strtol(v, &end, 10);
+        int ok;
+        if (strcmp(k, "limit") == 0) {
+            ok = v[0] && !*end && n >= 1 && n <= CONSENT_PAGE_MAX;
+            c.limit = (uint32_t)n;
+        } else if (strcmp(k, "after") == 0) {
+            ok = s_consent_id_valid(v);
+            c.after = (char *)v;
+        } else {
+            ok = 0;
+        }
+        if (!ok) {
+            char d[200];
+            snprintf(d, sizeof d, "query parameter '%s': limit is 1..%d, after the next of the "
+                     "previous page; nothing else is known", k, CONSENT_PAGE_MAX);
+            http__problem_code(reply, "invalid-parameter", d, NULL);
+            return;
+        }
+    }
+    s_consent_call(r, &c, 200, 0, reply);
+}
+
+/* POST /v1/consents/_search {"subjectBsn", "after", "limit"}: one page of a subject's. */
 static void s_consent_search(http_req_t *r, http_reply_t *reply)
 {
-    static const char *const members[] = {"subjectBsn", NULL};
+    static const char *const members[] = {"subjectBsn", "after", "limit", NULL};
     json_object *o = http__parse_body(r, reply);
-    const char *bsn;
+    const char *bsn, *after = "";
+    int64_t limit = 0;
     if (!o)
         return;
     if (http__members(o, members, reply) == 0 &&
-        http__str(o, "subjectBsn", 1, 9, &bsn, reply) == 0) {
-        Vn__ApiConsent c = VN__API_CONSENT__INIT;
-        c.op_case = VN__API_CONSENT__OP_LIST_SUBJECT_BSN;
-        c.list_subject_bsn = (char *)bsn;
-        s_consent_call(r, &c, 200, 0, reply);
+        http__str(o, "subjectBsn", 1, 9, &bsn, reply) == 0 &&
+        http__str(o, "after", 0, 17, &after, reply) >= 0 &&
+        http__int(o, "limit", 1, CONSENT_PAGE_MAX, &limit, reply) >= 0) {
+        if (after[0] && !s_consent_id_valid(after)) {
+            http__bad(reply, "after", "must be the next of the previous page");
+        } else {
+            Vn__ApiConsent c = VN__API_CONSENT__INIT;
+            c.op_case = VN__API_CONSENT__OP_LIST_SUBJECT_BSN;
+            c.list_subject_bsn = (char *)bsn;
+            c.after = (char *)after;
+            c.limit = (uint32_t)limit;
+            s_consent_call(r, &c, 200, 0, reply);
+        }
     }
     json_object_put(o);
 }
 
 static void s_consents(http_req_t *r, const char *rest, http_reply_t *reply)
 {
-    if (http__need(r, VN_SCOPE_CONSENT, "consent", reply) != 0 || http__no_params(r, reply) != 0)
+    if (http__need(r, VN_SCOPE_CONSENT, "consent", reply) != 0)
         return;
     int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
     int del = strcmp(r->method, "DELETE") == 0;
+    if (!rest[0] && get) {
+        s_consent_list(r, reply); /* the one consent route with query parameters (paging) */
+        return;
+    }
+    if (http__no_params(r, reply) != 0)
+        return;
     if (!rest[0] && post) {
         s_consent_add(r, reply);
-    } else if (!rest[0] && get) {
-        Vn__ApiConsent c = VN__API_CONSENT__INIT;
-        c.op_case = VN__API_CONSENT__OP_LIST_ALL;
-        c.list_all = 1;
-        s_consent_call(r, &c, 200, 0, reply);
     } else if (strcmp(rest, "/_search") == 0 && post) {
         s_consent_search(r, reply);
     } else if (rest[0] == '/' && !strchr(rest + 1, '/') && rest[1] != '_' && del) {

@@ -147,6 +147,12 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
         vn_parsed_clear(&p);
         return;
     }
+    if (!agent__store_room(a, d->envelope.len)) {
+        /* Not stored, not acked: the broker holds it (we told it we are full) and sends it
+         * again once we say there is room. */
+        vn_parsed_clear(&p);
+        return;
+    }
     const Vn__OrgEntry *sender = agent__directory_find(a, p.hdr->sender);
     if (!sender) {
         vn_error("event=delivery-held msg=%s reason=unknown-sender sender=%s", hex, p.hdr->sender);
@@ -332,6 +338,10 @@ void agent__on_notice(agent_t *a, const Vn__Notice *n)
     }
 }
 
+/* One fetch answer holds at most this much (and at least one entry): an IT system asking for
+ * 1,000 notifications of 1 MB gets them in pages, not one answer of a gigabyte. */
+#define FETCH_BYTES_MAX (16u << 20)
+
 /* Answer one fetch with up to max inbox entries after inbox position after (possibly none). */
 static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max,
                            uint64_t after)
@@ -343,14 +353,14 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
         return;
     }
     Vn__ApiNotification **list = calloc(max, sizeof *list);
-    size_t n = 0;
+    size_t n = 0, bytes = 0;
     MDB_cursor *cur;
     uint8_t start[8];
     vn_put_be64(start, after == UINT64_MAX ? after : after + 1);
     MDB_val k = {8, start}, v;
     mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur);
     for (int rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
-         list && rc == 0 && n < max && !(after == UINT64_MAX);
+         list && rc == 0 && n < max && bytes < FETCH_BYTES_MAX && !(after == UINT64_MAX);
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         Vn__ApiNotification *item =
             k.mv_size == 8 ? agent__inbox_open(a, k.mv_data, v.mv_data, v.mv_size) : NULL;
@@ -359,6 +369,7 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
                      k.mv_size == 8 ? (unsigned long long)vn_get_be64(k.mv_data) : 0ULL);
         if (item && item->message_id.len == 16) {
             item->inbox_seq = vn_get_be64(k.mv_data);
+            bytes += vn__api_notification__get_packed_size(item);
             list[n++] = item;
         } else if (item)
             vn__api_notification__free_unpacked(item, NULL);

@@ -98,6 +98,9 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
                    (double)st->size);
     vn_prom_metric(&p, "vangnet_agent_store_used_ratio", "gauge", "LMDB map in use, as a fraction.",
                    st->size ? (double)st->used / (double)st->size : 0);
+    vn_prom_metric(&p, "vangnet_agent_store_full", "gauge",
+                   "1 while the store is too full to take deliveries (the broker holds them).",
+                   atomic_load(&a->store_full));
     vn_prom_metric(&p, "vangnet_agent_storage_ok", "gauge",
                    "0 after a failed commit, until one succeeds.",
                    atomic_load(&a->storage_ok));
@@ -143,7 +146,11 @@ static void s_status(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     json_object_object_add(store, "used_bytes", json_object_new_int64((int64_t)st->used));
     json_object_object_add(store, "size_bytes", json_object_new_int64((int64_t)st->size));
     json_object_object_add(store, "used_percent", json_object_new_double(pct));
+    json_object_object_add(store, "full", json_object_new_boolean(atomic_load(&a->store_full)));
     json_object_object_add(o, "store", store);
+    if (atomic_load(&a->store_full))
+        vn_status_warn(o, "store full: deliveries wait at the broker until acks from the IT "
+                       "system free space (below 75%%)");
     if (!connected && now - changed > a->cfg.metrics.disconnect_warn_seconds)
         vn_status_warn(o, "not connected to the broker for %llu minutes",
                        (unsigned long long)(now - changed) / 60);

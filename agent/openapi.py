@@ -23,6 +23,8 @@ SIGNAL_ID = {"type": "string", "pattern": "^S[0-9a-f]{32}$"}
 MATCH_ID = {"type": "string", "pattern": "^M[0-9a-f]{32}$"}
 DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 PAGE_MAX = 500                    # http_api_signals.c PAGE_MAX, the broker's page limit
+CONSENT_PAGE_MAX = 100            # http_api_routes.c CONSENT_PAGE_MAX (broker/consent_list.c)
+CONSENT_ID = {"type": "string", "pattern": "^c[0-9a-f]{16}$"}
 BSN = {"type": "string", "pattern": "^[0-9]{9}$", "description":
        "the subject's citizen number (BSN, elfproef-checked); it never leaves the agent, which "
        "replaces it with a keyed pseudonym. Only ever in a body, never in a URL."}
@@ -216,7 +218,11 @@ SCHEMAS = {
         "validFrom": TIME,
         "expires": TIME,
     }, ["subjectBsn", "givenBy", "recipients", "categories", "purpose", "expires"]),
-    "ConsentSearch": obj({"subjectBsn": BSN}, ["subjectBsn"]),
+    "ConsentSearch": obj({
+        "subjectBsn": BSN,
+        "after": CONSENT_ID,
+        "limit": {"type": "integer", "minimum": 1, "maximum": CONSENT_PAGE_MAX},
+    }, ["subjectBsn"]),
     "Consent": obj({
         "id": {"type": "string"},
         "subjectPseudonym": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
@@ -229,7 +235,10 @@ SCHEMAS = {
         "withdrawn": TIME,
         "registered": TIME,
     }, ["id", "givenBy", "recipients", "categories", "purpose"]),
-    "ConsentList": obj({"items": {"type": "array", "items": ref("Consent")}}, ["items"]),
+    "ConsentList": obj({
+        "items": {"type": "array", "items": ref("Consent")},
+        "next": dict(CONSENT_ID, description="more follow: pass as after for the next page"),
+    }, ["items"]),
     "Organisation": obj({
         "id": ORG,
         "displayName": {"type": "string", "maxLength": 128,
@@ -593,12 +602,19 @@ PATHS = {
                                             "schema": {"type": "string"}}}),
                     "422": problem("refused by the broker")},
                    body="NewConsent", scope="consent"),
-        "get": op("listConsents", "consents", "Every consent this organisation registered",
-                  {"200": ok("the consents", "ConsentList")}, scope="consent")},
+        "get": op("listConsents", "consents",
+                  "The consents this organisation registered, a page at a time",
+                  {"200": ok("a page of the consents", "ConsentList")},
+                  params=[dict(LIMIT_PARAM, description="items per page (1..%d, default %d)"
+                               % (CONSENT_PAGE_MAX, CONSENT_PAGE_MAX),
+                               schema={"type": "integer", "minimum": 1,
+                                       "maximum": CONSENT_PAGE_MAX}),
+                          dict(AFTER_PARAM, schema=CONSENT_ID)], scope="consent")},
     "/consents/_search": {"post": op(
         "searchConsents", "consents",
         "The consents about one subject (the citizen number goes in the body, never in a URL)",
-        {"200": ok("the consents", "ConsentList")}, body="ConsentSearch", scope="consent")},
+        {"200": ok("a page of the subject's consents", "ConsentList")}, body="ConsentSearch",
+        scope="consent")},
     "/consents/{consentId}": {"delete": op(
         "withdrawConsent", "consents", "Withdraw a consent",
         {"200": ok("withdrawn", "Consent"), "404": problem("no such consent"),

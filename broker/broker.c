@@ -71,6 +71,16 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     b->db = vn_brokerdb_open(cfg->data, cfg->map_size, 0, &rc, err, errlen);
     if (!b->db)
         return rc;
+    if ((rc = broker__consent_index_build(b)) != 0) {
+        snprintf(err, errlen, "%s: cannot build the consent owner index: %s", cfg->data,
+                 vn_strerror(rc));
+        return rc;
+    }
+    if ((rc = broker__relying_build(b)) != 0) {
+        snprintf(err, errlen, "%s: cannot index the envelopes relying on consents: %s", cfg->data,
+                 vn_strerror(rc));
+        return rc;
+    }
     if ((rc = broker__registry_refresh(b, 1)) < 0) {
         snprintf(err, errlen, "%s: cannot load the organisation registry", cfg->data);
         return rc;
@@ -84,8 +94,16 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     }
     b->router = zmq_socket(b->ctx, ZMQ_ROUTER);
     /* Per-peer outbound queue: deliveries are bounded by credit, answers by what an agent has in
-     * flight; room for bursts, never unbounded. */
-    int one = 1, linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, sndhwm = 100000;
+     * flight; room for bursts, never unbounded.
+     * Per-peer inbound queue: unlimited (RCVHWM 0), because a connection whose inbound pipe is
+     * full stops reading, and libzmq 4.3.4 aborts the whole broker when such a stopped connection
+     * is then reset: the reset marks it failed (_io_error) and the next heartbeat, or a PING the
+     * peer had already sent, writes to it (`Assertion failed: !_io_error`, zeromq/libzmq#3937).
+     * What waits there is bounded by a main thread that never blocks (the workers' and storage
+     * queues take without waiting, lists are paged) and by the per-organisation budgets it
+     * applies (docs/threat-model.md). */
+    int one = 1, linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, sndhwm = 100000,
+        rcvhwm = 0;
     zmq_setsockopt(b->router, ZMQ_CURVE_SERVER, &one, sizeof one);
     zmq_setsockopt(b->router, ZMQ_CURVE_SECRETKEY, b->keys->curve_sk, 40);
     zmq_setsockopt(b->router, ZMQ_ZAP_DOMAIN, "vangnet", 7);
@@ -97,6 +115,7 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
     zmq_setsockopt(b->router, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
     zmq_setsockopt(b->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(b->router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+    zmq_setsockopt(b->router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     int max_msg = (int)cfg->max_envelope + 65536; /* the frame cap: bigger frames never reach us */
     int64_t max_msg64 = max_msg;
     zmq_setsockopt(b->router, ZMQ_MAXMSGSIZE, &max_msg64, sizeof max_msg64);
@@ -295,6 +314,7 @@ static int s_handle_one(broker_t *b)
     case VN__WIRE_MESSAGE__BODY_DELIVERY_ACK:
         if (m->delivery_ack->message_id.len != 16)
             break;
+        broker__session_acked(b, org->pub.org, m->delivery_ack->message_id.data);
         if (m->delivery_ack->failure_code[0])
             broker__ack_failed(b, org->pub.org, m->delivery_ack->message_id.data,
                                m->delivery_ack->failure_code, m->delivery_ack->failure_reason);
@@ -302,8 +322,10 @@ static int s_handle_one(broker_t *b)
             broker__ack(b, ITEM_ACK, org->pub.org, m->delivery_ack->message_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_NOTICE_ACK:
-        if (m->notice_ack->notice_id.len == 16)
-            broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
+        if (m->notice_ack->notice_id.len != 16)
+            break;
+        broker__session_acked(b, org->pub.org, m->notice_ack->notice_id.data);
+        broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST:
         if (m->consent_request->op_case == VN__CONSENT_REQUEST__OP_ADD ||
@@ -328,8 +350,13 @@ static int s_handle_one(broker_t *b)
                                    zmq_msg_size(&body));
         break;
     case VN__WIRE_MESSAGE__BODY_MATCH_NOTICE_ACK:
-        if (m->match_notice_ack->notice_id.len == 16)
-            broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
+        if (m->match_notice_ack->notice_id.len != 16)
+            break;
+        broker__session_acked(b, org->pub.org, m->match_notice_ack->notice_id.data);
+        broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
+        break;
+    case VN__WIRE_MESSAGE__BODY_STORE_STATE:
+        broker__session_store_state(b, org->pub.org, m->store_state);
         break;
     case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
         broker__consistency(b, routing, routing_len, m->consistency_request);
@@ -417,6 +444,8 @@ void broker_fini(broker_t *b)
     vn_store_destroy(&b->db);
     vn_keyset_destroy(&b->keys);
     free(b->orgs);
+    for (size_t i = 0; i < b->n_sessions; i++)
+        broker__inflight_free(&b->sessions[i].sent);
     free(b->sessions);
     free(b->directory);
     free(b->depths);

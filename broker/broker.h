@@ -25,15 +25,32 @@
 #define BROKER_STORE_IN_EP "inproc://vn-store-in"    /* workers and main -> storage thread */
 #define BROKER_STORE_OUT_EP "inproc://vn-store-out"  /* storage thread -> main */
 
+/* inflight.c: ids (16 bytes) sent to a session and not yet acknowledged (main thread only). */
+typedef struct {
+    uint8_t (*ids)[16];     /* open addressing, cap slots */
+    uint8_t *used;          /* one bit per slot */
+    uint32_t cap, n;        /* slots (a power of two, or 0) and ids held */
+} inflight_t;
+/* 0 added, 1 already there, -1 out of memory */
+int broker__inflight_add(inflight_t *f, const uint8_t id[16]);
+/* 1 if id was there (now removed), else 0 */
+int broker__inflight_take(inflight_t *f, const uint8_t id[16]);
+void broker__inflight_clear(inflight_t *f);
+void broker__inflight_free(inflight_t *f);
+
 /* A connected agent. The organisation comes from the ZAP User-Id, never from the routing id. */
 typedef struct {
     char org[VN_ORG_MAX + 1];
     uint8_t routing[ROUTING_MAX];
     size_t routing_len;
     int connected;
-    uint32_t credit;        /* deliveries it can still take before acking */
+    uint32_t credit;        /* deliveries it can still take before acking: credit_max - sent.n */
     uint32_t credit_max;    /* what its hello asked for: acks never raise credit above it */
+    inflight_t sent;        /* what this session was sent and has not acked: only an ack of one
+                             * of these returns a credit, whatever became of it at the broker */
     uint64_t last_qseq;     /* highest queue position sent in this session */
+    int store_full;         /* its agent said its store is full: nothing is sent to it */
+    uint64_t store_used, store_size; /* what it said then (bytes) */
     uint64_t since;         /* when it last connected or was found gone (seconds) */
 } session_t;
 
@@ -73,7 +90,7 @@ typedef struct {
     uint64_t seq;           /* ACCEPT: the new ACCEPTED record (0 for a resent message) */
     uint8_t hash[32];       /* ACCEPT: SHA-256 of that record */
     uint64_t latency_us;    /* ACK: from acceptance to the recipient's durable ack */
-    int delivered;          /* ACK: it removed a waiting delivery (only then a credit returns) */
+    int delivered;          /* ACK: it removed a waiting delivery (counted as delivered) */
     int in_flight;          /* ACCEPT/REFUSE: a submission counted in the sender's in-flight
                              * budget; the main thread hears when it is answered (budget.c) */
     int audit_budget;       /* REFUSE: 0 not yet asked, 1 audited, 2 suppressed (budget.c);
@@ -289,6 +306,11 @@ void broker__withhold_request(broker_t *b, const char *org, uint64_t seq, const 
                               const char *reason);
 /* main thread: have the storage thread apply a delivery or notice ack */
 void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16]);
+/* deliver.c: an agent acked id (delivery, notice or match notice): a credit back if it was sent
+ * to it in this session and not acked yet */
+void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16]);
+/* deliver.c: the agent's store is full (pause the session) or has room again (resend) */
+void broker__session_store_state(broker_t *b, const char *org, const Vn__AgentStoreState *st);
 /* main thread: a recipient's agent could not open a delivery (code e.g. "undecryptable"): the
  * delivery ends audited DELIVERY_FAILED and the sender is told */
 void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], const char *code,
@@ -348,9 +370,22 @@ int broker__audit_outcome(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
 
 /* consent.c */
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it);
+/* consent_relying.c: the envelopes relying on a consent (storage thread; built once at open) */
+int broker__relying_put(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);
+int broker__relying_del(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t seq);
+/* withhold every queued delivery of an envelope relying on consent id */
+int broker__relying_withhold(MDB_txn *txn, broker_t *b, const char *id);
+int broker__relying_build(broker_t *b);
+/* consent_check.c: NULL if r is a valid registration, else a refusal code (reason filled) */
+const char *broker__consent_invalid(const Vn__ConsentRecord *r, char *reason, size_t len);
+/* consent_list.c: the owner index entry of a consent being registered (same transaction) */
+int broker__consent_index_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r);
+/* consent_list.c: at open, rebuild the owner index if it does not hold every consent */
+int broker__consent_index_build(broker_t *b);
 /* policy_summary.c: the rules the policy holds, for an agent's GET /v1/policy (main thread) */
 void broker__policy_summary(broker_t *b, const uint8_t *routing, size_t routing_len,
                             const Vn__PolicyRequest *req);
+/* consent_list.c: one page (at most 100 records, 256 KiB) of the caller's consents (main thread) */
 void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                           const Vn__ConsentRequest *req);
 

@@ -179,7 +179,7 @@ static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
     int found, rc;
     if (it->kind == ITEM_NOTICE_ACK) {
         rc = broker__unqueue_notice(txn, b, it->org, it->id, &found);
-        it->delivered = rc == 0 && found; /* only a notice that was waiting returns a credit */
+        it->delivered = rc == 0 && found;
         return rc;
     }
     uint64_t seq;
@@ -295,7 +295,7 @@ static void s_convert_accepts(broker_t *b, const char *code, const char *reason)
         }
 }
 
-/* Hand something to the main thread: ['S'][routing][bytes], ['C'][org], ['F'][org] or ['P']. */
+/* Hand something to the main thread: ['S'][routing][bytes], ['F'][org] or ['P']. */
 static void s_to_main(broker_t *b, char kind, const void *a, size_t a_len, const void *c,
                       size_t c_len)
 {
@@ -348,10 +348,8 @@ void broker__batch_commit(broker_t *b)
             if (it->latency_us)
                 vn_histogram_observe_us(&b->delivery_latency, it->latency_us);
         }
-        /* Credit comes back only for something that was delivered: acks for deliveries never
-         * received cannot grow a session's credit (deliver.c caps it too). */
-        if (committed && (it->kind == ITEM_ACK || it->kind == ITEM_NOTICE_ACK) && it->delivered)
-            s_to_main(b, 'C', it->org, strlen(it->org), NULL, 0);
+        /* Credit is the main thread's: it returns one for the ack of anything it sent and
+         * that was not acked yet, expired or withheld since or not (deliver.c, inflight.c). */
         if (it->in_flight) /* answered (or failed): out of the sender's in-flight budget */
             s_to_main(b, 'F', it->org, strlen(it->org), NULL, 0);
         free(it->reply);

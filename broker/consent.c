@@ -1,6 +1,6 @@
 /* consent.c -- consent records at the broker: registered and withdrawn by the organisation that
- * obtained the consent (storage thread, audited), listed for that organisation (main thread), and
- * withdrawing one withholds every queued delivery that relied on it. */
+ * obtained the consent (storage thread, audited), and withdrawing one withholds every queued
+ * delivery that relied on it. Listing them, a page at a time, is consent_list.c. */
 #include "broker.h"
 #include "vn_audit.h"
 #include "vn_brokerdb.h"
@@ -17,39 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_LIST 32
-
-/* NULL if r is a valid registration, else a refusal code with reason. */
-static const char *s_invalid(const Vn__ConsentRecord *r, char *reason, size_t len)
-{
-    if (r->subject_pseudonym.len != 32)
-        return snprintf(reason, len, "a consent is about one subject (BSN)"), "consent-invalid";
-    if (strcmp(r->given_by, "client") != 0 && strcmp(r->given_by, "wettelijk-vertegenwoordiger") != 0)
-        return snprintf(reason, len, "given_by must be client or wettelijk-vertegenwoordiger"),
-               "consent-invalid";
-    if (r->n_recipients == 0 || r->n_recipients > MAX_LIST || r->n_categories == 0 ||
-        r->n_categories > MAX_LIST)
-        return snprintf(reason, len, "name 1 to %d recipients and categories", MAX_LIST),
-               "consent-invalid";
-    for (size_t i = 0; i < r->n_recipients; i++) {
-        const char *x = r->recipients[i];
-        int ok = strncmp(x, "sector:", 7) == 0 ? vn_sector_valid(x + 7) && strcmp(x + 7, "broker")
-                                               : vn_org_id_valid(x);
-        if (!ok)
-            return snprintf(reason, len, "'%.64s' is neither an organisation nor sector:NAME", x),
-                   "consent-invalid";
-    }
-    for (size_t i = 0; i < r->n_categories; i++)
-        if (!vn_field_valid(r->categories[i], 64))
-            return snprintf(reason, len, "invalid category"), "consent-invalid";
-    if (!vn_field_valid(r->purpose, VN_FIELD_MAX))
-        return snprintf(reason, len, "a consent states its purpose"), "consent-invalid";
-    if (r->expires <= r->valid_from || r->expires <= vn_now())
-        return snprintf(reason, len, "the consent must expire after it starts, in the future"),
-               "consent-invalid";
-    return NULL;
-}
 
 /* Audit a consent change: who, about whom, for whom, which categories, purpose, period. */
 static int s_audit(MDB_txn *txn, broker_t *b, const char *org, const Vn__ConsentRecord *r,
@@ -100,43 +67,6 @@ static int s_put(MDB_txn *txn, broker_t *b, const Vn__ConsentRecord *r)
     return rc;
 }
 
-/* Withhold every queued delivery whose envelope relies on consent id. */
-static int s_withhold_relying(MDB_txn *txn, broker_t *b, const char *id)
-{
-    typedef struct {
-        char org[VN_ORG_MAX + 1];
-        uint64_t seq;
-    } hit_t;
-    hit_t *hits = NULL;
-    size_t n = 0;
-    vn_queue_iter_t q;
-    vn_queue_entry_t e;
-    int rc = vn_queue_iter_open(txn, b->db, NULL, 0, &q);
-    while (rc == 0 && vn_queue_iter_next(&q, &e) == 1) {
-        if (e.kind != VN_QUEUE_DELIVERY)
-            continue;
-        vn_parsed_t p;
-        if (broker__stored_envelope(txn, b, e.seq, &p) != 0)
-            continue;
-        const char *ref = vn_header_field(p.hdr, "consent-ref");
-        if (ref && strcmp(p.hdr->basis, "consent") == 0 && strcmp(ref, id) == 0) {
-            hit_t *more = realloc(hits, (n + 1) * sizeof *more);
-            if (more) {
-                hits = more;
-                snprintf(hits[n].org, sizeof hits[n].org, "%s", e.org);
-                hits[n++].seq = e.seq;
-            }
-        }
-        vn_parsed_clear(&p);
-    }
-    vn_queue_iter_close(&q);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = broker__withhold(txn, b, hits[i].org, hits[i].seq, "consent-withdrawn",
-                              "the consent this disclosure relied on was withdrawn");
-    free(hits);
-    return rc;
-}
-
 static int s_respond(item_t *it, Vn__ConsentResponse *resp)
 {
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
@@ -160,7 +90,7 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
     Vn__ConsentRecord *stored = NULL, *records[1];
     if (req->op_case == VN__CONSENT_REQUEST__OP_ADD) {
         Vn__ConsentRecord *r = req->add;
-        const char *code = s_invalid(r, reason, sizeof reason);
+        const char *code = broker__consent_invalid(r, reason, sizeof reason);
         if (code) {
             resp.code = (char *)code;
             resp.reason = reason;
@@ -175,6 +105,8 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
             r->withdrawn = 0;
             r->registered = vn_now();
             if ((rc = s_put(txn, b, r)) == 0)
+                rc = broker__consent_index_put(txn, b, r);
+            if (rc == 0)
                 rc = s_audit(txn, b, it->org, r, VN__AUDIT_RECORD__EVENT__CONSENT_REGISTERED,
                              &resp.audit_seq);
             records[0] = r;
@@ -203,7 +135,7 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
                     rc = s_audit(txn, b, it->org, stored,
                                  VN__AUDIT_RECORD__EVENT__CONSENT_WITHDRAWN, &resp.audit_seq);
                 if (rc == 0)
-                    rc = s_withhold_relying(txn, b, stored->id);
+                    rc = broker__relying_withhold(txn, b, stored->id);
             }
             records[0] = stored;
             resp.n_records = 1;
@@ -219,50 +151,4 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
         vn__consent_record__free_unpacked(stored, NULL);
     vn__consent_request__free_unpacked(req, NULL);
     return rc;
-}
-
-/* Main thread: the caller's consents (optionally for one subject), read-only. */
-void broker__consent_list(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
-                          const Vn__ConsentRequest *req)
-{
-    Vn__ConsentResponse resp = VN__CONSENT_RESPONSE__INIT;
-    resp.request_id = req->request_id;
-    Vn__ConsentRecord **list = NULL;
-    size_t n = 0, scanned = 0;
-    MDB_txn *txn;
-    if (vn_store_begin(b->db, 1, &txn) == 0) {
-        MDB_cursor *cur;
-        MDB_val k, v;
-        mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_CONSENTS), &cur);
-        for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && n < 1000;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            scanned++;
-            Vn__ConsentRecord *r = vn__consent_record__unpack(NULL, v.mv_size, v.mv_data);
-            int mine = r && strcmp(r->owner, org) == 0 &&
-                       (req->op_case == VN__CONSENT_REQUEST__OP_LIST_ALL ||
-                        (req->list_subject.len == 32 && r->subject_pseudonym.len == 32 &&
-                         memcmp(r->subject_pseudonym.data, req->list_subject.data, 32) == 0));
-            Vn__ConsentRecord **more = mine ? realloc(list, (n + 1) * sizeof *more) : NULL;
-            if (more) {
-                list = more;
-                list[n++] = r;
-            } else if (r) {
-                vn__consent_record__free_unpacked(r, NULL);
-            }
-        }
-        mdb_cursor_close(cur);
-        mdb_txn_abort(txn);
-    }
-    /* The scan runs over every organisation's consents on the main thread: it is paid for from
-     * the caller's request budget, one token per 100 records read (docs/limits.md). */
-    broker__budget_charge(b, org, (double)scanned / 100);
-    resp.n_records = n;
-    resp.records = list;
-    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-    m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_RESPONSE;
-    m.consent_response = &resp;
-    broker__send_wire(b, routing, routing_len, &m);
-    for (size_t i = 0; i < n; i++)
-        vn__consent_record__free_unpacked(list[i], NULL);
-    free(list);
 }

@@ -95,6 +95,8 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
     if (!same) {
         s->credit = s->credit_max = credit;
         s->last_qseq = 0; /* everything unacked is sent again in this session */
+        broker__inflight_clear(&s->sent);
+        s->store_full = 0; /* a full agent says so again right after its hello */
     }
     vn_info("event=session-open org=%s credit=%u", org, s->credit);
     if (hello->directory_generation != b->registry_gen)
@@ -103,36 +105,64 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
     b->pump_needed = 1;
 }
 
-/* 0 if a consent-based envelope may no longer go to recipient (verdict says why), else 1. */
-static int s_still_justified(broker_t *b, MDB_txn *txn, const char *recipient, const uint8_t *env,
-                             size_t len, vn_verdict_t *verdict)
+void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16])
 {
-    vn_parsed_t p;
-    if (vn_envelope_parse(env, len, &p) != 0)
-        return 1;
+    session_t *s = broker__session(b, org);
+    if (!s || !broker__inflight_take(&s->sent, id))
+        return; /* never sent in this session, or acked already: no credit */
+    if (s->credit < s->credit_max)
+        s->credit++;
+    b->pump_needed = 1;
+}
+
+void broker__session_store_state(broker_t *b, const char *org, const Vn__AgentStoreState *st)
+{
+    session_t *s = broker__session(b, org);
+    if (!s || !s->connected)
+        return;
+    pthread_mutex_lock(&b->sessions_lock); /* the status page reads these */
+    int was = s->store_full;
+    s->store_full = st->full;
+    s->store_used = st->used_bytes;
+    s->store_size = st->size_bytes;
+    pthread_mutex_unlock(&b->sessions_lock);
+    if (st->full && !was) {
+        vn_warn("event=agent-store-full org=%s used=%llu size=%llu "
+                "action=\"holding its deliveries\"",
+                org, (unsigned long long)st->used_bytes, (unsigned long long)st->size_bytes);
+    } else if (!st->full && was) {
+        /* What it was sent while full it may have dropped: everything unacked goes again (it
+         * deduplicates by message id), with the hello's full credit. */
+        s->credit = s->credit_max;
+        s->last_qseq = 0;
+        broker__inflight_clear(&s->sent);
+        b->pump_needed = 1;
+        vn_info("event=agent-store-space-returned org=%s used=%llu size=%llu", org,
+                (unsigned long long)st->used_bytes, (unsigned long long)st->size_bytes);
+    }
+}
+
+/* 0 if a consent-based envelope may no longer go to recipient (verdict says why), else 1. */
+static int s_still_justified(broker_t *b, MDB_txn *txn, const char *recipient,
+                             const vn_parsed_t *p, vn_verdict_t *verdict)
+{
     int ok = 1;
-    if (strcmp(p.hdr->basis, "consent") == 0) {
+    if (strcmp(p->hdr->basis, "consent") == 0) {
         broker_env_t e;
         vn_policy_env_t penv;
         broker__env_init(&e, b, txn, &penv);
         const char *sector = penv.sector_of(&e, recipient);
-        ok = vn_policy_consent_still_valid(p.hdr, recipient, sector, &penv, vn_now(), verdict) == 0;
+        ok = vn_policy_consent_still_valid(p->hdr, recipient, sector, &penv, vn_now(), verdict) == 0;
         broker__env_clear(&e);
     }
-    vn_parsed_clear(&p);
     return ok;
 }
 
 /* 1 if the envelope's sender has been revoked (the registry as the main thread holds it). */
-static int s_sender_revoked(broker_t *b, const uint8_t *env, size_t len)
+static int s_sender_revoked(broker_t *b, const vn_parsed_t *p)
 {
-    vn_parsed_t p;
-    if (vn_envelope_parse(env, len, &p) != 0)
-        return 0;
-    const vn_org_t *o = broker__org(b, p.hdr->sender);
-    int revoked = o && o->revoked;
-    vn_parsed_clear(&p);
-    return revoked;
+    const vn_org_t *o = broker__org(b, p->hdr->sender);
+    return o && o->revoked;
 }
 
 /* Send queue entries of one session while it has credit. */
@@ -142,17 +172,29 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
     vn_queue_entry_t e;
     if (vn_queue_iter_open(txn, b->db, s->org, s->last_qseq + 1, &q) != 0)
         return;
-    while (s->credit > 0 && s->connected && vn_queue_iter_next(&q, &e) == 1) {
+    while (s->credit > 0 && s->connected && !s->store_full && vn_queue_iter_next(&q, &e) == 1) {
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         Vn__Deliver d = VN__DELIVER__INIT;
         Vn__Notice *notice = NULL;
         Vn__MatchNotice *match_notice = NULL;
+        uint8_t id[16]; /* what its ack will name */
         if (e.kind == VN_QUEUE_DELIVERY) {
             MDB_val ev;
+            vn_parsed_t p;
             if (broker__stored_envelope_raw(txn, b, e.seq, &ev) != 0)
                 continue; /* released under us; the ack bookkeeping will catch up */
+            if (vn_envelope_parse(ev.mv_data, ev.mv_size, &p) != 0 || p.hdr->message_id.len != 16) {
+                vn_error("event=queue-entry-damaged org=%s qseq=%llu", s->org,
+                         (unsigned long long)e.qseq);
+                s->last_qseq = e.qseq;
+                continue; /* it was checked when accepted: the store is damaged */
+            }
+            memcpy(id, p.hdr->message_id.data, 16);
             vn_verdict_t verdict;
-            if (s_sender_revoked(b, ev.mv_data, ev.mv_size)) {
+            int revoked = s_sender_revoked(b, &p);
+            int justified = revoked || s_still_justified(b, txn, s->org, &p, &verdict);
+            vn_parsed_clear(&p);
+            if (revoked) {
                 /* Accepted before its sender was revoked: not delivered as if nothing happened. */
                 broker__withhold_request(b, s->org, e.seq, "sender-revoked",
                                          "the sender's organisation was revoked after this was "
@@ -160,7 +202,7 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
                 s->last_qseq = e.qseq;
                 continue;
             }
-            if (!s_still_justified(b, txn, s->org, ev.mv_data, ev.mv_size, &verdict)) {
+            if (!justified) {
                 /* Checked again at delivery: a withdrawn or expired consent stops it here. */
                 broker__withhold_request(b, s->org, e.seq, verdict.code, verdict.reason_en);
                 s->last_qseq = e.qseq;
@@ -171,14 +213,22 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
             m.body_case = VN__WIRE_MESSAGE__BODY_DELIVER;
             m.deliver = &d;
         } else if (e.kind == VN_QUEUE_NOTICE &&
-                   (notice = vn__notice__unpack(NULL, e.notice_len, e.notice))) {
+                   (notice = vn__notice__unpack(NULL, e.notice_len, e.notice)) &&
+                   notice->notice_id.len == 16) {
             m.body_case = VN__WIRE_MESSAGE__BODY_NOTICE;
             m.notice = notice;
+            memcpy(id, notice->notice_id.data, 16);
         } else if (e.kind == VN_QUEUE_MATCH_NOTICE &&
-                   (match_notice = vn__match_notice__unpack(NULL, e.notice_len, e.notice))) {
+                   (match_notice = vn__match_notice__unpack(NULL, e.notice_len, e.notice)) &&
+                   match_notice->notice_id.len == 16) {
             m.body_case = VN__WIRE_MESSAGE__BODY_MATCH_NOTICE; /* signals.c queued it */
             m.match_notice = match_notice;
+            memcpy(id, match_notice->notice_id.data, 16);
         } else {
+            if (notice)
+                vn__notice__free_unpacked(notice, NULL);
+            if (match_notice)
+                vn__match_notice__free_unpacked(match_notice, NULL);
             vn_error("event=queue-entry-damaged org=%s qseq=%llu", s->org,
                      (unsigned long long)e.qseq);
             continue;
@@ -198,7 +248,9 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
             broker__session_state(b, s, 0, "peer-gone");
             break;
         }
-        s->credit--;
+        /* In flight until its ack; the same id twice (never expected) costs one credit. */
+        if (broker__inflight_add(&s->sent, id) != 1)
+            s->credit--; /* out of memory (-1): the credit is lost until the next hello */
         s->last_qseq = e.qseq;
     }
     vn_queue_iter_close(&q);
@@ -211,7 +263,7 @@ void broker__pump(broker_t *b)
     if (vn_store_begin(b->db, 1, &txn) != 0)
         return;
     for (size_t i = 0; i < b->n_sessions; i++)
-        if (b->sessions[i].connected && b->sessions[i].credit > 0)
+        if (b->sessions[i].connected && b->sessions[i].credit > 0 && !b->sessions[i].store_full)
             s_pump_session(b, txn, &b->sessions[i]);
     mdb_txn_abort(txn);
 }

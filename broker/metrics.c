@@ -15,6 +15,7 @@
 typedef struct {
     char org[VN_ORG_MAX + 1];
     int connected;
+    int store_full;         /* its agent said its store is full */
     uint64_t since;
 } s_conn_t;
 
@@ -28,6 +29,7 @@ static s_conn_t *s_connections(broker_t *b, size_t *n)
         memcpy(out[i].org, b->sessions[i].org, sizeof out[i].org);
         out[i].connected = b->sessions[i].connected;
         out[i].since = b->sessions[i].since;
+        out[i].store_full = b->sessions[i].connected && b->sessions[i].store_full;
         *n = i + 1;
     }
     pthread_mutex_unlock(&b->sessions_lock);
@@ -97,6 +99,12 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
         vn_prom_sample(&p, "vangnet_broker_agent_connected", "org", conn[i].org, conn[i].connected);
         connected += (size_t)conn[i].connected;
     }
+    vn_prom_family(&p, "vangnet_broker_agent_store_full", "gauge",
+                   "1 while the organisation's agent says its store is full (its deliveries wait "
+                   "here, vangnet_broker_queue_depth).");
+    for (size_t i = 0; i < n_conn; i++)
+        vn_prom_sample(&p, "vangnet_broker_agent_store_full", "org", conn[i].org,
+                       conn[i].store_full);
     free(conn);
     vn_prom_metric(&p, "vangnet_broker_agents_connected", "gauge",
                    "Agents with a session now.", (double)connected);
@@ -185,6 +193,15 @@ static void s_status(broker_t *b, vn_http_reply_t *reply)
             if (strcmp(conn[j].org, json_object_get_string(id)) == 0)
                 c = &conn[j];
         json_object_object_add(org, "connected", json_object_new_boolean(c && c->connected));
+        json_object_object_add(org, "agent_store_full", json_object_new_boolean(c && c->store_full));
+        if (c && c->store_full) {
+            uint64_t held = 0;
+            for (size_t q = 0; q < st.n_queues; q++)
+                if (strcmp(st.queues[q].org, json_object_get_string(id)) == 0)
+                    held = st.queues[q].queued;
+            vn_status_warn(o, "%s's agent says its store is full: %llu deliveries held here until "
+                           "it has room", json_object_get_string(id), (unsigned long long)held);
+        }
         if (c)
             json_object_object_add(org, "since_seconds",
                                    json_object_new_int64((int64_t)(now - c->since)));

@@ -23,6 +23,8 @@ int broker__store_accepted(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint
         if (rc == 0)
             broker__share_add(b, p->hdr->sender, p->hdr->recipients[i], 1);
     }
+    if (rc == 0)
+        rc = broker__relying_put(txn, b, p, seq);
     if (rc == 0) {
         uint8_t xkey[16];
         vn_put_be64(xkey, p->hdr->expires);
@@ -85,7 +87,10 @@ int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t se
     vn_put_be64(ekey + 8, seq);
     vn_put_be64(skey, seq);
     MDB_val ek = {16, ekey}, sk = {8, skey};
-    int rc = mdb_del(txn, vn_store_dbi(b->db, BDB_EXPIRY), &ek, NULL);
+    int rc = broker__relying_del(txn, b, p, seq);
+    if (rc != 0)
+        return rc;
+    rc = mdb_del(txn, vn_store_dbi(b->db, BDB_EXPIRY), &ek, NULL);
     if (rc == 0 || rc == MDB_NOTFOUND)
         rc = mdb_del(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &sk, NULL);
     return rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);

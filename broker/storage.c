@@ -13,7 +13,7 @@
  *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
  *   ['R'][org]                                    a second agent took over org's session
  * To main (BROKER_STORE_OUT_EP, PULL):
- *   ['S'][routing][bytes]   send to that agent      ['C'][org]   one credit back      ['P']   pump
+ *   ['S'][routing][bytes]   send to that agent      ['P']   pump (credit is the main thread's)
  *   ['F'][org]              one of org's submissions was answered (budget.c) */
 #include "broker.h"
 #include "vn_audit.h"
@@ -351,13 +351,6 @@ void broker__storage_replies(broker_t *b)
             if (broker__send(b, zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]),
                              zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2])) != 0)
                 vn_warn("event=answer-not-sent reason=peer-gone-or-queue-full");
-        } else if (kind == 'C' && n == 2) {
-            char org[VN_ORG_MAX + 1];
-            session_t *s = s_frame_str(&parts[1], org, sizeof org) == 0 ? broker__session(b, org)
-                                                                       : NULL;
-            if (s && s->credit < s->credit_max)
-                s->credit++;
-            b->pump_needed = 1;
         } else if (kind == 'F' && n == 2) {
             char org[VN_ORG_MAX + 1];
             if (s_frame_str(&parts[1], org, sizeof org) == 0)

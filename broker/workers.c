@@ -61,6 +61,10 @@ int broker__workers_start(broker_t *b)
     int linger = 0;
     b->jobs = zmq_socket(b->ctx, ZMQ_PUSH);
     zmq_setsockopt(b->jobs, ZMQ_LINGER, &linger, sizeof linger);
+    /* The main thread never blocks on the workers (it reads every connection, broker.c): what
+     * waits here is bounded per organisation by its in-flight budget (submit_in_flight). */
+    int hwm = 0;
+    zmq_setsockopt(b->jobs, ZMQ_SNDHWM, &hwm, sizeof hwm);
     if (zmq_bind(b->jobs, BROKER_JOBS_EP) != 0)
         return -errno;
     b->workers = calloc((size_t)b->cfg.workers, sizeof *b->workers);

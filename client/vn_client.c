@@ -581,19 +581,36 @@ int vn_client_consent_list(vn_client_t *self, const char *subject_bsn,
         op.op_case = VN__API_CONSENT__OP_LIST_ALL;
         op.list_all = 1;
     }
-    Vn__ApiResponse *resp;
-    int rc = s_consent_call(self, &op, &resp);
-    if (rc != 0)
-        return rc;
-    size_t count = resp->consent->n_records;
-    vn_client_consent_record_t *list = calloc(count + 1, sizeof *list);
-    if (!list) {
+    /* The broker answers a page at a time (at most 100): follow `next` to the end. */
+    vn_client_consent_record_t *list = NULL;
+    size_t count = 0;
+    char after[64] = "";
+    for (;;) {
+        op.after = after;
+        Vn__ApiResponse *resp;
+        int rc = s_consent_call(self, &op, &resp);
+        if (rc != 0) {
+            free(list);
+            return rc;
+        }
+        size_t page = resp->consent->n_records;
+        vn_client_consent_record_t *more = realloc(list, (count + page + 1) * sizeof *more);
+        if (!more) {
+            vn__api_response__free_unpacked(resp, NULL);
+            free(list);
+            return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "out of memory");
+        }
+        list = more;
+        memset(&list[count], 0, (page + 1) * sizeof *list);
+        for (size_t i = 0; i < page; i++)
+            s_consent_copy(&list[count++], resp->consent->records[i]);
+        const char *next = resp->consent->next;
+        int done = !next[0] || strlen(next) >= sizeof after || strcmp(next, after) == 0;
+        snprintf(after, sizeof after, "%s", next);
         vn__api_response__free_unpacked(resp, NULL);
-        return s_fail(self, VN_CLIENT_E_INVALID, "", "%s", "out of memory");
+        if (done || page == 0)
+            break;
     }
-    for (size_t i = 0; i < count; i++)
-        s_consent_copy(&list[i], resp->consent->records[i]);
-    vn__api_response__free_unpacked(resp, NULL);
     *out = list;
     *n = count;
     return 0;

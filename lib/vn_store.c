@@ -154,6 +154,34 @@ void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size)
     *size = info.me_mapsize;
 }
 
+void vn_store_live_usage(vn_store_t *self, uint64_t *used, uint64_t *size)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_env_info(self->env, &info);
+    mdb_env_stat(self->env, &st);
+    uint64_t pages = (uint64_t)info.me_last_pgno + 1, free_pages = 0;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) == 0) {
+        /* The free list is database 0: each value is a page-number list led by its length. */
+        if (mdb_cursor_open(txn, 0, &cur) == 0) {
+            MDB_val k, v;
+            for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+                 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+                if (v.mv_size >= sizeof(size_t)) {
+                    size_t n;
+                    memcpy(&n, v.mv_data, sizeof n);
+                    free_pages += n;
+                }
+            mdb_cursor_close(cur);
+        }
+        mdb_txn_abort(txn);
+    }
+    *used = (pages > free_pages ? pages - free_pages : 0) * st.ms_psize;
+    *size = info.me_mapsize;
+}
+
 int vn_store_ready(vn_store_t *self, const char *dir, int last_commit_ok, char *why, size_t len)
 {
     uint64_t used, size;

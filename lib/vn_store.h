@@ -33,6 +33,9 @@ int vn_meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v);
 
 /* Pages in use and the map's size, in bytes (for storage metrics and warnings). */
 void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size);
+/* What is in use now: the pages below the high-water mark less those on LMDB's free list (which
+ * later writes reuse). Reads the free list: call it now and then, not per write. */
+void vn_store_live_usage(vn_store_t *self, uint64_t *used, uint64_t *size);
 
 /* Whether a daemon on this store can take writes: its last commit succeeded, the map is under
  * 99% full and dir is writable. 1, or 0 with why saying which is not so (for /readyz). */

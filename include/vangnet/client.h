@@ -335,8 +335,8 @@ int vn_client_consent_add(vn_client_t *self, const vn_client_consent_t *c,
 /* Withdraw a consent this organisation registered; deliveries still queued that rely on it are
  * withheld and their senders told. */
 int vn_client_consent_withdraw(vn_client_t *self, const char *id, vn_client_consent_record_t *out);
-/* This organisation's consents, for one subject (subject_bsn) or all (NULL). *out is the
- * caller's to free(). */
+/* This organisation's consents, for one subject (subject_bsn) or all (NULL), every page of
+ * them (the broker answers 100 at a time; this follows the pages). *out is the caller's to free(). */
 int vn_client_consent_list(vn_client_t *self, const char *subject_bsn,
                            vn_client_consent_record_t **out, size_t *n);
 

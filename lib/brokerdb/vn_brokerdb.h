@@ -34,11 +34,15 @@
  *   SIG_TIME  when(be64) 'I'|'D' signal id -> ""     (becomes inactive / is deleted then)
  *   MATCHES   match id -> MatchInfo                  (every group of two or more linked signals)
  *   MATCH_SIGNAL signal id -> match id
- *   MATCH_ORG org id NUL match id -> ""              (the matches an organisation takes part in) */
+ *   MATCH_ORG org id NUL match id -> ""              (the matches an organisation takes part in)
+ * Consents, by who registered them (broker/consent_list.c; a list costs one page, not a scan):
+ *   CONSENT_OWNER owner NUL subject(32) consent id -> ""  (built at open for older stores)
+ *   CONSENT_ENVELOPES consent id NUL seq(be64) -> ""  (stored envelopes relying on it, until
+ *                                          released; withdrawal reads these, consent_relying.c) */
 enum { BDB_META, BDB_ORGS, BDB_AUDIT, BDB_ENVELOPES, BDB_QUEUE, BDB_PENDING, BDB_DEDUP, BDB_EXPIRY,
        BDB_CONSENTS, BDB_MERKLE, BDB_CHECKPOINTS, BDB_IDX_SUBJECT, BDB_IDX_ORG, BDB_REFUSALS,
        BDB_SIGNALS, BDB_SIG_YOUTH, BDB_SIG_PARENT, BDB_SIG_OWNER, BDB_SIG_TIME, BDB_MATCHES,
-       BDB_MATCH_SIGNAL, BDB_MATCH_ORG };
+       BDB_MATCH_SIGNAL, BDB_MATCH_ORG, BDB_CONSENT_OWNER, BDB_CONSENT_ENVELOPES };
 
 vn_store_t *vn_brokerdb_open(const char *dir, size_t map_size, int flags, int *rc, char *err,
                              size_t errlen);

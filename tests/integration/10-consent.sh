@@ -33,6 +33,10 @@ set +e
 set -e
 [ $rc -eq 5 ] && grep -q consent-not-owned "$T/e" || fail "withdrawn by another organisation: $rc"
 "$VANGNET" consent withdraw --agent "$(api school-de-linde)" "$ref" | grep -q WITHDRAWN || fail "withdraw"
+# Withheld in the withdrawal's own commit (from the consent's envelope index), not only when the
+# recipient reconnects and the delivery is checked again.
+audit_grep -q "WITHHELD .*to=wijkteam-heerlen.*msg=$msg.*outcome=consent-withdrawn" ||
+    fail "not withheld at withdrawal"
 vn_agent_start wijkteam-heerlen
 "$VANGNET" inbox --agent "$(api wijkteam-heerlen)" --wait 3 | grep -q "inbox empty" || fail "delivered after withdrawal"
 notice=$("$VANGNET" inbox --agent "$(api school-de-linde)" --wait 10)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# 36: an organisation sends consent list requests as fast as it can (each reads every consent on
-# the broker's main thread): beyond its request budget they are answered at once with
+# 36: an organisation sends consent list requests as fast as it can (each one page on the
+# broker's main thread, test 37): beyond its request budget they are answered at once with
 # "rate-limited" in a ConsentResponse, so the main thread stays shared: another organisation
 # registers a consent and sends a genuine report meanwhile, accepted and delivered.
 . "$(dirname "$0")/lib.sh"

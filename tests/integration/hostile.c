@@ -8,13 +8,23 @@
  *   flood     valid, signed Meldcode reports to --to (accepted junk)
  *   hello     repeated hellos on one connection that never reads its deliveries
  *   handshake CURVE handshakes with fresh, unregistered keys, one connection each
- *   consents  consent list requests (every consent of every organisation is read for each) */
+ *   consents  consent list requests (one page of the caller's own consents each)
+ *   register  consent registrations (valid, each for a fresh subject), to fill the consent store
+ *   recipient the recipient's agent: hello with --credit N, --fake-acks acks for deliveries it
+ *             never got, then it reads deliveries without acking for --hold seconds, acks them
+ *             all, and from then on acks each at once (prints first=, later=)
+ * --ttl S gives flood envelopes S seconds to live (3600).
+ * --reset ends the run with a TCP reset (SO_LINGER 0 on the connection, then exit) instead of a
+ * clean close; --heartbeat MS has libzmq send ZMTP PINGs that often (they sit among the requests
+ * the broker has not read yet); --after CURSOR pages consent lists from that cursor. */
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -32,6 +42,7 @@ static struct {
 } s_codes[CODES_MAX];
 static int s_n_codes;
 static long s_receipts, s_answers;
+static uint64_t s_ttl = 3600;
 
 static void s_count(const char *code)
 {
@@ -42,6 +53,147 @@ static void s_count(const char *code)
         snprintf(s_codes[s_n_codes++].code, sizeof s_codes[0].code, "%s", code);
     if (i < CODES_MAX)
         s_codes[i].n++;
+}
+
+/* A TCP reset, as a crashed or hostile peer gives it: every TCP socket of this process gets
+ * SO_LINGER 0, so the kernel sends RST when the process exits, without libzmq's shutdown. */
+static void s_reset_exit(void)
+{
+    fflush(stdout);
+    for (int fd = 3; fd < 1024; fd++) {
+        int type;
+        socklen_t len = sizeof type;
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof peer;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM ||
+            getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
+            (peer.ss_family != AF_INET && peer.ss_family != AF_INET6))
+            continue;
+        struct linger l = {1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    _exit(0); /* the kernel closes them all at once; closing one by one races libzmq's poller */
+}
+
+/* A valid consent registration for a fresh (random) subject, packed. */
+static int s_register(uint8_t **out, size_t *len)
+{
+    static char *recips[] = {"sector:veilig-thuis"}, *cats[] = {"melding"};
+    uint8_t pseud[32];
+    randombytes_buf(pseud, sizeof pseud);
+    Vn__ConsentRecord r = VN__CONSENT_RECORD__INIT;
+    r.subject_pseudonym = (ProtobufCBinaryData){32, pseud};
+    r.given_by = "client";
+    r.n_recipients = 1;
+    r.recipients = recips;
+    r.n_categories = 1;
+    r.categories = cats;
+    r.purpose = "hostile: fill the consent store";
+    r.valid_from = vn_now();
+    r.expires = r.valid_from + 30 * 86400;
+    Vn__ConsentRequest req = VN__CONSENT_REQUEST__INIT;
+    req.op_case = VN__CONSENT_REQUEST__OP_ADD;
+    req.add = &r;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST;
+    m.consent_request = &req;
+    return vn_wire_pack(&m, out, len);
+}
+
+static int s_send_ack(void *sock, const uint8_t id[16])
+{
+    Vn__DeliveryAck a = VN__DELIVERY_ACK__INIT;
+    a.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_DELIVERY_ACK;
+    m.delivery_ack = &a;
+    uint8_t *buf;
+    size_t len;
+    if (vn_wire_pack(&m, &buf, &len) != 0)
+        return -1;
+    int rc = zmq_send(sock, buf, len, 0) < 0 ? -1 : 0;
+    free(buf);
+    return rc;
+}
+
+/* The message id of a delivery read from sock within wait_ms: 1, else 0. */
+static int s_next_delivery(void *sock, int wait_ms, uint8_t id[16])
+{
+    uint64_t end = vn_monotonic_ms() + (uint64_t)wait_ms;
+    for (;;) {
+        uint64_t now = vn_monotonic_ms();
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        if (now >= end || zmq_poll(&item, 1, (long)(end - now)) <= 0)
+            return 0;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            continue;
+        }
+        Vn__WireMessage *m;
+        int rc = vn_wire_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg), &m);
+        zmq_msg_close(&msg);
+        if (rc != 0)
+            continue;
+        int got = 0;
+        vn_parsed_t p;
+        if (m->body_case == VN__WIRE_MESSAGE__BODY_DELIVER &&
+            vn_envelope_parse(m->deliver->envelope.data, m->deliver->envelope.len, &p) == 0) {
+            if (p.hdr->message_id.len == 16) {
+                memcpy(id, p.hdr->message_id.data, 16);
+                got = 1;
+            }
+            vn_parsed_clear(&p);
+        }
+        vn__wire_message__free_unpacked(m, NULL);
+        if (got)
+            return 1;
+    }
+}
+
+/* recipient mode: see the top of the file. */
+static int s_recipient(void *sock, uint32_t credit, long fake_acks, double hold, double seconds)
+{
+    Vn__Hello h = VN__HELLO__INIT;
+    h.credit = credit;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_HELLO;
+    m.hello = &h;
+    uint8_t *buf, (*held)[16] = calloc(credit + 1, 16);
+    size_t len;
+    if (!held || vn_wire_pack(&m, &buf, &len) != 0)
+        return -1;
+    zmq_send(sock, buf, len, 0);
+    free(buf);
+    for (long i = 0; i < fake_acks; i++) {
+        uint8_t id[16];
+        randombytes_buf(id, sizeof id);
+        s_send_ack(sock, id);
+    }
+    uint64_t start = vn_monotonic_ms(), release = start + (uint64_t)(hold * 1000),
+             end = start + (uint64_t)(seconds * 1000);
+    long first = 0, later = 0;
+    uint8_t id[16];
+    while (vn_monotonic_ms() < release) {
+        if (!s_next_delivery(sock, (int)(release - vn_monotonic_ms()), id))
+            continue;
+        if (first < (long)credit)
+            memcpy(held[first], id, 16);
+        first++;
+    }
+    for (long i = 0; i < first && i < (long)credit; i++)
+        s_send_ack(sock, held[i]);
+    while (vn_monotonic_ms() < end) {
+        if (!s_next_delivery(sock, (int)(end - vn_monotonic_ms()), id))
+            continue;
+        s_send_ack(sock, id);
+        later++;
+    }
+    free(held);
+    printf("first=%ld later=%ld fake_acks=%ld\n", first, later, fake_acks);
+    fflush(stdout);
+    return 0;
 }
 
 static void s_watchdog(int sig)
@@ -111,7 +263,7 @@ static int s_submit(const vn_keyset_t *signer, const vn_pubkeys_t *to, size_t n_
     vn_seal_params_t p = {.recipients = &r, .n_recipients = 1, .category = "melding",
                           .basis = "meldrecht", .justification = n_just ? big : meld,
                           .n_justification = n_just ? n_just : 8, .subject_pseudonym = pseud,
-                          .created = now, .expires = now + 3600, .user_id = "hostile",
+                          .created = now, .expires = now + s_ttl, .user_id = "hostile",
                           .user_role = "hostile"};
     uint8_t *content = calloc(1, size + 1), id[16], *env;
     size_t env_len;
@@ -140,13 +292,18 @@ int main(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},   {"count", required_argument, NULL, 'c'},
         {"seconds", required_argument, NULL, 's'}, {"claim", required_argument, NULL, 'C'},
         {"size", required_argument, NULL, 'z'},   {"no-read", no_argument, NULL, 'n'},
-        {"window", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+        {"window", required_argument, NULL, 'w'}, {"reset", no_argument, NULL, 'r'},
+        {"heartbeat", required_argument, NULL, 'H'}, {"after", required_argument, NULL, 'a'},
+        {"credit", required_argument, NULL, 'R'}, {"fake-acks", required_argument, NULL, 'F'},
+        {"hold", required_argument, NULL, 'h'}, {"ttl", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0}};
     const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *to = NULL, *mode = "garbage",
-               *claim = NULL;
-    long count = 1000, window = 0;
+               *claim = NULL, *after = NULL;
+    long count = 1000, window = 0, credit = 4, fake_acks = 0;
+    double hold = 0;
     double seconds = 30;
     size_t size = 64;
-    int no_read = 0, c;
+    int no_read = 0, reset = 0, heartbeat = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'b': broker = optarg; break;
@@ -160,6 +317,13 @@ int main(int argc, char **argv)
         case 'z': size = strtoul(optarg, NULL, 10); break;
         case 'n': no_read = 1; break;
         case 'w': window = strtol(optarg, NULL, 10); break;
+        case 'r': reset = 1; break;
+        case 'H': heartbeat = (int)strtol(optarg, NULL, 10); break;
+        case 'a': after = optarg; break;
+        case 'R': credit = strtol(optarg, NULL, 10); break;
+        case 'F': fake_acks = strtol(optarg, NULL, 10); break;
+        case 'h': hold = strtod(optarg, NULL); break;
+        case 'T': s_ttl = strtoull(optarg, NULL, 10); break;
         default: return 2;
         }
     }
@@ -167,8 +331,10 @@ int main(int argc, char **argv)
     if (!broker || !broker_pub || !keys || (needs_to && !to) ||
         (strcmp(mode, "forged") == 0 && !claim) || sodium_init() < 0) {
         fprintf(stderr, "usage: vn-hostile --broker EP --broker-public FILE --keys ORG.secret\n"
-                        "  --mode garbage|forged|flood|hello|handshake|consents [--to FILE.public] [--claim ORG]\n"
-                        "  [--count N] [--seconds S] [--size BYTES] [--window N] [--no-read]\n");
+                        "  --mode garbage|forged|flood|hello|handshake|consents|register|recipient\n"
+                        "  [--to FILE.public] [--claim ORG] [--count N] [--seconds S] [--size BYTES]\n"
+                        "  [--window N] [--no-read] [--reset] [--heartbeat MS] [--after CURSOR]\n"
+                        "  [--credit N] [--fake-acks N] [--hold S] [--ttl S]\n");
         return 2;
     }
     char err[1024];
@@ -195,8 +361,23 @@ int main(int argc, char **argv)
         zmq_setsockopt(sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
         zmq_setsockopt(sock, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf);
     }
+    if (heartbeat > 0) {
+        int hb_timeout = 60000;
+        zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &heartbeat, sizeof heartbeat);
+        zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    }
     zmq_connect(sock, broker);
 
+    if (strcmp(mode, "recipient") == 0) {
+        int rc = s_recipient(sock, credit < 1 ? 1 : (uint32_t)credit, fake_acks, hold, seconds);
+        signal(SIGALRM, s_watchdog);
+        alarm(5);
+        zmq_close(sock);
+        zmq_ctx_term(ctx);
+        vn_keyset_destroy(&conn);
+        vn_keyset_destroy(&signer);
+        return rc == 0 ? 0 : 1;
+    }
     if (strcmp(mode, "handshake") == 0) {
         /* Each a new connection with a key the broker has never seen: refused by ZAP. */
         long tried = 0;
@@ -239,11 +420,13 @@ int main(int argc, char **argv)
         Vn__ConsentRequest list = VN__CONSENT_REQUEST__INIT;
         list.op_case = VN__CONSENT_REQUEST__OP_LIST_ALL;
         list.list_all = 1;
+        list.after = (char *)(after ? after : "");
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST;
         m.consent_request = &list;
         vn_wire_pack(&m, &fixed, &fixed_len);
-    } else if (strcmp(mode, "flood") != 0 && strcmp(mode, "forged") != 0) {
+    } else if (strcmp(mode, "flood") != 0 && strcmp(mode, "forged") != 0 &&
+               strcmp(mode, "register") != 0) {
         fprintf(stderr, "hostile: unknown mode %s\n", mode);
         return 2;
     }
@@ -254,7 +437,11 @@ int main(int argc, char **argv)
         size_t len = fixed_len;
         /* A fresh message id each time: a resent id would only get its first answer again. */
         int forged = strcmp(mode, "forged") == 0;
-        if (!fixed) {
+        if (!fixed && strcmp(mode, "register") == 0) {
+            if (s_register(&own, &len) != 0)
+                break;
+            buf = own;
+        } else if (!fixed) {
             if (s_submit(signer, &recipient, forged ? VN_MAX_JUSTIFICATION : 0, forged ? 1000 : 0,
                          size, &own, &len) != 0)
                 break;
@@ -272,7 +459,7 @@ int main(int argc, char **argv)
         else /* spread over the time given: each hello should find the session open */
             usleep((useconds_t)(seconds * 1e6 / (double)count / 2));
     }
-    while (no_read && vn_monotonic_ms() < end) /* stay connected, reading nothing */
+    while (no_read && !reset && vn_monotonic_ms() < end) /* stay connected, reading nothing */
         usleep(100000);
     if (!no_read) /* the rest of the answers */
         while (s_answers < sent && vn_monotonic_ms() < end + 5000)
@@ -283,6 +470,8 @@ int main(int argc, char **argv)
     putchar('\n');
     fflush(stdout);
     free(fixed);
+    if (reset)
+        s_reset_exit();
     signal(SIGALRM, s_watchdog); /* libzmq can hang in zmq_ctx_term (libzmq #2733) */
     alarm(5);
     zmq_close(sock);
