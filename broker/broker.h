@@ -38,19 +38,28 @@ int broker__inflight_take(inflight_t *f, const uint8_t id[16]);
 void broker__inflight_clear(inflight_t *f);
 void broker__inflight_free(inflight_t *f);
 
-/* A connected agent. The organisation comes from the ZAP User-Id, never from the routing id. */
+/* session.c: the states of an agent's session and what changes them (the diagram is there). */
+typedef enum { SESSION_GONE, SESSION_OPEN, SESSION_HELD } session_state_t;
+typedef enum {
+    SESSION_EV_OPENED,     /* a hello on a connection other than the session's */
+    SESSION_EV_LOST,       /* the peer is gone (a send failed, the monitor saw it close) */
+    SESSION_EV_REVOKED,    /* its organisation was revoked */
+    SESSION_EV_STORE_FULL, /* its agent says its store is full */
+    SESSION_EV_STORE_ROOM, /* its agent says it has room again */
+} session_event_t;
+
+/* An agent's session. The organisation comes from the ZAP User-Id, never from the routing id. */
 typedef struct {
     char org[VN_ORG_MAX + 1];
     uint8_t routing[ROUTING_MAX];
     size_t routing_len;
-    int connected;
+    session_state_t state;  /* changed only by broker__session_event */
     uint32_t credit;        /* deliveries it can still take before acking: credit_max - sent.n */
     uint32_t credit_max;    /* what its hello asked for: acks never raise credit above it */
     inflight_t sent;        /* what this session was sent and has not acked: only an ack of one
                              * of these returns a credit, whatever became of it at the broker */
     uint64_t last_qseq;     /* highest queue position sent in this session */
-    int store_full;         /* its agent said its store is full: nothing is sent to it */
-    uint64_t store_used, store_size; /* what it said then (bytes) */
+    uint64_t store_used, store_size; /* what its agent last said of its store (bytes) */
     uint64_t since;         /* when it last connected or was found gone (seconds) */
 } session_t;
 
@@ -306,10 +315,10 @@ void broker__withhold_request(broker_t *b, const char *org, uint64_t seq, const 
                               const char *reason);
 /* main thread: have the storage thread apply a delivery or notice ack */
 void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16]);
-/* deliver.c: an agent acked id (delivery, notice or match notice): a credit back if it was sent
+/* session.c: an agent acked id (delivery, notice or match notice): a credit back if it was sent
  * to it in this session and not acked yet */
 void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16]);
-/* deliver.c: the agent's store is full (pause the session) or has room again (resend) */
+/* session.c: the agent's store is full (HELD) or has room again (OPEN, everything resent) */
 void broker__session_store_state(broker_t *b, const char *org, const Vn__AgentStoreState *st);
 /* main thread: a recipient's agent could not open a delivery (code e.g. "undecryptable"): the
  * delivery ends audited DELIVERY_FAILED and the sender is told */
@@ -418,14 +427,19 @@ int broker__withhold(MDB_txn *txn, broker_t *b, const char *org, uint64_t seq, c
 /* Drop expired deliveries; returns how many, or <0 */
 int broker__expire(broker_t *b);
 
-/* deliver.c (main thread): sessions and delivery */
+/* session.c (main thread): sessions */
 session_t *broker__session(broker_t *b, const char *org);
-/* Mark a session connected or gone (under sessions_lock, for the status page). */
-void broker__session_state(broker_t *b, session_t *s, int connected, const char *why);
+/* The one transition function: apply ev to s (why: for the log), under sessions_lock for the
+ * status page; entering OPEN resets credit and what is in flight and asks for a pump. */
+void broker__session_event(broker_t *b, session_t *s, session_event_t ev, const char *why);
+const char *broker__session_state_name(session_state_t st);
+/* 1 if deliveries may be sent to s now: OPEN with credit left. */
+int broker__session_sendable(const session_t *s);
 /* Find sessions whose peer went away: ROUTER_MANDATORY fails a send to a gone peer. */
 void broker__probe_sessions(broker_t *b);
 void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
                    const Vn__Hello *hello);
+/* deliver.c (main thread): send what waits to every sendable session */
 void broker__pump(broker_t *b);
 
 #endif

@@ -1,5 +1,5 @@
-/* deliver.c -- sessions with credit-based flow control, and delivery from the durable queue with
- * the consent re-checked at delivery (main thread). */
+/* deliver.c -- delivery from the durable queue to a session within its credit, with the consent
+ * and the sender's registration re-checked at delivery (main thread). Sessions are session.c. */
 #include "broker.h"
 #include "vn_brokerdb.h"
 #include "vn_error.h"
@@ -11,136 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_CREDIT 64
-#define MAX_CREDIT 4096
-
-session_t *broker__session(broker_t *b, const char *org)
-{
-    for (size_t i = 0; i < b->n_sessions; i++)
-        if (strcmp(b->sessions[i].org, org) == 0)
-            return &b->sessions[i];
-    return NULL;
-}
-
-static session_t *s_session_add(broker_t *b, const char *org)
-{
-    session_t *s = broker__session(b, org);
-    if (s)
-        return s;
-    pthread_mutex_lock(&b->sessions_lock); /* the status page copies the array */
-    session_t *more = realloc(b->sessions, (b->n_sessions + 1) * sizeof *more);
-    if (more) {
-        b->sessions = more;
-        s = more + b->n_sessions++;
-        memset(s, 0, sizeof *s);
-        memcpy(s->org, org, strnlen(org, VN_ORG_MAX));
-    }
-    pthread_mutex_unlock(&b->sessions_lock);
-    return s;
-}
-
-void broker__session_state(broker_t *b, session_t *s, int connected, const char *why)
-{
-    pthread_mutex_lock(&b->sessions_lock);
-    s->connected = connected;
-    s->since = vn_now();
-    pthread_mutex_unlock(&b->sessions_lock);
-    if (!connected)
-        vn_info("event=session-lost org=%s reason=%s", s->org, why);
-}
-
-void broker__probe_sessions(broker_t *b)
-{
-    for (size_t i = 0; i < b->n_sessions; i++) {
-        session_t *s = &b->sessions[i];
-        /* The directory is harmless to resend: an agent ignores a generation it has. */
-        if (s->connected && broker__send(b, s->routing, s->routing_len, b->directory,
-                                         b->directory_len) == -EHOSTUNREACH)
-            broker__session_state(b, s, 0, "peer-gone");
-    }
-}
-
-void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
-                   const Vn__Hello *hello)
-{
-    session_t *s = s_session_add(b, org);
-    if (!s)
-        return;
-    if (s->connected && (s->routing_len != routing_len ||
-                         memcmp(s->routing, routing, routing_len) != 0)) {
-        /* The rule for a second agent with the same keys: the newest session takes over (an
-         * agent restarted after a crash is not locked out by its own dead connection), and the
-         * previous one is told, so it stops and says so instead of claiming to be connected. */
-        Vn__Refusal r = VN__REFUSAL__INIT;
-        r.code = "session-replaced";
-        r.reason = "another agent with this organisation's keys connected; this one must stop";
-        r.reason_nl = "een andere agent met de sleutels van deze organisatie is verbonden";
-        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-        m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
-        m.refusal = &r;
-        broker__send_wire(b, s->routing, s->routing_len, &m);
-        vn_warn("event=session-replaced org=%s action=\"previous agent told to stop\"", org);
-        broker__session_replaced_request(b, org);
-    }
-    /* A repeated hello on the same connection: what was sent is still in that connection's
-     * socket; sending it all again would only pile copies up in the broker's memory. */
-    int same = s->connected && s->routing_len == routing_len &&
-               memcmp(s->routing, routing, routing_len) == 0;
-    memcpy(s->routing, routing, routing_len);
-    s->routing_len = routing_len;
-    broker__session_state(b, s, 1, "");
-    uint32_t credit = hello->credit == 0 ? DEFAULT_CREDIT
-                      : hello->credit > MAX_CREDIT ? MAX_CREDIT : hello->credit;
-    if (!same) {
-        s->credit = s->credit_max = credit;
-        s->last_qseq = 0; /* everything unacked is sent again in this session */
-        broker__inflight_clear(&s->sent);
-        s->store_full = 0; /* a full agent says so again right after its hello */
-    }
-    vn_info("event=session-open org=%s credit=%u", org, s->credit);
-    if (hello->directory_generation != b->registry_gen)
-        broker__send(b, routing, routing_len, b->directory, b->directory_len);
-    broker__vocab_send(b, routing, routing_len, hello->vocabulary_revision);
-    b->pump_needed = 1;
-}
-
-void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16])
-{
-    session_t *s = broker__session(b, org);
-    if (!s || !broker__inflight_take(&s->sent, id))
-        return; /* never sent in this session, or acked already: no credit */
-    if (s->credit < s->credit_max)
-        s->credit++;
-    b->pump_needed = 1;
-}
-
-void broker__session_store_state(broker_t *b, const char *org, const Vn__AgentStoreState *st)
-{
-    session_t *s = broker__session(b, org);
-    if (!s || !s->connected)
-        return;
-    pthread_mutex_lock(&b->sessions_lock); /* the status page reads these */
-    int was = s->store_full;
-    s->store_full = st->full;
-    s->store_used = st->used_bytes;
-    s->store_size = st->size_bytes;
-    pthread_mutex_unlock(&b->sessions_lock);
-    if (st->full && !was) {
-        vn_warn("event=agent-store-full org=%s used=%llu size=%llu "
-                "action=\"holding its deliveries\"",
-                org, (unsigned long long)st->used_bytes, (unsigned long long)st->size_bytes);
-    } else if (!st->full && was) {
-        /* What it was sent while full it may have dropped: everything unacked goes again (it
-         * deduplicates by message id), with the hello's full credit. */
-        s->credit = s->credit_max;
-        s->last_qseq = 0;
-        broker__inflight_clear(&s->sent);
-        b->pump_needed = 1;
-        vn_info("event=agent-store-space-returned org=%s used=%llu size=%llu", org,
-                (unsigned long long)st->used_bytes, (unsigned long long)st->size_bytes);
-    }
-}
 
 /* 0 if a consent-based envelope may no longer go to recipient (verdict says why), else 1. */
 static int s_still_justified(broker_t *b, MDB_txn *txn, const char *recipient,
@@ -172,7 +42,7 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
     vn_queue_entry_t e;
     if (vn_queue_iter_open(txn, b->db, s->org, s->last_qseq + 1, &q) != 0)
         return;
-    while (s->credit > 0 && s->connected && !s->store_full && vn_queue_iter_next(&q, &e) == 1) {
+    while (broker__session_sendable(s) && vn_queue_iter_next(&q, &e) == 1) {
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         Vn__Deliver d = VN__DELIVER__INIT;
         Vn__Notice *notice = NULL;
@@ -245,7 +115,7 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
         }
         if (src != 0) {
             /* Peer gone (ROUTER_MANDATORY): it stays queued and is sent after its next hello. */
-            broker__session_state(b, s, 0, "peer-gone");
+            broker__session_event(b, s, SESSION_EV_LOST, "peer-gone");
             break;
         }
         /* In flight until its ack; the same id twice (never expected) costs one credit. */
@@ -263,7 +133,7 @@ void broker__pump(broker_t *b)
     if (vn_store_begin(b->db, 1, &txn) != 0)
         return;
     for (size_t i = 0; i < b->n_sessions; i++)
-        if (b->sessions[i].connected && b->sessions[i].credit > 0 && !b->sessions[i].store_full)
+        if (broker__session_sendable(&b->sessions[i]))
             s_pump_session(b, txn, &b->sessions[i]);
     mdb_txn_abort(txn);
 }

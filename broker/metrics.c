@@ -27,9 +27,9 @@ static s_conn_t *s_connections(broker_t *b, size_t *n)
     *n = 0;
     for (size_t i = 0; out && i < b->n_sessions; i++) {
         memcpy(out[i].org, b->sessions[i].org, sizeof out[i].org);
-        out[i].connected = b->sessions[i].connected;
+        out[i].connected = b->sessions[i].state != SESSION_GONE;
         out[i].since = b->sessions[i].since;
-        out[i].store_full = b->sessions[i].connected && b->sessions[i].store_full;
+        out[i].store_full = b->sessions[i].state == SESSION_HELD;
         *n = i + 1;
     }
     pthread_mutex_unlock(&b->sessions_lock);

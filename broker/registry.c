@@ -103,7 +103,7 @@ int broker__registry_refresh(broker_t *b, int force)
     for (size_t i = 0; i < b->n_sessions; i++) {
         session_t *s = &b->sessions[i];
         const vn_org_t *o = broker__org(b, s->org);
-        if (!s->connected)
+        if (s->state == SESSION_GONE)
             continue;
         if (!o || o->revoked) {
             Vn__Refusal r = VN__REFUSAL__INIT;
@@ -113,7 +113,7 @@ int broker__registry_refresh(broker_t *b, int force)
             m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
             m.refusal = &r;
             broker__send_wire(b, s->routing, s->routing_len, &m);
-            broker__session_state(b, s, 0, "revoked");
+            broker__session_event(b, s, SESSION_EV_REVOKED, "revoked");
         } else {
             broker__send(b, s->routing, s->routing_len, b->directory, b->directory_len);
         }

@@ -70,7 +70,7 @@ int broker__vocab_load(broker_t *b, char *err, size_t errlen)
                                        ? " warning=revision-went-down" : "");
     /* Agents connected now get it at once. */
     for (size_t i = 0; i < b->n_sessions; i++)
-        if (b->sessions[i].connected && old_rev != vn_vocab_revision(fresh))
+        if (b->sessions[i].state != SESSION_GONE && old_rev != vn_vocab_revision(fresh))
             broker__send(b, b->sessions[i].routing, b->sessions[i].routing_len, msg, msg_len);
     return 0;
 }

@@ -92,7 +92,7 @@ static int s_ask(broker_t *b, MDB_txn *txn, s_witness_t *wit)
 {
     struct broker_witness *w = b->witness;
     session_t *s = broker__session(b, wit->org);
-    if (!s || !s->connected)
+    if (!s || s->state == SESSION_GONE)
         return 0;
     uint64_t old = wit->size <= w->size ? wit->size : 0;
     uint8_t (*proof)[VN_HASH] = malloc(VN_MERKLE_MAX_PROOF * VN_HASH);
@@ -165,7 +165,7 @@ static void s_end_round(broker_t *b)
     if (vn_wire_pack(&m, &packed, &plen) != 0)
         return;
     for (size_t i = 0; i < b->n_sessions; i++)
-        if (b->sessions[i].connected)
+        if (b->sessions[i].state != SESSION_GONE)
             broker__send(b, b->sessions[i].routing, b->sessions[i].routing_len, packed, plen);
     free(packed);
 }
