@@ -433,6 +433,9 @@ session_t *broker__session(broker_t *b, const char *org);
  * status page; entering OPEN resets credit and what is in flight and asks for a pump. */
 void broker__session_event(broker_t *b, session_t *s, session_event_t ev, const char *why);
 const char *broker__session_state_name(session_state_t st);
+/* Tell s's connection why it must stop: a Refusal with code and no message id (nl may be NULL). */
+void broker__session_tell(broker_t *b, const session_t *s, const char *code, const char *en,
+                          const char *nl);
 /* 1 if deliveries may be sent to s now: OPEN with credit left. */
 int broker__session_sendable(const session_t *s);
 /* Find sessions whose peer went away: ROUTER_MANDATORY fails a send to a gone peer. */

@@ -106,13 +106,8 @@ int broker__registry_refresh(broker_t *b, int force)
         if (s->state == SESSION_GONE)
             continue;
         if (!o || o->revoked) {
-            Vn__Refusal r = VN__REFUSAL__INIT;
-            r.code = "org-revoked";
-            r.reason = "this organisation's registration was revoked; disconnect";
-            Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-            m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
-            m.refusal = &r;
-            broker__send_wire(b, s->routing, s->routing_len, &m);
+            broker__session_tell(b, s, "org-revoked",
+                                 "this organisation's registration was revoked; disconnect", NULL);
             broker__session_event(b, s, SESSION_EV_REVOKED, "revoked");
         } else {
             broker__send(b, s->routing, s->routing_len, b->directory, b->directory_len);

@@ -102,6 +102,20 @@ void broker__session_event(broker_t *b, session_t *s, session_event_t ev, const 
         vn_info("event=session-open org=%s credit=%u", s->org, s->credit);
 }
 
+void broker__session_tell(broker_t *b, const session_t *s, const char *code, const char *en,
+                          const char *nl)
+{
+    Vn__Refusal r = VN__REFUSAL__INIT;
+    r.code = (char *)code;
+    r.reason = (char *)en;
+    if (nl)
+        r.reason_nl = (char *)nl;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
+    m.refusal = &r;
+    broker__send_wire(b, s->routing, s->routing_len, &m);
+}
+
 void broker__probe_sessions(broker_t *b)
 {
     for (size_t i = 0; i < b->n_sessions; i++) {
@@ -126,14 +140,10 @@ void broker__hello(broker_t *b, const char *org, const uint8_t *routing, size_t 
         /* The rule for a second agent with the same keys: the newest session takes over (an
          * agent restarted after a crash is not locked out by its own dead connection), and the
          * previous one is told, so it stops and says so instead of claiming to be connected. */
-        Vn__Refusal r = VN__REFUSAL__INIT;
-        r.code = "session-replaced";
-        r.reason = "another agent with this organisation's keys connected; this one must stop";
-        r.reason_nl = "een andere agent met de sleutels van deze organisatie is verbonden";
-        Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-        m.body_case = VN__WIRE_MESSAGE__BODY_REFUSAL;
-        m.refusal = &r;
-        broker__send_wire(b, s->routing, s->routing_len, &m);
+        broker__session_tell(b, s, "session-replaced",
+                             "another agent with this organisation's keys connected; this one "
+                             "must stop",
+                             "een andere agent met de sleutels van deze organisatie is verbonden");
         vn_warn("event=session-replaced org=%s action=\"previous agent told to stop\"", org);
         broker__session_replaced_request(b, org);
     }
