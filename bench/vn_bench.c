@@ -22,6 +22,7 @@
 #include "vn_envelope.h"
 #include "vn_keys.h"
 #include "vn_registry.h"
+#include "vn_procstat.h"
 #include "vn_pseudonymd.h"
 #include "vn_subject.h"
 #include "vn_util.h"
@@ -41,7 +42,8 @@ static struct {
                             * cache); 2: the service, a new subject per message (cold cache) */
     char dir[256];
     char broker_ep[256];
-    pid_t pids[1 + 2 * MAX_PEERS];
+    pid_t pids[2 + 2 * MAX_PEERS];
+    char labels[2 + 2 * MAX_PEERS][96]; /* which daemon each pid is, for the cost table */
     int n_pids;
 } g = {.senders = 2, .recipients = 2, .messages = 20000, .rate = 1000, .seconds = 5};
 
@@ -107,8 +109,9 @@ static void s_meld_init(void)
 
 /* ---- process orchestration ---- */
 
-static void s_spawn(const char *prog, const char *conf, const char *log)
+static void s_spawn(const char *prog, const char *conf, const char *log, const char *label)
 {
+    snprintf(g.labels[g.n_pids], sizeof g.labels[g.n_pids], "%s", label);
     pid_t pid = fork();
     if (pid == 0) {
         if (!freopen(log, "w", stderr))
@@ -209,7 +212,7 @@ static int s_setup(void)
     char prog[512], log[512];
     snprintf(prog, sizeof prog, "%s/broker/vangnet-broker", g.bin);
     snprintf(log, sizeof log, "%s/broker.log", g.dir);
-    s_spawn(prog, path, log);
+    s_spawn(prog, path, log, "broker");
     snprintf(path, sizeof path, "%s/broker-data/endpoint", g.dir);
     for (int i = 0; i < 100; i++) {
         FILE *e = fopen(path, "r");
@@ -233,7 +236,7 @@ static int s_setup(void)
         fclose(f);
         snprintf(prog, sizeof prog, "%s/pseudonymd/vangnet-pseudonymd", g.bin);
         snprintf(log, sizeof log, "%s/pseudonymd.log", g.dir);
-        s_spawn(prog, path, log);
+        s_spawn(prog, path, log, "pseudonymd");
         snprintf(path, sizeof path, "%s/pd-data/endpoint", g.dir);
         for (int i = 0; i < 100 && !pd_ep[0]; i++) {
             usleep(50000);
@@ -267,7 +270,9 @@ static int s_setup(void)
             fclose(f);
             snprintf(prog, sizeof prog, "%s/agent/vangnet-agent", g.bin);
             snprintf(log, sizeof log, "%s/%s.log", g.dir, org);
-            s_spawn(prog, path, log);
+            char label[80];
+            snprintf(label, sizeof label, "%s agent %s", side ? "sender" : "recipient", org);
+            s_spawn(prog, path, log, label);
         }
     return 0;
 }
@@ -844,7 +849,7 @@ static void *s_direct_sender(void *arg)
 }
 
 /* Receipts per second of the broker alone, and their latency under that full load. */
-static double s_broker_alone(long total, int rate, samples_t *lat)
+static double s_broker_alone(long total, int rate, samples_t *lat, long *n_receipts)
 {
     direct_t d[MAX_PEERS];
     pthread_t th[MAX_PEERS];
@@ -863,12 +868,58 @@ static double s_broker_alone(long total, int rate, samples_t *lat)
     }
     for (int i = 0; i < g.senders; i++)
         pthread_join(th[i], NULL);
+    if (n_receipts)
+        *n_receipts = atomic_load(&receipts);
     return s_rate(atomic_load(&receipts), start, last);
 }
 
 static double s_rate(long n, uint64_t start, uint64_t end)
 {
     return end > start ? (double)n * 1e6 / (double)(end - start) : 0;
+}
+
+/* ---- what each process cost per notification ---- */
+
+typedef struct {
+    vn_procstat_t p[2 + 2 * MAX_PEERS];
+    vn_procstat_t self; /* this process: the benchmark's senders and recipients, or the bare
+                         * forwarder with its peers */
+    int n;
+} costs_t;
+
+static void s_costs_take(costs_t *c)
+{
+    c->n = g.n_pids;
+    for (int i = 0; i < g.n_pids; i++)
+        vn_procstat_read(g.pids[i], &c->p[i]);
+    vn_procstat_read(getpid(), &c->self);
+}
+
+/* CPU microseconds and bytes written per notification, per daemon and their sum (what & 1), and
+ * the benchmark's own process beside them (what & 2; not in the sum: it is the IT systems'
+ * side, or the bare forwarder). */
+static void s_costs_print(const char *title, const costs_t *a, const costs_t *b, long count,
+                          int what)
+{
+    double cpu, wb, total_cpu = 0, total_wb = 0;
+    printf("\n%s, per notification (%ld; from /proc/PID/stat utime+stime and /proc/PID/io "
+           "write_bytes):\n", title, count);
+    printf("  %-36s %14s %16s\n", "process", "CPU us", "bytes written");
+    int daemons = what & 1;
+    for (int i = 0; daemons && i < a->n && i < b->n; i++) {
+        vn_procstat_per(&a->p[i], &b->p[i], (double)count, &cpu, &wb);
+        printf("  %-36s %14.1f %16.0f\n", g.labels[i], cpu, wb);
+        total_cpu += cpu;
+        total_wb += wb;
+    }
+    if (daemons)
+        printf("  %-36s %14.1f %16.0f\n", "all daemons", total_cpu, total_wb);
+    if (!(what & 2))
+        return;
+    vn_procstat_per(&a->self, &b->self, (double)count, &cpu, &wb);
+    printf("  %-36s %14.1f %16.0f\n", daemons ? "benchmark clients (not in the sum)"
+                                             : "forwarder and its clients (one process)",
+           cpu, wb);
 }
 
 /* Bytes an LMDB database occupies (its pages). */
@@ -987,12 +1038,17 @@ int main(int argc, char **argv)
     static phase_t tp, lat, raw_tp, raw_lat;
     tp = (phase_t){.ctx = ctx, .total = g.messages, .tag = 1};
     lat = (phase_t){.ctx = ctx, .total = rate_total, .rate = g.rate, .tag = 2};
+    static costs_t c_tp[2], c_lat[2], c_alone[2], c_raw[2];
     if (!g.broker_only) {
+        s_costs_take(&c_tp[0]);
         s_run(&tp);
+        s_costs_take(&c_tp[1]);
         /* 2. Latency at a fixed offered load, and how long checkpoints wait for cosignatures. */
         cosign_hist_t before, after;
         int have = s_cosign_hist(&before) == 0;
+        s_costs_take(&c_lat[0]);
         s_run(&lat);
+        s_costs_take(&c_lat[1]);
         if (have && s_cosign_hist(&after) == 0 && after.n > before.n)
             printf("cosignature latency at %d/s (checkpoint signed -> 2 witnesses' cosignatures): "
                    "mean %.2f ms over %.0f rounds, p50 <= %g ms, p99 <= %g ms (histogram buckets)\n",
@@ -1009,8 +1065,11 @@ int main(int argc, char **argv)
     }
     g.n_pids = 1;
     static samples_t direct_lat, direct_paced_lat;
-    double broker_rcpt = s_broker_alone(g.messages, 0, &direct_lat);
-    s_broker_alone(rate_total, g.rate, &direct_paced_lat);
+    long alone_receipts = 0;
+    s_costs_take(&c_alone[0]);
+    double broker_rcpt = s_broker_alone(g.messages, 0, &direct_lat, &alone_receipts);
+    s_costs_take(&c_alone[1]);
+    s_broker_alone(rate_total, g.rate, &direct_paced_lat, NULL);
     s_stop_all();
     if (g.broker_only) {
         printf("receipts/s at the broker alone (pre-sealed): %.0f; p50 %.2f ms, p99 %.2f ms with "
@@ -1018,6 +1077,8 @@ int main(int argc, char **argv)
                s_pct(&direct_lat, 0.99));
         printf("broker alone at %d/s: receipt p50 %.2f ms, p99 %.2f ms\n", g.rate,
                s_pct(&direct_paced_lat, 0.5), s_pct(&direct_paced_lat, 0.99));
+        s_costs_print("the broker alone, as fast as it goes", &c_alone[0], &c_alone[1],
+                      alone_receipts, 1);
         return 0;
     }
 
@@ -1035,7 +1096,9 @@ int main(int argc, char **argv)
     snprintf(raw_lat.raw_ep, sizeof raw_lat.raw_ep, "%s", fw.endpoint);
     memcpy(raw_tp.raw_server_pk, server_pk, 41);
     memcpy(raw_lat.raw_server_pk, server_pk, 41);
+    s_costs_take(&c_raw[0]);
     s_run(&raw_tp);
+    s_costs_take(&c_raw[1]);
     s_run(&raw_lat);
     atomic_store(&fw.stop, 1);
     pthread_join(fth, NULL);
@@ -1065,6 +1128,12 @@ int main(int argc, char **argv)
     printf("%-44s %14.2f %14.2f %9.1f\n", "  delivery latency p99 (ms)", d99, r99, r99 > 0 ? d99 / r99 : 0);
     printf("%-44s %14ld %14ld\n", "  delivered in latency run", (long)lat.delivered,
            (long)raw_lat.delivered);
+    s_costs_print("end to end, as fast as it goes", &c_tp[0], &c_tp[1], (long)tp.delivered, 3);
+    s_costs_print("end to end at the fixed rate", &c_lat[0], &c_lat[1], (long)lat.delivered, 3);
+    s_costs_print("the broker alone, as fast as it goes", &c_alone[0], &c_alone[1],
+                  alone_receipts, 1);
+    s_costs_print("the bare forwarder, as fast as it goes", &c_raw[0], &c_raw[1],
+                  (long)raw_tp.delivered, 2);
     s_audit_growth(g.dir);
     int complete = tp.delivered == (long)g.messages / g.recipients * g.recipients &&
                    lat.delivered == rate_total / g.recipients * g.recipients;
