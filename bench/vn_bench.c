@@ -284,6 +284,7 @@ static int s_setup(void)
 typedef struct {
     double le[COSIGN_BUCKETS];
     double count[COSIGN_BUCKETS], sum, n;
+    double commits; /* vangnet_broker_commits_total: group commits so far */
 } cosign_hist_t;
 
 static int s_cosign_hist(cosign_hist_t *h)
@@ -306,6 +307,8 @@ static int s_cosign_hist(cosign_hist_t *h)
     int b = 0;
     const char *name = "vangnet_broker_cosign_latency_seconds";
     while (fgets(line, sizeof line, p)) {
+        if (sscanf(line, "vangnet_broker_commits_total %lf", &h->commits) == 1)
+            continue;
         if (strncmp(line, name, strlen(name)) != 0)
             continue;
         const char *rest = line + strlen(name);
@@ -479,8 +482,11 @@ static void *s_vangnet_sender(void *arg)
             atomic_fetch_add(&ph->sent, 1);
             continue;
         }
-        /* Wait for answers until the next send is due (or long, when all are sent). */
-        int timeout = sent < mine && sent - done < WINDOW ? (int)((due - now) / 1000) : 10000;
+        /* Wait for answers until the next send is due (or long, when all are sent). Rounded up
+         * to the next millisecond: rounded down, the last millisecond before each send was a
+         * busy loop that took a core from the daemons under test at a fixed rate. */
+        int timeout = sent < mine && sent - done < WINDOW ? (int)((due - now + 999) / 1000)
+                                                          : 10000;
         Vn__ApiResponse *r = s_api_recv(s, timeout);
         if (!r) {
             if (timeout == 10000) {
@@ -808,8 +814,8 @@ static void *s_direct_sender(void *arg)
             sent++;
             continue;
         }
-        int timeout = sent < d->count && sent - done < 2 * WINDOW ? (int)((due - now) / 1000)
-                                                                   : 10000;
+        int waiting = sent < d->count && sent - done < 2 * WINDOW;
+        int timeout = waiting ? (int)((due - now + 999) / 1000) : 10000; /* as above */
         zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&it, 1, timeout) <= 0) {
             if (timeout == 10000) {
@@ -885,6 +891,7 @@ typedef struct {
     vn_procstat_t self; /* this process: the benchmark's senders and recipients, or the bare
                          * forwarder with its peers */
     int n;
+    double commits; /* the broker's group commits so far (its metrics), -1 unknown */
 } costs_t;
 
 static void s_costs_take(costs_t *c)
@@ -893,6 +900,8 @@ static void s_costs_take(costs_t *c)
     for (int i = 0; i < g.n_pids; i++)
         vn_procstat_read(g.pids[i], &c->p[i]);
     vn_procstat_read(getpid(), &c->self);
+    cosign_hist_t h;
+    c->commits = s_cosign_hist(&h) == 0 ? h.commits : -1;
 }
 
 /* CPU microseconds and bytes written per notification, per daemon and their sum (what & 1), and
@@ -914,6 +923,9 @@ static void s_costs_print(const char *title, const costs_t *a, const costs_t *b,
     }
     if (daemons)
         printf("  %-36s %14.1f %16.0f\n", "all daemons", total_cpu, total_wb);
+    if (daemons && a->commits >= 0 && b->commits > a->commits)
+        printf("  broker group commits: %.0f, %.1f notifications per commit\n",
+               b->commits - a->commits, (double)count / (b->commits - a->commits));
     if (!(what & 2))
         return;
     vn_procstat_per(&a->self, &b->self, (double)count, &cpu, &wb);
