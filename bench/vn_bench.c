@@ -44,6 +44,7 @@ static struct {
     char broker_ep[256];
     pid_t pids[2 + 2 * MAX_PEERS];
     char labels[2 + 2 * MAX_PEERS][96]; /* which daemon each pid is, for the cost table */
+    char datadirs[2 + 2 * MAX_PEERS][400]; /* its data directory (metrics-address), or "" */
     int n_pids;
 } g = {.senders = 2, .recipients = 2, .messages = 20000, .rate = 1000, .seconds = 5};
 
@@ -109,9 +110,11 @@ static void s_meld_init(void)
 
 /* ---- process orchestration ---- */
 
-static void s_spawn(const char *prog, const char *conf, const char *log, const char *label)
+static void s_spawn(const char *prog, const char *conf, const char *log, const char *label,
+                    const char *datadir)
 {
     snprintf(g.labels[g.n_pids], sizeof g.labels[g.n_pids], "%s", label);
+    snprintf(g.datadirs[g.n_pids], sizeof g.datadirs[g.n_pids], "%s", datadir);
     pid_t pid = fork();
     if (pid == 0) {
         if (!freopen(log, "w", stderr))
@@ -212,7 +215,9 @@ static int s_setup(void)
     char prog[512], log[512];
     snprintf(prog, sizeof prog, "%s/broker/vangnet-broker", g.bin);
     snprintf(log, sizeof log, "%s/broker.log", g.dir);
-    s_spawn(prog, path, log, "broker");
+    char datadir[400];
+    snprintf(datadir, sizeof datadir, "%s/broker-data", g.dir);
+    s_spawn(prog, path, log, "broker", datadir);
     snprintf(path, sizeof path, "%s/broker-data/endpoint", g.dir);
     for (int i = 0; i < 100; i++) {
         FILE *e = fopen(path, "r");
@@ -236,7 +241,7 @@ static int s_setup(void)
         fclose(f);
         snprintf(prog, sizeof prog, "%s/pseudonymd/vangnet-pseudonymd", g.bin);
         snprintf(log, sizeof log, "%s/pseudonymd.log", g.dir);
-        s_spawn(prog, path, log, "pseudonymd");
+        s_spawn(prog, path, log, "pseudonymd", "");
         snprintf(path, sizeof path, "%s/pd-data/endpoint", g.dir);
         for (int i = 0; i < 100 && !pd_ep[0]; i++) {
             usleep(50000);
@@ -259,7 +264,7 @@ static int s_setup(void)
             snprintf(path, sizeof path, "%s/%s.conf", g.dir, org);
             f = fopen(path, "w");
             fprintf(f, "[agent]\nkeys = %s/%s.secret\ndata = %s/%s-data\napi = %s\n"
-                       "log_level = warn\nmap_size_mb = 2048\n"
+                       "log_level = warn\nmap_size_mb = 2048\n[metrics]\nlisten = 127.0.0.1:0\n"
                        "[broker]\nendpoint = %s\npublic = %s/broker.public\n",
                     g.dir, org, g.dir, org, api, g.broker_ep, g.dir);
             if (g.pseudonyms)
@@ -272,7 +277,8 @@ static int s_setup(void)
             snprintf(log, sizeof log, "%s/%s.log", g.dir, org);
             char label[80];
             snprintf(label, sizeof label, "%s agent %s", side ? "sender" : "recipient", org);
-            s_spawn(prog, path, log, label);
+            snprintf(datadir, sizeof datadir, "%s/%s-data", g.dir, org);
+            s_spawn(prog, path, log, label, datadir);
         }
     return 0;
 }
@@ -285,13 +291,16 @@ typedef struct {
     double le[COSIGN_BUCKETS];
     double count[COSIGN_BUCKETS], sum, n;
     double commits; /* vangnet_broker_commits_total: group commits so far */
+    double commit_s; /* vangnet_broker_commit_duration_seconds_sum: time spent committing */
 } cosign_hist_t;
 
-static int s_cosign_hist(cosign_hist_t *h)
+/* From the /metrics of the daemon whose data directory is datadir: the broker's cosignature
+ * histogram, and the commit counter and time of a broker or an agent. */
+static int s_metrics_read(const char *datadir, cosign_hist_t *h)
 {
     char path[600], url[128] = "", cmd[300], line[256];
     memset(h, 0, sizeof *h);
-    snprintf(path, sizeof path, "%s/broker-data/metrics-address", g.dir);
+    snprintf(path, sizeof path, "%s/metrics-address", datadir);
     FILE *a = fopen(path, "r");
     if (!a || !fgets(url, sizeof url, a)) {
         if (a)
@@ -307,7 +316,10 @@ static int s_cosign_hist(cosign_hist_t *h)
     int b = 0;
     const char *name = "vangnet_broker_cosign_latency_seconds";
     while (fgets(line, sizeof line, p)) {
-        if (sscanf(line, "vangnet_broker_commits_total %lf", &h->commits) == 1)
+        if (sscanf(line, "vangnet_broker_commits_total %lf", &h->commits) == 1 ||
+            sscanf(line, "vangnet_broker_commit_duration_seconds_sum %lf", &h->commit_s) == 1 ||
+            sscanf(line, "vangnet_agent_commits_total %lf", &h->commits) == 1 ||
+            sscanf(line, "vangnet_agent_commit_duration_seconds_sum %lf", &h->commit_s) == 1)
             continue;
         if (strncmp(line, name, strlen(name)) != 0)
             continue;
@@ -325,7 +337,14 @@ static int s_cosign_hist(cosign_hist_t *h)
             h->n = v;
         }
     }
-    return pclose(p) == 0 && b > 0 ? 0 : -1;
+    return pclose(p) == 0 && (b > 0 || h->commits > 0) ? 0 : -1;
+}
+
+static int s_cosign_hist(cosign_hist_t *h)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/broker-data", g.dir);
+    return s_metrics_read(dir, h) == 0 && h->le[0] > 0 ? 0 : -1;
 }
 
 /* Bucket upper bound below which fraction q of the rounds between two snapshots fell. */
@@ -891,17 +910,21 @@ typedef struct {
     vn_procstat_t self; /* this process: the benchmark's senders and recipients, or the bare
                          * forwarder with its peers */
     int n;
-    double commits; /* the broker's group commits so far (its metrics), -1 unknown */
+    double commits[2 + 2 * MAX_PEERS];  /* each daemon's commits so far (its metrics), -1 unknown */
+    double commit_s[2 + 2 * MAX_PEERS]; /* and the seconds they took */
 } costs_t;
 
 static void s_costs_take(costs_t *c)
 {
     c->n = g.n_pids;
-    for (int i = 0; i < g.n_pids; i++)
+    for (int i = 0; i < g.n_pids; i++) {
         vn_procstat_read(g.pids[i], &c->p[i]);
+        cosign_hist_t h;
+        int known = g.datadirs[i][0] && s_metrics_read(g.datadirs[i], &h) == 0;
+        c->commits[i] = known ? h.commits : -1;
+        c->commit_s[i] = known ? h.commit_s : 0;
+    }
     vn_procstat_read(getpid(), &c->self);
-    cosign_hist_t h;
-    c->commits = s_cosign_hist(&h) == 0 ? h.commits : -1;
 }
 
 /* CPU microseconds and bytes written per notification, per daemon and their sum (what & 1), and
@@ -913,23 +936,27 @@ static void s_costs_print(const char *title, const costs_t *a, const costs_t *b,
     double cpu, wb, total_cpu = 0, total_wb = 0;
     printf("\n%s, per notification (%ld; from /proc/PID/stat utime+stime and /proc/PID/io "
            "write_bytes):\n", title, count);
-    printf("  %-36s %14s %16s\n", "process", "CPU us", "bytes written");
+    printf("  %-36s %10s %14s %12s %10s\n", "process", "CPU us", "bytes written", "notif/commit",
+           "ms/commit");
     int daemons = what & 1;
     for (int i = 0; daemons && i < a->n && i < b->n; i++) {
         vn_procstat_per(&a->p[i], &b->p[i], (double)count, &cpu, &wb);
-        printf("  %-36s %14.1f %16.0f\n", g.labels[i], cpu, wb);
+        double n = a->commits[i] >= 0 && b->commits[i] >= a->commits[i]
+                       ? b->commits[i] - a->commits[i] : -1;
+        if (n > 0)
+            printf("  %-36s %10.1f %14.0f %12.1f %10.2f\n", g.labels[i], cpu, wb,
+                   (double)count / n, 1e3 * (b->commit_s[i] - a->commit_s[i]) / n);
+        else
+            printf("  %-36s %10.1f %14.0f %12s %10s\n", g.labels[i], cpu, wb, "-", "-");
         total_cpu += cpu;
         total_wb += wb;
     }
     if (daemons)
-        printf("  %-36s %14.1f %16.0f\n", "all daemons", total_cpu, total_wb);
-    if (daemons && a->commits >= 0 && b->commits > a->commits)
-        printf("  broker group commits: %.0f, %.1f notifications per commit\n",
-               b->commits - a->commits, (double)count / (b->commits - a->commits));
+        printf("  %-36s %10.1f %14.0f\n", "all daemons", total_cpu, total_wb);
     if (!(what & 2))
         return;
     vn_procstat_per(&a->self, &b->self, (double)count, &cpu, &wb);
-    printf("  %-36s %14.1f %16.0f\n", daemons ? "benchmark clients (not in the sum)"
+    printf("  %-36s %10.1f %14.0f\n", daemons ? "benchmark clients (not in the sum)"
                                              : "forwarder and its clients (one process)",
            cpu, wb);
 }
