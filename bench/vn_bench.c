@@ -933,32 +933,34 @@ static void s_costs_take(costs_t *c)
 static void s_costs_print(const char *title, const costs_t *a, const costs_t *b, long count,
                           int what)
 {
-    double cpu, wb, total_cpu = 0, total_wb = 0;
-    printf("\n%s, per notification (%ld; from /proc/PID/stat utime+stime and /proc/PID/io "
-           "write_bytes):\n", title, count);
-    printf("  %-36s %10s %14s %12s %10s\n", "process", "CPU us", "bytes written", "notif/commit",
-           "ms/commit");
+    double cpu, wb, wc, total_cpu = 0, total_wb = 0, total_wc = 0;
+    printf("\n%s, per notification (%ld; CPU: /proc/PID/stat utime+stime; written: /proc/PID/io "
+           "write_bytes; handed to write(): its wchar):\n", title, count);
+    printf("  %-36s %8s %10s %10s %12s %9s\n", "process", "CPU us", "written", "to write()",
+           "notif/commit", "ms/commit");
     int daemons = what & 1;
     for (int i = 0; daemons && i < a->n && i < b->n; i++) {
-        vn_procstat_per(&a->p[i], &b->p[i], (double)count, &cpu, &wb);
+        vn_procstat_per(&a->p[i], &b->p[i], (double)count, &cpu, &wb, &wc);
         double n = a->commits[i] >= 0 && b->commits[i] >= a->commits[i]
                        ? b->commits[i] - a->commits[i] : -1;
+        printf("  %-36s %8.1f %10.0f %10.0f", g.labels[i], cpu, wb, wc);
         if (n > 0)
-            printf("  %-36s %10.1f %14.0f %12.1f %10.2f\n", g.labels[i], cpu, wb,
-                   (double)count / n, 1e3 * (b->commit_s[i] - a->commit_s[i]) / n);
+            printf(" %12.1f %9.2f\n", (double)count / n,
+                   1e3 * (b->commit_s[i] - a->commit_s[i]) / n);
         else
-            printf("  %-36s %10.1f %14.0f %12s %10s\n", g.labels[i], cpu, wb, "-", "-");
+            printf(" %12s %9s\n", "-", "-");
         total_cpu += cpu;
         total_wb += wb;
+        total_wc += wc;
     }
     if (daemons)
-        printf("  %-36s %10.1f %14.0f\n", "all daemons", total_cpu, total_wb);
+        printf("  %-36s %8.1f %10.0f %10.0f\n", "all daemons", total_cpu, total_wb, total_wc);
     if (!(what & 2))
         return;
-    vn_procstat_per(&a->self, &b->self, (double)count, &cpu, &wb);
-    printf("  %-36s %10.1f %14.0f\n", daemons ? "benchmark clients (not in the sum)"
-                                             : "forwarder and its clients (one process)",
-           cpu, wb);
+    vn_procstat_per(&a->self, &b->self, (double)count, &cpu, &wb, &wc);
+    printf("  %-36s %8.1f %10.0f %10.0f\n", daemons ? "benchmark clients (not in the sum)"
+                                                 : "forwarder and its clients (one process)",
+           cpu, wb, wc);
 }
 
 /* Bytes an LMDB database occupies (its pages). */

@@ -59,11 +59,12 @@ int vn_procstat_read(pid_t pid, vn_procstat_t *out)
 }
 
 void vn_procstat_per(const vn_procstat_t *before, const vn_procstat_t *after, double per,
-                     double *cpu_us, double *write_bytes)
+                     double *cpu_us, double *write_bytes, double *wchar)
 {
-    *cpu_us = *write_bytes = 0;
+    *cpu_us = *write_bytes = *wchar = 0;
     if (!before->ok || !after->ok || per <= 0)
         return;
     *cpu_us = (double)(after->cpu_us - before->cpu_us) / per;
     *write_bytes = (double)(after->write_bytes - before->write_bytes) / per;
+    *wchar = (double)(after->wchar - before->wchar) / per;
 }

@@ -15,8 +15,10 @@ typedef struct {
 /* Read pid's counters now. Returns 0, or -1 when the process is gone or /proc unreadable. */
 int vn_procstat_read(pid_t pid, vn_procstat_t *out);
 
-/* after - before, per `per` units (e.g. notifications); zeroes when either sample failed. */
+/* after - before, per `per` units (e.g. notifications); zeroes when either sample failed. wchar
+ * is what the process handed to write(2)-like calls (LMDB's pages, logs), write_bytes what the
+ * kernel counted for the storage layer: on Linux 6.16+ ext4 it counts whole page-cache folios. */
 void vn_procstat_per(const vn_procstat_t *before, const vn_procstat_t *after, double per,
-                     double *cpu_us, double *write_bytes);
+                     double *cpu_us, double *write_bytes, double *wchar);
 
 #endif
