@@ -12,6 +12,7 @@
 #include "vn_config.h"
 #include "vn_envelope.h"
 #include "vn_keys.h"
+#include "vn_prom.h"
 #include "vn_store.h"
 #include "wire.pb-c.h"
 
@@ -128,6 +129,8 @@ typedef struct agent {
     _Atomic uint64_t last_receipt;       /* seconds: the broker's last receipt */
     _Atomic uint64_t consistency_failures;
     _Atomic int storage_ok;
+    _Atomic uint64_t n_commits;    /* batch commits that wrote something (batch.c) */
+    vn_histogram_t commit_latency; /* and how long each took, its fsyncs included */
     uint64_t started;
     struct vn_http *http;
     struct http_api *http_api;   /* the HTTP/JSON API (http_api.c), or NULL */

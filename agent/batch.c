@@ -87,7 +87,12 @@ void agent__commit(agent_t *a)
             mdb_txn_abort(a->txn);
             vn_error("event=batch-write-failed error=\"%s\" action=abandoned", vn_strerror(rc));
         } else {
+            uint64_t t0 = vn_now_us();
             rc = vn_store_commit(a->txn);
+            if (rc == 0) {
+                atomic_fetch_add(&a->n_commits, 1);
+                vn_histogram_observe_us(&a->commit_latency, vn_now_us() - t0);
+            }
         }
         a->txn = NULL;
         a->batch_error = 0;

@@ -101,6 +101,11 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_agent_store_full", "gauge",
                    "1 while the store is too full to take deliveries (the broker holds them).",
                    atomic_load(&a->store_full));
+    vn_prom_metric(&p, "vangnet_agent_commits_total", "counter",
+                   "Batch commits of the agent's store (one fsync each).",
+                   (double)atomic_load(&a->n_commits));
+    vn_prom_histogram(&p, "vangnet_agent_commit_duration_seconds",
+                      "Time to commit one batch (LMDB commit with fsync).", &a->commit_latency);
     vn_prom_metric(&p, "vangnet_agent_storage_ok", "gauge",
                    "0 after a failed commit, until one succeeds.",
                    atomic_load(&a->storage_ok));

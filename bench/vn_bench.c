@@ -22,6 +22,7 @@
 #include "vn_envelope.h"
 #include "vn_keys.h"
 #include "vn_registry.h"
+#include "vn_procstat.h"
 #include "vn_pseudonymd.h"
 #include "vn_subject.h"
 #include "vn_util.h"
@@ -41,7 +42,9 @@ static struct {
                             * cache); 2: the service, a new subject per message (cold cache) */
     char dir[256];
     char broker_ep[256];
-    pid_t pids[1 + 2 * MAX_PEERS];
+    pid_t pids[2 + 2 * MAX_PEERS];
+    char labels[2 + 2 * MAX_PEERS][96]; /* which daemon each pid is, for the cost table */
+    char datadirs[2 + 2 * MAX_PEERS][400]; /* its data directory (metrics-address), or "" */
     int n_pids;
 } g = {.senders = 2, .recipients = 2, .messages = 20000, .rate = 1000, .seconds = 5};
 
@@ -107,8 +110,11 @@ static void s_meld_init(void)
 
 /* ---- process orchestration ---- */
 
-static void s_spawn(const char *prog, const char *conf, const char *log)
+static void s_spawn(const char *prog, const char *conf, const char *log, const char *label,
+                    const char *datadir)
 {
+    snprintf(g.labels[g.n_pids], sizeof g.labels[g.n_pids], "%s", label);
+    snprintf(g.datadirs[g.n_pids], sizeof g.datadirs[g.n_pids], "%s", datadir);
     pid_t pid = fork();
     if (pid == 0) {
         if (!freopen(log, "w", stderr))
@@ -209,7 +215,9 @@ static int s_setup(void)
     char prog[512], log[512];
     snprintf(prog, sizeof prog, "%s/broker/vangnet-broker", g.bin);
     snprintf(log, sizeof log, "%s/broker.log", g.dir);
-    s_spawn(prog, path, log);
+    char datadir[400];
+    snprintf(datadir, sizeof datadir, "%s/broker-data", g.dir);
+    s_spawn(prog, path, log, "broker", datadir);
     snprintf(path, sizeof path, "%s/broker-data/endpoint", g.dir);
     for (int i = 0; i < 100; i++) {
         FILE *e = fopen(path, "r");
@@ -233,7 +241,7 @@ static int s_setup(void)
         fclose(f);
         snprintf(prog, sizeof prog, "%s/pseudonymd/vangnet-pseudonymd", g.bin);
         snprintf(log, sizeof log, "%s/pseudonymd.log", g.dir);
-        s_spawn(prog, path, log);
+        s_spawn(prog, path, log, "pseudonymd", "");
         snprintf(path, sizeof path, "%s/pd-data/endpoint", g.dir);
         for (int i = 0; i < 100 && !pd_ep[0]; i++) {
             usleep(50000);
@@ -256,7 +264,7 @@ static int s_setup(void)
             snprintf(path, sizeof path, "%s/%s.conf", g.dir, org);
             f = fopen(path, "w");
             fprintf(f, "[agent]\nkeys = %s/%s.secret\ndata = %s/%s-data\napi = %s\n"
-                       "log_level = warn\nmap_size_mb = 2048\n"
+                       "log_level = warn\nmap_size_mb = 2048\n[metrics]\nlisten = 127.0.0.1:0\n"
                        "[broker]\nendpoint = %s\npublic = %s/broker.public\n",
                     g.dir, org, g.dir, org, api, g.broker_ep, g.dir);
             if (g.pseudonyms)
@@ -267,7 +275,10 @@ static int s_setup(void)
             fclose(f);
             snprintf(prog, sizeof prog, "%s/agent/vangnet-agent", g.bin);
             snprintf(log, sizeof log, "%s/%s.log", g.dir, org);
-            s_spawn(prog, path, log);
+            char label[80];
+            snprintf(label, sizeof label, "%s agent %s", side ? "sender" : "recipient", org);
+            snprintf(datadir, sizeof datadir, "%s/%s-data", g.dir, org);
+            s_spawn(prog, path, log, label, datadir);
         }
     return 0;
 }
@@ -279,13 +290,17 @@ static int s_setup(void)
 typedef struct {
     double le[COSIGN_BUCKETS];
     double count[COSIGN_BUCKETS], sum, n;
+    double commits; /* vangnet_broker_commits_total: group commits so far */
+    double commit_s; /* vangnet_broker_commit_duration_seconds_sum: time spent committing */
 } cosign_hist_t;
 
-static int s_cosign_hist(cosign_hist_t *h)
+/* From the /metrics of the daemon whose data directory is datadir: the broker's cosignature
+ * histogram, and the commit counter and time of a broker or an agent. */
+static int s_metrics_read(const char *datadir, cosign_hist_t *h)
 {
     char path[600], url[128] = "", cmd[300], line[256];
     memset(h, 0, sizeof *h);
-    snprintf(path, sizeof path, "%s/broker-data/metrics-address", g.dir);
+    snprintf(path, sizeof path, "%s/metrics-address", datadir);
     FILE *a = fopen(path, "r");
     if (!a || !fgets(url, sizeof url, a)) {
         if (a)
@@ -301,6 +316,11 @@ static int s_cosign_hist(cosign_hist_t *h)
     int b = 0;
     const char *name = "vangnet_broker_cosign_latency_seconds";
     while (fgets(line, sizeof line, p)) {
+        if (sscanf(line, "vangnet_broker_commits_total %lf", &h->commits) == 1 ||
+            sscanf(line, "vangnet_broker_commit_duration_seconds_sum %lf", &h->commit_s) == 1 ||
+            sscanf(line, "vangnet_agent_commits_total %lf", &h->commits) == 1 ||
+            sscanf(line, "vangnet_agent_commit_duration_seconds_sum %lf", &h->commit_s) == 1)
+            continue;
         if (strncmp(line, name, strlen(name)) != 0)
             continue;
         const char *rest = line + strlen(name);
@@ -317,7 +337,14 @@ static int s_cosign_hist(cosign_hist_t *h)
             h->n = v;
         }
     }
-    return pclose(p) == 0 && b > 0 ? 0 : -1;
+    return pclose(p) == 0 && (b > 0 || h->commits > 0) ? 0 : -1;
+}
+
+static int s_cosign_hist(cosign_hist_t *h)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/broker-data", g.dir);
+    return s_metrics_read(dir, h) == 0 && h->le[0] > 0 ? 0 : -1;
 }
 
 /* Bucket upper bound below which fraction q of the rounds between two snapshots fell. */
@@ -474,8 +501,11 @@ static void *s_vangnet_sender(void *arg)
             atomic_fetch_add(&ph->sent, 1);
             continue;
         }
-        /* Wait for answers until the next send is due (or long, when all are sent). */
-        int timeout = sent < mine && sent - done < WINDOW ? (int)((due - now) / 1000) : 10000;
+        /* Wait for answers until the next send is due (or long, when all are sent). Rounded up
+         * to the next millisecond: rounded down, the last millisecond before each send was a
+         * busy loop that took a core from the daemons under test at a fixed rate. */
+        int timeout = sent < mine && sent - done < WINDOW ? (int)((due - now + 999) / 1000)
+                                                          : 10000;
         Vn__ApiResponse *r = s_api_recv(s, timeout);
         if (!r) {
             if (timeout == 10000) {
@@ -803,8 +833,8 @@ static void *s_direct_sender(void *arg)
             sent++;
             continue;
         }
-        int timeout = sent < d->count && sent - done < 2 * WINDOW ? (int)((due - now) / 1000)
-                                                                   : 10000;
+        int waiting = sent < d->count && sent - done < 2 * WINDOW;
+        int timeout = waiting ? (int)((due - now + 999) / 1000) : 10000; /* as above */
         zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&it, 1, timeout) <= 0) {
             if (timeout == 10000) {
@@ -844,7 +874,7 @@ static void *s_direct_sender(void *arg)
 }
 
 /* Receipts per second of the broker alone, and their latency under that full load. */
-static double s_broker_alone(long total, int rate, samples_t *lat)
+static double s_broker_alone(long total, int rate, samples_t *lat, long *n_receipts)
 {
     direct_t d[MAX_PEERS];
     pthread_t th[MAX_PEERS];
@@ -863,12 +893,74 @@ static double s_broker_alone(long total, int rate, samples_t *lat)
     }
     for (int i = 0; i < g.senders; i++)
         pthread_join(th[i], NULL);
+    if (n_receipts)
+        *n_receipts = atomic_load(&receipts);
     return s_rate(atomic_load(&receipts), start, last);
 }
 
 static double s_rate(long n, uint64_t start, uint64_t end)
 {
     return end > start ? (double)n * 1e6 / (double)(end - start) : 0;
+}
+
+/* ---- what each process cost per notification ---- */
+
+typedef struct {
+    vn_procstat_t p[2 + 2 * MAX_PEERS];
+    vn_procstat_t self; /* this process: the benchmark's senders and recipients, or the bare
+                         * forwarder with its peers */
+    int n;
+    double commits[2 + 2 * MAX_PEERS];  /* each daemon's commits so far (its metrics), -1 unknown */
+    double commit_s[2 + 2 * MAX_PEERS]; /* and the seconds they took */
+} costs_t;
+
+static void s_costs_take(costs_t *c)
+{
+    c->n = g.n_pids;
+    for (int i = 0; i < g.n_pids; i++) {
+        vn_procstat_read(g.pids[i], &c->p[i]);
+        cosign_hist_t h;
+        int known = g.datadirs[i][0] && s_metrics_read(g.datadirs[i], &h) == 0;
+        c->commits[i] = known ? h.commits : -1;
+        c->commit_s[i] = known ? h.commit_s : 0;
+    }
+    vn_procstat_read(getpid(), &c->self);
+}
+
+/* CPU microseconds and bytes written per notification, per daemon and their sum (what & 1), and
+ * the benchmark's own process beside them (what & 2; not in the sum: it is the IT systems'
+ * side, or the bare forwarder). */
+static void s_costs_print(const char *title, const costs_t *a, const costs_t *b, long count,
+                          int what)
+{
+    double cpu, wb, wc, total_cpu = 0, total_wb = 0, total_wc = 0;
+    printf("\n%s, per notification (%ld; CPU: /proc/PID/stat utime+stime; written: /proc/PID/io "
+           "write_bytes; handed to write(): its wchar):\n", title, count);
+    printf("  %-36s %8s %10s %10s %12s %9s\n", "process", "CPU us", "written", "to write()",
+           "notif/commit", "ms/commit");
+    int daemons = what & 1;
+    for (int i = 0; daemons && i < a->n && i < b->n; i++) {
+        vn_procstat_per(&a->p[i], &b->p[i], (double)count, &cpu, &wb, &wc);
+        double n = a->commits[i] >= 0 && b->commits[i] >= a->commits[i]
+                       ? b->commits[i] - a->commits[i] : -1;
+        printf("  %-36s %8.1f %10.0f %10.0f", g.labels[i], cpu, wb, wc);
+        if (n > 0)
+            printf(" %12.1f %9.2f\n", (double)count / n,
+                   1e3 * (b->commit_s[i] - a->commit_s[i]) / n);
+        else
+            printf(" %12s %9s\n", "-", "-");
+        total_cpu += cpu;
+        total_wb += wb;
+        total_wc += wc;
+    }
+    if (daemons)
+        printf("  %-36s %8.1f %10.0f %10.0f\n", "all daemons", total_cpu, total_wb, total_wc);
+    if (!(what & 2))
+        return;
+    vn_procstat_per(&a->self, &b->self, (double)count, &cpu, &wb, &wc);
+    printf("  %-36s %8.1f %10.0f %10.0f\n", daemons ? "benchmark clients (not in the sum)"
+                                                 : "forwarder and its clients (one process)",
+           cpu, wb, wc);
 }
 
 /* Bytes an LMDB database occupies (its pages). */
@@ -987,12 +1079,17 @@ int main(int argc, char **argv)
     static phase_t tp, lat, raw_tp, raw_lat;
     tp = (phase_t){.ctx = ctx, .total = g.messages, .tag = 1};
     lat = (phase_t){.ctx = ctx, .total = rate_total, .rate = g.rate, .tag = 2};
+    static costs_t c_tp[2], c_lat[2], c_alone[2], c_raw[2];
     if (!g.broker_only) {
+        s_costs_take(&c_tp[0]);
         s_run(&tp);
+        s_costs_take(&c_tp[1]);
         /* 2. Latency at a fixed offered load, and how long checkpoints wait for cosignatures. */
         cosign_hist_t before, after;
         int have = s_cosign_hist(&before) == 0;
+        s_costs_take(&c_lat[0]);
         s_run(&lat);
+        s_costs_take(&c_lat[1]);
         if (have && s_cosign_hist(&after) == 0 && after.n > before.n)
             printf("cosignature latency at %d/s (checkpoint signed -> 2 witnesses' cosignatures): "
                    "mean %.2f ms over %.0f rounds, p50 <= %g ms, p99 <= %g ms (histogram buckets)\n",
@@ -1009,8 +1106,11 @@ int main(int argc, char **argv)
     }
     g.n_pids = 1;
     static samples_t direct_lat, direct_paced_lat;
-    double broker_rcpt = s_broker_alone(g.messages, 0, &direct_lat);
-    s_broker_alone(rate_total, g.rate, &direct_paced_lat);
+    long alone_receipts = 0;
+    s_costs_take(&c_alone[0]);
+    double broker_rcpt = s_broker_alone(g.messages, 0, &direct_lat, &alone_receipts);
+    s_costs_take(&c_alone[1]);
+    s_broker_alone(rate_total, g.rate, &direct_paced_lat, NULL);
     s_stop_all();
     if (g.broker_only) {
         printf("receipts/s at the broker alone (pre-sealed): %.0f; p50 %.2f ms, p99 %.2f ms with "
@@ -1018,6 +1118,8 @@ int main(int argc, char **argv)
                s_pct(&direct_lat, 0.99));
         printf("broker alone at %d/s: receipt p50 %.2f ms, p99 %.2f ms\n", g.rate,
                s_pct(&direct_paced_lat, 0.5), s_pct(&direct_paced_lat, 0.99));
+        s_costs_print("the broker alone, as fast as it goes", &c_alone[0], &c_alone[1],
+                      alone_receipts, 1);
         return 0;
     }
 
@@ -1035,7 +1137,9 @@ int main(int argc, char **argv)
     snprintf(raw_lat.raw_ep, sizeof raw_lat.raw_ep, "%s", fw.endpoint);
     memcpy(raw_tp.raw_server_pk, server_pk, 41);
     memcpy(raw_lat.raw_server_pk, server_pk, 41);
+    s_costs_take(&c_raw[0]);
     s_run(&raw_tp);
+    s_costs_take(&c_raw[1]);
     s_run(&raw_lat);
     atomic_store(&fw.stop, 1);
     pthread_join(fth, NULL);
@@ -1065,6 +1169,12 @@ int main(int argc, char **argv)
     printf("%-44s %14.2f %14.2f %9.1f\n", "  delivery latency p99 (ms)", d99, r99, r99 > 0 ? d99 / r99 : 0);
     printf("%-44s %14ld %14ld\n", "  delivered in latency run", (long)lat.delivered,
            (long)raw_lat.delivered);
+    s_costs_print("end to end, as fast as it goes", &c_tp[0], &c_tp[1], (long)tp.delivered, 3);
+    s_costs_print("end to end at the fixed rate", &c_lat[0], &c_lat[1], (long)lat.delivered, 3);
+    s_costs_print("the broker alone, as fast as it goes", &c_alone[0], &c_alone[1],
+                  alone_receipts, 1);
+    s_costs_print("the bare forwarder, as fast as it goes", &c_raw[0], &c_raw[1],
+                  (long)raw_tp.delivered, 2);
     s_audit_growth(g.dir);
     int complete = tp.delivered == (long)g.messages / g.recipients * g.recipients &&
                    lat.delivered == rate_total / g.recipients * g.recipients;

@@ -36,6 +36,21 @@ static void s_random(s_rng_t *rng, uint8_t *buf, size_t len)
     sodium_memzero(sub, sizeof sub);
 }
 
+/* A message id: unix milliseconds (48 bits, big-endian), then 80 random bits. Every B-tree keyed
+ * by message id (the broker's deduplication records, the agents' outbox, results and inbox
+ * indexes) then grows at its end, and a commit rewrites a page or two there instead of one page
+ * per message. 80 bits keep ids unguessable and unique; the time is already in the signed header
+ * (`created`). Known-answer tests (seeded) keep all 16 bytes from the seed, so vectors stay. */
+static void s_message_id(s_rng_t *rng, uint8_t msgid[16])
+{
+    s_random(rng, msgid, 16);
+    if (rng->seed)
+        return;
+    uint64_t ms = vn_now_us() / 1000;
+    for (int i = 0; i < 6; i++)
+        msgid[i] = (uint8_t)(ms >> (40 - 8 * i));
+}
+
 /* Key-encryption key for one wrapping: BLAKE2b(shared secret; eph_pk || recipient_pk). */
 static int s_wrap_kek(uint8_t kek[KEY_BYTES], const uint8_t my_sk[32], const uint8_t their_pk[32],
                       const uint8_t eph_pk[32], const uint8_t recipient_pk[32])
@@ -194,7 +209,7 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
     s_wrap_material_t *wrap_material = NULL;
 
-    s_random(rng, msgid, 16);
+    s_message_id(rng, msgid);
     s_random(rng, key, sizeof key);
     s_random(rng, nonce, sizeof nonce);
     if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &header_buf, &header_len)) != 0)

@@ -7,6 +7,9 @@
 # signals in the store by default: about 8 GB in TMPDIR or /var/tmp, 10-20 minutes to fill).
 # `bench.sh pseudonyms [--seconds S]` the v1 keyed hash beside the VOPRF pseudonym service;
 # `bench.sh --pseudonyms warm|cold` the end-to-end benchmark with agents using the service.
+# `bench.sh e2e [vn-bench options]` the default benchmark, then in the same sitting the RabbitMQ
+# peer (persistent messages + publisher confirms; installs rabbitmq-server and python3-pika when
+# missing, runs them on their own ports and temp dir, stops them by pid).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -28,5 +31,15 @@ if [ "${1:-}" = signals ]; then
     shift
     exec build-release/bench/vn-signal-bench --policy config/policy.conf \
         --vocabulary config/vocabulary.conf "$@"
+fi
+if [ "${1:-}" = e2e ]; then
+    shift
+    vn_install_deps $VN_BENCH_PACKAGES
+    status=0
+    build-release/bench/vn-bench --build "$PWD/build-release" "$@" || status=$?
+    echo
+    # Debian's python3 (python3-pika is a Debian package), whatever python3 is first on PATH.
+    /usr/bin/python3 bench/rabbitmq_bench.py "$@" || status=$?
+    exit $status
 fi
 exec build-release/bench/vn-bench --build "$PWD/build-release" "$@"

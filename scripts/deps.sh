@@ -17,6 +17,9 @@ vn_install_deps() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Optional, for `scripts/bench.sh e2e` only (the RabbitMQ peer figure), never for test.sh.
+VN_BENCH_PACKAGES="rabbitmq-server python3-pika"
+
 # An optimised build without tests in build-release/, for the demo and the benchmark.
 vn_build_release() {
     if [ ! -f build-release/build.ninja ]; then

@@ -62,6 +62,9 @@ grep -q '^vangnet_broker_queue_depth{' "$T/after.prom" && fail "queue not empty 
 [ "$(value ggz vangnet_agent_broker_connected)" = 1 ] || fail "agent connection gauge"
 [ "$(value ggz vangnet_agent_last_receipt_seconds)" -gt 0 ] || fail "last receipt time"
 [ "$(value vt vangnet_agent_notifications_received_total)" = 30 ] || fail "agent received counter"
+# 30 notifications stored and acked took commits, each timed in the histogram.
+[ "$(value vt vangnet_agent_commits_total)" -gt 0 ] || fail "agent commit counter"
+[ "$(value vt vangnet_agent_commit_duration_seconds_count)" -gt 0 ] || fail "agent commit histogram"
 # No personal data: neither the BSN nor its pseudonym nor content appears anywhere.
 if grep -h -e "$BSN" -e "thuissituatie" "$T"/*.prom; then fail "personal data in metrics"; fi
 
