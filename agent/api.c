@@ -40,6 +40,7 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
             st.outbox_pending = ms.ms_entries;
         if (mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &ms) == 0)
             st.inbox_pending = ms.ms_entries;
+        st.held_pending = agent__hold_count(a);
     }
     st.org = a->keys->pub.org;
     st.connected = a->connected;

@@ -195,6 +195,8 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     s_wrap_material_t *wrap_material = NULL;
 
     s_random(rng, msgid, 16);
+    if (p->message_id)
+        memcpy(msgid, p->message_id, 16);
     s_random(rng, key, sizeof key);
     s_random(rng, nonce, sizeof nonce);
     if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &header_buf, &header_len)) != 0)

@@ -301,6 +301,8 @@ typedef struct {
     int revoked;                /* the broker operator revoked this organisation */
     char caller[128];           /* the name the agent authenticated this caller as */
     char disconnect_reason[48]; /* while not connected: why ("broker-unreachable", ...) */
+    uint64_t held_pending;      /* submits held for a pseudonym the pseudonym service has not
+                                 * given yet (queued, pseudonym-unavailable), not in outbox_pending */
 } vn_client_status_t;
 
 int vn_client_status(vn_client_t *self, vn_client_status_t *status);
