@@ -81,6 +81,7 @@ typedef struct agent {
     void *pseudonymd_async;  /* a second one for the submit path's requests (pseudonym_async.c) */
     struct pseud_async *pa;  /* the submit path's request in flight (pseudonym_async.c) */
     struct hold *hold;       /* submits waiting for a pseudonym (held.c) */
+    _Atomic uint64_t pseud_waiting; /* of them, those waiting in memory for an evaluation */
     uint8_t pseud_oprf_pk[32]; /* its pinned VOPRF public key */
     char pseud_curve_pk[VN_Z85_KEY]; /* and its pinned CURVE key */
     uint8_t *pseud_cache_key;  /* sodium_malloc'd, 32 bytes: keys the cache's BSN hashes */

@@ -24,6 +24,9 @@
 static const char s_held_reason[] =
     "the pseudonym service did not answer: the message is held in the agent's outbox and is "
     "sent once the service answers again, never without a pseudonym";
+static const char s_held_reason_nl[] =
+    "de pseudonimiseringsdienst antwoordt niet: het bericht wacht in de outbox van de agent en "
+    "wordt verstuurd zodra de dienst weer antwoordt, nooit zonder pseudoniem";
 
 typedef struct {
     uint8_t routing[ROUTING_MAX];
@@ -36,6 +39,7 @@ typedef struct {
 } parked_t;
 
 struct hold {
+    agent_t *a;
     parked_t *parked;
     size_t n_parked, cap_parked;
     int down;              /* the last request went unanswered: hold new subjects at once */
@@ -50,6 +54,7 @@ int agent__hold_init(agent_t *a)
         return 0; /* the keyed hash needs no one: nothing waits */
     if (!(a->hold = calloc(1, sizeof *a->hold)))
         return -ENOMEM;
+    a->hold->a = a;
     return agent__pseud_async_init(a);
 }
 
@@ -183,6 +188,7 @@ static void s_hold(agent_t *a, const uint8_t *routing, size_t routing_len, const
     queued.submitted = vn_now();
     queued.code = "pseudonym-unavailable";
     queued.reason = (char *)s_held_reason;
+    queued.reason_nl = (char *)s_held_reason_nl;
     int rc = s_held_put(a, msgid, caller, s);
     if (rc == 0)
         rc = agent__result_put(a, msgid, &queued);
@@ -237,6 +243,7 @@ void agent__hold_park(agent_t *a, const uint8_t *routing, size_t routing_len,
     snprintf(p->caller, sizeof p->caller, "%s", a->api_caller);
     snprintf(p->bsn, sizeof p->bsn, "%s", s->subject_bsn);
     h->n_parked++;
+    a->pseud_waiting = h->n_parked;
 }
 
 /* Take the parked submits (those in the request, or all) out of the list, into *out. */
@@ -253,6 +260,7 @@ static size_t s_take_parked(struct hold *h, int all, parked_t **out)
             h->parked[keep++] = h->parked[i];
     }
     h->n_parked = keep;
+    h->a->pseud_waiting = keep;
     return n;
 }
 
@@ -434,6 +442,8 @@ static void s_start(agent_t *a, uint64_t now)
         mdb_cursor_close(cur);
         h->next_try_ms = now + RETRY_MS;
     }
+    if (n > 0)
+        vn_debug("event=pseudonym-request subjects=%zu held=%zu", n, h->n_in_request);
     if (n > 0 && agent__pseud_async_start(a, "notification", bsns, n) != 0) {
         vn_error("event=pseudonym-blinding-failed n=%zu action=\"retrying next turn\"", n);
         for (size_t i = 0; i < h->n_parked; i++)

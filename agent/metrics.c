@@ -52,6 +52,9 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_agent_pseudonym_held", "gauge",
                    "Submits held until the pseudonym service answers (never sent without a "
                    "pseudonym).", (double)st->held);
+    vn_prom_metric(&p, "vangnet_agent_pseudonym_waiting", "gauge",
+                   "Submits about new subjects waiting (in memory) for an evaluation in flight.",
+                   (double)atomic_load(&a->pseud_waiting));
     vn_prom_metric(&p, "vangnet_agent_inbox_depth", "gauge",
                    "Notifications received and waiting for the IT system's acknowledgement.",
                    (double)st->inbox);

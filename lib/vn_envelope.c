@@ -194,9 +194,12 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
     s_wrap_material_t *wrap_material = NULL;
 
-    s_random(rng, msgid, 16);
+    uint8_t given[16]; /* p->message_id may be msgid itself */
     if (p->message_id)
-        memcpy(msgid, p->message_id, 16);
+        memcpy(given, p->message_id, 16);
+    s_random(rng, msgid, 16); /* drawn either way: the seeded stream stays as it was */
+    if (p->message_id)
+        memcpy(msgid, given, 16);
     s_random(rng, key, sizeof key);
     s_random(rng, nonce, sizeof nonce);
     if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &header_buf, &header_len)) != 0)
