@@ -166,6 +166,7 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
         .recipients = recips, .n_recipients = n_to, .category = s->category,
         .basis = s->basis, .justification = just, .n_justification = s->n_justification,
         .subject_pseudonym = has_subject ? pseudonym : NULL, .created = now,
+        .subject_pseudonym_version = a->pseudonyms_v1 ? 1 : 2,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
         .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller,
         .match_id = match_id, .message_id = held ? msgid : NULL};

@@ -266,6 +266,11 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
                    size_t code_len, char *reason, size_t reason_len);
 /* Storage thread, in the commit's transaction: the checks that need the current store (the queue
  * limits). 0 to accept, else 1 with code and reason set. */
+/* pseudonym_version.c: 1 (code and reasons set: pseudonym-v1-retired) if a subject pseudonym of
+ * version (0 or 1: v1) is refused at now under [pseudonyms] refuse_v1_after, else 0. */
+int broker__pseudonym_version_refused(const broker_t *b, uint32_t version, uint64_t now,
+                                      char *code, size_t code_len, char *en, size_t en_len,
+                                      char *nl, size_t nl_len);
 int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
                             size_t code_len, char *reason, size_t reason_len);
 

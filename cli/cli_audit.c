@@ -43,6 +43,9 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     if (r->subject_pseudonym.len == 32)
         json_object_object_add(o, "subject",
                                json_object_new_string(vn_hex(hex, r->subject_pseudonym.data, 32)));
+    if (r->subject_pseudonym_version)
+        json_object_object_add(o, "subject_pseudonym_version",
+                               json_object_new_int((int)r->subject_pseudonym_version));
     if (r->message_id.len == 16)
         json_object_object_add(o, "message_id",
                                json_object_new_string(vn_hex(hex, r->message_id.data, 16)));

@@ -120,8 +120,10 @@ static int s_pack_header(const vn_seal_params_t *p, const vn_keyset_t *sender,
     }
     hdr.n_justification = p->n_justification;
     hdr.justification = just_ptrs;
-    if (p->subject_pseudonym)
+    if (p->subject_pseudonym) {
         hdr.subject_pseudonym = (ProtobufCBinaryData){32, (uint8_t *)p->subject_pseudonym};
+        hdr.subject_pseudonym_version = p->subject_pseudonym_version;
+    }
     hdr.created = p->created;
     hdr.expires = p->expires;
     hdr.content_length = content_len;

@@ -37,6 +37,7 @@ typedef struct {
     const char *user_id, *user_role;
     const char *api_caller;            /* the authenticated local API caller, or NULL */
     const char *match_id;              /* NULL or "": not about a match; else "M" + 32 hex */
+    uint32_t subject_pseudonym_version; /* 1 keyed hash, 2 VOPRF (with a subject pseudonym) */
     const uint8_t *message_id;         /* 16 bytes chosen before sealing (a submit held for its
                                         * pseudonym keeps the id it was given), or NULL: fresh */
 } vn_seal_params_t;

@@ -12,6 +12,8 @@ typedef struct {
     uint64_t from_us, until_us;     /* time range, unix microseconds; 0 = open */
     const char *org;                /* as acting organisation or recipient */
     const uint8_t *subject;         /* 32-byte pseudonym */
+    const uint8_t *subject_also;    /* or this one (the same child's v1 pseudonym while records
+                                     * made under v1 remain, docs/pseudonyms.md); with subject */
     const char *basis, *category;
     int event;                      /* a Vn__AuditRecord__Event, or -1 for any */
     int refused_only;
