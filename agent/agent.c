@@ -234,6 +234,9 @@ static int s_broker_message(agent_t *a)
         case VN__WIRE_MESSAGE__BODY_POLICY_RESPONSE:
             agent__on_policy_response(a, m->policy_response);
             break;
+        case VN__WIRE_MESSAGE__BODY_AUDIT_MINE_RESPONSE:
+            agent__on_audit_mine_response(a, m->audit_mine_response);
+            break;
         case VN__WIRE_MESSAGE__BODY_MATCH_NOTICE: agent__on_match_notice(a, m->match_notice); break;
         case VN__WIRE_MESSAGE__BODY_VOCABULARY: agent__on_vocabulary(a, m->vocabulary); break;
         case VN__WIRE_MESSAGE__BODY_COSIGN_REQUEST:

@@ -252,6 +252,10 @@ void agent__signal_timeouts(agent_t *a, uint64_t now_ms);
 /* match.c: match requests, match notices into the inbox, the matches we take part in */
 void agent__match(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiMatch *m);
 void agent__on_match_response(agent_t *a, const Vn__MatchResponse *resp);
+/* audit_mine.c: the privacy officer's delegated query for this organisation's audit records */
+void agent__audit_mine(agent_t *a, const uint8_t *routing, size_t routing_len,
+                       const Vn__ApiAuditMine *q);
+void agent__on_audit_mine_response(agent_t *a, const Vn__AuditMineResponse *resp);
 /* policy_query.c: the bases this organisation may use, asked of the broker */
 void agent__policy_query(agent_t *a, const uint8_t *routing, size_t routing_len);
 void agent__on_policy_response(agent_t *a, const Vn__PolicyResponse *resp);

@@ -241,6 +241,8 @@ int cli_audit(int argc, char **argv)
         return cli_audit_report(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
         return cli_audit_export(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "mine") == 0)
+        return cli_audit_mine(argc, argv);
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"broker-public", required_argument, NULL, 'b'},

@@ -51,6 +51,13 @@ static int s_visit(MDB_txn *txn, vn_store_t *db, uint64_t seq, const vn_audit_fi
     uint8_t key[8];
     vn_put_be64(key, seq);
     MDB_val k = {8, key}, v;
+    if (seq <= f->after_seq)
+        return 0;
+    if (f->max_examined && examined && *examined >= f->max_examined) {
+        return 1; /* bounded work: the caller resumes after *stopped_at */
+    }
+    if (f->stopped_at)
+        *f->stopped_at = seq;
     if (mdb_get(txn, vn_store_dbi(db, BDB_AUDIT), &k, &v) != 0)
         return 0; /* pruned from the index's point of view */
     Vn__AuditRecord *r = vn__audit_record__unpack(NULL, v.mv_size, v.mv_data);
@@ -117,8 +124,12 @@ static int s_cmp_u64(const void *x, const void *y)
 int vn_audit_query(MDB_txn *txn, vn_store_t *db, const vn_audit_filter_t *f, vn_audit_visit_fn fn,
                    void *ctx, uint64_t *examined)
 {
-    if (examined)
-        *examined = 0;
+    uint64_t examined_here = 0;
+    if (!examined)
+        examined = &examined_here; /* counted for max_examined */
+    *examined = 0;
+    if (f->stopped_at)
+        *f->stopped_at = 0;
     int rc = 0;
     if (f->subject && f->subject_also) {
         /* two pseudonyms of one child: both indexes' entries, merged into sequence order */
@@ -154,7 +165,9 @@ int vn_audit_query(MDB_txn *txn, vn_store_t *db, const vn_audit_filter_t *f, vn_
         MDB_cursor *cur;
         if ((rc = vn_store_error(mdb_cursor_open(txn, dbi, &cur))) != 0)
             return rc;
-        MDB_val k = {plen, prefix}, v;
+        /* entries are prefix || be64(seq): start right after after_seq */
+        vn_put_be64(prefix + plen, f->after_seq + 1);
+        MDB_val k = {plen + 8, prefix}, v;
         uint64_t last = 0;
         for (int m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0 && rc == 0;
              m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -173,6 +186,8 @@ int vn_audit_query(MDB_txn *txn, vn_store_t *db, const vn_audit_filter_t *f, vn_
     if ((rc = vn_audit_size(txn, db, &size)) != 0)
         return rc;
     uint64_t seq = f->from_us ? s_first_at(txn, db, f->from_us, size) : 1;
+    if (seq <= f->after_seq)
+        seq = f->after_seq + 1;
     for (; seq <= size && rc == 0; seq++)
         rc = s_visit(txn, db, seq, f, fn, ctx, examined);
     return rc < 0 ? rc : 0;

@@ -17,6 +17,9 @@ typedef struct {
     const char *basis, *category;
     int event;                      /* a Vn__AuditRecord__Event, or -1 for any */
     int refused_only;
+    uint64_t after_seq;             /* only records after this sequence number (paging) */
+    uint64_t max_examined;          /* stop after reading this many records (0: no bound)... */
+    uint64_t *stopped_at;           /* ...and set *stopped_at to the last one read (else 0) */
 } vn_audit_filter_t;
 
 /* Called for each matching record in sequence order; return non-zero to stop. rec is borrowed
