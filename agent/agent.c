@@ -23,7 +23,7 @@
 
 static const char *const s_dbs[] = {"meta", "outbox", "outbox_ids", "results", "inbox",
                                     "inbox_ids", "client_refs", "signals", "matches", "cards_out",
-                                    "cards_in", "pseudonyms", NULL};
+                                    "cards_in", "pseudonyms", "held", NULL};
 
 int agent__send_broker(agent_t *a, Vn__WireMessage *m)
 {
@@ -100,6 +100,10 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     a->ctx = zmq_ctx_new();
     if ((rc = agent__pseudonym_init(a, err, errlen)) != 0)
         return rc;
+    if ((rc = agent__hold_init(a)) != 0) {
+        snprintf(err, errlen, "%s", vn_strerror(rc));
+        return rc;
+    }
     a->dealer = zmq_socket(a->ctx, ZMQ_DEALER);
     int linger = 0, hb = HEARTBEAT_MS, hb_timeout = 3 * HEARTBEAT_MS, ivl = 200, ivl_max = 2000;
     zmq_setsockopt(a->dealer, ZMQ_CURVE_SERVERKEY, a->broker.curve_pk, 40);
@@ -231,6 +235,9 @@ static int s_broker_message(agent_t *a)
         case VN__WIRE_MESSAGE__BODY_POLICY_RESPONSE:
             agent__on_policy_response(a, m->policy_response);
             break;
+        case VN__WIRE_MESSAGE__BODY_AUDIT_MINE_RESPONSE:
+            agent__on_audit_mine_response(a, m->audit_mine_response);
+            break;
         case VN__WIRE_MESSAGE__BODY_MATCH_NOTICE: agent__on_match_notice(a, m->match_notice); break;
         case VN__WIRE_MESSAGE__BODY_VOCABULARY: agent__on_vocabulary(a, m->vocabulary); break;
         case VN__WIRE_MESSAGE__BODY_COSIGN_REQUEST:
@@ -270,8 +277,11 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
             {a->api, 0, ZMQ_POLLIN, 0},
             {a->monitor, 0, ZMQ_POLLIN, 0},
             {a->zap, 0, ZMQ_POLLIN, 0},
+            {a->pseudonymd_async, 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll(items, 4, 100) < 0 && errno != EINTR)
+        /* a request of the submit path waiting for a connection is retried soon */
+        long wait = agent__pseud_async_busy(a) ? 10 : 100;
+        if (zmq_poll(items, a->pseudonymd_async ? 5 : 4, wait) < 0 && errno != EINTR)
             break;
         for (int i = 0; i < 64 && zmq_poll(&items[3], 1, 0) > 0 && (items[3].revents & ZMQ_POLLIN); i++)
             agent__api_auth_handle(a);
@@ -287,6 +297,7 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
         for (int i = 0; i < 512 && s_broker_message(a); i++)
             ;
         agent__api_handle(a);
+        agent__hold_turn(a, vn_monotonic_ms());
         agent__commit(a);
         uint64_t now = vn_monotonic_ms();
         agent__submit_timeouts(a, now);
@@ -300,6 +311,7 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
         agent__commit(a); /* answers produced by the timeouts */
         agent__store_check(a, 0);
     }
+    agent__hold_flush(a);
     agent__commit(a);
 }
 
@@ -325,6 +337,7 @@ void agent_fini(agent_t *a)
     if (a->api) zmq_close(a->api);
     if (a->zap) zmq_close(a->zap);
     free(a->api_clients);
+    agent__hold_fini(a);
     agent__pseudonym_fini(a);
     if (a->ctx) zmq_ctx_term(a->ctx);
     if (a->dir)

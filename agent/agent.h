@@ -39,9 +39,12 @@
  *   CARDS_IN   match id NUL sender NUL signal id -> ContactCard (contact cards received)
  *   PSEUDONYMS keyed hash(16) of a BSN -> pseudonym(32) (pseudonym.c: the service's answers,
  *                                                       so a subject seen before costs nothing)
+ *   HELD       hseq(be64) -> msgid(16) sealed submit   (submits waiting for the pseudonym service,
+ *                                                       sealed at rest; held.c)
  *   META also: "vocab" -> SignedVocabulary */
 enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_IDS,
-       ADB_CLIENT_REFS, ADB_SIGNALS, ADB_MATCHES, ADB_CARDS_OUT, ADB_CARDS_IN, ADB_PSEUDONYMS };
+       ADB_CLIENT_REFS, ADB_SIGNALS, ADB_MATCHES, ADB_CARDS_OUT, ADB_CARDS_IN, ADB_PSEUDONYMS,
+       ADB_HELD };
 
 /* An API request waiting for something: a submit for its receipt, a fetch for mail. */
 typedef struct {
@@ -75,7 +78,11 @@ typedef struct agent {
                               * pseudonym service) a local key derived from our own keys */
     int pseudonyms_v1;       /* no [pseudonymd]: v1 keyed-hash pseudonyms (legacy) */
     /* the pseudonym service (pseudonym.c); main thread only */
-    void *pseudonymd;        /* CURVE DEALER to it, or NULL */
+    void *pseudonymd;        /* CURVE DEALER to it, or NULL (calls that wait: signals, consents) */
+    void *pseudonymd_async;  /* a second one for the submit path's requests (pseudonym_async.c) */
+    struct pseud_async *pa;  /* the submit path's request in flight (pseudonym_async.c) */
+    struct hold *hold;       /* submits waiting for a pseudonym (held.c) */
+    _Atomic uint64_t pseud_waiting; /* of them, those waiting in memory for an evaluation */
     uint8_t pseud_oprf_pk[32]; /* its pinned VOPRF public key */
     char pseud_curve_pk[VN_Z85_KEY]; /* and its pinned CURVE key */
     uint8_t *pseud_cache_key;  /* sodium_malloc'd, 32 bytes: keys the cache's BSN hashes */
@@ -241,6 +248,12 @@ void agent__consent_timeouts(agent_t *a, uint64_t now_ms);
 int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
                           const char *match_id, uint8_t msgid[16], const char **code, char *msg,
                           size_t msg_len);
+/* The same for a submit that was held for its pseudonym: sealed under its given id, its stored
+ * outcome (QUEUED since it was held) and client_ref binding kept. */
+int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[16],
+                               const char **code, char *msg, size_t msg_len);
+/* Everything about a submit but its pseudonym: NULL, or a code with msg. */
+const char *agent__submit_validate(agent_t *a, const Vn__ApiSubmit *s, char *msg, size_t msg_len);
 /* inbox.c: append n to the inbox under id (in this turn's transaction). */
 int agent__inbox_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n);
 /* 1 if id is in the inbox's deduplication index, 0 if new, <0 on error. */
@@ -257,6 +270,10 @@ void agent__signal_timeouts(agent_t *a, uint64_t now_ms);
 /* match.c: match requests, match notices into the inbox, the matches we take part in */
 void agent__match(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiMatch *m);
 void agent__on_match_response(agent_t *a, const Vn__MatchResponse *resp);
+/* audit_mine.c: the privacy officer's delegated query for this organisation's audit records */
+void agent__audit_mine(agent_t *a, const uint8_t *routing, size_t routing_len,
+                       const Vn__ApiAuditMine *q);
+void agent__on_audit_mine_response(agent_t *a, const Vn__AuditMineResponse *resp);
 /* policy_query.c: the bases this organisation may use, asked of the broker */
 void agent__policy_query(agent_t *a, const uint8_t *routing, size_t routing_len);
 void agent__on_policy_response(agent_t *a, const Vn__PolicyResponse *resp);
@@ -333,6 +350,46 @@ int agent__pseudonyms(agent_t *a, const char *purpose, const char *const *bsns, 
                       uint8_t (*out)[32], const char **code, char *msg, size_t msg_len);
 int agent__pseudonym(agent_t *a, const char *purpose, const char *bsn, uint8_t out[32],
                      const char **code, char *msg, size_t msg_len);
+/* (Re)open *sock as a CURVE DEALER to the service. 0 or VN_E_CONFIG with err. */
+int agent__pseudonym_open(agent_t *a, void **sock, char *err, size_t errlen);
+/* 1 and out set if bsn's pseudonym is in the cache (this turn's writes included), else 0. */
+int agent__pseudonym_cache_get(agent_t *a, const char *bsn, uint8_t out[32]);
+void agent__pseudonym_cache_put(agent_t *a, const char *bsn, const uint8_t p[32]);
+/* Check the service's answer for n BSNs (blinds, blinded: what was sent) and finalise into out.
+ * 0, or *code ("pseudonym-refused", "pseudonym-unverified") and msg. */
+int agent__pseudonym_answer(agent_t *a, const uint8_t *reply, size_t len,
+                            const char *const *bsns, size_t n, const uint8_t (*blinds)[32],
+                            const uint8_t (*blinded)[32], uint8_t (*out)[32], const char **code,
+                            char *msg, size_t msg_len);
+
+/* pseudonym_async.c: one evaluation in flight for the submit path, driven by the loop's turns */
+int agent__pseud_async_init(agent_t *a);
+void agent__pseud_async_fini(agent_t *a);
+int agent__pseud_async_busy(const agent_t *a);
+/* Blind bsns (n <= AGENT_ASYNC_BATCH, each 9 digits) and send them as one request. 0 or error. */
+int agent__pseud_async_start(agent_t *a, const char *purpose, char (*bsns)[10], size_t n);
+/* Advance the request: 0 still waiting (or none), 1 answered and every pseudonym cached in this
+ * turn's transaction, -1 failed with *code ("pseudonym-unavailable", "pseudonym-refused",
+ * "pseudonym-unverified") and msg. */
+int agent__pseud_async_step(agent_t *a, const char **code, char *msg, size_t msg_len);
+#define AGENT_ASYNC_BATCH 256 /* BSNs in one request of the submit path */
+
+/* held.c: submits about a subject without a cached pseudonym wait for one evaluation in common;
+ * while the service cannot answer they are held durably (queued, pseudonym-unavailable) and sent
+ * once it answers again, never without a pseudonym */
+int agent__hold_init(agent_t *a);
+void agent__hold_fini(agent_t *a);
+/* 1 if s needs an evaluation first (v2, a subject, no cached pseudonym). */
+int agent__hold_wants(agent_t *a, const Vn__ApiSubmit *s);
+/* Take s (which agent__hold_wants) to wait for its pseudonym, answering the caller when it goes. */
+void agent__hold_park(agent_t *a, const uint8_t *routing, size_t routing_len,
+                      const Vn__ApiSubmit *s);
+/* Once per loop turn: advance the evaluation, send what it answered, hold what it could not. */
+void agent__hold_turn(agent_t *a, uint64_t now_ms);
+/* Stopping: hold durably what waits in memory. */
+void agent__hold_flush(agent_t *a);
+/* Submits held now (durably, waiting for the service). */
+uint64_t agent__hold_count(agent_t *a);
 
 /* api.c */
 void agent__api_handle(agent_t *a);

@@ -40,6 +40,7 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
             st.outbox_pending = ms.ms_entries;
         if (mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &ms) == 0)
             st.inbox_pending = ms.ms_entries;
+        st.held_pending = agent__hold_count(a);
     }
     st.org = a->keys->pub.org;
     st.connected = a->connected;
@@ -171,6 +172,9 @@ static int s_handle_one(agent_t *a)
             case VN__API_REQUEST__BODY_MATCH: agent__match(a, routing, routing_len, req->match); break;
             case VN__API_REQUEST__BODY_VOCAB: agent__vocab(a, routing, routing_len); break;
             case VN__API_REQUEST__BODY_POLICY: agent__policy_query(a, routing, routing_len); break;
+            case VN__API_REQUEST__BODY_AUDIT_MINE:
+                agent__audit_mine(a, routing, routing_len, req->audit_mine);
+                break;
             default: agent__api_error(a, routing, routing_len, "malformed-request", "no body");
             }
             a->api_client = "";

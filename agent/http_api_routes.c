@@ -11,6 +11,9 @@
 
 #define SUBMIT_WAIT_DEFAULT 10
 #define CALL_SLACK_MS 3000
+/* A submit about a new subject may first wait [pseudonymd] timeout_ms (default 3000) for its
+ * pseudonym before it is answered (held, docs/pseudonyms.md): its answer gets that much more. */
+#define SUBMIT_SLACK_MS (CALL_SLACK_MS + 5000)
 #define CONSENT_CALL_MS 15000
 #define CONSENT_PAGE_MAX 100 /* the broker's hard page size (broker/consent_list.c) */
 
@@ -182,7 +185,7 @@ static void s_submit(http_req_t *r, http_reply_t *reply)
     req.body_case = VN__API_REQUEST__BODY_SUBMIT;
     req.submit = &s;
     Vn__ApiResponse *resp;
-    if (http__call(r, &req, s.wait_ms + CALL_SLACK_MS, &resp, reply) != 0)
+    if (http__call(r, &req, s.wait_ms + SUBMIT_SLACK_MS, &resp, reply) != 0)
         goto done;
     if (resp->body_case != VN__API_RESPONSE__BODY_SUBMIT) {
         http__problem_code(reply, "internal-error", "unexpected answer", NULL);

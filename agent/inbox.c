@@ -5,6 +5,7 @@
 #include "vn_envelope.h"
 #include "vn_error.h"
 #include "vn_log.h"
+#include "vn_subject.h"
 #include "vn_sender.h"
 #include "vn_util.h"
 #include "vn_wire.h"
@@ -96,9 +97,11 @@ static int s_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
 }
 
 /* The subject sealed in the content is the one the header names: pseudonymised again here (from
- * the cache or the pseudonym service). 0; VN_E_INVALID if not; another error if the pseudonym
- * could not be had now. */
-static int s_check_subject(agent_t *a, const Vn__EnvelopeContent *ec, const ProtobufCBinaryData *ps)
+ * the cache or the pseudonym service; a v1 pseudonym from a sender not migrated yet with the
+ * network key, if this agent still holds it). 0; VN_E_INVALID if not; another error if the
+ * pseudonym could not be had now. */
+static int s_check_subject(agent_t *a, const Vn__EnvelopeContent *ec, const ProtobufCBinaryData *ps,
+                           uint32_t version)
 {
     if (!ec->subject)
         return ps->len == 0 ? 0 : VN_E_INVALID;
@@ -107,7 +110,14 @@ static int s_check_subject(agent_t *a, const Vn__EnvelopeContent *ec, const Prot
     uint8_t mine[32];
     const char *code = NULL;
     char msg[400];
-    int rc = agent__pseudonym(a, "receive", ec->subject->bsn, mine, &code, msg, sizeof msg);
+    int rc;
+    if (version < 2 && !a->pseudonyms_v1 && a->cfg.pseudonym_key[0]) { /* a migration's v1 */
+        rc = vn_pseudonym(mine, ec->subject->bsn, a->pseudonym_key) == 0 &&
+                     sodium_memcmp(mine, ps->data, 32) == 0 ? 0 : VN_E_INVALID;
+        sodium_memzero(mine, sizeof mine);
+        return rc;
+    }
+    rc = agent__pseudonym(a, "receive", ec->subject->bsn, mine, &code, msg, sizeof msg);
     if (rc != 0) {
         if (code && strcmp(code, "invalid-bsn") == 0)
             return VN_E_INVALID;
@@ -185,7 +195,8 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     const char *reject = rc != 0 ? "undecryptable" : NULL;
     if (rc == 0 && (rc = vn_content_unpack(content, content_len, &ec)) != 0)
         reject = "unreadable-content";
-    if (rc == 0 && (rc = s_check_subject(a, ec, &p.hdr->subject_pseudonym)) != 0) {
+    if (rc == 0 && (rc = s_check_subject(a, ec, &p.hdr->subject_pseudonym,
+                                                p.hdr->subject_pseudonym_version)) != 0) {
         if (rc != VN_E_INVALID) {
             /* The pseudonym service could not answer: hold it unacknowledged (the broker sends it
              * again in the next session), never store it unchecked. */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 typedef struct {
-    uint64_t outbox, inbox, used, size;
+    uint64_t outbox, inbox, held, used, size;
 } s_store_t;
 
 static int s_store(agent_t *a, s_store_t *st)
@@ -26,6 +26,8 @@ static int s_store(agent_t *a, s_store_t *st)
         st->outbox = ms.ms_entries;
     if (mdb_stat(txn, vn_store_dbi(a->db, ADB_INBOX), &ms) == 0)
         st->inbox = ms.ms_entries;
+    if (mdb_stat(txn, vn_store_dbi(a->db, ADB_HELD), &ms) == 0)
+        st->held = ms.ms_entries;
     mdb_txn_abort(txn);
     vn_store_usage(a->db, &st->used, &st->size);
     return 0;
@@ -47,6 +49,12 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_agent_outbox_depth", "gauge",
                    "Notifications stored here and waiting for the broker's receipt.",
                    (double)st->outbox);
+    vn_prom_metric(&p, "vangnet_agent_pseudonym_held", "gauge",
+                   "Submits held until the pseudonym service answers (never sent without a "
+                   "pseudonym).", (double)st->held);
+    vn_prom_metric(&p, "vangnet_agent_pseudonym_waiting", "gauge",
+                   "Submits about new subjects waiting (in memory) for an evaluation in flight.",
+                   (double)atomic_load(&a->pseud_waiting));
     vn_prom_metric(&p, "vangnet_agent_inbox_depth", "gauge",
                    "Notifications received and waiting for the IT system's acknowledgement.",
                    (double)st->inbox);
@@ -138,6 +146,7 @@ static void s_status(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
                            json_object_new_int64(last ? (int64_t)(now - last) : -1));
     json_object_object_add(o, "broker", broker);
     json_object_object_add(o, "outbox", json_object_new_int64((int64_t)st->outbox));
+    json_object_object_add(o, "held", json_object_new_int64((int64_t)st->held));
     json_object_object_add(o, "inbox", json_object_new_int64((int64_t)st->inbox));
     json_object_object_add(o, "receipts_final_through",
                            json_object_new_int64((int64_t)atomic_load(&a->final_size)));

@@ -256,6 +256,9 @@ SCHEMAS = {
         "org": ORG,
         "connected": {"type": "boolean"},
         "outboxPending": {"type": "integer", "minimum": 0},
+        "heldPending": {"type": "integer", "minimum": 0,
+                        "description": "submits held until the pseudonym service answers "
+                                       "(queued, code pseudonym-unavailable)"},
         "inboxPending": {"type": "integer", "minimum": 0},
         "directoryGeneration": {"type": "integer", "minimum": 0},
         "directoryOrgs": {"type": "integer", "minimum": 0},

@@ -34,10 +34,10 @@ static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
         a->n_resent++; /* a retransmission, not another notification */
 }
 
-/* Check a submit and build seal parameters. Returns NULL (ok) or a refusal code with message. */
+/* Check a submit (all but its pseudonym) and build seal parameters. Returns NULL (ok) or a
+ * refusal code with message. */
 static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                              vn_recipient_t *recips, uint8_t pseudonym[32], int *has_subject,
-                              char *msg, size_t msg_len)
+                              vn_recipient_t *recips, int *has_subject, char *msg, size_t msg_len)
 {
     if (n_to == 0 || n_to > VN_MAX_RECIPIENTS) {
         snprintf(msg, msg_len, "give 1 to %d recipient organisations", VN_MAX_RECIPIENTS);
@@ -115,24 +115,35 @@ static const char *s_validate(agent_t *a, const Vn__ApiSubmit *s, char *const *t
         snprintf(msg, msg_len, "media type is invalid");
         return "invalid-field";
     }
-
-    const char *code = NULL;
-    if (agent__pseudonym(a, "notification", s->subject_bsn, pseudonym, &code, msg, msg_len) != 0)
-        return code;
+    if (vn_bsn_validate(s->subject_bsn) != 0) {
+        snprintf(msg, msg_len, "%s", vn_strerror(vn_bsn_validate(s->subject_bsn)));
+        return "invalid-bsn";
+    }
     return NULL;
 }
 
-int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                          const char *match_id, uint8_t msgid[16], const char **code, char *msg,
-                          size_t msg_len)
+const char *agent__submit_validate(agent_t *a, const Vn__ApiSubmit *s, char *msg, size_t msg_len)
+{
+    vn_recipient_t recips[VN_MAX_RECIPIENTS];
+    int has_subject = 0;
+    return s_validate(a, s, s->to, s->n_to, recips, &has_subject, msg, msg_len);
+}
+
+/* Seal s for to and store it in the outbox under *msgid (given: a held submit; else fresh). */
+static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
+                            const char *match_id, int held, uint8_t msgid[16], const char **code,
+                            char *msg, size_t msg_len)
 {
     vn_recipient_t recips[VN_MAX_RECIPIENTS];
     vn_field_t just[VN_MAX_JUSTIFICATION];
     uint8_t pseudonym[32], *env = NULL, *val = NULL, *plain = NULL;
     size_t env_len = 0, plain_len = 0;
     int has_subject = 0;
-    *code = s_validate(a, s, to, n_to, recips, pseudonym, &has_subject, msg, msg_len);
+    *code = s_validate(a, s, to, n_to, recips, &has_subject, msg, msg_len);
     if (*code)
+        return VN_E_INVALID;
+    if (has_subject &&
+        agent__pseudonym(a, "notification", s->subject_bsn, pseudonym, code, msg, msg_len) != 0)
         return VN_E_INVALID;
     for (size_t i = 0; i < s->n_justification; i++) {
         just[i].key = s->justification[i]->key;
@@ -155,9 +166,10 @@ int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, s
         .recipients = recips, .n_recipients = n_to, .category = s->category,
         .basis = s->basis, .justification = just, .n_justification = s->n_justification,
         .subject_pseudonym = has_subject ? pseudonym : NULL, .created = now,
+        .subject_pseudonym_version = a->pseudonyms_v1 ? 1 : 2,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
         .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller,
-        .match_id = match_id};
+        .match_id = match_id, .message_id = held ? msgid : NULL};
     rc = vn_envelope_seal(&p, a->keys, plain, plain_len, msgid, &env, &env_len);
     sodium_memzero(pseudonym, sizeof pseudonym);
     sodium_memzero(plain, plain_len);
@@ -189,9 +201,14 @@ int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, s
     queued.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
     queued.client_ref = s->client_ref;
     queued.submitted = now;
+    Vn__ApiSubmitResult *stored = held ? agent__result_get(a, msgid) : NULL;
+    if (stored) /* held: submitted when it was held, and now no longer waiting for a pseudonym */
+        queued.submitted = stored->submitted;
     if (rc == 0)
         rc = agent__result_put(a, msgid, &queued);
-    if (rc == 0)
+    if (stored)
+        vn__api_submit_result__free_unpacked(stored, NULL);
+    if (rc == 0 && !held) /* a held submit's client_ref was bound when it was held */
         rc = agent__client_ref_bind(a, s, msgid);
     if (rc != 0) {
         free(env);
@@ -216,6 +233,21 @@ int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, s
     return 0;
 }
 
+int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
+                          const char *match_id, uint8_t msgid[16], const char **code, char *msg,
+                          size_t msg_len)
+{
+    return s_seal_and_queue(a, s, to, n_to, match_id, 0, msgid, code, msg, msg_len);
+}
+
+int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[16],
+                               const char **code, char *msg, size_t msg_len)
+{
+    uint8_t id[16];
+    memcpy(id, msgid, 16);
+    return s_seal_and_queue(a, s, s->to, s->n_to, NULL, 1, id, code, msg, msg_len);
+}
+
 void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
 {
     uint8_t msgid[16];
@@ -236,6 +268,10 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     }
     if (s->n_to == 1 && strncmp(s->to[0], "match:", 6) == 0) {
         agent__match_submit(a, routing, routing_len, s); /* one envelope per participant */
+        return;
+    }
+    if (agent__hold_wants(a, s)) { /* a new subject: evaluated with others, off this turn */
+        agent__hold_park(a, routing, routing_len, s);
         return;
     }
     if (agent__seal_and_queue(a, s, s->to, s->n_to, NULL, msgid, &code, msg, sizeof msg) != 0) {

@@ -20,25 +20,26 @@
 
 #define PSEUD_BATCH_MAX 64 /* BSNs in one call: a signal names a youth and a few parents */
 
-/* (Re)open the CURVE DEALER to the service. After a refused handshake libzmq does not retry,
+/* (Re)open a CURVE DEALER to the service. After a refused handshake libzmq does not retry,
  * and a request given up on may still sit in a pipe: a failed request starts afresh. */
-static int s_open(agent_t *a, char *err, size_t errlen)
+int agent__pseudonym_open(agent_t *a, void **sock, char *err, size_t errlen)
 {
     const vn_agent_config_t *cfg = &a->cfg;
-    if (a->pseudonymd)
-        zmq_close(a->pseudonymd);
-    a->pseudonymd = zmq_socket(a->ctx, ZMQ_DEALER);
+    if (*sock)
+        zmq_close(*sock);
+    *sock = zmq_socket(a->ctx, ZMQ_DEALER);
+    void *z = *sock;
     int linger = 0, one = 1, ivl = 100, ivl_max = 1000;
-    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_SERVERKEY, a->pseud_curve_pk, 40);
-    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_PUBLICKEY, a->keys->pub.curve_pk, 40);
-    zmq_setsockopt(a->pseudonymd, ZMQ_CURVE_SECRETKEY, a->keys->curve_sk, 40);
-    zmq_setsockopt(a->pseudonymd, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(z, ZMQ_CURVE_SERVERKEY, a->pseud_curve_pk, 40);
+    zmq_setsockopt(z, ZMQ_CURVE_PUBLICKEY, a->keys->pub.curve_pk, 40);
+    zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, a->keys->curve_sk, 40);
+    zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof linger);
     /* Queue only to a connection that finished its handshake: a request never waits in a pipe
      * for a service that is down, so "unavailable" is known at once. */
-    zmq_setsockopt(a->pseudonymd, ZMQ_IMMEDIATE, &one, sizeof one);
-    zmq_setsockopt(a->pseudonymd, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
-    zmq_setsockopt(a->pseudonymd, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
-    if (zmq_connect(a->pseudonymd, cfg->pseudonymd_endpoint) != 0) {
+    zmq_setsockopt(z, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(z, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(z, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    if (zmq_connect(z, cfg->pseudonymd_endpoint) != 0) {
         snprintf(err, errlen, "cannot connect to the pseudonym service %s: %s",
                  cfg->pseudonymd_endpoint, zmq_strerror(errno));
         return VN_E_CONFIG;
@@ -68,7 +69,8 @@ int agent__pseudonym_init(agent_t *a, char *err, size_t errlen)
      * store on disk lets no one test guesses without this agent's secret keys. */
     crypto_generichash(a->pseud_cache_key, 32, (const uint8_t *)"vangnet pseudonym cache v1", 26,
                        a->keys->box_sk, 32);
-    if ((rc = s_open(a, err, errlen)) != 0)
+    if ((rc = agent__pseudonym_open(a, &a->pseudonymd, err, errlen)) != 0 ||
+        (rc = agent__pseudonym_open(a, &a->pseudonymd_async, err, errlen)) != 0)
         return rc;
     randombytes_buf(&a->pseud_next_id, sizeof a->pseud_next_id);
     vn_info("event=pseudonyms-v2 service=%s", cfg->pseudonymd_endpoint);
@@ -80,6 +82,9 @@ void agent__pseudonym_fini(agent_t *a)
     if (a->pseudonymd)
         zmq_close(a->pseudonymd);
     a->pseudonymd = NULL;
+    if (a->pseudonymd_async)
+        zmq_close(a->pseudonymd_async);
+    a->pseudonymd_async = NULL;
     if (a->pseud_cache_key)
         sodium_free(a->pseud_cache_key);
     a->pseud_cache_key = NULL;
@@ -90,7 +95,7 @@ static void s_cache_key(const agent_t *a, const char *bsn, uint8_t k[16])
     crypto_generichash(k, 16, (const uint8_t *)bsn, 9, a->pseud_cache_key, 32);
 }
 
-static int s_cache_get(agent_t *a, const char *bsn, uint8_t out[32])
+int agent__pseudonym_cache_get(agent_t *a, const char *bsn, uint8_t out[32])
 {
     MDB_txn *txn = agent__txn(a);
     uint8_t k[16];
@@ -103,7 +108,7 @@ static int s_cache_get(agent_t *a, const char *bsn, uint8_t out[32])
     return 1;
 }
 
-static void s_cache_put(agent_t *a, const char *bsn, const uint8_t p[32])
+void agent__pseudonym_cache_put(agent_t *a, const char *bsn, const uint8_t p[32])
 {
     MDB_txn *txn = agent__txn(a);
     uint8_t k[16];
@@ -148,11 +153,71 @@ static int s_await(agent_t *a, uint64_t id, uint64_t deadline, uint8_t **reply, 
     }
 }
 
+/* Use the service's answer to a request for n BSNs blinded with blinds: its status, its proof
+ * under the pinned key, then finalise each into out. 0, or *code and msg say why not. */
+int agent__pseudonym_answer(agent_t *a, const uint8_t *reply, size_t len,
+                            const char *const *bsns, size_t n, const uint8_t (*blinds)[32],
+                            const uint8_t (*blinded)[32], uint8_t (*out)[32], const char **code,
+                            char *msg, size_t msg_len)
+{
+    uint8_t output[VN_OPRF_OUTPUT];
+    int rc = 0;
+    uint64_t rid;
+    int status;
+    const uint8_t *evaluated, *proof;
+    size_t n_eval = 0;
+    char smsg[VN_PSEUD_MSG_MAX + 1] = "";
+    if (vn_pseud_reply_parse(reply, len, &rid, &status, &evaluated, &n_eval, &proof, smsg,
+                             sizeof smsg) != 0 ||
+        (status == VN_PSEUD_OK && n_eval != n)) {
+        *code = "pseudonym-unverified";
+        snprintf(msg, msg_len, "the pseudonym service's answer is malformed");
+        rc = VN_E_PROTOCOL;
+        goto fail;
+    }
+    if (status != VN_PSEUD_OK) {
+        if (status == VN_PSEUD_OVER_BUDGET)
+            a->pseud_refused += n;
+        vn_warn("event=pseudonym-refused status=%s n=%zu", vn_pseud_status_name(status), n);
+        *code = "pseudonym-refused";
+        snprintf(msg, msg_len, "the pseudonym service refused (%s): %s",
+                 vn_pseud_status_name(status), smsg);
+        rc = VN_E_PROTOCOL;
+        goto fail;
+    }
+    if (vn_oprf_verify_proof(a->pseud_oprf_pk, blinded[0], evaluated, n, proof) != 0) {
+        /* Another key than the pinned one, or a different key for us than for others: a
+         * pseudonym from it would silently break matching or single this agency out. */
+        vn_error("event=pseudonym-proof-refused service=%s n=%zu", a->cfg.pseudonymd_endpoint, n);
+        *code = "pseudonym-unverified";
+        snprintf(msg, msg_len, "the pseudonym service's proof does not verify under its pinned "
+                 "public key ([pseudonymd] public): its answer was not used");
+        rc = VN_E_BAD_SIGNATURE;
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = vn_oprf_finalize(output, (const uint8_t *)bsns[i], 9, blinds[i],
+                                   evaluated + 32 * i)) != 0) {
+            *code = "pseudonym-unverified";
+            snprintf(msg, msg_len, "finalising the pseudonym failed");
+            goto fail;
+        }
+        vn_pseud_from_output(out[i], output);
+    }
+    a->pseud_evaluated += n;
+    sodium_memzero(output, sizeof output);
+    return 0;
+fail:
+    a->pseud_failed += n;
+    sodium_memzero(output, sizeof output);
+    return rc;
+}
+
 /* One batched evaluation of the BSNs not cached: blind, ask, verify, finalise. */
 static int s_evaluate(agent_t *a, const char *purpose, const char *const *bsns, size_t n,
                       uint8_t (*out)[32], const char **code, char *msg, size_t msg_len)
 {
-    uint8_t blinds[PSEUD_BATCH_MAX][32], blinded[PSEUD_BATCH_MAX][32], output[VN_OPRF_OUTPUT];
+    uint8_t blinds[PSEUD_BATCH_MAX][32], blinded[PSEUD_BATCH_MAX][32];
     uint8_t req[4 + 1 + 8 + 1 + VN_PSEUD_PURPOSE_MAX + 2 + 32 * PSEUD_BATCH_MAX], *reply = NULL;
     size_t reply_len = 0;
     int rc = 0;
@@ -180,7 +245,7 @@ static int s_evaluate(agent_t *a, const char *purpose, const char *const *bsns, 
         }
         char err[300];
         if (now - opened >= 500) {
-            if (s_open(a, err, sizeof err) != 0)
+            if (agent__pseudonym_open(a, &a->pseudonymd, err, sizeof err) != 0)
                 vn_error("event=pseudonymd-reconnect-failed error=\"%s\"", err);
             opened = now;
         }
@@ -197,58 +262,18 @@ static int s_evaluate(agent_t *a, const char *purpose, const char *const *bsns, 
                  "sent: try again", a->cfg.pseudonymd_endpoint, a->cfg.pseudonymd_timeout_ms);
         rc = VN_E_TIMEOUT;
         char err[300];
-        if (s_open(a, err, sizeof err) != 0)
+        if (agent__pseudonym_open(a, &a->pseudonymd, err, sizeof err) != 0)
             vn_error("event=pseudonymd-reconnect-failed error=\"%s\"", err);
         goto done;
     }
-    uint64_t rid;
-    int status;
-    const uint8_t *evaluated, *proof;
-    size_t n_eval = 0;
-    char smsg[VN_PSEUD_MSG_MAX + 1] = "";
-    if (vn_pseud_reply_parse(reply, reply_len, &rid, &status, &evaluated, &n_eval, &proof, smsg,
-                             sizeof smsg) != 0 ||
-        (status == VN_PSEUD_OK && n_eval != n)) {
-        *code = "pseudonym-unverified";
-        snprintf(msg, msg_len, "the pseudonym service's answer is malformed");
-        rc = VN_E_PROTOCOL;
-        goto done;
-    }
-    if (status != VN_PSEUD_OK) {
-        if (status == VN_PSEUD_OVER_BUDGET)
-            a->pseud_refused += n;
-        vn_warn("event=pseudonym-refused status=%s n=%zu", vn_pseud_status_name(status), n);
-        *code = "pseudonym-refused";
-        snprintf(msg, msg_len, "the pseudonym service refused (%s): %s",
-                 vn_pseud_status_name(status), smsg);
-        rc = VN_E_PROTOCOL;
-        goto done;
-    }
-    if (vn_oprf_verify_proof(a->pseud_oprf_pk, blinded[0], evaluated, n, proof) != 0) {
-        /* Another key than the pinned one, or a different key for us than for others: a
-         * pseudonym from it would silently break matching or single this agency out. */
-        vn_error("event=pseudonym-proof-refused service=%s n=%zu", a->cfg.pseudonymd_endpoint, n);
-        *code = "pseudonym-unverified";
-        snprintf(msg, msg_len, "the pseudonym service's proof does not verify under its pinned "
-                 "public key ([pseudonymd] public): its answer was not used");
-        rc = VN_E_BAD_SIGNATURE;
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = vn_oprf_finalize(output, (const uint8_t *)bsns[i], 9, blinds[i],
-                                   evaluated + 32 * i)) != 0) {
-            *code = "pseudonym-unverified";
-            snprintf(msg, msg_len, "finalising the pseudonym failed");
-            goto done;
-        }
-        vn_pseud_from_output(out[i], output);
-    }
-    a->pseud_evaluated += n;
-done:
-    if (rc != 0)
-        a->pseud_failed += n;
+    rc = agent__pseudonym_answer(a, reply, reply_len, bsns, n, (const uint8_t(*)[32])blinds,
+                                 (const uint8_t(*)[32])blinded, out, code, msg, msg_len);
     sodium_memzero(blinds, sizeof blinds);
-    sodium_memzero(output, sizeof output);
+    free(reply);
+    return rc;
+done:
+    a->pseud_failed += n;
+    sodium_memzero(blinds, sizeof blinds);
     free(reply);
     return rc;
 }
@@ -281,7 +306,7 @@ int agent__pseudonyms(agent_t *a, const char *purpose, const char *const *bsns, 
     const char *miss[PSEUD_BATCH_MAX];
     size_t where[PSEUD_BATCH_MAX], n_miss = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s_cache_get(a, bsns[i], out[i])) {
+        if (agent__pseudonym_cache_get(a, bsns[i], out[i])) {
             a->pseud_cached++;
             continue;
         }
@@ -300,7 +325,7 @@ int agent__pseudonyms(agent_t *a, const char *purpose, const char *const *bsns, 
     if ((rc = s_evaluate(a, purpose, miss, n_miss, got, code, msg, msg_len)) != 0)
         return rc;
     for (size_t j = 0; j < n_miss; j++) {
-        s_cache_put(a, miss[j], got[j]);
+        agent__pseudonym_cache_put(a, miss[j], got[j]);
         memcpy(out[where[j]], got[j], 32);
     }
     for (size_t i = 0; i < n; i++) /* duplicates of a miss */

@@ -179,6 +179,7 @@ static void s_add(agent_t *a, const uint8_t *routing, size_t routing_len, const 
     Vn__SignalRecord rec = VN__SIGNAL_RECORD__INIT;
     rec.version = 1;
     rec.youth_pseudonym = (ProtobufCBinaryData){32, youth};
+    rec.pseudonym_version = a->pseudonyms_v1 ? 1 : 2;
     rec.n_parent_pseudonyms = s->n_parent_bsns;
     rec.parent_pseudonyms = parent_bin;
     rec.category = s->category;

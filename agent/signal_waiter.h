@@ -1,11 +1,11 @@
-/* signal_waiter.h -- a signal, match or policy request waiting for the broker's answer
+/* signal_waiter.h -- a signal, match, policy or audit request waiting for the broker's answer
  * (agent-internal). */
 #ifndef VN_AGENT_SIGNAL_WAITER_H
 #define VN_AGENT_SIGNAL_WAITER_H
 
 #include "agent.h"
 
-enum { SW_SIGNAL_ADD, SW_SIGNAL_WITHDRAW, SW_SIGNAL_LIST, SW_MATCH, SW_POLICY };
+enum { SW_SIGNAL_ADD, SW_SIGNAL_WITHDRAW, SW_SIGNAL_LIST, SW_MATCH, SW_POLICY, SW_AUDIT_MINE };
 
 typedef struct signal_waiter {
     waiter_t w;               /* routing, request id (msgid), deadline */

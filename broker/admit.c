@@ -8,7 +8,8 @@
  *                  then a message id this sender used before: its original outcome, no checks
  *                  (outcome.c; at commit also message-id-in-use for another's id); sender-revoked, key-expired, wrong-sender-key, ciphertext-modified, bad-signature
  *   4. recipients  duplicate-recipient, unknown-recipient, recipient-revoked, missing-key-wrapping
- *   5. times       expired, created-in-future, ttl-too-long
+ *   5. times       expired, created-in-future, ttl-too-long; then pseudonym-v1-retired (a v1
+ *                  subject pseudonym after [pseudonyms] refuse_v1_after; pseudonym_version.c)
  *   6. the law     missing-legal-basis, then the policy (lib/vn_policy.c, docs/policy.md: basis,
  *                  sectors, category, subject, justification fields, consent, reply); an accepted
  *                  envelope may be flagged for review
@@ -111,6 +112,15 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     if (h->expires - h->created > b->cfg.max_ttl)
         REFUSE("ttl-too-long", "envelope lives longer than the broker's maximum of %llu days",
                (unsigned long long)(b->cfg.max_ttl / 86400));
+    /* 5a. the pseudonym's version: v1 (the shared network key) retired after a date */
+    char nl[256];
+    if (h->subject_pseudonym.len == 32 &&
+        broker__pseudonym_version_refused(b, h->subject_pseudonym_version, now, code, code_len,
+                                          reason, reason_len, nl, sizeof nl)) {
+        size_t used = strlen(reason);
+        snprintf(reason + used, reason_len - used, "\n%s", nl);
+        goto done;
+    }
     if (!h->basis[0])
         REFUSE("missing-legal-basis", "a disclosure needs a legal basis\n"
                                       "een verstrekking heeft een grondslag nodig");

@@ -190,7 +190,14 @@ static int s_answer_over_budget(broker_t *b, const uint8_t *routing, size_t rout
     Vn__ConsentResponse c = VN__CONSENT_RESPONSE__INIT;
     Vn__SignalResponse s = VN__SIGNAL_RESPONSE__INIT;
     Vn__MatchResponse r = VN__MATCH_RESPONSE__INIT;
-    if (req->body_case == VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST) {
+    Vn__AuditMineResponse am = VN__AUDIT_MINE_RESPONSE__INIT;
+    if (req->body_case == VN__WIRE_MESSAGE__BODY_AUDIT_MINE_REQUEST) {
+        am.request_id = req->audit_mine_request->request_id;
+        am.code = code;
+        am.reason = en;
+        m.body_case = VN__WIRE_MESSAGE__BODY_AUDIT_MINE_RESPONSE;
+        m.audit_mine_response = &am;
+    } else if (req->body_case == VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST) {
         c.request_id = req->consent_request->request_id;
         c.code = code;
         c.reason = en;
@@ -277,6 +284,7 @@ static int s_handle_one(broker_t *b)
     case VN__WIRE_MESSAGE__BODY_MATCH_REQUEST:
     case VN__WIRE_MESSAGE__BODY_CONSISTENCY_REQUEST:
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
+    case VN__WIRE_MESSAGE__BODY_AUDIT_MINE_REQUEST:
         /* Not a hello: an agent sends one per handshake, and without it gets no deliveries; a
          * repeated hello on one connection costs almost nothing (deliver.c). */
         over = broker__budget_admit(b, org->pub.org, BUDGET_REQUEST);
@@ -366,6 +374,10 @@ static int s_handle_one(broker_t *b)
         break;
     case VN__WIRE_MESSAGE__BODY_POLICY_REQUEST:
         broker__policy_summary(b, routing, routing_len, m->policy_request);
+        break;
+    case VN__WIRE_MESSAGE__BODY_AUDIT_MINE_REQUEST:
+        broker__audit_mine_forward(b, routing, routing_len, org->pub.org, zmq_msg_data(&body),
+                                   zmq_msg_size(&body));
         break;
     case VN__WIRE_MESSAGE__BODY_DIRECTORY_REQUEST:
         broker__send(b, routing, routing_len, b->directory, b->directory_len);

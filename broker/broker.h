@@ -83,6 +83,7 @@ typedef enum {
     ITEM_RESENT,    /* a resent message id, answered with its original outcome (outcome.c) */
     ITEM_SESSION_REPLACED, /* a second agent with the organisation's keys took over (audited) */
     ITEM_SIGNAL,    /* a signal registration or withdrawal, or a match request (WireMessage) */
+    ITEM_AUDIT_MINE, /* an organisation's read of its own audit records (WireMessage; audited) */
 } item_kind_t;
 
 /* One piece of work for the next group commit. */
@@ -292,6 +293,19 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
                    size_t code_len, char *reason, size_t reason_len);
 /* Storage thread, in the commit's transaction: the checks that need the current store (the queue
  * limits). 0 to accept, else 1 with code and reason set. */
+/* audit_mine.c: an organisation's privacy officer reads the records about it (docs/pseudonyms.md).
+ * Main thread: hand the request (a packed WireMessage) to the storage thread. */
+void broker__audit_mine_forward(broker_t *b, const uint8_t *routing, size_t routing_len,
+                                const char *org, const uint8_t *msg, size_t len);
+/* Storage thread, in the commit's transaction: answer one page and audit the read. 0 or error. */
+int broker__audit_mine_apply(MDB_txn *txn, broker_t *b, item_t *it);
+/* Storage failing: answer storage-error. */
+int broker__audit_mine_unstored(item_t *it);
+/* pseudonym_version.c: 1 (code and reasons set: pseudonym-v1-retired) if a subject pseudonym of
+ * version (0 or 1: v1) is refused at now under [pseudonyms] refuse_v1_after, else 0. */
+int broker__pseudonym_version_refused(const broker_t *b, uint32_t version, uint64_t now,
+                                      char *code, size_t code_len, char *en, size_t en_len,
+                                      char *nl, size_t nl_len);
 int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
                             size_t code_len, char *reason, size_t reason_len);
 

@@ -244,6 +244,9 @@ static int s_commit(broker_t *b, int audited)
         case ITEM_SIGNAL:
             rc = audited ? broker__signal_apply(txn, b, it) : broker__signal_unstored(it);
             break;
+        case ITEM_AUDIT_MINE:
+            rc = audited ? broker__audit_mine_apply(txn, b, it) : broker__audit_mine_unstored(it);
+            break;
         case ITEM_WITHHOLD:
             rc = audited ? broker__withhold(txn, b, it->org, vn_get_be64(it->id), it->code,
                                             it->reason)

@@ -15,6 +15,7 @@ void broker__audit_from_header(Vn__AuditRecord *rec, broker_audit_fields_t *f,
     rec->n_recipients = h->n_recipients;
     rec->recipients = h->recipients;
     rec->subject_pseudonym = h->subject_pseudonym;
+    rec->subject_pseudonym_version = h->subject_pseudonym_version;
     rec->category = h->category;
     rec->basis = h->basis;
     for (size_t i = 0; i < h->n_justification; i++) {

@@ -113,8 +113,10 @@ static int s_audit_signal(MDB_txn *txn, broker_t *b, const Vn__SignalRecord *r,
         rec.n_justification = r->active_until ? 4 : 3; /* refused before it was computed */
         rec.justification = jp;
     }
-    if (r->youth_pseudonym.len == 32)
+    if (r->youth_pseudonym.len == 32) {
         rec.subject_pseudonym = r->youth_pseudonym;
+        rec.subject_pseudonym_version = r->pseudonym_version;
+    }
     size_t n_rel = 0;
     for (size_t i = 0; i < r->n_parent_pseudonyms && i < VN_SIGNAL_MAX_PARENTS; i++)
         n_rel += r->parent_pseudonyms[i].len == 32;
@@ -315,6 +317,11 @@ static int s_register(MDB_txn *txn, broker_t *b, item_t *it, Vn__SignalRecord *r
     vn_signal_verdict_t v;
     const char *code = NULL;
     int rc = 0, refused = vn_signal_check(s_rules(b), r, sector, now, &v) != 0;
+    if (!refused)
+        refused = broker__pseudonym_version_refused(b, r->pseudonym_version, now, v.code,
+                                                    sizeof v.code, v.reason_en,
+                                                    sizeof v.reason_en, v.reason_nl,
+                                                    sizeof v.reason_nl);
     if (!refused && !vn_vocab_has(b->vocab, "signal-category", r->category)) {
         snprintf(v.code, sizeof v.code, "unknown-term");
         snprintf(v.reason_en, sizeof v.reason_en,

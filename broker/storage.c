@@ -10,6 +10,7 @@
  *   ['K'][org][id16][code][reason]                a delivery the recipient could not open
  *   ['Q'][routing][org][ConsentRequest]           a consent registration or withdrawal
  *   ['G'][routing][org][WireMessage]              a signal or match request (signals.c)
+ *   ['A'][routing][org][WireMessage]              a read of the org's audit records (audit_mine.c)
  *   ['W'][org][seq(be64)][code][reason]           withhold a delivery (justification gone)
  *   ['R'][org]                                    a second agent took over org's session
  * To main (BROKER_STORE_OUT_EP, PULL):
@@ -82,10 +83,10 @@ static int s_take_one(broker_t *b)
             memcpy(it->envelope, zmq_msg_data(&parts[3]), len);
             it->envelope_len = len;
         }
-    } else if (kind == 'G' && n == 4 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
+    } else if ((kind == 'G' || kind == 'A') && n == 4 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
                s_frame_str(&parts[2], org, sizeof org) == 0) {
-        item_t *it = broker__batch_add(b, ITEM_SIGNAL, org, zmq_msg_data(&parts[1]),
-                                       zmq_msg_size(&parts[1]));
+        item_t *it = broker__batch_add(b, kind == 'G' ? ITEM_SIGNAL : ITEM_AUDIT_MINE, org,
+                                       zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]));
         size_t len = zmq_msg_size(&parts[3]);
         if ((it->envelope = malloc(len ? len : 1))) {
             memcpy(it->envelope, zmq_msg_data(&parts[3]), len);

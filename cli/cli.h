@@ -56,6 +56,8 @@ struct json_object;
 struct Vn__AuditRecord;
 struct json_object *cli_audit_json(const struct Vn__AuditRecord *r);
 int cli_audit_report(int argc, char **argv);
+/* cli_audit_mine.c: `audit mine`, the agency privacy officer's delegated query */
+int cli_audit_mine(int argc, char **argv);
 /* cli_http.c: GET url with a curl easy handle (CURL *) over the given protocols ("http" or
  * "http,https"): NULL with *body (NUL-terminated, caller frees) and *len on a 200 answer of at most
  * max bytes, else why it failed (a static string). */

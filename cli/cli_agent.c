@@ -39,8 +39,9 @@ static int s_print_result(const vn_client_result_t *r, const char *client_ref)
             printf("reden:  %s\n", r->reason_nl);
         return CLI_REFUSED;
     default:
-        printf("queued message=%s%s: stored by the agent, no receipt from the broker yet%s%s\n",
-               r->message_id, again, r->code[0] ? "; " : "", r->reason);
+        printf("queued message=%s%s%s%s: stored by the agent, no receipt from the broker yet%s%s\n",
+               r->message_id, r->code[0] ? " code=" : "", r->code, again, r->code[0] ? "; " : "",
+               r->reason);
         return CLI_PENDING;
     }
 }
@@ -504,9 +505,10 @@ int cli_status(int argc, char **argv)
         if (!st.connected || st.revoked || st.log_inconsistent)
             rc = CLI_FAIL;
     } else if (rc == CLI_OK) {
-        printf("org=%s connected=%s outbox=%llu inbox=%llu directory-generation=%llu "
+        printf("org=%s connected=%s outbox=%llu held=%llu inbox=%llu directory-generation=%llu "
                "directory-orgs=%u sent=%llu received=%llu audit-log=%s checkpoint=%llu",
                st.org, st.connected ? "yes" : "no", (unsigned long long)st.outbox_pending,
+               (unsigned long long)st.held_pending,
                (unsigned long long)st.inbox_pending, (unsigned long long)st.directory_generation,
                st.directory_orgs, (unsigned long long)st.sent, (unsigned long long)st.received,
                st.log_inconsistent ? "INCONSISTENT" : "consistent",

@@ -43,6 +43,9 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     if (r->subject_pseudonym.len == 32)
         json_object_object_add(o, "subject",
                                json_object_new_string(vn_hex(hex, r->subject_pseudonym.data, 32)));
+    if (r->subject_pseudonym_version)
+        json_object_object_add(o, "subject_pseudonym_version",
+                               json_object_new_int((int)r->subject_pseudonym_version));
     if (r->message_id.len == 16)
         json_object_object_add(o, "message_id",
                                json_object_new_string(vn_hex(hex, r->message_id.data, 16)));
@@ -238,6 +241,8 @@ int cli_audit(int argc, char **argv)
         return cli_audit_report(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
         return cli_audit_export(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "mine") == 0)
+        return cli_audit_mine(argc, argv);
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"broker-public", required_argument, NULL, 'b'},

@@ -26,6 +26,7 @@ typedef struct {
     int with_names;
     vn_audit_filter_t f;
     uint8_t subject[32];
+    uint8_t subject_v1[32];   /* with --service and --pseudonym-key: the child's v1 pseudonym too */
     char desc[512];             /* the filter, for the access record */
     FILE *fp;
     size_t count;
@@ -230,7 +231,9 @@ static void s_collect_signal(s_report_t *rep, const Vn__AuditRecord *r, const ch
         snprintf(row->owner, sizeof row->owner, "%s", r->actor_org);
         snprintf(row->category, sizeof row->category, "%s", r->category);
         int as_youth = r->subject_pseudonym.len == 32 &&
-                       memcmp(r->subject_pseudonym.data, rep->o->subject, 32) == 0;
+                       (memcmp(r->subject_pseudonym.data, rep->o->subject, 32) == 0 ||
+                        (rep->o->f.subject_also &&
+                         memcmp(r->subject_pseudonym.data, rep->o->subject_v1, 32) == 0));
         snprintf(row->role, sizeof row->role, "%s", as_youth ? "jeugdige" : "ouder");
         snprintf(row->fate, sizeof row->fate, "actief / active");
         row->time_us = r->time_us;
@@ -625,6 +628,16 @@ int cli_audit_report(int argc, char **argv)
                 return cli_fail(rc == VN_E_BSN_LENGTH || rc == VN_E_BSN_DIGITS ||
                                 rc == VN_E_BSN_CHECKSUM ? CLI_USAGE : CLI_FAIL,
                                 "audit %s: %s", verb, err);
+            if (o.pseudonym_key) {
+                /* during a migration: records made under v1 are found too */
+                if (vn_pseudonym_key_load(o.pseudonym_key, key, err, sizeof err) != 0)
+                    return cli_fail(CLI_FAIL, "audit %s: %s", verb, err);
+                rc = vn_pseudonym(o.subject_v1, o.bsn, key);
+                sodium_memzero(key, sizeof key);
+                if (rc != 0)
+                    return cli_fail(CLI_USAGE, "audit %s: %s", verb, vn_strerror(rc));
+                o.f.subject_also = o.subject_v1;
+            }
         } else {
         if (!o.bsn || !o.pseudonym_key)
             return cli_fail(CLI_USAGE, "audit %s: --bsn BSN --pseudonym-key FILE, or --bsn BSN "
@@ -641,6 +654,10 @@ int cli_audit_report(int argc, char **argv)
         size_t used = strlen(o.desc);
         snprintf(o.desc + used, sizeof o.desc - used, "%ssubject=%s", used ? " " : "",
                  vn_hex(hex, o.subject, 32));
+        used = strlen(o.desc);
+        if (o.f.subject_also)
+            snprintf(o.desc + used, sizeof o.desc - used, " subject-v1=%s",
+                     vn_hex(hex, o.subject_v1, 32));
     }
     char err[1200];
     int rc;

@@ -75,6 +75,7 @@ struct json_object *cli_json_status(const vn_client_status_t *s)
     vn_json_status_t v = {.org = s->org, .connected = s->connected,
                           .log_inconsistent = s->log_inconsistent, .revoked = s->revoked,
                           .outbox_pending = s->outbox_pending, .inbox_pending = s->inbox_pending,
+                          .held_pending = s->held_pending,
                           .directory_generation = s->directory_generation, .sent = s->sent,
                           .received = s->received, .checkpoint_size = s->checkpoint_size,
                           .directory_orgs = s->directory_orgs,

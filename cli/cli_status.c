@@ -128,6 +128,10 @@ static void s_agent(json_object *o)
         printf("never (since start)\n");
     printf("outbox:        %lld waiting for the broker's receipt\n",
            (long long)s_int(o, "outbox", NULL));
+    int64_t held = s_int(o, "held", NULL);
+    if (held > 0)
+        printf("held:          %lld waiting for the pseudonym service (queued, "
+               "pseudonym-unavailable)\n", (long long)held);
     printf("inbox:         %lld waiting for the IT system\n", (long long)s_int(o, "inbox", NULL));
     printf("audit log:     %s\n", s_str(o, "audit_log"));
     s_store_line(o);

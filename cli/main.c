@@ -38,6 +38,9 @@ static const struct {
      "                       (v2: the pseudonym from the pseudonym service, purpose art15)\n"
      "       (the report is created 0600 and never overwrites a file)\n"
      "  audit review --data DIR [--from D] [--until D]  disclosures that need a human look\n"
+     "  audit mine --agent EP --user ID [--bsn BSN] [--after SEQ] [--max N] [--all]\n"
+     "                       (an agency's privacy officer: the broker's records about this\n"
+     "                        agency, through its agent; the read is audited at the broker)\n"
      "  audit prove --seq N | consistency --from SIZE [--to SIZE] --data DIR\n"
      "  audit prune --data DIR --before DATE [--keep-years N (>= 5)]   retention\n"
      "  audit export --format fhir --data DIR [--out F]  FHIR R4 AuditEvent ndjson\n"},

@@ -472,6 +472,7 @@ int vn_client_status(vn_client_t *self, vn_client_status_t *st)
     snprintf(st->org, sizeof st->org, "%s", resp->status->org);
     st->connected = resp->status->connected;
     st->outbox_pending = resp->status->outbox_pending;
+    st->held_pending = resp->status->held_pending;
     st->inbox_pending = resp->status->inbox_pending;
     st->directory_generation = resp->status->directory_generation;
     st->directory_orgs = resp->status->directory_orgs;

@@ -96,6 +96,7 @@ json_object *vn_json_status(const vn_json_status_t *s)
     json_object_object_add(o, "org", json_object_new_string(s->org));
     json_object_object_add(o, "connected", json_object_new_boolean(s->connected));
     json_object_object_add(o, "outboxPending", json_object_new_int64((int64_t)s->outbox_pending));
+    json_object_object_add(o, "heldPending", json_object_new_int64((int64_t)s->held_pending));
     json_object_object_add(o, "inboxPending", json_object_new_int64((int64_t)s->inbox_pending));
     json_object_object_add(o, "directoryGeneration",
                            json_object_new_int64((int64_t)s->directory_generation));

@@ -49,6 +49,7 @@ typedef struct {
     const char *org;
     int connected, log_inconsistent, revoked;
     uint64_t outbox_pending, inbox_pending, directory_generation, sent, received, checkpoint_size;
+    uint64_t held_pending;
     uint32_t directory_orgs, max_content_bytes;
     const char *disconnect_reason, *caller;
 } vn_json_status_t;

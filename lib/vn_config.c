@@ -3,6 +3,7 @@
 #include "vn_error.h"
 #include "vn_http.h"
 #include "vn_log.h"
+#include "vn_util.h"
 
 #include <arpa/inet.h>
 #include <ini.h>
@@ -168,6 +169,13 @@ static int s_broker_key(vn_broker_config_t *c, const char *section, const char *
         return s_metrics_key(&c->metrics, name, value, 1);
     if (strcmp(section, "witness") == 0)
         return s_witness_key(&c->witness, name, value, 0);
+    if (strcmp(section, "pseudonyms") == 0) {
+        uint64_t day;
+        if (strcmp(name, "refuse_v1_after") != 0 || vn_date_parse(value, &day) != 0)
+            return 0;
+        c->refuse_v1_from = day + 86400; /* the whole named day still accepts them */
+        return 1;
+    }
     if (strcmp(section, "broker") != 0)
         return 0;
     if (strcmp(name, "endpoint") == 0) return s_endpoint(c->endpoint, sizeof c->endpoint, value, 0);
@@ -326,6 +334,8 @@ static const s_key_t s_keys[] = {
     {"broker", "log_level", "error, warn, info or debug", 1, 0},
     {"broker", "max_queue_per_recipient", "a whole number (0: no limit)", 1, 0},
     {"broker", "max_queue_age_hours", "a whole number of hours, 0..87600 (0: no limit)", 1, 0},
+    {"pseudonyms", "refuse_v1_after", "a date YYYY-MM-DD (UTC; v1 pseudonyms are refused from the "
+     "day after)", 1, 0},
     {"broker", "public", "the broker's .public file", 0, 1},
     {"agent", "keys", "this organisation's .secret file", 0, 1},
     {"agent", "data", "a directory path", 0, 1},

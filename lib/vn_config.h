@@ -50,6 +50,8 @@ typedef struct {
     int log_level;          /* [broker] log_level = info */
     uint64_t max_queue_depth; /* [broker] max_queue_per_recipient = 100000 (0: no limit) */
     uint64_t max_queue_age; /* [broker] max_queue_age_hours = 168 (0: no limit), in seconds */
+    uint64_t refuse_v1_from; /* [pseudonyms] refuse_v1_after = YYYY-MM-DD: v1 pseudonyms refused
+                              * from the next midnight UTC (unix seconds; 0: accepted) */
     vn_metrics_config_t metrics;
     vn_witness_config_t witness;
     vn_limits_config_t limits;

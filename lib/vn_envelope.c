@@ -135,8 +135,10 @@ static int s_pack_header(const vn_seal_params_t *p, const vn_keyset_t *sender,
     }
     hdr.n_justification = p->n_justification;
     hdr.justification = just_ptrs;
-    if (p->subject_pseudonym)
+    if (p->subject_pseudonym) {
         hdr.subject_pseudonym = (ProtobufCBinaryData){32, (uint8_t *)p->subject_pseudonym};
+        hdr.subject_pseudonym_version = p->subject_pseudonym_version;
+    }
     hdr.created = p->created;
     hdr.expires = p->expires;
     hdr.content_length = content_len;
@@ -209,7 +211,12 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
     s_wrap_material_t *wrap_material = NULL;
 
-    s_message_id(rng, msgid);
+    uint8_t given[16]; /* p->message_id may be msgid itself */
+    if (p->message_id)
+        memcpy(given, p->message_id, 16);
+    s_message_id(rng, msgid); /* drawn either way: the seeded stream stays as it was */
+    if (p->message_id)
+        memcpy(msgid, given, 16);
     s_random(rng, key, sizeof key);
     s_random(rng, nonce, sizeof nonce);
     if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &header_buf, &header_len)) != 0)

@@ -37,9 +37,13 @@ typedef struct {
     const char *user_id, *user_role;
     const char *api_caller;            /* the authenticated local API caller, or NULL */
     const char *match_id;              /* NULL or "": not about a match; else "M" + 32 hex */
+    uint32_t subject_pseudonym_version; /* 1 keyed hash, 2 VOPRF (with a subject pseudonym) */
+    const uint8_t *message_id;         /* 16 bytes chosen before sealing (a submit held for its
+                                        * pseudonym keeps the id it was given), or NULL: fresh */
 } vn_seal_params_t;
 
-/* Seal content for the recipients, signed by sender. msgid (16 bytes) receives the fresh message id.
+/* Seal content for the recipients, signed by sender. msgid (16 bytes) receives the message id:
+ * p->message_id if set, else a fresh one.
  * *out is the caller's to free. Returns 0, VN_E_INVALID for bad parameters, VN_E_CRYPTO. */
 int vn_envelope_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
                      size_t content_len, uint8_t msgid[16], uint8_t **out, size_t *out_len);

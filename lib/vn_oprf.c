@@ -186,6 +186,60 @@ static int s_composites(const uint8_t *sk, const uint8_t pk[32], const uint8_t *
     return 0;
 }
 
+/* M = sum d_i C_i for the server (Z follows as k * M). The d_i transcripts differ only after
+ * their common prefix: expand_message_xmd's 128-byte Z_pad and I2OSP(64, 2) || seed are absorbed
+ * into one SHA-512 state once per batch and copied for each element. */
+static int s_composites_fast(const uint8_t pk[32], const uint8_t *c, const uint8_t *d, size_t n,
+                             uint8_t m[32])
+{
+    enum { B = crypto_hash_sha512_BYTES };
+    uint8_t seed[B], t[32], di[32], u[64], b0[B], b1[B];
+    s_tx_t tx = {.n = 0};
+    s_tx_put(&tx, pk, 32, 1);
+    s_tx_put(&tx, s_dst_seed, sizeof s_dst_seed - 1, 1);
+    crypto_hash_sha512(seed, tx.b, tx.n);
+    const uint8_t zpad[128] = {0}, seed_len[2] = {0, B}, lib[3] = {0, 64, 0},
+                  dlen = (uint8_t)(sizeof s_dst_scalar - 1), one = 1;
+    crypto_hash_sha512_state prefix, st;
+    crypto_hash_sha512_init(&prefix);
+    crypto_hash_sha512_update(&prefix, zpad, sizeof zpad);
+    crypto_hash_sha512_update(&prefix, seed_len, 2);
+    crypto_hash_sha512_update(&prefix, seed, sizeof seed);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        /* msg = I2OSP(64,2) || seed || I2OSP(i,2) || I2OSP(32,2) || C_i || I2OSP(32,2) || D_i ||
+         * "Composite"; b0 = H(Z_pad || msg || I2OSP(64,2) || 0 || DST || len(DST)) */
+        uint8_t mid[2 + 2] = {(uint8_t)(i >> 8), (uint8_t)i, 0, 32}, l32[2] = {0, 32};
+        st = prefix;
+        crypto_hash_sha512_update(&st, mid, sizeof mid);
+        crypto_hash_sha512_update(&st, c + 32 * i, 32);
+        crypto_hash_sha512_update(&st, l32, 2);
+        crypto_hash_sha512_update(&st, d + 32 * i, 32);
+        crypto_hash_sha512_update(&st, (const uint8_t *)"Composite", 9);
+        crypto_hash_sha512_update(&st, lib, 3);
+        crypto_hash_sha512_update(&st, s_dst_scalar, sizeof s_dst_scalar - 1);
+        crypto_hash_sha512_update(&st, &dlen, 1);
+        crypto_hash_sha512_final(&st, b0);
+        /* 64 uniform bytes are b1 = H(b0 || 1 || DST || len(DST)) alone */
+        crypto_hash_sha512_init(&st);
+        crypto_hash_sha512_update(&st, b0, B);
+        crypto_hash_sha512_update(&st, &one, 1);
+        crypto_hash_sha512_update(&st, s_dst_scalar, sizeof s_dst_scalar - 1);
+        crypto_hash_sha512_update(&st, &dlen, 1);
+        crypto_hash_sha512_final(&st, b1);
+        memcpy(u, b1, 64);
+        crypto_core_ristretto255_scalar_reduce(di, u);
+        if (crypto_scalarmult_ristretto255(t, di, c + 32 * i) != 0)
+            rc = VN_E_CRYPTO;
+        else if (i == 0)
+            memcpy(m, t, 32);
+        else if (crypto_core_ristretto255_add(m, m, t) != 0)
+            rc = VN_E_CRYPTO;
+    }
+    sodium_memzero(u, sizeof u);
+    return rc;
+}
+
 /* The challenge c = HashToScalar(B, M, Z, t2, t3, "Challenge"). */
 static int s_challenge(uint8_t c[32], const uint8_t pk[32], const uint8_t m[32],
                        const uint8_t z[32], const uint8_t t2[32], const uint8_t t3[32])
@@ -200,23 +254,13 @@ static int s_challenge(uint8_t c[32], const uint8_t pk[32], const uint8_t m[32],
     return s_hash_to_scalar(c, tx.b, tx.n, s_dst_scalar, sizeof s_dst_scalar - 1);
 }
 
-int vn_oprf_blind_evaluate(const uint8_t sk[VN_OPRF_SCALAR], const uint8_t pk[VN_OPRF_ELEMENT],
-                           const uint8_t *blinded,
-                           uint8_t *evaluated, size_t n,
-                           const uint8_t *fixed_r, uint8_t proof[VN_OPRF_PROOF])
+/* The proof for D = sk * C (GenerateProof with A = G, B = pk), given its composite M. */
+static int s_prove(const uint8_t *sk, const uint8_t pk[32], const uint8_t m[32],
+                   const uint8_t *fixed_r, uint8_t proof[VN_OPRF_PROOF])
 {
-    if (n == 0 || n > VN_OPRF_MAX_BATCH)
-        return VN_E_INVALID;
-    for (size_t i = 0; i < n; i++)
-        if (!s_element_ok(blinded + 32 * i))
-            return VN_E_INVALID;
-    for (size_t i = 0; i < n; i++)
-        if (crypto_scalarmult_ristretto255(evaluated + 32 * i, sk, blinded + 32 * i) != 0)
-            return VN_E_CRYPTO;
-    /* GenerateProof(k, A = G, B = pk, C = blinded, D = evaluated) */
-    uint8_t m[32], z[32], r[32], t2[32], t3[32], c[32], ck[32];
+    uint8_t z[32], r[32], t2[32], t3[32], c[32], ck[32];
     int rc = VN_E_CRYPTO;
-    if (s_composites(sk, pk, blinded, evaluated, n, m, z) != 0)
+    if (crypto_scalarmult_ristretto255(z, sk, m) != 0) /* ComputeCompositesFast: Z = k * M */
         goto done;
     if (fixed_r)
         memcpy(r, fixed_r, 32);
@@ -233,6 +277,45 @@ done:
     sodium_memzero(r, sizeof r);
     sodium_memzero(ck, sizeof ck);
     return rc;
+}
+
+int vn_oprf_blind_evaluate(const uint8_t sk[VN_OPRF_SCALAR], const uint8_t pk[VN_OPRF_ELEMENT],
+                           const uint8_t *blinded,
+                           uint8_t *evaluated, size_t n,
+                           const uint8_t *fixed_r, uint8_t proof[VN_OPRF_PROOF])
+{
+    if (n == 0 || n > VN_OPRF_MAX_BATCH)
+        return VN_E_INVALID;
+    /* The server's batch path, each element decoded as few times as libsodium's API allows:
+     * k*C_i rejects a non-canonical encoding and the identity by itself (no separate check);
+     * the composite's transcript hashes share their constant prefix (s_composites_fast);
+     * Z = k*M is one multiplication, not n (RFC 9497 ComputeCompositesFast). */
+    for (size_t i = 0; i < n; i++)
+        if (crypto_scalarmult_ristretto255(evaluated + 32 * i, sk, blinded + 32 * i) != 0)
+            return VN_E_INVALID;
+    uint8_t m[32];
+    if (s_composites_fast(pk, blinded, evaluated, n, m) != 0)
+        return VN_E_CRYPTO;
+    return s_prove(sk, pk, m, fixed_r, proof);
+}
+
+int vn_oprf__blind_evaluate_reference(const uint8_t sk[VN_OPRF_SCALAR],
+                                      const uint8_t pk[VN_OPRF_ELEMENT], const uint8_t *blinded,
+                                      uint8_t *evaluated, size_t n, const uint8_t *fixed_r,
+                                      uint8_t proof[VN_OPRF_PROOF])
+{
+    if (n == 0 || n > VN_OPRF_MAX_BATCH)
+        return VN_E_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!s_element_ok(blinded + 32 * i))
+            return VN_E_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (crypto_scalarmult_ristretto255(evaluated + 32 * i, sk, blinded + 32 * i) != 0)
+            return VN_E_CRYPTO;
+    uint8_t m[32], z[32];
+    if (s_composites(sk, pk, blinded, evaluated, n, m, z) != 0)
+        return VN_E_CRYPTO;
+    return s_prove(sk, pk, m, fixed_r, proof);
 }
 
 int vn_oprf_verify_proof(const uint8_t pk[VN_OPRF_ELEMENT],

@@ -301,9 +301,26 @@ typedef struct {
     int revoked;                /* the broker operator revoked this organisation */
     char caller[128];           /* the name the agent authenticated this caller as */
     char disconnect_reason[48]; /* while not connected: why ("broker-unreachable", ...) */
+    uint64_t held_pending;      /* submits held for a pseudonym the pseudonym service has not
+                                 * given yet (queued, pseudonym-unavailable), not in outbox_pending */
 } vn_client_status_t;
 
 int vn_client_status(vn_client_t *self, vn_client_status_t *status);
+
+/* A privacy officer's delegated query (docs/pseudonyms.md): the broker's audit records in which
+ * this organisation is the acting organisation or a recipient, optionally about one subject
+ * (subject_bsn, pseudonymised by the agent; NULL: all), records after after_seq, at most max
+ * (1..100, 0: 50). user_id names the officer in the broker's record of the read. Each record is
+ * a serialized vn.AuditRecord (proto/audit.proto), borrowed until the page is destroyed. */
+typedef struct vn_client_audit_page vn_client_audit_page_t;
+int vn_client_audit_mine(vn_client_t *self, const char *subject_bsn, uint64_t after_seq,
+                         uint32_t max, const char *user_id, vn_client_audit_page_t **out);
+size_t vn_client_audit_page_count(const vn_client_audit_page_t *page);
+const uint8_t *vn_client_audit_page_record(const vn_client_audit_page_t *page, size_t i,
+                                           size_t *len);
+/* after_seq for the next page; *more = 1 if the broker has more records after this page. */
+uint64_t vn_client_audit_page_next(const vn_client_audit_page_t *page, int *more);
+void vn_client_audit_page_destroy(vn_client_audit_page_t **page_p);
 
 /* A consent the organisation obtained, to register at the broker (strings borrowed for the call). */
 typedef struct {

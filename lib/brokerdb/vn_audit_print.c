@@ -94,5 +94,7 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
         fprintf(out, " reason=\"%s\"", r->reason);
     if (r->api_caller[0]) /* the agency system that submitted it for user_id */
         fprintf(out, " caller=%s", r->api_caller);
+    if (r->subject_pseudonym_version) /* how the subject's pseudonym was made (1, 2: VOPRF) */
+        fprintf(out, " pseudonym=v%u", (unsigned)r->subject_pseudonym_version);
     fputc('\n', out);
 }

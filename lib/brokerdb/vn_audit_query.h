@@ -12,9 +12,14 @@ typedef struct {
     uint64_t from_us, until_us;     /* time range, unix microseconds; 0 = open */
     const char *org;                /* as acting organisation or recipient */
     const uint8_t *subject;         /* 32-byte pseudonym */
+    const uint8_t *subject_also;    /* or this one (the same child's v1 pseudonym while records
+                                     * made under v1 remain, docs/pseudonyms.md); with subject */
     const char *basis, *category;
     int event;                      /* a Vn__AuditRecord__Event, or -1 for any */
     int refused_only;
+    uint64_t after_seq;             /* only records after this sequence number (paging) */
+    uint64_t max_examined;          /* stop after reading this many records (0: no bound)... */
+    uint64_t *stopped_at;           /* ...and set *stopped_at to the last one read (else 0) */
 } vn_audit_filter_t;
 
 /* Called for each matching record in sequence order; return non-zero to stop. rec is borrowed

@@ -3,6 +3,7 @@
 #include "test_harness.h"
 
 #include "vn_audit.h"
+#include "vn_audit_query.h"
 #include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_util.h"
@@ -171,6 +172,47 @@ static void s_bump_version(fx_t *f, MDB_txn *txn)
     assert_int_equal(mdb_put(txn, vn_store_dbi(f->db, BDB_AUDIT), &k, &nv, 0), 0);
 }
 
+typedef struct {
+    uint64_t seqs[16];
+    size_t n;
+} s_seen_t;
+
+static int s_seen(void *ctx, const Vn__AuditRecord *rec)
+{
+    s_seen_t *s = ctx;
+    s->seqs[s->n++] = rec->seq;
+    return s->n == 16;
+}
+
+/* Paging and bounded work for the delegated query (broker/audit_mine.c): records after after_seq
+ * only, at most max_examined read, and where it stopped; an organisation's records only. */
+static void test_query_pages(void **state)
+{
+    fx_t *f = *state;
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(f->db, 1, &txn), 0);
+    uint64_t stopped = 99, examined = 0;
+    s_seen_t seen = {0};
+    vn_audit_filter_t q = {.org = "ggz-mondriaan", .event = -1, .after_seq = 3,
+                           .max_examined = 4, .stopped_at = &stopped};
+    assert_int_equal(vn_audit_query(txn, f->db, &q, s_seen, &seen, &examined), 0);
+    assert_int_equal(seen.n, 4);
+    assert_int_equal(seen.seqs[0], 4);
+    assert_int_equal(seen.seqs[3], 7);
+    assert_int_equal(examined, 4);
+    assert_int_equal(stopped, 7); /* the next page starts after 7 */
+    memset(&seen, 0, sizeof seen);
+    q = (vn_audit_filter_t){.org = "vt-zuid-limburg", .event = -1, .after_seq = 8};
+    assert_int_equal(vn_audit_query(txn, f->db, &q, s_seen, &seen, NULL), 0);
+    assert_int_equal(seen.n, 2); /* 9 and 10, as a recipient */
+    assert_int_equal(seen.seqs[0], 9);
+    memset(&seen, 0, sizeof seen);
+    q = (vn_audit_filter_t){.org = "school-de-linde", .event = -1};
+    assert_int_equal(vn_audit_query(txn, f->db, &q, s_seen, &seen, NULL), 0);
+    assert_int_equal(seen.n, 0); /* never another organisation's records */
+    mdb_txn_abort(txn);
+}
+
 static void test_unknown_version(void **state)
 {
     uint64_t bad;
@@ -300,7 +342,8 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_intact),          cmocka_unit_test(test_changed_byte),
+        cmocka_unit_test(test_intact),          cmocka_unit_test(test_query_pages),
+        cmocka_unit_test(test_changed_byte),
         cmocka_unit_test(test_every_byte_of_every_record),
         cmocka_unit_test(test_deleted_record),  cmocka_unit_test(test_swapped_records),
         cmocka_unit_test(test_truncated),       cmocka_unit_test(test_rewritten_last),

@@ -28,6 +28,25 @@ static void test_broker_defaults(void **state)
     assert_int_equal(c.map_size, (size_t)1 << 30);
     assert_int_equal(c.max_envelope, 1 << 20);
     assert_int_equal(c.workers, 2);
+    assert_int_equal(c.refuse_v1_from, 0); /* v1 pseudonyms accepted unless a date is set */
+}
+
+/* [pseudonyms] refuse_v1_after: the whole day named still accepts v1; a bad date is named. */
+static void test_broker_refuse_v1(void **state)
+{
+    (void)state;
+    vn_broker_config_t c;
+    char err[512];
+    const char *ok = "[broker]\ndata = /d\nkeys = /k\npolicy = /p\n[pseudonyms]\n"
+                     "refuse_v1_after = 2027-06-30\n";
+    assert_int_equal(vn_broker_config_load(s_file("v1.conf", ok), &c, err, sizeof err), 0);
+    assert_int_equal(c.refuse_v1_from, 1814313600ULL + 86400); /* 2027-07-01T00:00Z */
+    const char *bad = "[broker]\ndata = /d\nkeys = /k\npolicy = /p\n[pseudonyms]\n"
+                      "refuse_v1_after = 2027-02-30\n";
+    assert_int_equal(vn_broker_config_load(s_file("v2.conf", bad), &c, err, sizeof err),
+                     VN_E_CONFIG);
+    assert_non_null(strstr(err, "refuse_v1_after"));
+    assert_non_null(strstr(err, "YYYY-MM-DD"));
 }
 
 /* [limits]: the defaults of docs/limits.md, a value set, 0 as "off", and a bad value named. */
@@ -187,6 +206,7 @@ int main(void)
     s_dir = test_tmpdir();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broker_defaults),
+        cmocka_unit_test(test_broker_refuse_v1),
         cmocka_unit_test(test_broker_errors),
         cmocka_unit_test(test_broker_limits),
         cmocka_unit_test(test_agent),

@@ -173,6 +173,35 @@ static void test_proof_refused(void **state)
     assert_int_equal(vn_oprf_blind_evaluate(sk, pk, blinded[0], ev[0], 0, NULL, proof), VN_E_INVALID);
 }
 
+/* The batch path (one check per element, shared hash prefix, Z = k*M) gives the same evaluations
+ * and the same proof as the plain computation, for batches up to 100 and for the last element
+ * invalid (refused either way). */
+static void test_fast_equals_reference(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    static uint8_t blinds[N][32], blinded[N][32], ev1[N][32], ev2[N][32];
+    uint8_t sk[32], pk[32], r[32], p1[64], p2[64];
+    vn_oprf_keypair(sk, pk);
+    crypto_core_ristretto255_scalar_random(r);
+    for (int i = 0; i < N; i++) {
+        char bsn[10];
+        snprintf(bsn, sizeof bsn, "%09d", 100000000 + 7919 * i);
+        assert_int_equal(vn_oprf_blind(blinds[i], blinded[i], (const uint8_t *)bsn, 9, NULL), 0);
+    }
+    for (size_t n = 1; n <= N; n += 33) {
+        assert_int_equal(vn_oprf_blind_evaluate(sk, pk, blinded[0], ev1[0], n, r, p1), 0);
+        assert_int_equal(vn_oprf__blind_evaluate_reference(sk, pk, blinded[0], ev2[0], n, r, p2), 0);
+        assert_memory_equal(ev1, ev2, 32 * n);
+        assert_memory_equal(p1, p2, 64);
+        assert_int_equal(vn_oprf_verify_proof(pk, blinded[0], ev1[0], n, p1), 0);
+    }
+    memset(blinded[N - 1], 0xff, 32);
+    assert_int_equal(vn_oprf_blind_evaluate(sk, pk, blinded[0], ev1[0], N, r, p1), VN_E_INVALID);
+    assert_int_equal(vn_oprf__blind_evaluate_reference(sk, pk, blinded[0], ev2[0], N, r, p2),
+                     VN_E_INVALID);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -181,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_expand_xmd),   cmocka_unit_test(test_derive_keypair),
         cmocka_unit_test(test_vector1),      cmocka_unit_test(test_vector2),
         cmocka_unit_test(test_vector3_batch), cmocka_unit_test(test_proof_refused),
+        cmocka_unit_test(test_fast_equals_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
