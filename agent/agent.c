@@ -166,21 +166,18 @@ static void s_monitor_event(agent_t *a)
     if (zmq_msg_size(&ev) >= 2)
         memcpy(&event, zmq_msg_data(&ev), 2);
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-        agent__set_connected(a, 1);
-        a->unreachable_logged_ms = 0;
-        vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
-        s_hello(a);
-        agent__store_after_hello(a);
-        agent__resend(a, 1);
-        a->consistency_pending = 0;
+        if (agent__link_event(a, AGENT_LINK_EV_HANDSHAKE_OK) == AGENT_LINK_UP) {
+            a->unreachable_logged_ms = 0;
+            vn_info("event=connected broker=%s", a->cfg.broker_endpoint);
+            s_hello(a);
+            agent__store_after_hello(a);
+            agent__resend(a, 1);
+            a->consistency_pending = 0;
+        }
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
-        if (a->connected)
+        if (a->link == AGENT_LINK_UP)
             vn_warn("event=disconnected broker=%s", a->cfg.broker_endpoint);
-        agent__set_connected(a, 0);
-        /* a refused handshake also ends in a disconnect: keep saying why */
-        if (strcmp(a->disconnect_reason, "session-replaced") != 0 &&
-            strcmp(a->disconnect_reason, "handshake-failed") != 0)
-            a->disconnect_reason = "broker-unreachable";
+        agent__link_event(a, AGENT_LINK_EV_DISCONNECTED);
     } else if (event == ZMQ_EVENT_CONNECT_RETRIED) {
         /* Nothing listens there (wrong port, broker down): say so at once, then once a minute. */
         uint64_t now = vn_monotonic_ms();
@@ -189,13 +186,11 @@ static void s_monitor_event(agent_t *a)
             vn_warn("event=broker-unreachable broker=%s reason=\"no connection (nothing listening "
                     "there, or the network is down); retrying\"", a->cfg.broker_endpoint);
         }
-        if (strcmp(a->disconnect_reason, "session-replaced") != 0)
-            a->disconnect_reason = "broker-unreachable";
+        agent__link_event(a, AGENT_LINK_EV_RETRYING);
     } else {
         vn_error("event=handshake-failed broker=%s reason=%s", a->cfg.broker_endpoint,
                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not-admitted" : "protocol");
-        agent__set_connected(a, 0);
-        a->disconnect_reason = "handshake-failed";
+        agent__link_event(a, AGENT_LINK_EV_HANDSHAKE_FAILED);
     }
     zmq_msg_close(&ev);
     zmq_msg_close(&addr);
@@ -254,13 +249,6 @@ static int s_broker_message(agent_t *a)
     return 1;
 }
 
-void agent__set_connected(agent_t *a, int connected)
-{
-    if (a->connected != connected)
-        a->connection_changed = vn_now();
-    a->connected = connected;
-}
-
 void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
 {
     a->next_resend_ms = vn_monotonic_ms() + RESEND_MS;
@@ -287,13 +275,6 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
             agent__api_auth_handle(a);
         if (items[2].revents & ZMQ_POLLIN)
             s_monitor_event(a);
-        if (a->revoked || a->session_replaced) {
-            if (a->connected || a->session_replaced == 1)
-                zmq_disconnect(a->dealer, a->cfg.broker_endpoint);
-            if (a->session_replaced)
-                a->session_replaced = 2; /* disconnected once; stays so */
-            agent__set_connected(a, 0);
-        }
         for (int i = 0; i < 512 && s_broker_message(a); i++)
             ;
         agent__api_handle(a);

@@ -69,6 +69,17 @@ typedef struct {
     size_t len;
 } outgoing_t;
 
+/* link.c: the agent's link to the broker (the diagram is there). */
+typedef enum { AGENT_LINK_DOWN, AGENT_LINK_UP, AGENT_LINK_REVOKED, AGENT_LINK_REPLACED } agent_link_t;
+typedef enum {
+    AGENT_LINK_EV_HANDSHAKE_OK,     /* the CURVE handshake succeeded */
+    AGENT_LINK_EV_DISCONNECTED,     /* the connection closed */
+    AGENT_LINK_EV_RETRYING,         /* nothing answered a connect; libzmq retries */
+    AGENT_LINK_EV_HANDSHAKE_FAILED, /* not admitted, or a protocol error */
+    AGENT_LINK_EV_REVOKED,          /* the broker or the signed directory revoked us */
+    AGENT_LINK_EV_REPLACED,         /* another agent with our keys took over the session */
+} agent_link_event_t;
+
 typedef struct agent {
     vn_agent_config_t cfg;
     vn_keyset_t *keys;
@@ -93,11 +104,10 @@ typedef struct agent {
     vn_api_client_t *api_clients; /* api_clients file: who may call a tcp:// API */
     size_t n_api_clients;
     char api_caller[256];       /* the caller of the request being handled */
-    _Atomic int connected;   /* read by the HTTP thread, like the other _Atomic fields */
-    const char *disconnect_reason; /* static string: why not connected (status) */
+    agent_link_t link;       /* changed only by agent__link_event (link.c) */
+    _Atomic int connected;   /* link == UP, for the HTTP thread (set by agent__link_event) */
+    const char *disconnect_reason; /* static string: why not UP (status) */
     uint64_t unreachable_logged_ms; /* last "broker unreachable" warning (rate limit) */
-    int revoked;
-    int session_replaced;    /* another agent took over our session at the broker */
     Vn__Directory *dir;
     MDB_txn *txn;            /* the open batch transaction, if any */
     int batch_error;         /* a write in the batch failed: the whole batch is abandoned */
@@ -154,11 +164,15 @@ typedef struct agent {
     char config_path[1024];  /* for SIGHUP: log level */
 } agent_t;
 
+/* link.c: apply ev (the one transition function); returns the new state. Entering REVOKED or
+ * REPLACED disconnects from the broker. */
+agent_link_t agent__link_event(agent_t *a, agent_link_event_t ev);
+const char *agent__link_name(agent_link_t st);
+
 /* agent.c */
 int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errlen);
 void agent_run(agent_t *a, volatile int *stop, volatile int *reload);
 /* Record a change of the broker connection (for metrics and the status page). */
-void agent__set_connected(agent_t *a, int connected);
 void agent_fini(agent_t *a);
 /* --check-config: every key file the configuration names, without starting. 0 or -1. */
 int agent_check_config(const vn_agent_config_t *cfg, const char *path);

@@ -52,9 +52,9 @@ static void s_status(agent_t *a, const uint8_t *routing, size_t routing_len)
     st.checkpoint_size = a->cp_size;
     st.log_inconsistent = a->log_inconsistent;
     st.max_content_bytes = AGENT_MAX_CONTENT;
-    st.revoked = a->revoked;
+    st.revoked = a->link == AGENT_LINK_REVOKED;
     st.caller = a->api_caller;
-    st.disconnect_reason = (char *)(a->connected ? "" : a->revoked ? "revoked" : a->disconnect_reason);
+    st.disconnect_reason = (char *)a->disconnect_reason; /* "" while up (link.c) */
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_STATUS;
     resp.status = &st;
@@ -153,7 +153,7 @@ static int s_handle_one(agent_t *a)
         } else if (req->api_client[0] && !from_http) {
             agent__api_error(a, routing, routing_len, "malformed-request",
                              "api_client is set by the agent's HTTP API only");
-        } else if (a->revoked && (req->body_case == VN__API_REQUEST__BODY_SUBMIT ||
+        } else if (a->link == AGENT_LINK_REVOKED && (req->body_case == VN__API_REQUEST__BODY_SUBMIT ||
                                   req->body_case == VN__API_REQUEST__BODY_SIGNAL ||
                                   req->body_case == VN__API_REQUEST__BODY_MATCH)) {
             agent__api_error(a, routing, routing_len, "org-revoked",

@@ -85,10 +85,10 @@ int agent__directory_update(agent_t *a, const Vn__SignedDirectory *sd)
             d->n_orgs);
     /* The signed directory says we are revoked: honour it, even before the broker says so. */
     const Vn__OrgEntry *self = agent__directory_find(a, a->keys->pub.org);
-    if (self && self->revoked && !a->revoked) {
+    if (self && self->revoked && a->link != AGENT_LINK_REVOKED) {
         vn_error("event=revoked reason=\"the signed directory marks this organisation revoked\" "
                  "action=disconnecting");
-        a->revoked = 1;
+        agent__link_event(a, AGENT_LINK_EV_REVOKED);
     }
     return 0;
 }

@@ -318,7 +318,7 @@ static void s_release(agent_t *a, uint64_t hseq, const char *fail_code, const ch
     }
     const char *code = fail_code;
     const char *why = fail_msg;
-    if (!code && (a->revoked || !agent__pseudonym_cache_get(a, s->subject_bsn, p)))
+    if (!code && (a->link == AGENT_LINK_REVOKED || !agent__pseudonym_cache_get(a, s->subject_bsn, p)))
         goto keep;
     snprintf(a->api_caller, sizeof a->api_caller, "%s", caller);
     if (!code && !agent__vocab_allows(a, "category", s->category)) {

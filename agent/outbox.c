@@ -256,7 +256,7 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     /* A repeated client_ref gets the first submit's outcome, whatever changed since. */
     if (agent__client_ref_check(a, routing, routing_len, s))
         return;
-    if (a->revoked) {
+    if (a->link == AGENT_LINK_REVOKED) {
         agent__api_error(a, routing, routing_len, "org-revoked",
                          "this organisation was revoked by the broker operator");
         return;
@@ -386,7 +386,7 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
 {
     if (strcmp(rf->code, "org-revoked") == 0 && rf->message_id.len == 0) {
         vn_error("event=revoked reason=\"%s\" action=disconnecting", rf->reason);
-        a->revoked = 1;
+        agent__link_event(a, AGENT_LINK_EV_REVOKED);
         return;
     }
     if (strcmp(rf->code, "session-replaced") == 0 && rf->message_id.len == 0) {
@@ -395,8 +395,7 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
         vn_error("event=session-replaced reason=\"another agent with this organisation's keys "
                  "connected to the broker\" action=\"disconnected; stop the other agent or this "
                  "one, then restart\"");
-        a->session_replaced = 1;
-        a->disconnect_reason = "session-replaced";
+        agent__link_event(a, AGENT_LINK_EV_REPLACED);
         return;
     }
     char hex[33] = "-";
