@@ -23,7 +23,7 @@
 
 static const char *const s_dbs[] = {"meta", "outbox", "outbox_ids", "results", "inbox",
                                     "inbox_ids", "client_refs", "signals", "matches", "cards_out",
-                                    "cards_in", "pseudonyms", "held", NULL};
+                                    "cards_in", "pseudonyms", "held", "inbox_by_sender", NULL};
 
 int agent__send_broker(agent_t *a, Vn__WireMessage *m)
 {
@@ -96,6 +96,11 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     if ((rc = agent__inbox_migrate(a)) > 0)
         vn_info("event=inbox-sealed entries=%d", rc);
     agent__commit(a);
+    if ((rc = agent__inbox_sender_build(a)) != 0) {
+        snprintf(err, errlen, "%s: cannot index the inbox by sender: %s", cfg->data,
+                 vn_strerror(rc));
+        return rc;
+    }
 
     a->ctx = zmq_ctx_new();
     if ((rc = agent__pseudonym_init(a, err, errlen)) != 0)

@@ -44,7 +44,7 @@
  *   META also: "vocab" -> SignedVocabulary */
 enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_IDS,
        ADB_CLIENT_REFS, ADB_SIGNALS, ADB_MATCHES, ADB_CARDS_OUT, ADB_CARDS_IN, ADB_PSEUDONYMS,
-       ADB_HELD };
+       ADB_HELD, ADB_INBOX_SENDER };
 
 /* An API request waiting for something: a submit for its receipt, a fetch for mail. */
 typedef struct {
@@ -251,6 +251,15 @@ Vn__ApiNotification *agent__inbox_open(agent_t *a, const uint8_t key8[8], const 
 
 /* Seal inbox entries stored unsealed by an older agent; how many, or an error. */
 int agent__inbox_migrate(agent_t *a);
+
+/* inbox_sender.c: the inbox by sender, kept in the batch transaction */
+int agent__inbox_sender_put(agent_t *a, MDB_txn *txn, const char *sender, const uint8_t iseq8[8]);
+int agent__inbox_sender_del(agent_t *a, MDB_txn *txn, const uint8_t iseq8[8]);
+/* 1 and *iseq: sender's first inbox entry after position after; 0 if none */
+int agent__inbox_sender_next(agent_t *a, MDB_txn *txn, const char *sender, uint64_t after,
+                             uint64_t *iseq);
+/* at open, once: index an inbox from before the index */
+int agent__inbox_sender_build(agent_t *a);
 
 /* consent.c */
 void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiConsent *c);

@@ -320,6 +320,10 @@ static void s_inbox(http_req_t *r, http_reply_t *reply)
             f.max = (uint32_t)n;
         } else if (strcmp(k, "after") == 0) {
             ok = http__cursor_parse(v, &f.after_seq) == 0;
+        } else if (strcmp(k, "from") == 0) {
+            ok = vn_org_id_valid(v); /* one sender's only, answered at once */
+            f.from_org = (char *)v;
+            f.wait_ms = 0;
         } else {
             ok = 0;
         }
@@ -327,7 +331,8 @@ static void s_inbox(http_req_t *r, http_reply_t *reply)
             char d[200];
             snprintf(d, sizeof d,
                      "query parameter '%s': wait is 0..%d seconds, limit 1..%d, after an "
-                     "inboxCursor; nothing else is known", k, HTTP_API_WAIT_MAX, HTTP_API_LIMIT_MAX);
+                     "inboxCursor, from an organisation id; nothing else is known", k,
+                     HTTP_API_WAIT_MAX, HTTP_API_LIMIT_MAX);
             http__problem_code(reply, "invalid-parameter", d, NULL);
             return;
         }

@@ -90,6 +90,8 @@ static int s_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
     rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX), &k, &v, 0));
     if (rc == 0)
         rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv, 0));
+    if (rc == 0)
+        rc = agent__inbox_sender_put(a, txn, n->sender, key);
     free(sealed);
     if (rc == 0)
         a->inbox_grew++;
@@ -353,9 +355,31 @@ void agent__on_notice(agent_t *a, const Vn__Notice *n)
  * 1,000 notifications of 1 MB gets them in pages, not one answer of a gigabyte. */
 #define FETCH_BYTES_MAX (16u << 20)
 
+/* Put cur on the next entry to answer (first: the first after *pos): in inbox order, or with a
+ * sender (from), that sender's next one found through its index. MDB_NOTFOUND at the end. */
+static int s_step(agent_t *a, MDB_txn *txn, MDB_cursor *cur, const char *from, int first,
+                  uint64_t *pos, uint8_t key[8], MDB_val *k, MDB_val *v)
+{
+    if (!from || !from[0]) {
+        if (!first)
+            return mdb_cursor_get(cur, k, v, MDB_NEXT);
+        *k = (MDB_val){8, key};
+        return mdb_cursor_get(cur, k, v, *pos ? MDB_SET_RANGE : MDB_FIRST);
+    }
+    uint64_t next;
+    while (agent__inbox_sender_next(a, txn, from, *pos, &next)) {
+        *pos = next;
+        vn_put_be64(key, next);
+        *k = (MDB_val){8, key};
+        if (mdb_cursor_get(cur, k, v, MDB_SET_KEY) == 0)
+            return 0; /* else an index entry without its entry: skipped */
+    }
+    return MDB_NOTFOUND;
+}
+
 /* Answer one fetch with up to max inbox entries after inbox position after (possibly none). */
 static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max,
-                           uint64_t after)
+                           uint64_t after, const char *from)
 {
     /* Read through the batch transaction: acks from this same turn are not committed yet. */
     MDB_txn *txn = agent__txn(a);
@@ -370,9 +394,10 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
     vn_put_be64(start, after == UINT64_MAX ? after : after + 1);
     MDB_val k = {8, start}, v;
     mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur);
-    for (int rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
+    uint64_t pos = after;
+    for (int rc = s_step(a, txn, cur, from, 1, &pos, start, &k, &v);
          list && rc == 0 && n < max && bytes < FETCH_BYTES_MAX && !(after == UINT64_MAX);
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+         rc = s_step(a, txn, cur, from, 0, &pos, start, &k, &v)) {
         Vn__ApiNotification *item =
             k.mv_size == 8 ? agent__inbox_open(a, k.mv_data, v.mv_data, v.mv_size) : NULL;
         if (!item)
@@ -418,8 +443,8 @@ static int s_inbox_empty(agent_t *a, uint64_t after)
 void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f)
 {
     uint32_t max = f->max == 0 || f->max > 1000 ? 100 : f->max;
-    if (f->wait_ms == 0 || !s_inbox_empty(a, f->after_seq)) {
-        s_answer_fetch(a, routing, routing_len, max, f->after_seq);
+    if (f->wait_ms == 0 || (f->from_org && f->from_org[0]) || !s_inbox_empty(a, f->after_seq)) {
+        s_answer_fetch(a, routing, routing_len, max, f->after_seq, f->from_org);
         return;
     }
     waiter_t *w = agent__waiter_add(&a->fetches, &a->n_fetches, routing, routing_len);
@@ -439,7 +464,7 @@ void agent__fetch_wake(agent_t *a, uint64_t now_ms)
             i++;
             continue;
         }
-        s_answer_fetch(a, w->routing, w->routing_len, w->max, w->after_seq);
+        s_answer_fetch(a, w->routing, w->routing_len, w->max, w->after_seq, NULL);
         *w = a->fetches[--a->n_fetches];
     }
 }
@@ -462,6 +487,7 @@ void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn
     uint8_t key[8], zero[8] = {0};
     memcpy(key, iv.mv_data, 8);
     MDB_val k = {8, key}, zv = {8, zero};
+    (void)agent__inbox_sender_del(a, txn, key);
     (void)agent__del(a, txn, ADB_INBOX, &k);
     /* Keep the id (as 0) so a redelivery after this is still recognised. */
     (void)agent__put(a, txn, ADB_INBOX_IDS, &ik, &zv);

@@ -591,7 +591,12 @@ PATHS = {
              "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX}},
             {"name": "after", "in": "query", "required": False,
              "description": "the nextCursor of the previous page",
-             "schema": {"type": "string", "pattern": "^[a-z]+$"}}],
+             "schema": {"type": "string", "pattern": "^[a-z]+$"}},
+            {"name": "from", "in": "query", "required": False,
+             "description": "only this organisation's items (found through the agent's index by "
+                            "sender, so a flood from another does not hide them); answered at "
+                            "once, without waiting",
+             "schema": ORG}],
         scope="inbox")},
     "/inbox/{messageId}": {"delete": op(
         "acknowledgeInboxItem", "inbox",

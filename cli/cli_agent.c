@@ -383,9 +383,10 @@ int cli_inbox(int argc, char **argv)
                                          {"wait", required_argument, NULL, 'w'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"max", required_argument, NULL, 'm'},
+                                         {"from", required_argument, NULL, 'f'},
                                          {"token-file", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
-    const char *agent = NULL;
+    const char *agent = NULL, *from = NULL;
     long wait_s = 0, max = 100;
     int json = 0, c;
     char *end;
@@ -405,16 +406,22 @@ int cli_inbox(int argc, char **argv)
             if (*end || max < 1 || max > 1000)
                 return cli_fail(CLI_USAGE, "inbox: --max takes 1 to 1000");
             break;
+        case 'f':
+            if (!vn_org_id_valid(optarg))
+                return cli_fail(CLI_USAGE, "inbox: --from takes an organisation id");
+            from = optarg;
+            break;
         default: return CLI_USAGE;
         }
     }
     if (!agent || optind != argc)
-        return cli_fail(CLI_USAGE, "inbox: --agent EP [--wait SECONDS] [--max N] [--json]");
+        return cli_fail(CLI_USAGE,
+                        "inbox: --agent EP [--wait SECONDS] [--max N] [--from ORG] [--json]");
     vn_client_t *cl = cli_connect(agent);
     if (!cl)
         return CLI_USAGE;
     vn_client_inbox_t *in;
-    if (vn_client_fetch(cl, (uint32_t)wait_s * 1000, (uint32_t)max, &in) != 0) {
+    if (vn_client_fetch_from(cl, from, (uint32_t)wait_s * 1000, (uint32_t)max, &in) != 0) {
         int rc = cli_client_fail(cl, "inbox");
         vn_client_destroy(&cl);
         return rc;

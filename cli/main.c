@@ -75,7 +75,8 @@ static const struct {
      "       --to ORG|sector:NAME[,...] --categories CAT[,...] --purpose TEXT --until DATE|--days N\n"
      "  consent withdraw --agent EP ID | consent list --agent EP [--subject BSN]\n"},
     {"inbox", NULL,
-     "  inbox --agent EP [--wait SECONDS] [--max N] [--json]\n"
+     "  inbox --agent EP [--wait SECONDS] [--max N] [--from ORG] [--json]\n"
+     "       --from: only that organisation's notifications (answered at once)\n"
      "       control characters in what a sender wrote are shown escaped (\\x1b)\n"},
     {"ack", NULL, "  ack --agent EP MSGID\n"},
     {"status", NULL,

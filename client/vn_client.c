@@ -316,10 +316,17 @@ int vn_client_outcome(vn_client_t *self, const char *message_id, const void *cli
 
 int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client_inbox_t **out)
 {
+    return vn_client_fetch_from(self, NULL, wait_ms, max, out);
+}
+
+int vn_client_fetch_from(vn_client_t *self, const char *from, uint32_t wait_ms, uint32_t max,
+                         vn_client_inbox_t **out)
+{
     *out = NULL;
     Vn__ApiFetch f = VN__API_FETCH__INIT;
-    f.wait_ms = wait_ms;
+    f.wait_ms = from && from[0] ? 0 : wait_ms;
     f.max = max;
+    f.from_org = (char *)(from ? from : "");
     Vn__ApiRequest req = VN__API_REQUEST__INIT;
     req.body_case = VN__API_REQUEST__BODY_FETCH;
     req.fetch = &f;

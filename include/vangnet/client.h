@@ -284,6 +284,11 @@ typedef struct vn_client_inbox vn_client_inbox_t;
 
 /* Fetch up to max (0: 100) unacknowledged notifications, waiting up to wait_ms for the first. */
 int vn_client_fetch(vn_client_t *self, uint32_t wait_ms, uint32_t max, vn_client_inbox_t **out);
+/* The same for one sender's notifications only (from: an organisation id; NULL or "": all), found
+ * through the agent's index by sender, so a flood from another sender does not hide them. With a
+ * sender the agent answers at once (wait_ms is not used). */
+int vn_client_fetch_from(vn_client_t *self, const char *from, uint32_t wait_ms, uint32_t max,
+                         vn_client_inbox_t **out);
 size_t vn_client_inbox_count(const vn_client_inbox_t *inbox);
 const vn_client_message_t *vn_client_inbox_get(const vn_client_inbox_t *inbox, size_t i);
 void vn_client_inbox_destroy(vn_client_inbox_t **inbox_p);
