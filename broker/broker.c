@@ -277,7 +277,8 @@ static int s_handle_one(broker_t *b)
     const char *over = NULL;
     switch (m->body_case) {
     case VN__WIRE_MESSAGE__BODY_SUBMIT:
-        over = broker__budget_admit(b, org->pub.org, BUDGET_SUBMIT);
+        over = broker__budget_admit(b, org->pub.org, BUDGET_SUBMIT,
+                                    m->submit ? m->submit->envelope.len : 0);
         break;
     case VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST:
     case VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST:
@@ -287,7 +288,7 @@ static int s_handle_one(broker_t *b)
     case VN__WIRE_MESSAGE__BODY_AUDIT_MINE_REQUEST:
         /* Not a hello: an agent sends one per handshake, and without it gets no deliveries; a
          * repeated hello on one connection costs almost nothing (deliver.c). */
-        over = broker__budget_admit(b, org->pub.org, BUDGET_REQUEST);
+        over = broker__budget_admit(b, org->pub.org, BUDGET_REQUEST, 0);
         break;
     default:
         break;

@@ -103,6 +103,7 @@ typedef struct {
     int delivered;          /* ACK: it removed a waiting delivery (counted as delivered) */
     int in_flight;          /* ACCEPT/REFUSE: a submission counted in the sender's in-flight
                              * budget; the main thread hears when it is answered (budget.c) */
+    uint64_t in_flight_bytes; /* ... with its envelope's size, as the main thread counted it */
     int audit_budget;       /* REFUSE: 0 not yet asked, 1 audited, 2 suppressed (budget.c);
                              * kept so a commit retried after storage-full asks only once */
     /* filled by the commit */
@@ -245,10 +246,11 @@ typedef enum { BUDGET_SUBMIT, BUDGET_REQUEST } broker_budget_kind_t;
 int broker__budget_init(broker_t *b);
 void broker__budget_fini(broker_t *b);
 /* Main thread, before doing work for org: NULL if within budget (a submit then counts as in
- * flight until broker__budget_submit_done), else the refusal code ("rate-limited",
- * "too-many-in-flight"). */
-const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kind_t kind);
-void broker__budget_submit_done(broker_t *b, const char *org);
+ * flight, with its envelope's bytes, until broker__budget_submit_done), else the refusal code
+ * ("rate-limited", "too-many-in-flight"). bytes: a submit's envelope size, else 0. */
+const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kind_t kind,
+                                 size_t bytes);
+void broker__budget_submit_done(broker_t *b, const char *org, size_t bytes);
 /* Main thread: a request that cost more than one unit of work (a list that scanned many records)
  * takes that many more tokens from org's request budget. */
 void broker__budget_charge(broker_t *b, const char *org, double tokens);

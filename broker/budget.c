@@ -31,6 +31,7 @@ typedef struct {
     char org[VN_ORG_MAX + 1];
     s_bucket_t submit, request, audit;
     uint32_t in_flight;                   /* submissions sent to the workers, not yet answered */
+    uint64_t in_flight_bytes;             /* and their envelopes' bytes */
     uint64_t over_submit, over_in_flight, over_request, suppressed; /* counters */
     uint64_t last_over;                   /* seconds: when it last went over a budget */
 } s_org_t;
@@ -133,21 +134,25 @@ void broker__budget_fini(broker_t *b)
     b->budget = NULL;
 }
 
-const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kind_t kind)
+const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kind_t kind,
+                                 size_t bytes)
 {
     const vn_limits_config_t *l = &b->cfg.limits;
     const char *code = NULL;
     pthread_mutex_lock(&b->budget->lock);
     s_org_t *o = s_org(b->budget, org);
     if (o && kind == BUDGET_SUBMIT) {
-        if (l->submit_in_flight && o->in_flight >= l->submit_in_flight) {
-            o->over_in_flight++;
+        uint64_t cap = (uint64_t)l->submit_in_flight_mb << 20;
+        if ((l->submit_in_flight && o->in_flight >= l->submit_in_flight) ||
+            (cap && o->in_flight_bytes && o->in_flight_bytes + bytes > cap)) {
+            o->over_in_flight++; /* the first one always goes: an envelope may be bigger */
             code = "too-many-in-flight";
         } else if (!s_take(&o->submit, l->submit_rate, l->submit_burst, vn_monotonic_ms() * 1000)) {
             o->over_submit++;
             code = "rate-limited";
         } else {
             o->in_flight++;
+            o->in_flight_bytes += bytes;
         }
     } else if (o && kind == BUDGET_REQUEST &&
                !s_take(&o->request, l->request_rate, l->request_burst, vn_monotonic_ms() * 1000)) {
@@ -180,12 +185,14 @@ void broker__budget_charge(broker_t *b, const char *org, double tokens)
     pthread_mutex_unlock(&b->budget->lock);
 }
 
-void broker__budget_submit_done(broker_t *b, const char *org)
+void broker__budget_submit_done(broker_t *b, const char *org, size_t bytes)
 {
     pthread_mutex_lock(&b->budget->lock);
     s_org_t *o = s_org(b->budget, org);
     if (o && o->in_flight)
         o->in_flight--;
+    if (o)
+        o->in_flight_bytes -= bytes < o->in_flight_bytes ? bytes : o->in_flight_bytes;
     pthread_mutex_unlock(&b->budget->lock);
 }
 
@@ -322,6 +329,12 @@ void broker__budget_metrics(broker_t *b, vn_prom_t *p)
                 vn_prom_printf(p, "vangnet_broker_budget_exceeded_total{org=\"%s\",budget=\"%s\"} "
                                "%llu\n", o[i].org, names[k], (unsigned long long)v[k]);
     }
+    vn_prom_family(p, "vangnet_broker_submit_bytes_in_flight", "gauge",
+                   "Bytes of those submissions' envelopes, by organisation (limit "
+                   "submit_in_flight_mb).");
+    for (size_t i = 0; i < n; i++)
+        vn_prom_printf(p, "vangnet_broker_submit_bytes_in_flight{org=\"%s\"} %llu\n", o[i].org,
+                       (unsigned long long)o[i].in_flight_bytes);
     vn_prom_family(p, "vangnet_broker_submits_in_flight", "gauge",
                    "Submissions being checked or stored, by organisation (limit submit_in_flight).");
     for (size_t i = 0; i < n; i++)
@@ -344,6 +357,8 @@ void broker__budget_status(broker_t *b, json_object *status)
     json_object_object_add(limits, "submit_rate", json_object_new_int64(l->submit_rate));
     json_object_object_add(limits, "submit_burst", json_object_new_int64(l->submit_burst));
     json_object_object_add(limits, "submit_in_flight", json_object_new_int64(l->submit_in_flight));
+    json_object_object_add(limits, "submit_in_flight_mb",
+                           json_object_new_int64(l->submit_in_flight_mb));
     json_object_object_add(limits, "request_rate", json_object_new_int64(l->request_rate));
     json_object_object_add(limits, "request_burst", json_object_new_int64(l->request_burst));
     json_object_object_add(limits, "queue_share_percent", json_object_new_int64(l->queue_share_percent));

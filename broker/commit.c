@@ -298,7 +298,7 @@ static void s_convert_accepts(broker_t *b, const char *code, const char *reason)
         }
 }
 
-/* Hand something to the main thread: ['S'][routing][bytes], ['F'][org] or ['P']. */
+/* Hand something to the main thread: ['S'][routing][bytes], ['F'][org][bytes] or ['P']. */
 static void s_to_main(broker_t *b, char kind, const void *a, size_t a_len, const void *c,
                       size_t c_len)
 {
@@ -353,8 +353,11 @@ void broker__batch_commit(broker_t *b)
         }
         /* Credit is the main thread's: it returns one for the ack of anything it sent and
          * that was not acked yet, expired or withheld since or not (deliver.c, inflight.c). */
-        if (it->in_flight) /* answered (or failed): out of the sender's in-flight budget */
-            s_to_main(b, 'F', it->org, strlen(it->org), NULL, 0);
+        if (it->in_flight) { /* answered (or failed): out of the sender's in-flight budget */
+            uint8_t bytes[8];
+            vn_put_be64(bytes, it->in_flight_bytes);
+            s_to_main(b, 'F', it->org, strlen(it->org), bytes, sizeof bytes);
+        }
         free(it->reply);
         free(it->envelope);
         it->reply = it->envelope = NULL;

@@ -15,7 +15,7 @@
  *   ['R'][org]                                    a second agent took over org's session
  * To main (BROKER_STORE_OUT_EP, PULL):
  *   ['S'][routing][bytes]   send to that agent      ['P']   pump (credit is the main thread's)
- *   ['F'][org]              one of org's submissions was answered (budget.c) */
+ *   ['F'][org][bytes be64]  one of org's submissions was answered (budget.c) */
 #include "broker.h"
 #include "vn_audit.h"
 #include "vn_error.h"
@@ -64,6 +64,7 @@ static int s_take_one(broker_t *b)
         snprintf(it->code, sizeof it->code, "%s", code);
         snprintf(it->reason, sizeof it->reason, "%s", reason);
         it->in_flight = kind == 'v';
+        it->in_flight_bytes = it->in_flight ? zmq_msg_size(&parts[5]) : 0;
         it->audit_budget = kind == 'V'; /* the main thread asked the budget already */
         size_t len = zmq_msg_size(&parts[5]);
         if (len && (it->envelope = malloc(len))) {
@@ -352,10 +353,10 @@ void broker__storage_replies(broker_t *b)
             if (broker__send(b, zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]),
                              zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2])) != 0)
                 vn_warn("event=answer-not-sent reason=peer-gone-or-queue-full");
-        } else if (kind == 'F' && n == 2) {
+        } else if (kind == 'F' && n == 3 && zmq_msg_size(&parts[2]) == 8) {
             char org[VN_ORG_MAX + 1];
             if (s_frame_str(&parts[1], org, sizeof org) == 0)
-                broker__budget_submit_done(b, org);
+                broker__budget_submit_done(b, org, vn_get_be64(zmq_msg_data(&parts[2])));
         } else if (kind == 'P') {
             b->pump_needed = 1;
         }

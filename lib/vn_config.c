@@ -131,6 +131,7 @@ static int s_limits_key(vn_limits_config_t *l, const char *name, const char *val
         {"submit_rate", offsetof(vn_limits_config_t, submit_rate), 10000000},
         {"submit_burst", offsetof(vn_limits_config_t, submit_burst), 100000000},
         {"submit_in_flight", offsetof(vn_limits_config_t, submit_in_flight), 1000000},
+        {"submit_in_flight_mb", offsetof(vn_limits_config_t, submit_in_flight_mb), 1048576},
         {"request_rate", offsetof(vn_limits_config_t, request_rate), 10000000},
         {"request_burst", offsetof(vn_limits_config_t, request_burst), 100000000},
         {"queue_share_percent", offsetof(vn_limits_config_t, queue_share_percent), 100},
@@ -154,6 +155,7 @@ void vn_limits_config_defaults(vn_limits_config_t *l)
     l->submit_rate = 10000;
     l->submit_burst = 20000;
     l->submit_in_flight = 4096;
+    l->submit_in_flight_mb = 64;
     l->request_rate = 500;
     l->request_burst = 5000;
     l->queue_share_percent = 25;
@@ -365,6 +367,7 @@ static const s_key_t s_keys[] = {
     {"limits", "submit_rate", "a whole number per second, 0..10000000 (0: no limit)", 1, 0},
     {"limits", "submit_burst", "a whole number, 0..100000000", 1, 0},
     {"limits", "submit_in_flight", "a whole number, 0..1000000 (0: no limit)", 1, 0},
+    {"limits", "submit_in_flight_mb", "a whole number of MiB, 0..1048576 (0: no limit)", 1, 0},
     {"limits", "request_rate", "a whole number per second, 0..10000000 (0: no limit)", 1, 0},
     {"limits", "request_burst", "a whole number, 0..100000000", 1, 0},
     {"limits", "queue_share_percent", "a whole number, 0..100 (0: no per-sender share)", 1, 0},

@@ -30,6 +30,7 @@ typedef struct {
     uint32_t submit_rate;          /* submit_rate = 10000: submissions per second per org */
     uint32_t submit_burst;         /* submit_burst = 20000 */
     uint32_t submit_in_flight;     /* submit_in_flight = 4096: unanswered submissions per org */
+    uint32_t submit_in_flight_mb;  /* submit_in_flight_mb = 64: their envelopes' MiB per org */
     uint32_t request_rate;         /* request_rate = 500: consent, signal, match, list, proof and
                                     * directory requests per second per org */
     uint32_t request_burst;        /* request_burst = 5000 */

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# 29: one organisation floods valid, signed submissions of 200 KB each, faster than the workers
+# and the group commit can take them. Counted only by number, thousands of them would wait in the
+# broker's memory (4,096 x 1 MiB is 4 GiB); submit_in_flight_mb bounds their bytes per
+# organisation, so beyond it they are answered too-many-in-flight before any work, the broker's
+# memory stays bounded, and a genuine report from a GGZ institution is accepted and delivered.
+. "$(dirname "$0")/lib.sh"
+vn_small_quarantine
+VN_BROKER_EXTRA="[limits]
+submit_rate = 100000
+submit_burst = 100000
+submit_in_flight = 4096
+submit_in_flight_mb = 2" vn_setup_pair
+vn_org school-de-linde onderwijs
+B_URL=$(cat "$T/broker-data/metrics-address")
+rss0=$(vn_rss_kb "$BROKER_PID")
+hostile school-de-linde --mode flood --to "$T/keys/vt-zuid-limburg.public" --count 1000000 \
+    --window 512 --size 200000 --seconds 10 > "$T/flood.out" &
+H=$!
+VN_PIDS+=("$H")
+sleep 3
+peak=0
+for _ in 1 2 3 4 5; do
+    b=$(curl -sf "$B_URL/metrics" | awk '/^vangnet_broker_submit_bytes_in_flight\{org="school-de-linde"\}/ {print $2}')
+    [ -n "$b" ] && [ "$b" -gt "$peak" ] && peak=$b
+    sleep 0.3
+done
+echo "synthetic: zorgen" > "$T/m.txt"
+out=$("$VANGNET" send --agent "$(api ggz-mondriaan)" --to vt-zuid-limburg --subject $BSN $MELD \
+    --file "$T/m.txt" --wait 30)
+[[ $out == accepted* ]] || fail "genuine report not accepted during the flood: $out"
+kill -0 "$H" || fail "the flood ended before the genuine report was sent"
+rss1=$(vn_rss_kb "$BROKER_PID")
+wait "$H"
+f=$(cat "$T/flood.out")
+echo "flood: $f"
+kill -0 "$BROKER_PID" || fail "broker died"
+limited=$(vn_field "$f" too-many-in-flight)
+[ "${limited:-0}" -gt 0 ] || fail "the flood's bytes in flight were not limited: $f"
+echo "bytes in flight seen: at most $peak (limit 2 MiB plus one envelope)"
+[ "$peak" -le $(( (2 << 20) + 300000 )) ] || fail "$peak bytes in flight: over submit_in_flight_mb"
+echo "broker RSS growth during the flood $(( (rss1 - rss0) / 1024 )) MiB"
+[ $(( (rss1 - rss0) / 1024 )) -lt 96 ] || fail "broker memory grew $(( (rss1 - rss0) / 1024 )) MiB"
+"$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --from ggz-mondriaan --wait 30 > "$T/in.txt"
+grep -q "zorgen" "$T/in.txt" || fail "genuine report not delivered: $(head -c 400 "$T/in.txt")"
+wait_for "curl -sf '$B_URL/metrics' | grep -q '^vangnet_broker_submit_bytes_in_flight{org=\"school-de-linde\"} 0$'" 30
+"$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
+echo "29-hostile-big-submits: ok"
