@@ -242,7 +242,7 @@ int broker__queue_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *c
                         size_t code_len, char *reason, size_t reason_len);
 
 /* budget.c: what one organisation may cost (the [limits] section, docs/limits.md). Any thread. */
-typedef enum { BUDGET_SUBMIT, BUDGET_REQUEST } broker_budget_kind_t;
+typedef enum { BUDGET_SUBMIT, BUDGET_REQUEST, BUDGET_HANDSHAKE } broker_budget_kind_t;
 int broker__budget_init(broker_t *b);
 void broker__budget_fini(broker_t *b);
 /* Main thread, before doing work for org: NULL if within budget (a submit then counts as in

@@ -29,10 +29,10 @@ typedef struct {
 /* One organisation's budgets; entries live as long as the broker (orgs are registered ones). */
 typedef struct {
     char org[VN_ORG_MAX + 1];
-    s_bucket_t submit, request, audit;
+    s_bucket_t submit, request, audit, handshake;
     uint32_t in_flight;                   /* submissions sent to the workers, not yet answered */
     uint64_t in_flight_bytes;             /* and their envelopes' bytes */
-    uint64_t over_submit, over_in_flight, over_request, suppressed; /* counters */
+    uint64_t over_submit, over_in_flight, over_request, suppressed, over_handshake; /* counters */
     uint64_t last_over;                   /* seconds: when it last went over a budget */
 } s_org_t;
 
@@ -157,6 +157,11 @@ const char *broker__budget_admit(broker_t *b, const char *org, broker_budget_kin
     } else if (o && kind == BUDGET_REQUEST &&
                !s_take(&o->request, l->request_rate, l->request_burst, vn_monotonic_ms() * 1000)) {
         o->over_request++;
+        code = "rate-limited";
+    } else if (o && kind == BUDGET_HANDSHAKE &&
+               !s_take(&o->handshake, l->handshake_rate, l->handshake_burst,
+                       vn_monotonic_ms() * 1000)) {
+        o->over_handshake++;
         code = "rate-limited";
     }
     if (code) {
@@ -318,13 +323,14 @@ void broker__budget_metrics(broker_t *b, vn_prom_t *p)
     s_org_t *o = s_snapshot(b, &n);
     if (!o)
         return;
-    const char *names[] = {"submit", "in-flight", "request", "refusal-audit"};
+    const char *names[] = {"submit", "in-flight", "request", "refusal-audit", "handshake"};
     vn_prom_family(p, "vangnet_broker_budget_exceeded_total", "counter",
                    "Messages refused or refusals left unaudited because an organisation was over "
                    "one of its [limits] budgets, by organisation and budget.");
     for (size_t i = 0; i < n; i++) {
-        uint64_t v[] = {o[i].over_submit, o[i].over_in_flight, o[i].over_request, o[i].suppressed};
-        for (int k = 0; k < 4; k++)
+        uint64_t v[] = {o[i].over_submit, o[i].over_in_flight, o[i].over_request, o[i].suppressed,
+                        o[i].over_handshake};
+        for (int k = 0; k < 5; k++)
             if (v[k])
                 vn_prom_printf(p, "vangnet_broker_budget_exceeded_total{org=\"%s\",budget=\"%s\"} "
                                "%llu\n", o[i].org, names[k], (unsigned long long)v[k]);
@@ -362,6 +368,8 @@ void broker__budget_status(broker_t *b, json_object *status)
     json_object_object_add(limits, "request_rate", json_object_new_int64(l->request_rate));
     json_object_object_add(limits, "request_burst", json_object_new_int64(l->request_burst));
     json_object_object_add(limits, "queue_share_percent", json_object_new_int64(l->queue_share_percent));
+    json_object_object_add(limits, "handshake_rate", json_object_new_int64(l->handshake_rate));
+    json_object_object_add(limits, "handshake_burst", json_object_new_int64(l->handshake_burst));
     json_object *arr = json_object_new_array();
     uint64_t now = vn_now();
     for (size_t i = 0; i < n; i++) {
@@ -375,14 +383,18 @@ void broker__budget_status(broker_t *b, json_object *status)
         json_object_object_add(e, "over_in_flight", json_object_new_int64((int64_t)o[i].over_in_flight));
         json_object_object_add(e, "over_request_rate", json_object_new_int64((int64_t)o[i].over_request));
         json_object_object_add(e, "refusals_suppressed", json_object_new_int64((int64_t)o[i].suppressed));
+        json_object_object_add(e, "over_handshake_rate",
+                               json_object_new_int64((int64_t)o[i].over_handshake));
         json_object_array_add(arr, e);
         if (o[i].last_over && now - o[i].last_over < WARN_SECONDS)
             vn_status_warn(status, "%s is over its budget (submits over rate %llu, over in-flight "
-                           "%llu, requests over rate %llu, refusals suppressed %llu)", o[i].org,
+                           "%llu, requests over rate %llu, refusals suppressed %llu, handshakes "
+                           "over rate %llu)", o[i].org,
                            (unsigned long long)o[i].over_submit,
                            (unsigned long long)o[i].over_in_flight,
                            (unsigned long long)o[i].over_request,
-                           (unsigned long long)o[i].suppressed);
+                           (unsigned long long)o[i].suppressed,
+                           (unsigned long long)o[i].over_handshake);
     }
     json_object *budgets = json_object_new_object();
     json_object_object_add(budgets, "limits", limits);

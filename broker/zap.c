@@ -123,6 +123,15 @@ void broker__zap_handle(broker_t *b)
         s_reply(b->zap, "1.0", frames[1], lens[1], "400", why, "");
         return;
     }
+    /* A registered key that reconnects in a loop: each admitted handshake opens a new session,
+     * which sends everything unacked again (session.c); beyond its budget it waits. */
+    if (broker__budget_admit(b, org->pub.org, BUDGET_HANDSHAKE, 0)) {
+        if (s_log_refusal())
+            vn_warn("event=auth-refused address=%s org=%s reason=handshake-rate-limited", address,
+                    org->pub.org);
+        s_reply(b->zap, "1.0", frames[1], lens[1], "400", "rate-limited", "");
+        return;
+    }
     vn_debug("event=auth-ok org=%s address=%s", org->pub.org, address);
     s_reply(b->zap, "1.0", frames[1], lens[1], "200", "OK", org->pub.org);
 }

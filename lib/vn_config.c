@@ -135,6 +135,8 @@ static int s_limits_key(vn_limits_config_t *l, const char *name, const char *val
         {"request_rate", offsetof(vn_limits_config_t, request_rate), 10000000},
         {"request_burst", offsetof(vn_limits_config_t, request_burst), 100000000},
         {"queue_share_percent", offsetof(vn_limits_config_t, queue_share_percent), 100},
+        {"handshake_rate", offsetof(vn_limits_config_t, handshake_rate), 100000},
+        {"handshake_burst", offsetof(vn_limits_config_t, handshake_burst), 1000000},
     };
     long long n;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -159,6 +161,8 @@ void vn_limits_config_defaults(vn_limits_config_t *l)
     l->request_rate = 500;
     l->request_burst = 5000;
     l->queue_share_percent = 25;
+    l->handshake_rate = 2;
+    l->handshake_burst = 30;
 }
 
 static int s_broker_key(vn_broker_config_t *c, const char *section, const char *name,
@@ -371,6 +375,8 @@ static const s_key_t s_keys[] = {
     {"limits", "request_rate", "a whole number per second, 0..10000000 (0: no limit)", 1, 0},
     {"limits", "request_burst", "a whole number, 0..100000000", 1, 0},
     {"limits", "queue_share_percent", "a whole number, 0..100 (0: no per-sender share)", 1, 0},
+    {"limits", "handshake_rate", "a whole number, 0..100000 (0: no limit)", 1, 0},
+    {"limits", "handshake_burst", "a whole number, 0..1000000", 1, 0},
     {"metrics", "storage_warn_percent", "a whole number, 1..100", 1, 1},
     {"metrics", "queue_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 0},
     {"metrics", "disconnect_warn_minutes", "a whole number of minutes, 0..525600 (0: at once)", 1, 1},

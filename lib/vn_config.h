@@ -36,6 +36,9 @@ typedef struct {
     uint32_t request_burst;        /* request_burst = 5000 */
     uint32_t queue_share_percent;  /* queue_share_percent = 25: of max_queue_per_recipient, what
                                     * one sender may hold in one recipient's queue */
+    uint32_t handshake_rate;       /* handshake_rate = 2: admitted CURVE handshakes per second per
+                                    * org (each new session resends what is unacked) */
+    uint32_t handshake_burst;      /* handshake_burst = 30 */
 } vn_limits_config_t;
 
 typedef struct {

@@ -8,6 +8,7 @@
  *   flood     valid, signed Meldcode reports to --to (accepted junk)
  *   hello     repeated hellos on one connection that never reads its deliveries
  *   handshake CURVE handshakes with fresh, unregistered keys, one connection each
+ *   reconnect CURVE handshakes with the organisation's own key, one connection each
  *   consents  consent list requests (one page of the caller's own consents each)
  *   register  consent registrations (valid, each for a fresh subject), to fill the consent store
  *   recipient the recipient's agent: hello with --credit N, --fake-acks acks for deliveries it
@@ -331,7 +332,7 @@ int main(int argc, char **argv)
     if (!broker || !broker_pub || !keys || (needs_to && !to) ||
         (strcmp(mode, "forged") == 0 && !claim) || sodium_init() < 0) {
         fprintf(stderr, "usage: vn-hostile --broker EP --broker-public FILE --keys ORG.secret\n"
-                        "  --mode garbage|forged|flood|hello|handshake|consents|register|recipient\n"
+                        "  --mode garbage|forged|flood|hello|handshake|reconnect|consents|register|recipient\n"
                         "  [--to FILE.public] [--claim ORG] [--count N] [--seconds S] [--size BYTES]\n"
                         "  [--window N] [--no-read] [--reset] [--heartbeat MS] [--after CURSOR]\n"
                         "  [--credit N] [--fake-acks N] [--hold S] [--ttl S]\n");
@@ -378,13 +379,19 @@ int main(int argc, char **argv)
         vn_keyset_destroy(&signer);
         return rc == 0 ? 0 : 1;
     }
-    if (strcmp(mode, "handshake") == 0) {
-        /* Each a new connection with a key the broker has never seen: refused by ZAP. */
+    if (strcmp(mode, "handshake") == 0 || strcmp(mode, "reconnect") == 0) {
+        /* handshake: each a new connection with a key the broker has never seen, refused by ZAP;
+         * reconnect: each a new connection with the organisation's own registered key. */
+        int own = strcmp(mode, "reconnect") == 0;
         long tried = 0;
         uint64_t stop = vn_monotonic_ms() + (uint64_t)(seconds * 1000);
         for (; tried < count && vn_monotonic_ms() < stop; tried++) {
             char pk[41], sk[41];
             zmq_curve_keypair(pk, sk);
+            if (own) {
+                memcpy(pk, conn->pub.curve_pk, 41);
+                memcpy(sk, conn->curve_sk, 41);
+            }
             void *h = zmq_socket(ctx, ZMQ_DEALER);
             zmq_setsockopt(h, ZMQ_LINGER, &linger, sizeof linger);
             zmq_setsockopt(h, ZMQ_CURVE_SERVERKEY, bpub.curve_pk, 40);
