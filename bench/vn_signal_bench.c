@@ -275,7 +275,7 @@ int main(int argc, char **argv)
             memset(it, 0, sizeof *it);
             it->kind = ITEM_SIGNAL;
             s_org(randombytes_uniform(ORGS), it->org);
-            vn_wire_pack(&m, &it->envelope, &it->envelope_len);
+            vn_wire_pack(&m, &it->payload, &it->payload_len);
             uint64_t a0 = s_us(), ac0 = s_cpu_us();
             if ((rc = broker__signal_apply(txn, b, it)) != 0)
                 return fprintf(stderr, "register: %s\n", vn_strerror(rc)), 1;
@@ -301,7 +301,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < in_group; i++) {
             lat[done + i] = g1 - g0;
             cpu_lat[done + i] = c1 - c0;
-            free(b->batch[i].envelope);
+            free(b->batch[i].payload);
             free(b->batch[i].reply);
         }
         done += in_group;
