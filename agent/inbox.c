@@ -28,7 +28,7 @@ static void s_ack_to_broker(agent_t *a, int notice, const uint8_t id[16], const 
         m.body_case = VN__WIRE_MESSAGE__BODY_NOTICE_ACK;
         m.notice_ack = &n;
     } else {
-        d.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+        d.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)id};
         if (failure_code) {
             d.failure_code = (char *)failure_code;
             d.failure_reason = (char *)failure_reason;
@@ -377,8 +377,8 @@ int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16
                         const char *recipient, const char *code, const char *reason)
 {
     Vn__ApiNotification n = VN__API_NOTIFICATION__INIT;
-    n.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
-    n.about_message_id = (ProtobufCBinaryData){16, (uint8_t *)about};
+    n.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)id};
+    n.about_message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)about};
     n.sender = "broker";
     n.notice_code = (char *)code;
     n.notice_reason = (char *)reason;
@@ -389,7 +389,7 @@ int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16
 
 void agent__on_notice(agent_t *a, const Vn__Notice *n)
 {
-    if (n->notice_id.len != 16 || n->message_id.len != 16)
+    if (n->notice_id.len != VN_MSGID_BYTES || n->message_id.len != VN_MSGID_BYTES)
         return;
     MDB_txn *txn = agent__txn(a);
     int seen = txn ? s_seen(a, txn, n->notice_id.data) : VN_E_STORE;
@@ -454,7 +454,7 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
         if (!item)
             vn_error("event=inbox-entry-unreadable seq=%llu action=skipped",
                      k.mv_size == 8 ? (unsigned long long)vn_get_be64(k.mv_data) : 0ULL);
-        if (item && item->message_id.len == 16) {
+        if (item && item->message_id.len == VN_MSGID_BYTES) {
             item->inbox_seq = vn_get_be64(k.mv_data);
             bytes += vn__api_notification__get_packed_size(item);
             list[n++] = item;
@@ -522,13 +522,13 @@ void agent__fetch_wake(agent_t *a, uint64_t now_ms)
 
 void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiAck *ack)
 {
-    if (ack->message_id.len != 16) {
+    if (ack->message_id.len != VN_MSGID_BYTES) {
         agent__api_error(a, routing, routing_len, "invalid-message-id",
                          "a message id is 32 hexadecimal digits");
         return;
     }
     MDB_txn *txn = agent__txn(a);
-    MDB_val ik = {16, ack->message_id.data}, iv;
+    MDB_val ik = {VN_MSGID_BYTES, ack->message_id.data}, iv;
     if (!txn || mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv) != 0 ||
         iv.mv_size != 8 || vn_get_be64(iv.mv_data) == 0 || vn_get_be64(iv.mv_data) == UINT64_MAX) {
         agent__api_error(a, routing, routing_len, "not-found",

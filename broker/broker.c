@@ -321,7 +321,7 @@ static int s_handle_one(broker_t *b)
         zmq_send(b->jobs, m->submit->envelope.data, m->submit->envelope.len, 0);
         break;
     case VN__WIRE_MESSAGE__BODY_DELIVERY_ACK:
-        if (m->delivery_ack->message_id.len != 16)
+        if (m->delivery_ack->message_id.len != VN_MSGID_BYTES)
             break;
         broker__session_acked(b, org->pub.org, m->delivery_ack->message_id.data);
         if (m->delivery_ack->failure_code[0])

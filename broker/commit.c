@@ -28,7 +28,7 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited);
 
 /* If it->org sent msgid before, make the item answer with that original outcome (outcome.c).
  * Returns broker__outcome_find's result: 1 answered, 0 new, 2 another's id, <0 error. */
-static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it, const uint8_t msgid[16])
+static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it, const uint8_t msgid[VN_MSGID_BYTES])
 {
     uint8_t *orig;
     size_t orig_len;
@@ -102,7 +102,7 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         r.sender = it->org; /* whose id this is (outcome.c) */
         uint8_t buf[256];
         size_t len = vn__receipt__pack(&r, buf);
-        MDB_val dk = {16, p.hdr->message_id.data}, dv = {len, buf};
+        MDB_val dk = {VN_MSGID_BYTES, p.hdr->message_id.data}, dv = {len, buf};
         rc = vn_store_error(mdb_put(txn, dedup, &dk, &dv, 0));
         m.receipt = &r;
         if (rc == 0)
