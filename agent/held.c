@@ -140,8 +140,8 @@ static int s_held_put(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const cha
 }
 
 /* Open a held value: its message id, caller and submit (the caller frees *out), or -1. */
-static int s_held_open(agent_t *a, const MDB_val *v, uint8_t msgid[VN_MSGID_BYTES], char caller[256],
-                       Vn__ApiSubmit **out)
+static int s_held_open(agent_t *a, const MDB_val *v, uint8_t msgid[VN_MSGID_BYTES],
+                       char caller[256], Vn__ApiSubmit **out)
 {
     const uint8_t *d = v->mv_data;
     if (v->mv_size < SEAL_OVERHEAD + 1 || d[16] != SEAL_VERSION)
@@ -272,7 +272,8 @@ static Vn__ApiSubmit *s_parked_submit(agent_t *a, const parked_t *p)
 
 /* A held submit refused for good (the service refused its evaluation, or a check at release):
  * the outcome REFUSED, told to whoever waits, else through the inbox. */
-static void s_refuse(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const char *code, const char *reason)
+static void s_refuse(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const char *code,
+                     const char *reason)
 {
     Vn__ApiSubmitResult *stored = agent__result_get(a, msgid);
     Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;

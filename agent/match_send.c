@@ -274,7 +274,8 @@ void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
     free(g);
 }
 
-int agent__match_submit_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const Vn__ApiSubmitResult *r)
+int agent__match_submit_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
+                                const Vn__ApiSubmitResult *r)
 {
     for (size_t i = 0; i < a->n_groups; i++) {
         match_group_t *g = &a->groups[i];

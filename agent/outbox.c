@@ -240,7 +240,8 @@ int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, s
     return s_seal_and_queue(a, s, to, n_to, match_id, 0, msgid, code, msg, msg_len);
 }
 
-int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[VN_MSGID_BYTES],
+int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s,
+                               const uint8_t msgid[VN_MSGID_BYTES],
                                const char **code, char *msg, size_t msg_len)
 {
     uint8_t id[16];
@@ -328,7 +329,8 @@ void agent__resend(agent_t *a, int all)
 
 /* Remove msgid from the outbox and record the broker's answer; answer whoever waits for it once
  * that is durable (after this turn's commit), refusals as much as receipts. */
-static void s_settle(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], Vn__ApiSubmitResult *r, int refused)
+static void s_settle(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], Vn__ApiSubmitResult *r,
+                     int refused)
 {
     MDB_txn *txn = agent__txn(a);
     if (!txn)

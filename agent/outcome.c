@@ -156,7 +156,8 @@ void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len
                           const Vn__ApiOutcomeQuery *q)
 {
     int by_id = q->message_id.len != 0, by_ref = q->client_ref.len != 0;
-    if (by_id == by_ref || (by_id && q->message_id.len != VN_MSGID_BYTES) || q->client_ref.len > 64) {
+    if (by_id == by_ref || (by_id && q->message_id.len != VN_MSGID_BYTES) ||
+        q->client_ref.len > 64) {
         agent__api_error(a, routing, routing_len, "invalid-request",
                          "give either a message id (16 bytes) or a client_ref (up to 64 bytes)");
         return;

@@ -192,8 +192,9 @@ static int s_setup(void)
         for (int i = 0; i < (side ? g.senders : g.recipients); i++) {
             s_org_name(org, sizeof org, side, i);
             ks = vn_keyset_generate(org, side ? "ggz" : "veilig-thuis");
+            /* registered at the pseudonym service too */
             if (vn_keyset_save(ks, g.dir) != 0 ||
-                (g.pseudonyms && vn_keyset_save(ks, clients) != 0) || /* at the pseudonym service too */
+                (g.pseudonyms && vn_keyset_save(ks, clients) != 0) ||
                 vn_registry_add(db, &ks->pub, "bench") != 0) {
                 fprintf(stderr, "vn-bench: cannot create organisation %s\n", org);
                 exit(1);

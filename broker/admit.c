@@ -71,7 +71,8 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     env.txn = txn;
     /* A message id this organisation sent before keeps its original outcome: nothing below (the
      * clock, consents, the policy, the registry) may change it. The commit answers it. */
-    if (p.hdr->message_id.len == VN_MSGID_BYTES && broker__outcome_known(txn, b, org, p.hdr->message_id.data)) {
+    if (p.hdr->message_id.len == VN_MSGID_BYTES &&
+        broker__outcome_known(txn, b, org, p.hdr->message_id.data)) {
         *flags = ADMIT_RESENT;
         goto done;
     }

@@ -376,7 +376,8 @@ int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t se
 int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t *p);
 int broker__stored_envelope_raw(MDB_txn *txn, broker_t *b, uint64_t seq, MDB_val *env);
 /* The sequence number of msgid's ACCEPTED record, from its receipt. VN_E_NOT_FOUND if never accepted. */
-int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[VN_MSGID_BYTES], uint64_t *seq);
+int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[VN_MSGID_BYTES],
+                         uint64_t *seq);
 
 /* outcome.c (storage thread): one outcome per (sender, message id), in the commit's transaction */
 /* 0 for a refusal that is no verdict (storage-full, storage-error: the agent retries). */
@@ -384,10 +385,12 @@ int broker__refusal_final(const char *code);
 /* org's earlier outcome for msgid: 1 with *reply the packed original Receipt (duplicate set) or
  * Refusal (the caller frees it), 0 if none, 2 if another organisation's message has this id, <0 on
  * a store error. */
-int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[VN_MSGID_BYTES],
+int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org,
+                         const uint8_t msgid[VN_MSGID_BYTES],
                          uint8_t **reply, size_t *reply_len);
 /* 1 if org has an outcome for msgid (a worker's read transaction suffices). */
-int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[VN_MSGID_BYTES]);
+int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org,
+                          const uint8_t msgid[VN_MSGID_BYTES]);
 /* Keep a final refusal of org's message (no-op for the others). */
 int broker__outcome_put_refusal(MDB_txn *txn, broker_t *b, const char *org, const Vn__Refusal *r);
 

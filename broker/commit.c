@@ -28,7 +28,8 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited);
 
 /* If it->org sent msgid before, make the item answer with that original outcome (outcome.c).
  * Returns broker__outcome_find's result: 1 answered, 0 new, 2 another's id, <0 error. */
-static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it, const uint8_t msgid[VN_MSGID_BYTES])
+static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it,
+                             const uint8_t msgid[VN_MSGID_BYTES])
 {
     uint8_t *orig;
     size_t orig_len;

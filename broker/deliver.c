@@ -53,7 +53,8 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
             vn_parsed_t p;
             if (broker__stored_envelope_raw(txn, b, e.seq, &ev) != 0)
                 continue; /* released under us; the ack bookkeeping will catch up */
-            if (vn_envelope_parse(ev.mv_data, ev.mv_size, &p) != 0 || p.hdr->message_id.len != VN_MSGID_BYTES) {
+            if (vn_envelope_parse(ev.mv_data, ev.mv_size, &p) != 0 ||
+                p.hdr->message_id.len != VN_MSGID_BYTES) {
                 vn_error("event=queue-entry-damaged org=%s qseq=%llu", s->org,
                          (unsigned long long)e.qseq);
                 s->last_qseq = e.qseq;

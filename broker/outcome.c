@@ -48,7 +48,8 @@ static int s_receipt_is_orgs(MDB_txn *txn, broker_t *b, const Vn__Receipt *r, co
     return mine;
 }
 
-int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[VN_MSGID_BYTES],
+int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org,
+                         const uint8_t msgid[VN_MSGID_BYTES],
                          uint8_t **reply, size_t *reply_len)
 {
     *reply = NULL;
@@ -95,7 +96,8 @@ int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org, const uint8
     return rc == 0 ? 1 : rc;
 }
 
-int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[VN_MSGID_BYTES])
+int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org,
+                          const uint8_t msgid[VN_MSGID_BYTES])
 {
     uint8_t *reply;
     size_t len;

@@ -318,10 +318,11 @@ static int s_collect(void *ctx, const Vn__AuditRecord *r)
             snprintf(row->recipients + strlen(row->recipients),
                      sizeof row->recipients - strlen(row->recipients), "%s%s", i ? ", " : "",
                      r->recipients[i]);
-    } else if (r->message_id.len == VN_MSGID_BYTES && (r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__EXPIRED ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__WITHHELD ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED)) {
+    } else if (r->message_id.len == VN_MSGID_BYTES &&
+               (r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ||
+                r->event == VN__AUDIT_RECORD__EVENT__EXPIRED ||
+                r->event == VN__AUDIT_RECORD__EVENT__WITHHELD ||
+                r->event == VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED)) {
         s_row_t *row = s_row_for(rep, r->message_id.data);
         if (row && r->n_recipients == 1)
             snprintf(row->outcomes + strlen(row->outcomes),

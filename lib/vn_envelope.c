@@ -387,7 +387,8 @@ int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **c
             w = p->env->wrapped[i];
     if (!w)
         return VN_E_NOT_RECIPIENT;
-    if (w->message_id.len != VN_MSGID_BYTES || memcmp(w->message_id.data, h->message_id.data, VN_MSGID_BYTES) != 0)
+    if (w->message_id.len != VN_MSGID_BYTES ||
+        memcmp(w->message_id.data, h->message_id.data, VN_MSGID_BYTES) != 0)
         return VN_E_WRAP_REPLAYED;
 
     uint8_t kek[KEY_BYTES], key[KEY_BYTES], ad[64 + VN_ORG_MAX];
