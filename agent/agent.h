@@ -50,7 +50,7 @@ enum { ADB_META, ADB_OUTBOX, ADB_OUTBOX_IDS, ADB_RESULTS, ADB_INBOX, ADB_INBOX_I
 typedef struct {
     uint8_t routing[ROUTING_MAX];
     size_t routing_len;
-    uint8_t msgid[16];   /* submit and outcome waiters */
+    uint8_t msgid[VN_MSGID_BYTES];   /* submit and outcome waiters */
     uint8_t client_ref[64];
     size_t client_ref_len;
     int repeated;        /* an outcome query or a repeated client_ref: no new message */
@@ -216,9 +216,10 @@ void agent__on_receipt(agent_t *a, const Vn__Receipt *r);
 void agent__on_refusal(agent_t *a, const Vn__Refusal *r);
 
 /* outcome.c: stored outcomes, client_ref idempotency, outcome queries */
-int agent__result_put(agent_t *a, const uint8_t msgid[16], const Vn__ApiSubmitResult *r);
+int agent__result_put(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
+                      const Vn__ApiSubmitResult *r);
 /* msgid's stored outcome (the caller frees it), or NULL. */
-Vn__ApiSubmitResult *agent__result_get(agent_t *a, const uint8_t msgid[16]);
+Vn__ApiSubmitResult *agent__result_get(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES]);
 void agent__answer_result(agent_t *a, const uint8_t *routing, size_t routing_len,
                           Vn__ApiSubmitResult *r, int as_outcome);
 /* 1 if the submit's client_ref was used before (answered here: the first outcome, or
@@ -226,11 +227,12 @@ void agent__answer_result(agent_t *a, const uint8_t *routing, size_t routing_len
 int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_len,
                             const Vn__ApiSubmit *s);
 /* Bind the submit's client_ref (if any) to msgid in this turn's transaction. */
-int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[16]);
+int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[VN_MSGID_BYTES]);
 void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len,
                           const Vn__ApiOutcomeQuery *q);
 /* Answer everyone waiting for msgid's outcome with r (after this turn's commit). */
-void agent__outcome_settled(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r);
+void agent__outcome_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
+                            Vn__ApiSubmitResult *r);
 void agent__submit_timeouts(agent_t *a, uint64_t now_ms);
 
 /* inbox.c */
@@ -269,11 +271,12 @@ void agent__consent_timeouts(agent_t *a, uint64_t now_ms);
 /* outbox.c: validate, seal (content format 1), store durably and queue one envelope to `to`.
  * 0 with msgid set, or an error with *code and msg for the IT system. */
 int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                          const char *match_id, uint8_t msgid[16], const char **code, char *msg,
+                          const char *match_id, uint8_t msgid[VN_MSGID_BYTES], const char **code, char *msg,
                           size_t msg_len);
 /* The same for a submit that was held for its pseudonym: sealed under its given id, its stored
  * outcome (QUEUED since it was held) and client_ref binding kept. */
-int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[16],
+int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s,
+                               const uint8_t msgid[VN_MSGID_BYTES],
                                const char **code, char *msg, size_t msg_len);
 /* Everything about a submit but its pseudonym: NULL, or a code with msg. */
 const char *agent__submit_validate(agent_t *a, const Vn__ApiSubmit *s, char *msg, size_t msg_len);
@@ -314,7 +317,8 @@ void agent__send_contact_cards(agent_t *a, const Vn__MatchInfo *m, char *const *
 void agent__store_contact_card(agent_t *a, const char *sender, const Vn__ContactCard *card);
 void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
                          const Vn__ApiSubmit *s);
-int agent__match_submit_settled(agent_t *a, const uint8_t msgid[16], const Vn__ApiSubmitResult *r);
+int agent__match_submit_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
+                                const Vn__ApiSubmitResult *r);
 void agent__match_submit_timeouts(agent_t *a, uint64_t now_ms);
 void agent__match_fini(agent_t *a);
 

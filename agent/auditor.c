@@ -179,8 +179,9 @@ void agent__audit_receipt(agent_t *a, const Vn__Receipt *r)
     crypto_hash_sha256(hash, r->audit_record.data, r->audit_record.len);
     vn_merkle_leaf_hash(r->audit_record.data, r->audit_record.len, leaf);
     Vn__AuditRecord *rec = vn__audit_record__unpack(NULL, r->audit_record.len, r->audit_record.data);
-    int ok = rec && rec->seq == r->audit_seq && rec->message_id.len == 16 &&
-             r->message_id.len == 16 && memcmp(rec->message_id.data, r->message_id.data, 16) == 0 &&
+    int ok = rec && rec->seq == r->audit_seq && rec->message_id.len == VN_MSGID_BYTES &&
+             r->message_id.len == VN_MSGID_BYTES &&
+             memcmp(rec->message_id.data, r->message_id.data, VN_MSGID_BYTES) == 0 &&
              strcmp(rec->actor_org, a->keys->pub.org) == 0 && r->audit_hash.len == 32 &&
              memcmp(hash, r->audit_hash.data, 32) == 0;
     uint8_t *proof = ok ? s_proof(r->inclusion_proof, r->n_inclusion_proof) : NULL;

@@ -33,7 +33,7 @@ static void s_forward(agent_t *a, const uint8_t *routing, size_t routing_len,
     }
     waiter_t *w = agent__waiter_add(&a->consents, &a->n_consents, routing, routing_len);
     if (w) {
-        memcpy(w->msgid, id, 16);
+        memcpy(w->msgid, id, VN_MSGID_BYTES);
         w->deadline_ms = vn_monotonic_ms() + CONSENT_WAIT_MS;
     }
 }
@@ -97,7 +97,7 @@ void agent__on_consent_response(agent_t *a, const Vn__ConsentResponse *resp)
     waiter_t *w = NULL;
     size_t i = 0;
     for (; resp->request_id.len == 16 && i < a->n_consents; i++)
-        if (memcmp(a->consents[i].msgid, resp->request_id.data, 16) == 0) {
+        if (memcmp(a->consents[i].msgid, resp->request_id.data, VN_MSGID_BYTES) == 0) {
             w = &a->consents[i];
             break;
         }

@@ -106,7 +106,7 @@ static void s_key(const vn_keyset_t *keys, uint8_t k[32])
 }
 
 /* Store s (from caller) as held under msgid: msgid || version || nonce || sealed(caller, s). */
-static int s_held_put(agent_t *a, const uint8_t msgid[16], const char *caller,
+static int s_held_put(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const char *caller,
                       const Vn__ApiSubmit *s)
 {
     size_t clen = strlen(caller) < 255 ? strlen(caller) : 255;
@@ -121,7 +121,7 @@ static int s_held_put(agent_t *a, const uint8_t msgid[16], const char *caller,
         plain[0] = (uint8_t)clen;
         memcpy(plain + 1, caller, clen);
         vn__api_submit__pack(s, plain + 1 + clen);
-        memcpy(val, msgid, 16);
+        memcpy(val, msgid, VN_MSGID_BYTES);
         val[16] = SEAL_VERSION;
         randombytes_buf(val + 17, NONCE_LEN);
         s_key(a->keys, k);
@@ -140,8 +140,8 @@ static int s_held_put(agent_t *a, const uint8_t msgid[16], const char *caller,
 }
 
 /* Open a held value: its message id, caller and submit (the caller frees *out), or -1. */
-static int s_held_open(agent_t *a, const MDB_val *v, uint8_t msgid[16], char caller[256],
-                       Vn__ApiSubmit **out)
+static int s_held_open(agent_t *a, const MDB_val *v, uint8_t msgid[VN_MSGID_BYTES],
+                       char caller[256], Vn__ApiSubmit **out)
 {
     const uint8_t *d = v->mv_data;
     if (v->mv_size < SEAL_OVERHEAD + 1 || d[16] != SEAL_VERSION)
@@ -160,7 +160,7 @@ static int s_held_open(agent_t *a, const MDB_val *v, uint8_t msgid[16], char cal
         sodium_memzero(k, sizeof k);
     }
     if (rc == 0 && (size_t)plain[0] + 1 <= plen) {
-        memcpy(msgid, d, 16);
+        memcpy(msgid, d, VN_MSGID_BYTES);
         memcpy(caller, plain + 1, plain[0]);
         caller[plain[0]] = 0;
         *out = vn__api_submit__unpack(NULL, plen - 1 - plain[0], plain + 1 + plain[0]);
@@ -179,10 +179,10 @@ static void s_hold(agent_t *a, const uint8_t *routing, size_t routing_len, const
     /* another submit of the same batch may have used this client_ref meanwhile */
     if (agent__client_ref_check(a, routing, routing_len, s))
         return;
-    uint8_t msgid[16];
+    uint8_t msgid[VN_MSGID_BYTES];
     randombytes_buf(msgid, sizeof msgid);
     Vn__ApiSubmitResult queued = VN__API_SUBMIT_RESULT__INIT;
-    queued.message_id = (ProtobufCBinaryData){16, msgid};
+    queued.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, msgid};
     queued.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
     queued.client_ref = s->client_ref;
     queued.submitted = vn_now();
@@ -202,7 +202,7 @@ static void s_hold(agent_t *a, const uint8_t *routing, size_t routing_len, const
         return;
     }
     char hex[33];
-    vn_warn("event=held msg=%s reason=pseudonym-unavailable", vn_hex(hex, msgid, 16));
+    vn_warn("event=held msg=%s reason=pseudonym-unavailable", vn_hex(hex, msgid, VN_MSGID_BYTES));
     agent__answer_result(a, routing, routing_len, &queued, 0);
 }
 
@@ -272,11 +272,12 @@ static Vn__ApiSubmit *s_parked_submit(agent_t *a, const parked_t *p)
 
 /* A held submit refused for good (the service refused its evaluation, or a check at release):
  * the outcome REFUSED, told to whoever waits, else through the inbox. */
-static void s_refuse(agent_t *a, const uint8_t msgid[16], const char *code, const char *reason)
+static void s_refuse(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const char *code,
+                     const char *reason)
 {
     Vn__ApiSubmitResult *stored = agent__result_get(a, msgid);
     Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
-    r.message_id = (ProtobufCBinaryData){16, (uint8_t *)msgid};
+    r.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)msgid};
     r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__REFUSED;
     r.code = (char *)code;
     r.reason = (char *)reason;
@@ -286,7 +287,7 @@ static void s_refuse(agent_t *a, const uint8_t msgid[16], const char *code, cons
         r.client_ref = stored->client_ref;
     }
     char hex[33];
-    vn_warn("event=held-refused msg=%s code=%s", vn_hex(hex, msgid, 16), code);
+    vn_warn("event=held-refused msg=%s code=%s", vn_hex(hex, msgid, VN_MSGID_BYTES), code);
     if (agent__result_put(a, msgid, &r) == 0) {
         size_t waiting = a->n_submits;
         agent__outcome_settled(a, msgid, &r);
@@ -305,7 +306,7 @@ static void s_refuse(agent_t *a, const uint8_t msgid[16], const char *code, cons
 static void s_release(agent_t *a, uint64_t hseq, const char *fail_code, const char *fail_msg)
 {
     MDB_txn *txn = agent__txn(a);
-    uint8_t key[8], msgid[16], p[32];
+    uint8_t key[8], msgid[VN_MSGID_BYTES], p[32];
     vn_put_be64(key, hseq);
     MDB_val k = {8, key}, v;
     char caller[256], msg[256];
@@ -332,7 +333,7 @@ static void s_release(agent_t *a, uint64_t hseq, const char *fail_code, const ch
         why = msg;
     } else if (!code) {
         char hex[33];
-        vn_info("event=released msg=%s", vn_hex(hex, msgid, 16));
+        vn_info("event=released msg=%s", vn_hex(hex, msgid, VN_MSGID_BYTES));
     }
     if (code)
         s_refuse(a, msgid, code, why);
@@ -430,7 +431,7 @@ static void s_start(agent_t *a, uint64_t now)
         MDB_val k, v;
         for (int c = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
              c == 0 && h->n_in_request < AGENT_ASYNC_BATCH; c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            uint8_t msgid[16];
+            uint8_t msgid[VN_MSGID_BYTES];
             char caller[256];
             Vn__ApiSubmit *s = NULL;
             if (k.mv_size != 8 || s_held_open(a, &v, msgid, caller, &s) != 0)

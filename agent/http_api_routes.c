@@ -193,8 +193,8 @@ static void s_submit(http_req_t *r, http_reply_t *reply)
         const Vn__ApiSubmitResult *res = resp->submit;
         json_object *j = http__submit_result_json(res);
         char hex[33] = "";
-        if (res->message_id.len == 16)
-            vn_hex(hex, res->message_id.data, 16);
+        if (res->message_id.len == VN_MSGID_BYTES)
+            vn_hex(hex, res->message_id.data, VN_MSGID_BYTES);
         if (res->outcome == VN__API_SUBMIT_RESULT__OUTCOME__REFUSED) {
             const char *code = res->code[0] ? res->code : "refused";
             json_object *reason, *reason_nl;
@@ -240,7 +240,7 @@ static void s_outcome(http_req_t *r, const uint8_t *msgid, const char *ref, uint
 {
     Vn__ApiOutcomeQuery q = VN__API_OUTCOME_QUERY__INIT;
     if (msgid)
-        q.message_id = (ProtobufCBinaryData){16, (uint8_t *)msgid};
+        q.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)msgid};
     else
         q.client_ref = (ProtobufCBinaryData){strlen(ref), (uint8_t *)ref};
     q.wait_ms = wait_s * 1000;
@@ -259,7 +259,7 @@ static void s_outcome(http_req_t *r, const uint8_t *msgid, const char *ref, uint
 
 static void s_notification(http_req_t *r, const char *id, http_reply_t *reply)
 {
-    uint8_t msgid[16];
+    uint8_t msgid[VN_MSGID_BYTES];
     int64_t wait = 0;
     if (http__need(r, VN_SCOPE_SEND, "send", reply) != 0)
         return;
@@ -276,7 +276,7 @@ static void s_notification(http_req_t *r, const char *id, http_reply_t *reply)
         }
         wait = n;
     }
-    if (strlen(id) != 32 || vn_unhex(msgid, 16, id) != 0) {
+    if (strlen(id) != 32 || vn_unhex(msgid, VN_MSGID_BYTES, id) != 0) {
         http__problem_code(reply, "invalid-message-id", "a message id is 32 hexadecimal digits",
                            "een berichtkenmerk is 32 hexadecimale cijfers");
         return;
@@ -363,16 +363,16 @@ static void s_inbox(http_req_t *r, http_reply_t *reply)
 
 static void s_ack(http_req_t *r, const char *id, http_reply_t *reply)
 {
-    uint8_t msgid[16];
+    uint8_t msgid[VN_MSGID_BYTES];
     if (http__need(r, VN_SCOPE_INBOX, "inbox", reply) != 0 || http__no_params(r, reply) != 0)
         return;
-    if (strlen(id) != 32 || vn_unhex(msgid, 16, id) != 0) {
+    if (strlen(id) != 32 || vn_unhex(msgid, VN_MSGID_BYTES, id) != 0) {
         http__problem_code(reply, "invalid-message-id", "a message id is 32 hexadecimal digits",
                            "een berichtkenmerk is 32 hexadecimale cijfers");
         return;
     }
     Vn__ApiAck ack = VN__API_ACK__INIT;
-    ack.message_id = (ProtobufCBinaryData){16, msgid};
+    ack.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, msgid};
     Vn__ApiRequest req = VN__API_REQUEST__INIT;
     req.body_case = VN__API_REQUEST__BODY_ACK;
     req.ack = &ack;

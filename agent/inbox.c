@@ -28,7 +28,7 @@ static void s_ack_to_broker(agent_t *a, int notice, const uint8_t id[16], const 
         m.body_case = VN__WIRE_MESSAGE__BODY_NOTICE_ACK;
         m.notice_ack = &n;
     } else {
-        d.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
+        d.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)id};
         if (failure_code) {
             d.failure_code = (char *)failure_code;
             d.failure_reason = (char *)failure_reason;
@@ -131,127 +131,169 @@ static int s_check_subject(agent_t *a, const Vn__EnvelopeContent *ec, const Prot
     return same ? 0 : VN_E_INVALID;
 }
 
-void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
-{
+/* One delivery as it goes through the steps of agent__on_deliver; s_delivery_clear frees it. */
+typedef struct {
     vn_parsed_t p;
-    uint8_t *content = NULL;
-    size_t content_len = 0;
-    char hex[33];
-    int rc = vn_envelope_parse(d->envelope.data, d->envelope.len, &p);
+    uint8_t msgid[VN_MSGID_BYTES];
+    char hex[VN_MSGID_HEX];
+    MDB_txn *txn;
+    const Vn__OrgEntry *sender;
+    uint8_t *content; /* the plaintext, wiped as soon as it is decoded into ec */
+    size_t content_len;
+    Vn__EnvelopeContent *ec;
+    Vn__ContactCard *card;
+    const char *failure; /* "bad-signature" if the signature failed, else "undecryptable" */
+    const char *reject;  /* the code a content that can never open is rejected with */
+} delivery_t;
+
+/* What a step tells agent__on_deliver: go on, or stop (held, answered or failed: logged). */
+typedef enum { DELIVERY_NEXT, DELIVERY_STOP } delivery_step_t;
+
+static void s_delivery_clear(delivery_t *dl)
+{
+    if (dl->content) {
+        sodium_memzero(dl->content, dl->content_len);
+        free(dl->content);
+    }
+    if (dl->card)
+        vn__contact_card__free_unpacked(dl->card, NULL);
+    if (dl->ec) {
+        if (dl->ec->body.len) /* protobuf-c frees without wiping */
+            sodium_memzero(dl->ec->body.data, dl->ec->body.len);
+        if (dl->ec->subject && dl->ec->subject->bsn)
+            sodium_memzero(dl->ec->subject->bsn, strlen(dl->ec->subject->bsn));
+        vn__envelope_content__free_unpacked(dl->ec, NULL);
+    }
+    vn_parsed_clear(&dl->p);
+}
+
+/* Parse, and answer a delivery seen before (after a lost ack: ack again, as failed if it failed
+ * to open). STOP when it is unreadable (not acked: an operator must look at the broker), was
+ * seen, or finds no room (not stored, not acked: the broker holds it, as we told it we are
+ * full, and sends it again once we say there is room). */
+static delivery_step_t s_parse_dedup(agent_t *a, const Vn__Deliver *d, delivery_t *dl, int *parsed)
+{
+    int rc = vn_envelope_parse(d->envelope.data, d->envelope.len, &dl->p);
     if (rc != 0) {
         vn_error("event=delivery-unreadable error=\"%s\"", vn_strerror(rc));
-        return; /* not acked: an operator must look at the broker */
+        return DELIVERY_STOP;
     }
-    uint8_t msgid[16];
-    memcpy(msgid, p.hdr->message_id.data, 16);
-    vn_hex(hex, msgid, 16);
-    MDB_txn *txn = agent__txn(a);
-    int seen = txn ? s_seen(a, txn, msgid) : VN_E_STORE;
+    *parsed = 1;
+    memcpy(dl->msgid, dl->p.hdr->message_id.data, VN_MSGID_BYTES);
+    vn_hex(dl->hex, dl->msgid, VN_MSGID_BYTES);
+    dl->txn = agent__txn(a);
+    int seen = dl->txn ? s_seen(a, dl->txn, dl->msgid) : VN_E_STORE;
     if (seen != 0) {
-        /* delivered again after a lost ack: ack again, as failed if it failed to open */
-        MDB_val ik = {16, msgid}, iv;
-        int failed = seen == 1 && mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv) == 0 &&
+        MDB_val ik = {VN_MSGID_BYTES, dl->msgid}, iv;
+        int failed = seen == 1 &&
+                     mdb_get(dl->txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv) == 0 &&
                      iv.mv_size == 8 && vn_get_be64(iv.mv_data) == UINT64_MAX;
         if (failed)
-            s_ack_broker_failed(a, msgid, "undecryptable", "the content could not be opened");
+            s_ack_broker_failed(a, dl->msgid, "undecryptable", "the content could not be opened");
         else if (seen == 1)
-            s_ack_broker(a, 0, msgid);
-        vn_parsed_clear(&p);
-        return;
+            s_ack_broker(a, 0, dl->msgid);
+        return DELIVERY_STOP;
     }
-    if (!agent__store_room(a, d->envelope.len)) {
-        /* Not stored, not acked: the broker holds it (we told it we are full) and sends it
-         * again once we say there is room. */
-        vn_parsed_clear(&p);
-        return;
-    }
-    const Vn__OrgEntry *sender = agent__directory_find(a, p.hdr->sender);
-    if (!sender) {
-        vn_error("event=delivery-held msg=%s reason=unknown-sender sender=%s", hex, p.hdr->sender);
-        vn_parsed_clear(&p);
-        return; /* redelivered after the next hello, with a fresher directory */
+    return agent__store_room(a, d->envelope.len) ? DELIVERY_NEXT : DELIVERY_STOP;
+}
+
+/* The sender is known, its signature holds, and the content opens with our keys (*rc: 0, or why
+ * not, for the reject path). STOP when it is held unacknowledged: an unknown sender (redelivered
+ * after the next hello, with a fresher directory), or our keys rotated at the broker while this
+ * agent still runs the old ones (it comes again once the agent runs with the new keys). */
+static delivery_step_t s_open(agent_t *a, delivery_t *dl, int *rc)
+{
+    dl->sender = agent__directory_find(a, dl->p.hdr->sender);
+    if (!dl->sender) {
+        vn_error("event=delivery-held msg=%s reason=unknown-sender sender=%s", dl->hex,
+                 dl->p.hdr->sender);
+        return DELIVERY_STOP;
     }
     /* After the sender's key rotation, its previous key still counts for what it created before
      * the grace period ended; content wrapped to our own previous key opens with previous_keys. */
-    rc = vn_sender_verify(&p, sender, p.hdr->created);
-    const char *failure = rc != 0 ? "bad-signature" : "undecryptable";
-    if (rc == 0)
-        rc = vn_envelope_decrypt(&p, a->keys, &content, &content_len);
-    if ((rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT) && a->prev_keys)
-        rc = vn_envelope_decrypt(&p, a->prev_keys, &content, &content_len);
-    const Vn__OrgEntry *self = rc == VN_E_WRAP_INVALID || rc == VN_E_DECRYPT
+    *rc = vn_sender_verify(&dl->p, dl->sender, dl->p.hdr->created);
+    dl->failure = *rc != 0 ? "bad-signature" : "undecryptable";
+    if (*rc == 0)
+        *rc = vn_envelope_decrypt(&dl->p, a->keys, &dl->content, &dl->content_len);
+    if ((*rc == VN_E_WRAP_INVALID || *rc == VN_E_DECRYPT) && a->prev_keys)
+        *rc = vn_envelope_decrypt(&dl->p, a->prev_keys, &dl->content, &dl->content_len);
+    const Vn__OrgEntry *self = *rc == VN_E_WRAP_INVALID || *rc == VN_E_DECRYPT
                                    ? agent__directory_find(a, a->keys->pub.org) /* only then */
                                    : NULL;
     if (self && self->box_key.len == 32 &&
         sodium_memcmp(self->box_key.data, a->keys->pub.box_pk, 32) != 0) {
-        /* Our keys were rotated at the broker but this agent still runs the old ones: hold it
-         * unacknowledged, so it comes again once the agent runs with the new keys. */
         vn_error("event=delivery-held msg=%s reason=own-keys-rotated action=\"restart this agent "
-                 "with keys = the new key set and previous_keys = this one\"", hex);
-        vn_parsed_clear(&p);
-        return;
+                 "with keys = the new key set and previous_keys = this one\"", dl->hex);
+        return DELIVERY_STOP;
     }
-    /* Content format 1: the subject's identity sealed beside the body, and it must be the
-     * subject the header (and so the broker's policy check) named. */
-    Vn__EnvelopeContent *ec = NULL;
-    const char *reject = rc != 0 ? "undecryptable" : NULL;
-    if (rc == 0 && (rc = vn_content_unpack(content, content_len, &ec)) != 0)
-        reject = "unreadable-content";
-    if (rc == 0 && (rc = s_check_subject(a, ec, &p.hdr->subject_pseudonym,
-                                                p.hdr->subject_pseudonym_version)) != 0) {
-        if (rc != VN_E_INVALID) {
-            /* The pseudonym service could not answer: hold it unacknowledged (the broker sends it
-             * again in the next session), never store it unchecked. */
-            vn_error("event=delivery-held msg=%s reason=pseudonym-unavailable", hex);
-            vn__envelope_content__free_unpacked(ec, NULL);
-            sodium_memzero(content, content_len);
-            free(content);
-            vn_parsed_clear(&p);
-            return;
+    return DELIVERY_NEXT;
+}
+
+/* Content format 1: the subject's identity sealed beside the body, and it must be the subject
+ * the header (and so the broker's policy check) named; a contact card names the header's match.
+ * *rc and dl->reject say why it can never open. STOP when the pseudonym service could not
+ * answer: held unacknowledged (the broker sends it again in the next session), never stored
+ * unchecked. */
+static delivery_step_t s_check_content(agent_t *a, delivery_t *dl, int *rc)
+{
+    delivery_step_t step = DELIVERY_NEXT;
+    const Vn__Header *h = dl->p.hdr;
+    dl->reject = *rc != 0 ? "undecryptable" : NULL;
+    if (*rc == 0 && (*rc = vn_content_unpack(dl->content, dl->content_len, &dl->ec)) != 0)
+        dl->reject = "unreadable-content";
+    if (*rc == 0 && (*rc = s_check_subject(a, dl->ec, &h->subject_pseudonym,
+                                           h->subject_pseudonym_version)) != 0) {
+        if (*rc != VN_E_INVALID) {
+            vn_error("event=delivery-held msg=%s reason=pseudonym-unavailable", dl->hex);
+            step = DELIVERY_STOP;
+        } else {
+            dl->reject = "subject-mismatch";
         }
-        reject = "subject-mismatch";
     }
-    Vn__ContactCard *card = NULL;
-    if (rc == 0 && strcmp(ec->media_type, VN_CONTENT_MEDIA_CARD) == 0 &&
-        (!(card = vn__contact_card__unpack(NULL, ec->body.len, ec->body.data)) ||
-         strcmp(card->match_id, p.hdr->match_id) != 0 || !p.hdr->match_id[0])) {
-        rc = VN_E_INVALID;
-        reject = "unreadable-content";
+    if (step == DELIVERY_NEXT && *rc == 0 &&
+        strcmp(dl->ec->media_type, VN_CONTENT_MEDIA_CARD) == 0 &&
+        (!(dl->card = vn__contact_card__unpack(NULL, dl->ec->body.len, dl->ec->body.data)) ||
+         strcmp(dl->card->match_id, h->match_id) != 0 || !h->match_id[0])) {
+        *rc = VN_E_INVALID;
+        dl->reject = "unreadable-content";
     }
-    if (content) { /* decoded into ec (or useless): wipe the plaintext now */
-        sodium_memzero(content, content_len);
-        free(content);
-        content = NULL;
+    if (dl->content) { /* decoded into ec (or useless): wipe the plaintext now */
+        sodium_memzero(dl->content, dl->content_len);
+        free(dl->content);
+        dl->content = NULL;
     }
-    if (rc != 0) {
-        /* It can never open: record that in the inbox, so nothing disappears silently. */
-        const char *why = strcmp(reject, "subject-mismatch") == 0
-                              ? "the sealed subject is not the subject the header names"
-                              : vn_strerror(rc);
-        vn_error("event=delivery-rejected msg=%s sender=%s code=%s error=\"%s\"", hex,
-                 p.hdr->sender, reject, why);
-        if (ec)
-            vn__envelope_content__free_unpacked(ec, NULL);
-        if (card)
-            vn__contact_card__free_unpacked(card, NULL);
-        uint8_t notice_id[16];
-        randombytes_buf(notice_id, sizeof notice_id);
-        /* A bad signature is named as such; otherwise what kept the content from opening. */
-        const char *fail_code = strcmp(failure, "bad-signature") == 0 ? failure : reject;
-        rc = agent__inbox_notice(a, notice_id, msgid, p.hdr->sender, fail_code, why);
-        if (rc == 0) {
-            uint8_t failed[8]; /* seen and failed, nothing to fetch: redeliveries acked at once */
-            memset(failed, 0xff, sizeof failed);
-            MDB_val ik = {16, msgid}, zv = {8, failed};
-            rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &zv, 0));
-        }
-        /* The broker audits it as a failed delivery and tells the sender: it was not "ok". */
-        if (rc == 0)
-            s_ack_broker_failed(a, msgid, fail_code, why);
-        vn_parsed_clear(&p);
-        return;
+    return step;
+}
+
+/* It can never open: record that in the inbox, so nothing disappears silently, and have the
+ * broker audit it as a failed delivery and tell the sender: it was not "ok". */
+static void s_reject(agent_t *a, delivery_t *dl, int rc)
+{
+    const char *why = strcmp(dl->reject, "subject-mismatch") == 0
+                          ? "the sealed subject is not the subject the header names"
+                          : vn_strerror(rc);
+    vn_error("event=delivery-rejected msg=%s sender=%s code=%s error=\"%s\"", dl->hex,
+             dl->p.hdr->sender, dl->reject, why);
+    uint8_t notice_id[VN_MSGID_BYTES];
+    randombytes_buf(notice_id, sizeof notice_id);
+    /* A bad signature is named as such; otherwise what kept the content from opening. */
+    const char *fail_code = strcmp(dl->failure, "bad-signature") == 0 ? dl->failure : dl->reject;
+    rc = agent__inbox_notice(a, notice_id, dl->msgid, dl->p.hdr->sender, fail_code, why);
+    if (rc == 0) {
+        uint8_t failed[8]; /* seen and failed, nothing to fetch: redeliveries acked at once */
+        memset(failed, 0xff, sizeof failed);
+        MDB_val ik = {VN_MSGID_BYTES, dl->msgid}, zv = {8, failed};
+        rc = vn_store_error(mdb_put(dl->txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &zv, 0));
     }
-    const Vn__Header *h = p.hdr;
+    if (rc == 0)
+        s_ack_broker_failed(a, dl->msgid, fail_code, why);
+}
+
+/* It opened and checked out: store it in the inbox for the IT system, then ack it. */
+static void s_accept(agent_t *a, delivery_t *dl)
+{
+    const Vn__Header *h = dl->p.hdr;
+    const Vn__EnvelopeContent *ec = dl->ec;
     Vn__ApiNotification n = VN__API_NOTIFICATION__INIT;
     Vn__ApiJustification just[VN_MAX_JUSTIFICATION], *jp[VN_MAX_JUSTIFICATION];
     for (size_t i = 0; i < h->n_justification; i++) {
@@ -262,7 +304,7 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     }
     n.message_id = h->message_id;
     n.sender = h->sender;
-    n.sender_sector = sender->sector;
+    n.sender_sector = dl->sender->sector;
     n.category = h->category;
     n.basis = h->basis;
     n.n_justification = h->n_justification;
@@ -282,10 +324,10 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     n.match_id = h->match_id;
     Vn__ApiLocalCase **cases = NULL;
     size_t n_cases = 0;
-    if (card) {
+    if (dl->card) {
         /* Link the card to the match and to our own cases in it. */
-        n.contact_card = card;
-        agent__store_contact_card(a, h->sender, card);
+        n.contact_card = dl->card;
+        agent__store_contact_card(a, h->sender, dl->card);
         Vn__MatchInfo *mi = agent__match_get(a, h->match_id);
         if (mi) {
             agent__cases_for_match(a, mi, &cases, &n_cases);
@@ -296,25 +338,34 @@ void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
     }
     n.received = vn_now();
     /* Accepted before the sender was revoked, delivered after: the IT system must know. */
-    n.sender_revoked = sender->revoked;
-    if (sender->revoked)
-        vn_warn("event=received-from-revoked msg=%s sender=%s action=flagged", hex, h->sender);
-    rc = s_store(a, msgid, &n);
+    n.sender_revoked = dl->sender->revoked;
+    if (dl->sender->revoked)
+        vn_warn("event=received-from-revoked msg=%s sender=%s action=flagged", dl->hex, h->sender);
+    int rc = s_store(a, dl->msgid, &n);
     agent__cases_free(cases, n_cases);
-    if (card)
-        vn__contact_card__free_unpacked(card, NULL);
-    sodium_memzero(ec->body.data, ec->body.len); /* protobuf-c frees without wiping */
-    if (ec->subject)
-        sodium_memzero(ec->subject->bsn, strlen(ec->subject->bsn));
-    vn__envelope_content__free_unpacked(ec, NULL);
     if (rc == 0) {
-        s_ack_broker(a, 0, msgid);
+        s_ack_broker(a, 0, dl->msgid);
         a->n_received++;
-        vn_info("event=received msg=%s sender=%s", hex, h->sender);
+        vn_info("event=received msg=%s sender=%s", dl->hex, h->sender);
     } else {
-        vn_error("event=inbox-store-failed msg=%s error=\"%s\"", hex, vn_strerror(rc));
+        vn_error("event=inbox-store-failed msg=%s error=\"%s\"", dl->hex, vn_strerror(rc));
     }
-    vn_parsed_clear(&p);
+}
+
+void agent__on_deliver(agent_t *a, const Vn__Deliver *d)
+{
+    delivery_t dl = {0};
+    int parsed = 0, rc = 0;
+    if (s_parse_dedup(a, d, &dl, &parsed) == DELIVERY_STOP ||
+        s_open(a, &dl, &rc) == DELIVERY_STOP || s_check_content(a, &dl, &rc) == DELIVERY_STOP)
+        goto done;
+    if (rc != 0)
+        s_reject(a, &dl, rc);
+    else
+        s_accept(a, &dl);
+done:
+    if (parsed)
+        s_delivery_clear(&dl);
 }
 
 int agent__inbox_store(agent_t *a, const uint8_t id[16], Vn__ApiNotification *n)
@@ -326,8 +377,8 @@ int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16
                         const char *recipient, const char *code, const char *reason)
 {
     Vn__ApiNotification n = VN__API_NOTIFICATION__INIT;
-    n.message_id = (ProtobufCBinaryData){16, (uint8_t *)id};
-    n.about_message_id = (ProtobufCBinaryData){16, (uint8_t *)about};
+    n.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)id};
+    n.about_message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)about};
     n.sender = "broker";
     n.notice_code = (char *)code;
     n.notice_reason = (char *)reason;
@@ -338,7 +389,7 @@ int agent__inbox_notice(agent_t *a, const uint8_t id[16], const uint8_t about[16
 
 void agent__on_notice(agent_t *a, const Vn__Notice *n)
 {
-    if (n->notice_id.len != 16 || n->message_id.len != 16)
+    if (n->notice_id.len != VN_MSGID_BYTES || n->message_id.len != VN_MSGID_BYTES)
         return;
     MDB_txn *txn = agent__txn(a);
     int seen = txn ? s_seen(a, txn, n->notice_id.data) : VN_E_STORE;
@@ -403,7 +454,7 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
         if (!item)
             vn_error("event=inbox-entry-unreadable seq=%llu action=skipped",
                      k.mv_size == 8 ? (unsigned long long)vn_get_be64(k.mv_data) : 0ULL);
-        if (item && item->message_id.len == 16) {
+        if (item && item->message_id.len == VN_MSGID_BYTES) {
             item->inbox_seq = vn_get_be64(k.mv_data);
             bytes += vn__api_notification__get_packed_size(item);
             list[n++] = item;
@@ -471,13 +522,13 @@ void agent__fetch_wake(agent_t *a, uint64_t now_ms)
 
 void agent__ack(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiAck *ack)
 {
-    if (ack->message_id.len != 16) {
+    if (ack->message_id.len != VN_MSGID_BYTES) {
         agent__api_error(a, routing, routing_len, "invalid-message-id",
                          "a message id is 32 hexadecimal digits");
         return;
     }
     MDB_txn *txn = agent__txn(a);
-    MDB_val ik = {16, ack->message_id.data}, iv;
+    MDB_val ik = {VN_MSGID_BYTES, ack->message_id.data}, iv;
     if (!txn || mdb_get(txn, vn_store_dbi(a->db, ADB_INBOX_IDS), &ik, &iv) != 0 ||
         iv.mv_size != 8 || vn_get_be64(iv.mv_data) == 0 || vn_get_be64(iv.mv_data) == UINT64_MAX) {
         agent__api_error(a, routing, routing_len, "not-found",

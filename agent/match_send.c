@@ -25,7 +25,7 @@ typedef struct match_group {
     size_t n, open;
     struct {
         char org[65];
-        uint8_t msgid[16];
+        uint8_t msgid[VN_MSGID_BYTES];
         int outcome;          /* Vn__ApiSubmitResult__Outcome */
         uint64_t audit_seq;
         char code[64];
@@ -90,7 +90,7 @@ static int s_send_card(agent_t *a, const Vn__MatchInfo *m, const Vn__ApiSignalIn
     s.user_role = info->record->user_role[0] ? info->record->user_role : "professional";
     s.content = (ProtobufCBinaryData){body_len, body};
     s.media_type = VN_CONTENT_MEDIA_CARD;
-    uint8_t msgid[16];
+    uint8_t msgid[VN_MSGID_BYTES];
     const char *code;
     char msg[256];
     int rc = agent__seal_and_queue(a, &s, &org, 1, m->id, msgid, &code, msg, sizeof msg);
@@ -274,12 +274,13 @@ void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
     free(g);
 }
 
-int agent__match_submit_settled(agent_t *a, const uint8_t msgid[16], const Vn__ApiSubmitResult *r)
+int agent__match_submit_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
+                                const Vn__ApiSubmitResult *r)
 {
     for (size_t i = 0; i < a->n_groups; i++) {
         match_group_t *g = &a->groups[i];
         for (size_t j = 0; j < g->n; j++) {
-            if (!g->r[j].waiting || memcmp(g->r[j].msgid, msgid, 16) != 0)
+            if (!g->r[j].waiting || memcmp(g->r[j].msgid, msgid, VN_MSGID_BYTES) != 0)
                 continue;
             g->r[j].waiting = 0;
             g->r[j].outcome = r->outcome;

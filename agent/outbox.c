@@ -131,7 +131,7 @@ const char *agent__submit_validate(agent_t *a, const Vn__ApiSubmit *s, char *msg
 
 /* Seal s for to and store it in the outbox under *msgid (given: a held submit; else fresh). */
 static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                            const char *match_id, int held, uint8_t msgid[16], const char **code,
+                            const char *match_id, int held, uint8_t msgid[VN_MSGID_BYTES], const char **code,
                             char *msg, size_t msg_len)
 {
     vn_recipient_t recips[VN_MAX_RECIPIENTS];
@@ -188,16 +188,16 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
     if (rc == 0) {
         uint8_t key[8];
         vn_put_be64(key, oseq);
-        memcpy(val, msgid, 16);
+        memcpy(val, msgid, VN_MSGID_BYTES);
         memcpy(val + 16, env, env_len);
-        MDB_val k = {8, key}, v = {16 + env_len, val}, ik = {16, msgid}, iv = {8, key};
+        MDB_val k = {8, key}, v = {16 + env_len, val}, ik = {VN_MSGID_BYTES, msgid}, iv = {8, key};
         rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX), &k, &v, 0));
         if (rc == 0)
             rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv, 0));
     }
     free(val);
     Vn__ApiSubmitResult queued = VN__API_SUBMIT_RESULT__INIT;
-    queued.message_id = (ProtobufCBinaryData){16, msgid};
+    queued.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, msgid};
     queued.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
     queued.client_ref = s->client_ref;
     queued.submitted = now;
@@ -229,28 +229,29 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
     }
     free(env);
     char hex[33];
-    vn_info("event=queued msg=%s recipients=%zu", vn_hex(hex, msgid, 16), n_to);
+    vn_info("event=queued msg=%s recipients=%zu", vn_hex(hex, msgid, VN_MSGID_BYTES), n_to);
     return 0;
 }
 
 int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                          const char *match_id, uint8_t msgid[16], const char **code, char *msg,
+                          const char *match_id, uint8_t msgid[VN_MSGID_BYTES], const char **code, char *msg,
                           size_t msg_len)
 {
     return s_seal_and_queue(a, s, to, n_to, match_id, 0, msgid, code, msg, msg_len);
 }
 
-int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[16],
+int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s,
+                               const uint8_t msgid[VN_MSGID_BYTES],
                                const char **code, char *msg, size_t msg_len)
 {
     uint8_t id[16];
-    memcpy(id, msgid, 16);
+    memcpy(id, msgid, VN_MSGID_BYTES);
     return s_seal_and_queue(a, s, s->to, s->n_to, NULL, 1, id, code, msg, msg_len);
 }
 
 void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
 {
-    uint8_t msgid[16];
+    uint8_t msgid[VN_MSGID_BYTES];
     const char *code = NULL;
     char msg[256];
     /* A repeated client_ref gets the first submit's outcome, whatever changed since. */
@@ -280,7 +281,7 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     }
     if (s->wait_ms == 0) {
         Vn__ApiSubmitResult queued = VN__API_SUBMIT_RESULT__INIT;
-        queued.message_id = (ProtobufCBinaryData){16, msgid};
+        queued.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, msgid};
         queued.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
         queued.client_ref = s->client_ref;
         queued.submitted = vn_now();
@@ -289,7 +290,7 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     }
     waiter_t *w = agent__waiter_add(&a->submits, &a->n_submits, routing, routing_len);
     if (w) {
-        memcpy(w->msgid, msgid, 16);
+        memcpy(w->msgid, msgid, VN_MSGID_BYTES);
         if (s->client_ref.len) /* validated <= 64 above */
             memcpy(w->client_ref, s->client_ref.data, s->client_ref.len);
         w->client_ref_len = s->client_ref.len;
@@ -328,12 +329,13 @@ void agent__resend(agent_t *a, int all)
 
 /* Remove msgid from the outbox and record the broker's answer; answer whoever waits for it once
  * that is durable (after this turn's commit), refusals as much as receipts. */
-static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r, int refused)
+static void s_settle(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], Vn__ApiSubmitResult *r,
+                     int refused)
 {
     MDB_txn *txn = agent__txn(a);
     if (!txn)
         return;
-    MDB_val ik = {16, (void *)msgid}, iv;
+    MDB_val ik = {VN_MSGID_BYTES, (void *)msgid}, iv;
     int was_pending = mdb_get(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv) == 0 &&
                       iv.mv_size == 8;
     if (!was_pending)
@@ -351,7 +353,7 @@ static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r
     r->decided = vn_now();
     if (agent__result_put(a, msgid, r) != 0) {
         char hex[33];
-        vn_error("event=outcome-store-failed msg=%s", vn_hex(hex, msgid, 16));
+        vn_error("event=outcome-store-failed msg=%s", vn_hex(hex, msgid, VN_MSGID_BYTES));
     }
     size_t waiting = a->n_submits;
     agent__outcome_settled(a, msgid, r);
@@ -370,7 +372,7 @@ static void s_settle(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r
 
 void agent__on_receipt(agent_t *a, const Vn__Receipt *rc)
 {
-    if (rc->message_id.len != 16)
+    if (rc->message_id.len != VN_MSGID_BYTES)
         return;
     agent__audit_receipt(a, rc);
     a->last_receipt = vn_now();
@@ -399,10 +401,10 @@ void agent__on_refusal(agent_t *a, const Vn__Refusal *rf)
         return;
     }
     char hex[33] = "-";
-    if (rf->message_id.len == 16)
-        vn_hex(hex, rf->message_id.data, 16);
+    if (rf->message_id.len == VN_MSGID_BYTES)
+        vn_hex(hex, rf->message_id.data, VN_MSGID_BYTES);
     vn_warn("event=refused msg=%s code=%s", hex, rf->code);
-    if (rf->message_id.len != 16)
+    if (rf->message_id.len != VN_MSGID_BYTES)
         return;
     Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
     r.message_id = rf->message_id;

@@ -37,7 +37,7 @@ static void s_request_hash(agent_t *a, const Vn__ApiSubmit *s, uint8_t out[32])
     sodium_memzero(key, sizeof key);
 }
 
-int agent__result_put(agent_t *a, const uint8_t msgid[16], const Vn__ApiSubmitResult *r)
+int agent__result_put(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const Vn__ApiSubmitResult *r)
 {
     MDB_txn *txn = agent__txn(a);
     if (!txn)
@@ -49,14 +49,14 @@ int agent__result_put(agent_t *a, const uint8_t msgid[16], const Vn__ApiSubmitRe
     if (len > sizeof buf)
         return VN_E_TOO_LARGE;
     vn__api_submit_result__pack(&copy, buf);
-    MDB_val k = {16, (void *)msgid}, v = {len, buf};
+    MDB_val k = {VN_MSGID_BYTES, (void *)msgid}, v = {len, buf};
     return vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_RESULTS), &k, &v, 0));
 }
 
-Vn__ApiSubmitResult *agent__result_get(agent_t *a, const uint8_t msgid[16])
+Vn__ApiSubmitResult *agent__result_get(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES])
 {
     MDB_txn *txn = agent__txn(a); /* this turn's uncommitted writes too: answers wait for them */
-    MDB_val k = {16, (void *)msgid}, v;
+    MDB_val k = {VN_MSGID_BYTES, (void *)msgid}, v;
     if (!txn || mdb_get(txn, vn_store_dbi(a->db, ADB_RESULTS), &k, &v) != 0)
         return NULL;
     return vn__api_submit_result__unpack(NULL, v.mv_size, v.mv_data);
@@ -78,7 +78,7 @@ void agent__answer_result(agent_t *a, const uint8_t *routing, size_t routing_len
 
 /* Answer with msgid's stored outcome (marked repeated); wait for it while QUEUED if wait_ms. */
 static void s_answer_stored(agent_t *a, const uint8_t *routing, size_t routing_len,
-                            const uint8_t msgid[16], uint32_t wait_ms, int as_outcome)
+                            const uint8_t msgid[VN_MSGID_BYTES], uint32_t wait_ms, int as_outcome)
 {
     Vn__ApiSubmitResult *r = agent__result_get(a, msgid);
     if (!r) {
@@ -89,7 +89,7 @@ static void s_answer_stored(agent_t *a, const uint8_t *routing, size_t routing_l
     if (r->outcome == VN__API_SUBMIT_RESULT__OUTCOME__QUEUED && wait_ms) {
         waiter_t *w = agent__waiter_add(&a->submits, &a->n_submits, routing, routing_len);
         if (w) {
-            memcpy(w->msgid, msgid, 16);
+            memcpy(w->msgid, msgid, VN_MSGID_BYTES);
             w->repeated = 1;
             w->as_outcome = as_outcome;
             w->deadline_ms = vn_monotonic_ms() + (wait_ms > 600000 ? 600000 : wait_ms);
@@ -124,12 +124,12 @@ int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_l
         agent__api_error(a, routing, routing_len, "storage-error", "client_ref index unreadable");
         return 1;
     }
-    uint8_t msgid[16], hash[32];
-    memcpy(msgid, v.mv_data, 16);
+    uint8_t msgid[VN_MSGID_BYTES], hash[32];
+    memcpy(msgid, v.mv_data, VN_MSGID_BYTES);
     s_request_hash(a, s, hash);
     if (sodium_memcmp(hash, (uint8_t *)v.mv_data + 16, 32) != 0) {
         char hex[33];
-        vn_warn("event=client-ref-conflict msg=%s", vn_hex(hex, msgid, 16));
+        vn_warn("event=client-ref-conflict msg=%s", vn_hex(hex, msgid, VN_MSGID_BYTES));
         agent__api_error(a, routing, routing_len, "client-ref-conflict",
                          "this client_ref was already used for a different request");
         return 1;
@@ -138,7 +138,7 @@ int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_l
     return 1;
 }
 
-int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[16])
+int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[VN_MSGID_BYTES])
 {
     if (s->client_ref.len == 0)
         return 0;
@@ -146,7 +146,7 @@ int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msg
     if (!txn)
         return VN_E_STORE;
     uint8_t val[REF_VALUE_LEN];
-    memcpy(val, msgid, 16);
+    memcpy(val, msgid, VN_MSGID_BYTES);
     s_request_hash(a, s, val + 16);
     MDB_val k = {s->client_ref.len, s->client_ref.data}, v = {sizeof val, val};
     return vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_CLIENT_REFS), &k, &v, MDB_NOOVERWRITE));
@@ -156,7 +156,8 @@ void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len
                           const Vn__ApiOutcomeQuery *q)
 {
     int by_id = q->message_id.len != 0, by_ref = q->client_ref.len != 0;
-    if (by_id == by_ref || (by_id && q->message_id.len != 16) || q->client_ref.len > 64) {
+    if (by_id == by_ref || (by_id && q->message_id.len != VN_MSGID_BYTES) ||
+        q->client_ref.len > 64) {
         agent__api_error(a, routing, routing_len, "invalid-request",
                          "give either a message id (16 bytes) or a client_ref (up to 64 bytes)");
         return;
@@ -166,7 +167,7 @@ void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len
         agent__api_error(a, routing, routing_len, "storage-error", "the agent's store is unavailable");
         return;
     }
-    uint8_t msgid[16];
+    uint8_t msgid[VN_MSGID_BYTES];
     MDB_val k, v;
     int found;
     if (by_ref) {
@@ -174,10 +175,10 @@ void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len
         found = mdb_get(txn, vn_store_dbi(a->db, ADB_CLIENT_REFS), &k, &v) == 0 &&
                 v.mv_size == REF_VALUE_LEN;
         if (found)
-            memcpy(msgid, v.mv_data, 16);
+            memcpy(msgid, v.mv_data, VN_MSGID_BYTES);
     } else {
-        memcpy(msgid, q->message_id.data, 16);
-        k = (MDB_val){16, msgid};
+        memcpy(msgid, q->message_id.data, VN_MSGID_BYTES);
+        k = (MDB_val){VN_MSGID_BYTES, msgid};
         found = mdb_get(txn, vn_store_dbi(a->db, ADB_RESULTS), &k, &v) == 0;
     }
     if (!found) {
@@ -189,11 +190,11 @@ void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len
     s_answer_stored(a, routing, routing_len, msgid, q->wait_ms, 1);
 }
 
-void agent__outcome_settled(agent_t *a, const uint8_t msgid[16], Vn__ApiSubmitResult *r)
+void agent__outcome_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], Vn__ApiSubmitResult *r)
 {
     for (size_t i = 0; i < a->n_submits;) {
         waiter_t *w = &a->submits[i];
-        if (memcmp(w->msgid, msgid, 16) != 0) {
+        if (memcmp(w->msgid, msgid, VN_MSGID_BYTES) != 0) {
             i++;
             continue;
         }
@@ -219,7 +220,7 @@ void agent__submit_timeouts(agent_t *a, uint64_t now_ms)
         }
         Vn__ApiSubmitResult *stored = agent__result_get(a, w->msgid);
         Vn__ApiSubmitResult r = VN__API_SUBMIT_RESULT__INIT;
-        r.message_id = (ProtobufCBinaryData){16, w->msgid};
+        r.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, w->msgid};
         r.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
         r.client_ref = (ProtobufCBinaryData){w->client_ref_len, w->client_ref};
         Vn__ApiSubmitResult *ans = stored ? stored : &r;

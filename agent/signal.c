@@ -108,7 +108,7 @@ static signal_waiter_t *s_waiter_add(agent_t *a, const uint8_t *routing, size_t 
     memset(w, 0, sizeof *w);
     memcpy(w->w.routing, routing, routing_len);
     w->w.routing_len = routing_len;
-    memcpy(w->w.msgid, id, 16);
+    memcpy(w->w.msgid, id, VN_MSGID_BYTES);
     w->w.deadline_ms = vn_monotonic_ms() + SIGNAL_WAIT_MS;
     w->op = op;
     return w;
@@ -118,7 +118,7 @@ size_t agent__signal_waiter_find(const agent_t *a, const ProtobufCBinaryData *re
 {
     size_t i = 0;
     for (; request_id->len == 16 && i < a->n_signal_waiters; i++)
-        if (memcmp(a->signal_waiters[i].w.msgid, request_id->data, 16) == 0)
+        if (memcmp(a->signal_waiters[i].w.msgid, request_id->data, VN_MSGID_BYTES) == 0)
             return i;
     return a->n_signal_waiters;
 }

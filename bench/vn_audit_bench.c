@@ -90,7 +90,11 @@ static void s_queries(MDB_txn *txn, vn_store_t *db, const char *what, int n, siz
         make(&f, scratch, records);
         s_count_t cnt = {0, limit};
         uint64_t ts = s_us();
-        vn_audit_query(txn, db, &f, s_count, &cnt, &read);
+        int rc = vn_audit_query(txn, db, &f, s_count, &cnt, &read);
+        if (rc < 0) {
+            fprintf(stderr, "%s: %s\n", what, vn_strerror(rc));
+            exit(1);
+        }
         lat[q] = s_us() - ts;
         total += cnt.n;
         total_read += read;
@@ -187,7 +191,8 @@ int main(int argc, char **argv)
 
     /* 2. Verify the whole log. */
     MDB_txn *txn;
-    vn_store_begin(db, 1, &txn);
+    if ((rc = vn_store_begin(db, 1, &txn)) != 0)
+        return fprintf(stderr, "begin: %s\n", vn_strerror(rc)), 1;
     vn_audit_report_t report;
     t0 = s_us();
     rc = vn_audit_verify(txn, db, broker->pub.sign_pk, &report);

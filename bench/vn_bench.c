@@ -170,10 +170,11 @@ static int s_setup(void)
     if (!mkdtemp(g.dir))
         return -1;
     vn_keyset_t *ks = vn_keyset_generate("broker", "broker");
-    vn_keyset_save(ks, g.dir);
+    int saved = ks ? vn_keyset_save(ks, g.dir) : -ENOMEM;
     vn_keyset_destroy(&ks);
     snprintf(path, sizeof path, "%s/pseudonym.key", g.dir);
-    vn_pseudonym_key_create(path);
+    if (saved != 0 || vn_pseudonym_key_create(path) != 0)
+        return -1;
     char clients[300], pd_ep[256] = "";
     snprintf(clients, sizeof clients, "%s/pd-clients", g.dir);
     if (g.pseudonyms && (mkdir(clients, 0700) != 0 || vn_pseud_keys_create(g.dir, err, sizeof err) != 0)) {
@@ -191,10 +192,13 @@ static int s_setup(void)
         for (int i = 0; i < (side ? g.senders : g.recipients); i++) {
             s_org_name(org, sizeof org, side, i);
             ks = vn_keyset_generate(org, side ? "ggz" : "veilig-thuis");
-            vn_keyset_save(ks, g.dir);
-            if (g.pseudonyms)
-                vn_keyset_save(ks, clients); /* registered at the pseudonym service too */
-            vn_registry_add(db, &ks->pub, "bench");
+            /* registered at the pseudonym service too */
+            if (vn_keyset_save(ks, g.dir) != 0 ||
+                (g.pseudonyms && vn_keyset_save(ks, clients) != 0) ||
+                vn_registry_add(db, &ks->pub, "bench") != 0) {
+                fprintf(stderr, "vn-bench: cannot create organisation %s\n", org);
+                exit(1);
+            }
             vn_keyset_destroy(&ks);
         }
     vn_store_destroy(&db);
@@ -363,7 +367,10 @@ static void s_api_send(void *sock, Vn__ApiRequest *req)
 {
     uint8_t *buf;
     size_t len;
-    vn_api_request_pack(req, &buf, &len);
+    if (vn_api_request_pack(req, &buf, &len) != 0) {
+        fprintf(stderr, "vn-bench: cannot pack a request\n");
+        exit(1);
+    }
     zmq_send(sock, "", 0, ZMQ_SNDMORE);
     zmq_send(sock, buf, len, 0);
     free(buf);
@@ -380,7 +387,8 @@ static Vn__ApiResponse *s_api_recv(void *sock, int timeout_ms)
     zmq_msg_recv(&d, sock, 0);
     zmq_msg_recv(&body, sock, 0);
     Vn__ApiResponse *r = NULL;
-    vn_api_response_unpack(zmq_msg_data(&body), zmq_msg_size(&body), &r);
+    if (vn_api_response_unpack(zmq_msg_data(&body), zmq_msg_size(&body), &r) != 0)
+        r = NULL; /* garbage counts as no answer */
     zmq_msg_close(&d);
     zmq_msg_close(&body);
     return r;
@@ -794,8 +802,10 @@ static int s_direct_prepare(direct_t *d)
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
         m.submit = &sub;
-        vn_wire_pack(&m, &d->env[i], &d->len[i]);
+        int packed = vn_wire_pack(&m, &d->env[i], &d->len[i]);
         free(env);
+        if (packed != 0)
+            return -1;
     }
     vn_keyset_destroy(&ks);
     return 0;
@@ -810,9 +820,16 @@ static void *s_direct_sender(void *arg)
     vn_keyset_t *ks;
     vn_pubkeys_t broker;
     snprintf(path, sizeof path, "%s/%s.secret", g.dir, org);
-    vn_keyset_load(path, &ks, err, sizeof err);
+    if (vn_keyset_load(path, &ks, err, sizeof err) != 0) {
+        fprintf(stderr, "vn-bench: %s\n", err);
+        return NULL;
+    }
     snprintf(path, sizeof path, "%s/broker.public", g.dir);
-    vn_pubkeys_load(path, &broker, err, sizeof err);
+    if (vn_pubkeys_load(path, &broker, err, sizeof err) != 0) {
+        fprintf(stderr, "vn-bench: %s\n", err);
+        vn_keyset_destroy(&ks);
+        return NULL;
+    }
     void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_DEALER);
     int linger = 0, hwm = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);

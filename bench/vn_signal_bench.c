@@ -194,8 +194,10 @@ int main(int argc, char **argv)
         mdb_txn_abort(txn);
         for (unsigned i = 0; !have && i < ORGS; i++) {
             vn_keyset_t *ks = vn_keyset_generate(s_org(i, org), s_sector_of(NULL, org));
-            vn_registry_add(b->db, &ks->pub, "bench");
+            rc = vn_registry_add(b->db, &ks->pub, "bench");
             vn_keyset_destroy(&ks);
+            if (rc != 0)
+                return fprintf(stderr, "register %s: %s\n", org, vn_strerror(rc)), 1;
         }
     }
     /* Fill: straight into the store with the store function registration uses (record and its
@@ -275,7 +277,8 @@ int main(int argc, char **argv)
             memset(it, 0, sizeof *it);
             it->kind = ITEM_SIGNAL;
             s_org(randombytes_uniform(ORGS), it->org);
-            vn_wire_pack(&m, &it->envelope, &it->envelope_len);
+            if ((rc = vn_wire_pack(&m, &it->payload, &it->payload_len)) != 0)
+                return fprintf(stderr, "pack: %s\n", vn_strerror(rc)), 1;
             uint64_t a0 = s_us(), ac0 = s_cpu_us();
             if ((rc = broker__signal_apply(txn, b, it)) != 0)
                 return fprintf(stderr, "register: %s\n", vn_strerror(rc)), 1;
@@ -301,7 +304,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < in_group; i++) {
             lat[done + i] = g1 - g0;
             cpu_lat[done + i] = c1 - c0;
-            free(b->batch[i].envelope);
+            free(b->batch[i].payload);
             free(b->batch[i].reply);
         }
         done += in_group;

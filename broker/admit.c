@@ -44,7 +44,7 @@
     } while (0)
 
 void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len, char *code,
-                   size_t code_len, char *reason, size_t reason_len)
+                   size_t code_len, char *reason, size_t reason_len, unsigned *flags)
 {
     vn_parsed_t p = {0};
     const Vn__OrgEntry *sender, *recipient;
@@ -54,6 +54,7 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     vn_policy_env_t penv;
     broker__env_init(&env, b, NULL, &penv);
     code[0] = reason[0] = '\0';
+    *flags = 0;
     if (len > b->cfg.max_envelope)
         REFUSE("too-large", "envelope of %zu bytes exceeds the limit of %zu", len,
                b->cfg.max_envelope);
@@ -70,8 +71,9 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     env.txn = txn;
     /* A message id this organisation sent before keeps its original outcome: nothing below (the
      * clock, consents, the policy, the registry) may change it. The commit answers it. */
-    if (p.hdr->message_id.len == 16 && broker__outcome_known(txn, b, org, p.hdr->message_id.data)) {
-        snprintf(reason, reason_len, "resend");
+    if (p.hdr->message_id.len == VN_MSGID_BYTES &&
+        broker__outcome_known(txn, b, org, p.hdr->message_id.data)) {
+        *flags = ADMIT_RESENT;
         goto done;
     }
     if (!(sender = broker__env_org(&env, org)) || sender->revoked)
@@ -132,7 +134,7 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     if (!allowed)
         REFUSE(verdict.code, "%s\n%s", verdict.reason_en, verdict.reason_nl);
     if (verdict.review)
-        snprintf(reason, reason_len, "review"); /* accepted, flagged for review */
+        *flags = ADMIT_REVIEW; /* accepted, flagged for review */
 done:
     broker__env_clear(&env);
     if (txn)

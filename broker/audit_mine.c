@@ -66,7 +66,7 @@ static int s_reply(item_t *it, Vn__AuditMineResponse *resp)
 int broker__audit_mine_unstored(item_t *it)
 {
     Vn__WireMessage *m = NULL;
-    if (vn_wire_unpack(it->envelope, it->envelope_len, &m) != 0)
+    if (vn_wire_unpack(it->payload, it->payload_len, &m) != 0)
         return 0;
     Vn__AuditMineResponse resp = VN__AUDIT_MINE_RESPONSE__INIT;
     if (m->body_case == VN__WIRE_MESSAGE__BODY_AUDIT_MINE_REQUEST)
@@ -81,7 +81,7 @@ int broker__audit_mine_unstored(item_t *it)
 int broker__audit_mine_apply(MDB_txn *txn, broker_t *b, item_t *it)
 {
     Vn__WireMessage *m = NULL;
-    if (vn_wire_unpack(it->envelope, it->envelope_len, &m) != 0 ||
+    if (vn_wire_unpack(it->payload, it->payload_len, &m) != 0 ||
         m->body_case != VN__WIRE_MESSAGE__BODY_AUDIT_MINE_REQUEST) {
         if (m)
             vn__wire_message__free_unpacked(m, NULL);

@@ -255,22 +255,22 @@ static int s_handle_one(broker_t *b)
         goto done;
     }
     if (org->revoked) {
-        broker__refuse(b, org->pub.org, routing, routing_len, "org-revoked",
-                       "this organisation's registration was revoked", NULL, 0);
+        broker__post_refusal(b, org->pub.org, routing, routing_len, "org-revoked",
+                             "this organisation's registration was revoked", NULL, 0);
         goto done;
     }
     if (rc == -2) {
-        broker__refuse(b, org->pub.org, routing, routing_len, "malformed-frame",
-                       "a message must be exactly one frame", NULL, 0);
+        broker__post_refusal(b, org->pub.org, routing, routing_len, "malformed-frame",
+                             "a message must be exactly one frame", NULL, 0);
         goto done;
     }
     rc = vn_wire_unpack(zmq_msg_data(&body), zmq_msg_size(&body), &m);
     if (rc != 0) {
-        broker__refuse(b, org->pub.org, routing, routing_len,
-                       rc == VN_E_VERSION ? "unsupported-version" : "malformed-frame",
-                       rc == VN_E_VERSION ? "wire protocol version not supported"
-                                          : "message could not be decoded",
-                       NULL, 0);
+        broker__post_refusal(b, org->pub.org, routing, routing_len,
+                             rc == VN_E_VERSION ? "unsupported-version" : "malformed-frame",
+                             rc == VN_E_VERSION ? "wire protocol version not supported"
+                                                : "message could not be decoded",
+                             NULL, 0);
         goto done;
     }
     /* What this organisation may cost (budget.c): checked before any work is done for it. */
@@ -297,18 +297,18 @@ static int s_handle_one(broker_t *b)
         goto done;
     if (over) {
         const int submit = m->body_case == VN__WIRE_MESSAGE__BODY_SUBMIT;
-        broker__refuse(b, org->pub.org, routing, routing_len, over,
-                       strcmp(over, "rate-limited") == 0
-                           ? "this organisation sends faster than the broker's limit for one "
-                             "organisation; the agent tries again later\n"
-                             "deze organisatie verstuurt sneller dan de grens van de broker; de "
-                             "agent probeert het later opnieuw"
-                           : "this organisation has too many submissions waiting for their "
-                             "answer; the agent tries again later\n"
-                             "deze organisatie heeft te veel meldingen die op antwoord wachten; de "
-                             "agent probeert het later opnieuw",
-                       submit ? m->submit->envelope.data : NULL,
-                       submit ? m->submit->envelope.len : 0);
+        broker__post_refusal(b, org->pub.org, routing, routing_len, over,
+                             strcmp(over, "rate-limited") == 0
+                                 ? "this organisation sends faster than the broker's limit for one "
+                                   "organisation; the agent tries again later\n"
+                                   "deze organisatie verstuurt sneller dan de grens van de broker; de "
+                                   "agent probeert het later opnieuw"
+                                 : "this organisation has too many submissions waiting for their "
+                                   "answer; the agent tries again later\n"
+                                   "deze organisatie heeft te veel meldingen die op antwoord wachten; de "
+                                   "agent probeert het later opnieuw",
+                             submit ? m->submit->envelope.data : NULL,
+                             submit ? m->submit->envelope.len : 0);
         goto done;
     }
     switch (m->body_case) {
@@ -321,20 +321,20 @@ static int s_handle_one(broker_t *b)
         zmq_send(b->jobs, m->submit->envelope.data, m->submit->envelope.len, 0);
         break;
     case VN__WIRE_MESSAGE__BODY_DELIVERY_ACK:
-        if (m->delivery_ack->message_id.len != 16)
+        if (m->delivery_ack->message_id.len != VN_MSGID_BYTES)
             break;
         broker__session_acked(b, org->pub.org, m->delivery_ack->message_id.data);
         if (m->delivery_ack->failure_code[0])
-            broker__ack_failed(b, org->pub.org, m->delivery_ack->message_id.data,
-                               m->delivery_ack->failure_code, m->delivery_ack->failure_reason);
+            broker__post_ack_failed(b, org->pub.org, m->delivery_ack->message_id.data,
+                                    m->delivery_ack->failure_code, m->delivery_ack->failure_reason);
         else
-            broker__ack(b, ITEM_ACK, org->pub.org, m->delivery_ack->message_id.data);
+            broker__post_ack(b, ITEM_ACK, org->pub.org, m->delivery_ack->message_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_NOTICE_ACK:
         if (m->notice_ack->notice_id.len != 16)
             break;
         broker__session_acked(b, org->pub.org, m->notice_ack->notice_id.data);
-        broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
+        broker__post_ack(b, ITEM_NOTICE_ACK, org->pub.org, m->notice_ack->notice_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST:
         if (m->consent_request->op_case == VN__CONSENT_REQUEST__OP_ADD ||
@@ -362,7 +362,7 @@ static int s_handle_one(broker_t *b)
         if (m->match_notice_ack->notice_id.len != 16)
             break;
         broker__session_acked(b, org->pub.org, m->match_notice_ack->notice_id.data);
-        broker__ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
+        broker__post_ack(b, ITEM_NOTICE_ACK, org->pub.org, m->match_notice_ack->notice_id.data);
         break;
     case VN__WIRE_MESSAGE__BODY_STORE_STATE:
         broker__session_store_state(b, org->pub.org, m->store_state);
@@ -384,8 +384,8 @@ static int s_handle_one(broker_t *b)
         broker__send(b, routing, routing_len, b->directory, b->directory_len);
         break;
     default:
-        broker__refuse(b, org->pub.org, routing, routing_len, "unexpected-message",
-                       "agents may not send this message type", NULL, 0);
+        broker__post_refusal(b, org->pub.org, routing, routing_len, "unexpected-message",
+                             "agents may not send this message type", NULL, 0);
     }
 done:
     if (m)

@@ -15,6 +15,7 @@
 #include "vn_prom.h"
 #include "vn_registry.h"
 #include "vn_store.h"
+#include "vn_util.h"
 #include "wire.pb-c.h"
 
 #define ROUTING_MAX 256
@@ -78,8 +79,8 @@ typedef struct {
 
 typedef enum {
     ITEM_ACCEPT, ITEM_REFUSE, ITEM_ACK, ITEM_NOTICE_ACK,
-    ITEM_CONSENT,   /* a consent registration or withdrawal (request bytes in envelope) */
-    ITEM_WITHHOLD,  /* a delivery whose justification no longer holds (seq in id[0..7]) */
+    ITEM_CONSENT,   /* a consent registration or withdrawal (ConsentRequest bytes in payload) */
+    ITEM_WITHHOLD,  /* a delivery whose justification no longer holds (its ACCEPTED seq in seq) */
     ITEM_RESENT,    /* a resent message id, answered with its original outcome (outcome.c) */
     ITEM_SESSION_REPLACED, /* a second agent with the organisation's keys took over (audited) */
     ITEM_SIGNAL,    /* a signal registration or withdrawal, or a match request (WireMessage) */
@@ -92,12 +93,17 @@ typedef struct {
     char org[VN_ORG_MAX + 1];
     uint8_t routing[ROUTING_MAX];
     size_t routing_len;
-    uint8_t *envelope;      /* owned; ACCEPT, and REFUSE when there was one */
-    size_t envelope_len;
-    char code[96];          /* REFUSE: stable reason code */
-    char reason[700];       /* REFUSE: English, newline, Dutch; ACCEPT: "review" when flagged */
-    uint8_t id[16];         /* ACK: message id; NOTICE_ACK: notice id; ACCEPT: message id */
-    uint64_t seq;           /* ACCEPT: the new ACCEPTED record (0 for a resent message) */
+    uint8_t *payload;       /* owned; ACCEPT and REFUSE: the envelope (when there was one);
+                             * CONSENT: a ConsentRequest; SIGNAL, AUDIT_MINE: a WireMessage */
+    size_t payload_len;
+    char code[96];          /* REFUSE, WITHHOLD, failed ACK: stable reason code */
+    char reason[700];       /* REFUSE: English, newline, Dutch; WITHHOLD, failed ACK: English */
+    int review;             /* ACCEPT: the policy flagged it for review (audited review=1) */
+    int resent;             /* ACCEPT: the worker found this sender's message id used before:
+                             * the commit answers the original outcome (outcome.c) */
+    uint8_t msgid[VN_MSGID_BYTES]; /* ACK, ACCEPT: message id; NOTICE_ACK: notice id */
+    uint64_t seq;           /* ACCEPT: the new ACCEPTED record (0 for a resent message);
+                             * WITHHOLD: the ACCEPTED record of the delivery withheld */
     uint8_t hash[32];       /* ACCEPT: SHA-256 of that record */
     uint64_t latency_us;    /* ACK: from acceptance to the recipient's durable ack */
     int delivered;          /* ACK: it removed a waiting delivery (counted as delivered) */
@@ -289,10 +295,12 @@ int broker__workers_start(broker_t *b);
 void broker__workers_stop(broker_t *b);
 
 /* admit.c: every reason a submission is refused, in order (see its first comment).
- * Worker thread: may the authenticated org submit this envelope? Empty code: accept (reason
- * "review" when the policy flags it for review); else code and "English\nDutch" reason. */
+ * Worker thread: may the authenticated org submit this envelope? Empty code: accept, with
+ * *flags the ADMIT_* below; else code and "English\nDutch" reason (*flags 0). */
+#define ADMIT_REVIEW 1u /* accepted, flagged for review by the policy */
+#define ADMIT_RESENT 2u /* a message id this sender used before: the commit answers its outcome */
 void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len, char *code,
-                   size_t code_len, char *reason, size_t reason_len);
+                   size_t code_len, char *reason, size_t reason_len, unsigned *flags);
 /* Storage thread, in the commit's transaction: the checks that need the current store (the queue
  * limits). 0 to accept, else 1 with code and reason set. */
 /* audit_mine.c: an organisation's privacy officer reads the records about it (docs/pseudonyms.md).
@@ -320,17 +328,21 @@ item_t *broker__batch_add(broker_t *b, item_kind_t kind, const char *org, const 
 /* storage.c: the storage thread and the messages between it and the main thread */
 int broker__storage_start(broker_t *b);
 void broker__storage_stop(broker_t *b);
-/* main thread: have the storage thread audit and answer a refusal */
-void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
-                    const char *code, const char *reason, const uint8_t *envelope, size_t len);
+/* main thread: post a refusal to the storage thread, which audits and answers it (the refusal
+ * is not stored when this returns) */
+void broker__post_refusal(broker_t *b, const char *org, const uint8_t *routing,
+                          size_t routing_len, const char *code, const char *reason,
+                          const uint8_t *envelope, size_t len);
 /* main thread: have the storage thread apply a consent registration or withdrawal */
 void broker__consent_forward(broker_t *b, const uint8_t *routing, size_t routing_len,
                              const char *org, const Vn__ConsentRequest *req);
 /* main thread: have the storage thread withhold a delivery (audited, sender told) */
 void broker__withhold_request(broker_t *b, const char *org, uint64_t seq, const char *code,
                               const char *reason);
-/* main thread: have the storage thread apply a delivery or notice ack */
-void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16]);
+/* main thread: post a delivery or notice ack to the storage thread, which applies it in its
+ * next group commit */
+void broker__post_ack(broker_t *b, item_kind_t kind, const char *org,
+                      const uint8_t id[VN_MSGID_BYTES]);
 /* session.c: an agent acked id (delivery, notice or match notice): a credit back if it was sent
  * to it in this session and not acked yet */
 void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16]);
@@ -338,8 +350,8 @@ void broker__session_acked(broker_t *b, const char *org, const uint8_t id[16]);
 void broker__session_store_state(broker_t *b, const char *org, const Vn__AgentStoreState *st);
 /* main thread: a recipient's agent could not open a delivery (code e.g. "undecryptable"): the
  * delivery ends audited DELIVERY_FAILED and the sender is told */
-void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], const char *code,
-                        const char *reason);
+void broker__post_ack_failed(broker_t *b, const char *org, const uint8_t id[VN_MSGID_BYTES],
+                             const char *code, const char *reason);
 /* main thread: have the storage thread audit that a second agent took over org's session */
 void broker__session_replaced_request(broker_t *b, const char *org);
 /* main thread: act on what the storage thread sent (replies, credits, pump requests) */
@@ -364,7 +376,8 @@ int broker__release(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint64_t se
 int broker__stored_envelope(MDB_txn *txn, broker_t *b, uint64_t seq, vn_parsed_t *p);
 int broker__stored_envelope_raw(MDB_txn *txn, broker_t *b, uint64_t seq, MDB_val *env);
 /* The sequence number of msgid's ACCEPTED record, from its receipt. VN_E_NOT_FOUND if never accepted. */
-int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], uint64_t *seq);
+int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[VN_MSGID_BYTES],
+                         uint64_t *seq);
 
 /* outcome.c (storage thread): one outcome per (sender, message id), in the commit's transaction */
 /* 0 for a refusal that is no verdict (storage-full, storage-error: the agent retries). */
@@ -372,10 +385,12 @@ int broker__refusal_final(const char *code);
 /* org's earlier outcome for msgid: 1 with *reply the packed original Receipt (duplicate set) or
  * Refusal (the caller frees it), 0 if none, 2 if another organisation's message has this id, <0 on
  * a store error. */
-int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[16],
+int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org,
+                         const uint8_t msgid[VN_MSGID_BYTES],
                          uint8_t **reply, size_t *reply_len);
 /* 1 if org has an outcome for msgid (a worker's read transaction suffices). */
-int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[16]);
+int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org,
+                          const uint8_t msgid[VN_MSGID_BYTES]);
 /* Keep a final refusal of org's message (no-op for the others). */
 int broker__outcome_put_refusal(MDB_txn *txn, broker_t *b, const char *org, const Vn__Refusal *r);
 

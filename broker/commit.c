@@ -28,7 +28,8 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited);
 
 /* If it->org sent msgid before, make the item answer with that original outcome (outcome.c).
  * Returns broker__outcome_find's result: 1 answered, 0 new, 2 another's id, <0 error. */
-static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it, const uint8_t msgid[16])
+static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it,
+                             const uint8_t msgid[VN_MSGID_BYTES])
 {
     uint8_t *orig;
     size_t orig_len;
@@ -45,7 +46,7 @@ static int s_answer_original(MDB_txn *txn, broker_t *b, item_t *it, const uint8_
 static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
 {
     vn_parsed_t p;
-    int rc = vn_envelope_parse(it->envelope, it->envelope_len, &p);
+    int rc = vn_envelope_parse(it->payload, it->payload_len, &p);
     if (rc != 0)
         return rc; /* cannot happen: the worker parsed it */
     MDB_dbi dedup = vn_store_dbi(b->db, BDB_DEDUP);
@@ -57,7 +58,7 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         vn_parsed_clear(&p);
         return rc < 0 ? rc : 0;
     }
-    if (rc == 2 || strcmp(it->reason, "resend") == 0) {
+    if (rc == 2 || it->resent) {
         /* Another organisation's message id (never its receipt); or the worker saw an outcome
          * this transaction does not: nothing is accepted unchecked. */
         vn_parsed_clear(&p);
@@ -81,7 +82,7 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
     rec.event = VN__AUDIT_RECORD__EVENT__ACCEPTED;
     rec.actor_org = it->org;
     rec.outcome = "ok";
-    rec.review = strcmp(it->reason, "review") == 0;
+    rec.review = it->review;
     rec.source = b->keys->pub.org;
     broker__audit_from_header(&rec, &fields, &p);
     uint64_t seq = 0;
@@ -89,11 +90,11 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
     rc = vn_audit_append(txn, b->db, &rec,
                          &seq, hash);
     if (rc == 0)
-        rc = broker__store_accepted(txn, b, &p, seq, it->envelope, it->envelope_len);
+        rc = broker__store_accepted(txn, b, &p, seq, it->payload, it->payload_len);
     if (rc == 0) {
         it->seq = seq;
         memcpy(it->hash, hash, 32);
-        memcpy(it->id, p.hdr->message_id.data, 16);
+        memcpy(it->msgid, p.hdr->message_id.data, VN_MSGID_BYTES);
         Vn__Receipt r = VN__RECEIPT__INIT;
         r.message_id = p.hdr->message_id;
         r.audit_seq = seq;
@@ -102,7 +103,7 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
         r.sender = it->org; /* whose id this is (outcome.c) */
         uint8_t buf[256];
         size_t len = vn__receipt__pack(&r, buf);
-        MDB_val dk = {16, p.hdr->message_id.data}, dv = {len, buf};
+        MDB_val dk = {VN_MSGID_BYTES, p.hdr->message_id.data}, dv = {len, buf};
         rc = vn_store_error(mdb_put(txn, dedup, &dk, &dv, 0));
         m.receipt = &r;
         if (rc == 0)
@@ -127,15 +128,15 @@ static int s_apply_refuse(MDB_txn *txn, broker_t *b, item_t *it, int audited)
     rec.outcome = it->code;
     rec.reason = it->reason;
     rec.source = b->keys->pub.org;
-    if (it->envelope && vn_envelope_parse(it->envelope, it->envelope_len, &p) == 0 &&
+    if (it->payload && vn_envelope_parse(it->payload, it->payload_len, &p) == 0 &&
         broker__refusal_authenticated(it->code)) {
         broker__audit_from_header(&rec, &fields, &p);
-    } else if (it->envelope) {
+    } else if (it->payload) {
         /* Not authenticated: the facts (what size, which bytes, from which connection), never
          * the header its sender made up. */
-        crypto_generichash(digest, sizeof digest, it->envelope, it->envelope_len, NULL, 0);
+        crypto_generichash(digest, sizeof digest, it->payload, it->payload_len, NULL, 0);
         rec.content_hash = (ProtobufCBinaryData){32, digest};
-        rec.content_size = it->envelope_len;
+        rec.content_size = it->payload_len;
     }
     if (audited && p.hdr) {
         /* A resent message id gets its original outcome: no second verdict in the log. */
@@ -178,12 +179,12 @@ static int s_apply_ack(MDB_txn *txn, broker_t *b, item_t *it)
 {
     int found, rc;
     if (it->kind == ITEM_NOTICE_ACK) {
-        rc = broker__unqueue_notice(txn, b, it->org, it->id, &found);
+        rc = broker__unqueue_notice(txn, b, it->org, it->msgid, &found);
         it->delivered = rc == 0 && found;
         return rc;
     }
     uint64_t seq;
-    if ((rc = broker__accepted_seq(txn, b, it->id, &seq)) != 0)
+    if ((rc = broker__accepted_seq(txn, b, it->msgid, &seq)) != 0)
         return rc == VN_E_NOT_FOUND ? 0 : rc; /* never accepted: nothing to ack */
     if ((rc = broker__unqueue_delivery(txn, b, it->org, seq, &found)) != 0 || !found)
         return rc;
@@ -248,7 +249,7 @@ static int s_commit(broker_t *b, int audited)
             rc = audited ? broker__audit_mine_apply(txn, b, it) : broker__audit_mine_unstored(it);
             break;
         case ITEM_WITHHOLD:
-            rc = audited ? broker__withhold(txn, b, it->org, vn_get_be64(it->id), it->code,
+            rc = audited ? broker__withhold(txn, b, it->org, it->seq, it->code,
                                             it->reason)
                          : 0;
             break;
@@ -359,8 +360,8 @@ void broker__batch_commit(broker_t *b)
             s_to_main(b, 'F', it->org, strlen(it->org), bytes, sizeof bytes);
         }
         free(it->reply);
-        free(it->envelope);
-        it->reply = it->envelope = NULL;
+        free(it->payload);
+        it->reply = it->payload = NULL;
     }
     b->n_batch = 0;
     s_to_main(b, 'P', NULL, 0, NULL, 0);

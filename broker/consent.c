@@ -77,10 +77,10 @@ static int s_respond(item_t *it, Vn__ConsentResponse *resp)
     return vn_wire_pack(&m, &it->reply, &it->reply_len);
 }
 
-/* Storage thread: apply a registration or withdrawal carried in it->envelope (a ConsentRequest). */
+/* Storage thread: apply a registration or withdrawal carried in it->payload (a ConsentRequest). */
 int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
 {
-    Vn__ConsentRequest *req = vn__consent_request__unpack(NULL, it->envelope_len, it->envelope);
+    Vn__ConsentRequest *req = vn__consent_request__unpack(NULL, it->payload_len, it->payload);
     if (!req)
         return 0;
     Vn__ConsentResponse resp = VN__CONSENT_RESPONSE__INIT;

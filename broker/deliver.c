@@ -53,13 +53,14 @@ static void s_pump_session(broker_t *b, MDB_txn *txn, session_t *s)
             vn_parsed_t p;
             if (broker__stored_envelope_raw(txn, b, e.seq, &ev) != 0)
                 continue; /* released under us; the ack bookkeeping will catch up */
-            if (vn_envelope_parse(ev.mv_data, ev.mv_size, &p) != 0 || p.hdr->message_id.len != 16) {
+            if (vn_envelope_parse(ev.mv_data, ev.mv_size, &p) != 0 ||
+                p.hdr->message_id.len != VN_MSGID_BYTES) {
                 vn_error("event=queue-entry-damaged org=%s qseq=%llu", s->org,
                          (unsigned long long)e.qseq);
                 s->last_qseq = e.qseq;
                 continue; /* it was checked when accepted: the store is damaged */
             }
-            memcpy(id, p.hdr->message_id.data, 16);
+            memcpy(id, p.hdr->message_id.data, VN_MSGID_BYTES);
             vn_verdict_t verdict;
             int revoked = s_sender_revoked(b, &p);
             int justified = revoked || s_still_justified(b, txn, s->org, &p, &verdict);

@@ -21,11 +21,11 @@ int broker__refusal_final(const char *code)
            strcmp(code, "rate-limited") != 0 && strcmp(code, "too-many-in-flight") != 0;
 }
 
-static size_t s_key(uint8_t *out, const char *org, const uint8_t msgid[16])
+static size_t s_key(uint8_t *out, const char *org, const uint8_t msgid[VN_MSGID_BYTES])
 {
     size_t n = strlen(org) + 1;
     memcpy(out, org, n);
-    memcpy(out + n, msgid, 16);
+    memcpy(out + n, msgid, VN_MSGID_BYTES);
     return n + 16;
 }
 
@@ -48,13 +48,14 @@ static int s_receipt_is_orgs(MDB_txn *txn, broker_t *b, const Vn__Receipt *r, co
     return mine;
 }
 
-int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[16],
+int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org,
+                         const uint8_t msgid[VN_MSGID_BYTES],
                          uint8_t **reply, size_t *reply_len)
 {
     *reply = NULL;
     *reply_len = 0;
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-    MDB_val k = {16, (void *)msgid}, v;
+    MDB_val k = {VN_MSGID_BYTES, (void *)msgid}, v;
     int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_DEDUP), &k, &v);
     if (rc == 0) {
         Vn__Receipt *r = vn__receipt__unpack(NULL, v.mv_size, v.mv_data);
@@ -95,7 +96,8 @@ int broker__outcome_find(MDB_txn *txn, broker_t *b, const char *org, const uint8
     return rc == 0 ? 1 : rc;
 }
 
-int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org, const uint8_t msgid[16])
+int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org,
+                          const uint8_t msgid[VN_MSGID_BYTES])
 {
     uint8_t *reply;
     size_t len;
@@ -106,7 +108,7 @@ int broker__outcome_known(MDB_txn *txn, broker_t *b, const char *org, const uint
 
 int broker__outcome_put_refusal(MDB_txn *txn, broker_t *b, const char *org, const Vn__Refusal *r)
 {
-    if (r->message_id.len != 16 || !broker__refusal_final(r->code))
+    if (r->message_id.len != VN_MSGID_BYTES || !broker__refusal_final(r->code))
         return 0;
     uint8_t key[VN_ORG_MAX + 1 + 16], buf[2048];
     size_t len = vn__refusal__get_packed_size(r);

@@ -70,7 +70,8 @@ static void s_reply(void *ctx, const char *msgid_hex, vn_reply_view_t *out)
     memset(out, 0, sizeof *out);
     uint8_t id[16], key[8];
     uint64_t seq;
-    if (vn_unhex(id, 16, msgid_hex) != 0 || broker__accepted_seq(e->txn, e->b, id, &seq) != 0)
+    if (vn_unhex(id, VN_MSGID_BYTES, msgid_hex) != 0 ||
+        broker__accepted_seq(e->txn, e->b, id, &seq) != 0)
         return;
     vn_put_be64(key, seq);
     MDB_val ak = {8, key}, av;

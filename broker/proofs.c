@@ -31,7 +31,7 @@ int broker__receipt_with_proof(MDB_txn *txn, broker_t *b, item_t *it, const uint
         for (size_t i = 0; i < len; i++)
             nodes[i] = (ProtobufCBinaryData){VN_HASH, proof[i]};
         Vn__Receipt r = VN__RECEIPT__INIT;
-        r.message_id = (ProtobufCBinaryData){16, it->id};
+        r.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, it->msgid};
         r.audit_seq = it->seq;
         r.audit_hash = (ProtobufCBinaryData){32, it->hash};
         r.accepted = vn_now();

@@ -117,9 +117,10 @@ int broker__stored_envelope_raw(MDB_txn *txn, broker_t *b, uint64_t seq, MDB_val
 }
 
 /* DEDUP msgid(16) -> Receipt: an accepted message's receipt, which holds its ACCEPTED record's seq. */
-int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[16], uint64_t *seq)
+int broker__accepted_seq(MDB_txn *txn, broker_t *b, const uint8_t msgid[VN_MSGID_BYTES],
+                         uint64_t *seq)
 {
-    MDB_val k = {16, (void *)msgid}, v;
+    MDB_val k = {VN_MSGID_BYTES, (void *)msgid}, v;
     int rc = mdb_get(txn, vn_store_dbi(b->db, BDB_DEDUP), &k, &v);
     if (rc != 0)
         return vn_store_error(rc);

@@ -511,7 +511,7 @@ static int s_match_op(MDB_txn *txn, broker_t *b, item_t *it, const Vn__MatchRequ
 int broker__signal_apply(MDB_txn *txn, broker_t *b, item_t *it)
 {
     Vn__WireMessage *m = NULL;
-    if (vn_wire_unpack(it->envelope, it->envelope_len, &m) != 0)
+    if (vn_wire_unpack(it->payload, it->payload_len, &m) != 0)
         return 0;
     int rc = 0;
     pthread_rwlock_rdlock(&b->policy_lock);
@@ -534,7 +534,7 @@ int broker__signal_apply(MDB_txn *txn, broker_t *b, item_t *it)
 int broker__signal_unstored(item_t *it)
 {
     Vn__WireMessage *m = NULL;
-    if (vn_wire_unpack(it->envelope, it->envelope_len, &m) != 0)
+    if (vn_wire_unpack(it->payload, it->payload_len, &m) != 0)
         return 0;
     Vn__SignalResponse sr = VN__SIGNAL_RESPONSE__INIT;
     Vn__MatchResponse mr = VN__MATCH_RESPONSE__INIT;

@@ -3,7 +3,8 @@
  * credits and pump requests back to the main thread, which alone talks to agents.
  *
  * To storage (BROKER_STORE_IN_EP, PULL):
- *   ['V'][routing][org][code][reason][envelope]   a verdict: code empty = accept, else refuse
+ *   ['V'][routing][org][code][reason][flags][envelope]  a verdict: code empty = accept, else
+ *                                                 refuse; flags one byte, ADMIT_* (broker.h)
  *   ['v'] ...the same                             a worker's verdict on a submission, counted in
  *                                                 the sender's in-flight budget until answered
  *   ['K'|'N'][org][id16]                          a delivery ack / notice ack
@@ -42,9 +43,9 @@ static int s_frame_str(zmq_msg_t *m, char *out, size_t cap)
 /* Take one message off the input into the batch. Returns 1 if one was read. */
 static int s_take_one(broker_t *b)
 {
-    zmq_msg_t parts[6];
+    zmq_msg_t parts[7];
     int n = 0, more = 1;
-    for (; n < 6 && more; n++) {
+    for (; n < 7 && more; n++) {
         zmq_msg_init(&parts[n]);
         if (zmq_msg_recv(&parts[n], b->storage_in, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
             zmq_msg_close(&parts[n]);
@@ -54,7 +55,8 @@ static int s_take_one(broker_t *b)
     }
     char kind = zmq_msg_size(&parts[0]) == 1 ? *(char *)zmq_msg_data(&parts[0]) : 0;
     char org[VN_ORG_MAX + 1];
-    if ((kind == 'V' || kind == 'v') && n == 6 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
+    if ((kind == 'V' || kind == 'v') && n == 7 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
+        zmq_msg_size(&parts[5]) == 1 &&
         s_frame_str(&parts[2], org, sizeof org) == 0) {
         char code[96], reason[700];
         s_frame_str(&parts[3], code, sizeof code);
@@ -63,13 +65,16 @@ static int s_take_one(broker_t *b)
                                        zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]));
         snprintf(it->code, sizeof it->code, "%s", code);
         snprintf(it->reason, sizeof it->reason, "%s", reason);
+        unsigned flags = *(uint8_t *)zmq_msg_data(&parts[5]);
+        it->review = (flags & ADMIT_REVIEW) != 0;
+        it->resent = (flags & ADMIT_RESENT) != 0;
         it->in_flight = kind == 'v';
-        it->in_flight_bytes = it->in_flight ? zmq_msg_size(&parts[5]) : 0;
+        it->in_flight_bytes = it->in_flight ? zmq_msg_size(&parts[6]) : 0;
         it->audit_budget = kind == 'V'; /* the main thread asked the budget already */
-        size_t len = zmq_msg_size(&parts[5]);
-        if (len && (it->envelope = malloc(len))) {
-            memcpy(it->envelope, zmq_msg_data(&parts[5]), len);
-            it->envelope_len = len;
+        size_t len = zmq_msg_size(&parts[6]);
+        if (len && (it->payload = malloc(len))) {
+            memcpy(it->payload, zmq_msg_data(&parts[6]), len);
+            it->payload_len = len;
         } else if (len && it->kind == ITEM_ACCEPT) {
             it->kind = ITEM_REFUSE; /* out of memory: refuse rather than lose it silently */
             snprintf(it->code, sizeof it->code, "storage-error");
@@ -80,31 +85,32 @@ static int s_take_one(broker_t *b)
         item_t *it = broker__batch_add(b, ITEM_CONSENT, org, zmq_msg_data(&parts[1]),
                                        zmq_msg_size(&parts[1]));
         size_t len = zmq_msg_size(&parts[3]);
-        if ((it->envelope = malloc(len ? len : 1))) {
-            memcpy(it->envelope, zmq_msg_data(&parts[3]), len);
-            it->envelope_len = len;
+        if ((it->payload = malloc(len ? len : 1))) {
+            memcpy(it->payload, zmq_msg_data(&parts[3]), len);
+            it->payload_len = len;
         }
     } else if ((kind == 'G' || kind == 'A') && n == 4 && zmq_msg_size(&parts[1]) <= ROUTING_MAX &&
                s_frame_str(&parts[2], org, sizeof org) == 0) {
         item_t *it = broker__batch_add(b, kind == 'G' ? ITEM_SIGNAL : ITEM_AUDIT_MINE, org,
                                        zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]));
         size_t len = zmq_msg_size(&parts[3]);
-        if ((it->envelope = malloc(len ? len : 1))) {
-            memcpy(it->envelope, zmq_msg_data(&parts[3]), len);
-            it->envelope_len = len;
+        if ((it->payload = malloc(len ? len : 1))) {
+            memcpy(it->payload, zmq_msg_data(&parts[3]), len);
+            it->payload_len = len;
         }
     } else if (kind == 'W' && n == 5 && zmq_msg_size(&parts[2]) == 8 &&
                s_frame_str(&parts[1], org, sizeof org) == 0) {
         item_t *it = broker__batch_add(b, ITEM_WITHHOLD, org, NULL, 0);
-        memcpy(it->id, zmq_msg_data(&parts[2]), 8);
+        it->seq = vn_get_be64(zmq_msg_data(&parts[2]));
         s_frame_str(&parts[3], it->code, sizeof it->code);
         s_frame_str(&parts[4], it->reason, sizeof it->reason);
     } else if (kind == 'R' && n == 2 && s_frame_str(&parts[1], org, sizeof org) == 0) {
         broker__batch_add(b, ITEM_SESSION_REPLACED, org, NULL, 0);
     } else if ((kind == 'K' || kind == 'N') && (n == 3 || (kind == 'K' && n == 5)) &&
-               zmq_msg_size(&parts[2]) == 16 && s_frame_str(&parts[1], org, sizeof org) == 0) {
+               zmq_msg_size(&parts[2]) == VN_MSGID_BYTES &&
+               s_frame_str(&parts[1], org, sizeof org) == 0) {
         item_t *it = broker__batch_add(b, kind == 'K' ? ITEM_ACK : ITEM_NOTICE_ACK, org, NULL, 0);
-        memcpy(it->id, zmq_msg_data(&parts[2]), 16);
+        memcpy(it->msgid, zmq_msg_data(&parts[2]), VN_MSGID_BYTES);
         if (n == 5) {
             s_frame_str(&parts[3], it->code, sizeof it->code);
             s_frame_str(&parts[4], it->reason, sizeof it->reason);
@@ -248,8 +254,9 @@ static void s_refuse_unaudited(broker_t *b, const uint8_t *routing, size_t routi
         vn_parsed_clear(&p);
 }
 
-void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t routing_len,
-                    const char *code, const char *reason, const uint8_t *envelope, size_t len)
+void broker__post_refusal(broker_t *b, const char *org, const uint8_t *routing,
+                          size_t routing_len, const char *code, const char *reason,
+                          const uint8_t *envelope, size_t len)
 {
     if (!broker__budget_audit(b, org, code)) {
         s_refuse_unaudited(b, routing, routing_len, code, reason, envelope, len);
@@ -260,6 +267,8 @@ void broker__refuse(broker_t *b, const char *org, const uint8_t *routing, size_t
     zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);
     zmq_send(b->to_storage, code, strlen(code), ZMQ_SNDMORE);
     zmq_send(b->to_storage, reason, strlen(reason), ZMQ_SNDMORE);
+    const uint8_t no_flags = 0; /* a refusal carries no ADMIT_* flags */
+    zmq_send(b->to_storage, &no_flags, 1, ZMQ_SNDMORE);
     zmq_send(b->to_storage, envelope, envelope ? len : 0, 0);
     vn_info("event=refused org=%s code=%s", org, code);
 }
@@ -304,8 +313,8 @@ static int s_code_valid(const char *code)
     return 1;
 }
 
-void broker__ack_failed(broker_t *b, const char *org, const uint8_t id[16], const char *code,
-                        const char *reason)
+void broker__post_ack_failed(broker_t *b, const char *org, const uint8_t id[VN_MSGID_BYTES],
+                             const char *code, const char *reason)
 {
     /* Outside input: the code is kept only when it looks like one, the reason when printable. */
     if (!s_code_valid(code))
@@ -326,7 +335,8 @@ void broker__session_replaced_request(broker_t *b, const char *org)
     zmq_send(b->to_storage, org, strlen(org), 0);
 }
 
-void broker__ack(broker_t *b, item_kind_t kind, const char *org, const uint8_t id[16])
+void broker__post_ack(broker_t *b, item_kind_t kind, const char *org,
+                      const uint8_t id[VN_MSGID_BYTES])
 {
     zmq_send(b->to_storage, kind == ITEM_ACK ? "K" : "N", 1, ZMQ_SNDMORE);
     zmq_send(b->to_storage, org, strlen(org), ZMQ_SNDMORE);

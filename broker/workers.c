@@ -1,6 +1,7 @@
 /* workers.c -- the worker threads that run the admission checks (admit.c) off the main thread.
  * In (from the main thread): [routing][org][envelope];
- * out (to the storage thread): ['V'][routing][org][code][reason][envelope], code empty = accept. */
+ * out (to the storage thread): ['v'][routing][org][code][reason][flags][envelope], code empty =
+ * accept (flags: one byte, the ADMIT_* bits). */
 #include "broker.h"
 #include "vn_log.h"
 
@@ -41,13 +42,16 @@ static void *s_worker(void *arg)
         size_t org_len = zmq_msg_size(&parts[1]);
         if (org_len <= VN_ORG_MAX)
             memcpy(org, zmq_msg_data(&parts[1]), org_len), org[org_len] = '\0';
+        unsigned flags;
         broker__admit(b, org, zmq_msg_data(&parts[2]), zmq_msg_size(&parts[2]), code, sizeof code,
-                reason, sizeof reason);
+                      reason, sizeof reason, &flags);
+        uint8_t flag_byte = (uint8_t)flags;
         zmq_send(out, "v", 1, ZMQ_SNDMORE); /* counted in the sender's in-flight budget */
         zmq_msg_send(&parts[0], out, ZMQ_SNDMORE);
         zmq_msg_send(&parts[1], out, ZMQ_SNDMORE);
         zmq_send(out, code, strlen(code), ZMQ_SNDMORE);
         zmq_send(out, reason, strlen(reason), ZMQ_SNDMORE);
+        zmq_send(out, &flag_byte, 1, ZMQ_SNDMORE);
         zmq_msg_send(&parts[2], out, 0);
     }
 stop:

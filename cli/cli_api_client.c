@@ -155,9 +155,10 @@ static int s_http(int argc, char **argv)
                 snprintf(nc->name, sizeof nc->name, "%s", name);
                 nc->scopes = scopes;
                 nc->created = vn_now();
-                vn_http_token_new(token, nc->hash);
-                int w = vn_http_clients_save(path, list, n);
+                int w = vn_http_token_new(token, nc->hash);
                 if (w != 0) {
+                    rc = cli_fail(CLI_FAIL, "cannot make a token: %s", vn_strerror(w));
+                } else if ((w = vn_http_clients_save(path, list, n)) != 0) {
                     rc = cli_fail(CLI_FAIL, "%s: cannot write: %s", path, strerror(-w));
                 } else if (json) {
                     json_object *o = s_client_json(nc);

@@ -46,9 +46,10 @@ json_object *cli_audit_json(const Vn__AuditRecord *r)
     if (r->subject_pseudonym_version)
         json_object_object_add(o, "subject_pseudonym_version",
                                json_object_new_int((int)r->subject_pseudonym_version));
-    if (r->message_id.len == 16)
+    if (r->message_id.len == VN_MSGID_BYTES)
         json_object_object_add(o, "message_id",
-                               json_object_new_string(vn_hex(hex, r->message_id.data, 16)));
+                               json_object_new_string(vn_hex(hex, r->message_id.data,
+                                                             VN_MSGID_BYTES)));
     if (r->content_hash.len == 32)
         json_object_object_add(o, "content_hash",
                                json_object_new_string(vn_hex(hex, r->content_hash.data, 32)));

@@ -175,10 +175,11 @@ static json_object *s_audit_event(const Vn__AuditRecord *r, const char *leaf)
         json_object_object_add(e, "role", s_coding(OBJECT_ROLE, "1", "Patient"));
         json_object_array_add(entities, e);
     }
-    if (r->message_id.len == 16) {
+    if (r->message_id.len == VN_MSGID_BYTES) {
         json_object *e = json_object_new_object(), *details = json_object_new_array();
         json_object_object_add(e, "what", s_ref(VN_SYSTEM "/NamingSystem/message-id",
-                                                vn_hex(hex, r->message_id.data, 16), NULL));
+                                                vn_hex(hex, r->message_id.data,
+                                                       VN_MSGID_BYTES), NULL));
         json_object_object_add(e, "type", s_coding(ENTITY_TYPE, "2", "System Object"));
         json_object_object_add(e, "role", s_coding(OBJECT_ROLE, "3", "Report"));
         if (r->category[0])

@@ -79,8 +79,8 @@ static int s_print_query(void *ctx, const Vn__AuditRecord *r)
                      r->justification[i]->key, r->justification[i]->value);
         if (r->subject_pseudonym.len == 32)
             vn_hex(subj, r->subject_pseudonym.data, 32);
-        if (r->message_id.len == 16)
-            vn_hex(msg, r->message_id.data, 16);
+        if (r->message_id.len == VN_MSGID_BYTES)
+            vn_hex(msg, r->message_id.data, VN_MSGID_BYTES);
         const char *fields[] = {seq, when, vn_audit_event_name(r->event), r->actor_org,
                                 r->user_id, r->user_role, recips, subj, r->category, r->basis,
                                 just, msg, r->outcome, r->reason};
@@ -121,7 +121,7 @@ typedef struct {
 static s_row_t *s_row_for(s_report_t *rep, const uint8_t *msgid)
 {
     char hex[33];
-    vn_hex(hex, msgid, 16);
+    vn_hex(hex, msgid, VN_MSGID_BYTES);
     for (size_t i = rep->n; i-- > 0;)
         if (strcmp(rep->rows[i].msgid, hex) == 0)
             return &rep->rows[i];
@@ -308,8 +308,8 @@ static int s_collect(void *ctx, const Vn__AuditRecord *r)
         row->seq = r->seq;
         row->time_us = r->time_us;
         row->refused = r->event == VN__AUDIT_RECORD__EVENT__REFUSED;
-        if (r->message_id.len == 16)
-            vn_hex(row->msgid, r->message_id.data, 16);
+        if (r->message_id.len == VN_MSGID_BYTES)
+            vn_hex(row->msgid, r->message_id.data, VN_MSGID_BYTES);
         snprintf(row->actor, sizeof row->actor, "%s", r->actor_org);
         snprintf(row->category, sizeof row->category, "%s", r->category);
         snprintf(row->basis, sizeof row->basis, "%s", r->basis);
@@ -318,10 +318,11 @@ static int s_collect(void *ctx, const Vn__AuditRecord *r)
             snprintf(row->recipients + strlen(row->recipients),
                      sizeof row->recipients - strlen(row->recipients), "%s%s", i ? ", " : "",
                      r->recipients[i]);
-    } else if (r->message_id.len == 16 && (r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__EXPIRED ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__WITHHELD ||
-                                           r->event == VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED)) {
+    } else if (r->message_id.len == VN_MSGID_BYTES &&
+               (r->event == VN__AUDIT_RECORD__EVENT__DELIVERED ||
+                r->event == VN__AUDIT_RECORD__EVENT__EXPIRED ||
+                r->event == VN__AUDIT_RECORD__EVENT__WITHHELD ||
+                r->event == VN__AUDIT_RECORD__EVENT__DELIVERY_FAILED)) {
         s_row_t *row = s_row_for(rep, r->message_id.data);
         if (row && r->n_recipients == 1)
             snprintf(row->outcomes + strlen(row->outcomes),

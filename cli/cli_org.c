@@ -112,7 +112,8 @@ int cli_org(int argc, char **argv)
             }
             char vkey[VN_NOTE_VKEY_MAX] = "-", name[VN_NOTE_NAME_MAX + 1];
             snprintf(name, sizeof name, VN_WITNESS_NAME_PREFIX "%s", orgs[i].pub.org);
-            vn_note_vkey(name, VN_NOTE_COSIG_V1, orgs[i].pub.sign_pk, vkey);
+            if (vn_note_vkey(name, VN_NOTE_COSIG_V1, orgs[i].pub.sign_pk, vkey) != 0)
+                snprintf(vkey, sizeof vkey, "-"); /* a name no witness can have: none shown */
             printf("%-32s %-28s %-8s %-16s %s%s\n", orgs[i].pub.org, orgs[i].pub.sector,
                    orgs[i].revoked ? "revoked" : "active", fp, vkey, until);
         }

@@ -5,6 +5,8 @@
 #ifndef VN_CHECKPOINT_H
 #define VN_CHECKPOINT_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,20 +23,20 @@ typedef struct {
 } vn_checkpoint_t;
 
 /* The log's origin (and the broker's key name) for a broker id. 0, or VN_E_INVALID. */
-int vn_checkpoint_origin(const char *broker_id, char out[VN_NOTE_NAME_MAX + 1]);
+int vn_checkpoint_origin(const char *broker_id, char out[VN_NOTE_NAME_MAX + 1]) VN_MUST_USE;
 /* The broker's verifier key ("vkey") for its checkpoints (out: VN_NOTE_VKEY_MAX). */
-int vn_checkpoint_vkey(const char *broker_id, const uint8_t sign_pk[32], char *out);
+int vn_checkpoint_vkey(const char *broker_id, const uint8_t sign_pk[32], char *out) VN_MUST_USE;
 
 /* Sign the checkpoint of a tree of size leaves with root for broker_id: the note, NUL-terminated,
  * into out. Returns its length, or VN_E_INVALID for a bad broker id. */
 int vn_checkpoint_sign(const char *broker_id, uint64_t size, const uint8_t root[VN_HASH],
-                       const uint8_t sign_sk[64], char out[VN_CHECKPOINT_MAX]);
+                       const uint8_t sign_sk[64], char out[VN_CHECKPOINT_MAX]) VN_MUST_USE;
 
 /* Open a checkpoint note of broker_id: its origin must be broker_id's (broker_id NULL: any
  * vangnet broker's origin, signed under that name), and (unless sign_pk is NULL: decode only) it must carry a valid signature by that key
  * under that name; other signature lines (cosignatures) are ignored here. 0, VN_E_MALFORMED,
  * VN_E_BAD_SIGNATURE (missing or failing), VN_E_INVALID (another log's origin). */
 int vn_checkpoint_open(const uint8_t *buf, size_t len, const char *broker_id,
-                       const uint8_t *sign_pk, vn_checkpoint_t *out);
+                       const uint8_t *sign_pk, vn_checkpoint_t *out) VN_MUST_USE;
 
 #endif

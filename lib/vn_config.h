@@ -2,6 +2,8 @@
 #ifndef VN_CONFIG_H
 #define VN_CONFIG_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,10 +106,12 @@ void vn_metrics_config_defaults(vn_metrics_config_t *m);
 /* Parse an [http_api] listen value: "A.B.C.D:PORT" or "[V6]:PORT" (PORT 0 picks a free one).
  * Fills the address as text (without brackets), whether it is loopback, and the port. 0 or -1. */
 int vn_http_api_parse_listen(const char *value, char *addr, size_t addr_len, int *ipv6,
-                             int *loopback, uint16_t *port);
+                             int *loopback, uint16_t *port) VN_MUST_USE;
 
 /* 0, or VN_E_CONFIG with err saying file, line and reason. */
-int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, size_t errlen);
-int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, size_t errlen);
+int vn_broker_config_load(const char *path, vn_broker_config_t *cfg, char *err, size_t errlen)
+    VN_MUST_USE;
+int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, size_t errlen)
+    VN_MUST_USE;
 
 #endif

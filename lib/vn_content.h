@@ -3,6 +3,8 @@
 #ifndef VN_CONTENT_H
 #define VN_CONTENT_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,19 +34,19 @@ int vn_birth_date_valid(const char *s);
  * first: it holds the BSN). Returns 0, a vn_bsn_validate error for a bad BSN, VN_E_INVALID for a
  * name or birth date without a BSN or out of form, a bad media type, or -ENOMEM. */
 int vn_content_pack(const vn_content_t *c, uint8_t **out, size_t *out_len)
-    __attribute__((warn_unused_result));
+    VN_MUST_USE;
 
 /* Decode and check a plaintext: VN_E_MALFORMED (not EnvelopeContent), VN_E_VERSION (another
  * format version), VN_E_INVALID (a subject that is not a valid BSN, name or date). *out is freed
  * with vn__envelope_content__free_unpacked. */
 int vn_content_unpack(const uint8_t *buf, size_t len, Vn__EnvelopeContent **out)
-    __attribute__((warn_unused_result));
+    VN_MUST_USE;
 
 /* Check the sealed subject against the header's pseudonym under the network key: both absent,
  * or the BSN's pseudonym equals it. 0, or VN_E_INVALID when they disagree (a sender claiming one
  * subject to the broker and naming another to the recipient). */
 int vn_content_check_subject(const Vn__EnvelopeContent *c, const uint8_t *pseudonym,
                              size_t pseudonym_len, const uint8_t key[32])
-    __attribute__((warn_unused_result));
+    VN_MUST_USE;
 
 #endif

@@ -3,6 +3,7 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -41,9 +42,9 @@ static void s_random(s_rng_t *rng, uint8_t *buf, size_t len)
  * indexes) then grows at its end, and a commit rewrites a page or two there instead of one page
  * per message. 80 bits keep ids unguessable and unique; the time is already in the signed header
  * (`created`). Known-answer tests (seeded) keep all 16 bytes from the seed, so vectors stay. */
-static void s_message_id(s_rng_t *rng, uint8_t msgid[16])
+static void s_message_id(s_rng_t *rng, uint8_t msgid[VN_MSGID_BYTES])
 {
-    s_random(rng, msgid, 16);
+    s_random(rng, msgid, VN_MSGID_BYTES);
     if (rng->seed)
         return;
     uint64_t ms = vn_now_us() / 1000;
@@ -67,11 +68,11 @@ static int s_wrap_kek(uint8_t kek[KEY_BYTES], const uint8_t my_sk[32], const uin
 }
 
 /* Associated data of a wrapping: domain || message id || recipient org id. */
-static size_t s_wrap_ad(uint8_t *ad, const uint8_t msgid[16], const char *org)
+static size_t s_wrap_ad(uint8_t *ad, const uint8_t msgid[VN_MSGID_BYTES], const char *org)
 {
     size_t dl = strlen(WRAP_DOMAIN), ol = strlen(org);
     memcpy(ad, WRAP_DOMAIN, dl);
-    memcpy(ad + dl, msgid, 16);
+    memcpy(ad + dl, msgid, VN_MSGID_BYTES);
     memcpy(ad + dl + 16, org, ol);
     return dl + 16 + ol;
 }
@@ -108,7 +109,7 @@ static int s_params_valid(const vn_seal_params_t *p, size_t content_len)
 
 /* The header the broker reads and the content is bound to, packed into *out (the caller's). */
 static int s_pack_header(const vn_seal_params_t *p, const vn_keyset_t *sender,
-                         size_t content_len, const uint8_t msgid[16],
+                         size_t content_len, const uint8_t msgid[VN_MSGID_BYTES],
                          const uint8_t nonce[NONCE_BYTES], uint8_t **out, size_t *out_len)
 {
     char **recips = calloc(p->n_recipients, sizeof *recips);
@@ -119,7 +120,7 @@ static int s_pack_header(const vn_seal_params_t *p, const vn_keyset_t *sender,
         goto done;
     Vn__Header hdr = VN__HEADER__INIT;
     hdr.version = VN_ENVELOPE_VERSION;
-    hdr.message_id = (ProtobufCBinaryData){16, (uint8_t *)msgid};
+    hdr.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)msgid};
     hdr.sender = (char *)sender->pub.org;
     for (size_t i = 0; i < p->n_recipients; i++)
         recips[i] = (char *)p->recipients[i].org;
@@ -167,7 +168,7 @@ done:
 typedef uint8_t s_wrap_material_t[32 + KEY_BYTES + TAG_BYTES];
 
 static int s_wrap_keys(const vn_seal_params_t *p, const uint8_t key[KEY_BYTES],
-                       const uint8_t msgid[16], s_rng_t *rng, Vn__WrappedKey *wraps,
+                       const uint8_t msgid[VN_MSGID_BYTES], s_rng_t *rng, Vn__WrappedKey *wraps,
                        Vn__WrappedKey **wrap_ptrs, s_wrap_material_t *material)
 {
     for (size_t i = 0; i < p->n_recipients; i++) {
@@ -189,7 +190,7 @@ static int s_wrap_keys(const vn_seal_params_t *p, const uint8_t key[KEY_BYTES],
         sodium_memzero(kek, sizeof kek);
         vn__wrapped_key__init(&wraps[i]);
         wraps[i].recipient = (char *)p->recipients[i].org;
-        wraps[i].message_id = (ProtobufCBinaryData){16, (uint8_t *)msgid};
+        wraps[i].message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)msgid};
         wraps[i].ephemeral_key = (ProtobufCBinaryData){32, eph_pk};
         wraps[i].sealed_key = (ProtobufCBinaryData){KEY_BYTES + TAG_BYTES, sealed};
         wrap_ptrs[i] = &wraps[i];
@@ -198,7 +199,7 @@ static int s_wrap_keys(const vn_seal_params_t *p, const uint8_t key[KEY_BYTES],
 }
 
 static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
-                  size_t content_len, s_rng_t *rng, uint8_t msgid[16], uint8_t **out,
+                  size_t content_len, s_rng_t *rng, uint8_t msgid[VN_MSGID_BYTES], uint8_t **out,
                   size_t *out_len)
 {
     if (!s_params_valid(p, content_len))
@@ -211,12 +212,12 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
     s_wrap_material_t *wrap_material = NULL;
 
-    uint8_t given[16]; /* p->message_id may be msgid itself */
+    uint8_t given[VN_MSGID_BYTES]; /* p->message_id may be msgid itself */
     if (p->message_id)
-        memcpy(given, p->message_id, 16);
+        memcpy(given, p->message_id, VN_MSGID_BYTES);
     s_message_id(rng, msgid); /* drawn either way: the seeded stream stays as it was */
     if (p->message_id)
-        memcpy(msgid, given, 16);
+        memcpy(msgid, given, VN_MSGID_BYTES);
     s_random(rng, key, sizeof key);
     s_random(rng, nonce, sizeof nonce);
     if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &header_buf, &header_len)) != 0)
@@ -271,15 +272,17 @@ fail:
 }
 
 int vn_envelope_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
-                     size_t content_len, uint8_t msgid[16], uint8_t **out, size_t *out_len)
+                     size_t content_len, uint8_t msgid[VN_MSGID_BYTES], uint8_t **out,
+                     size_t *out_len)
 {
+    assert(p && sender && msgid && out && out_len && (content || content_len == 0));
     s_rng_t rng = {0};
     return s_seal(p, sender, content, content_len, &rng, msgid, out, out_len);
 }
 
 int vn_envelope__seal_seeded(const vn_seal_params_t *p, const vn_keyset_t *sender,
                              const uint8_t *content, size_t content_len, const uint8_t seed[32],
-                             uint8_t msgid[16], uint8_t **out, size_t *out_len)
+                             uint8_t msgid[VN_MSGID_BYTES], uint8_t **out, size_t *out_len)
 {
     s_rng_t rng = {.seed = seed};
     return s_seal(p, sender, content, content_len, &rng, msgid, out, out_len);
@@ -297,7 +300,7 @@ void vn_parsed_clear(vn_parsed_t *p)
 
 static int s_header_valid(const Vn__Header *h)
 {
-    if (h->message_id.len != 16 || h->sender_sign_key.len != 32 ||
+    if (h->message_id.len != VN_MSGID_BYTES || h->sender_sign_key.len != 32 ||
         h->content_nonce.len != NONCE_BYTES ||
         (h->subject_pseudonym.len != 0 && h->subject_pseudonym.len != 32) ||
         h->n_recipients == 0 || h->n_recipients > VN_MAX_RECIPIENTS ||
@@ -318,6 +321,7 @@ static int s_header_valid(const Vn__Header *h)
 
 int vn_envelope_parse(const uint8_t *buf, size_t len, vn_parsed_t *out)
 {
+    assert(out && (buf || len == 0));
     out->env = NULL;
     out->hdr = NULL;
     Vn__Envelope *env = vn__envelope__unpack(NULL, len, buf);
@@ -372,6 +376,7 @@ int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32])
 int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **content,
                         size_t *content_len)
 {
+    assert(p && p->hdr && me && content && content_len);
     const Vn__Header *h = p->hdr;
     int listed = 0;
     for (size_t i = 0; i < h->n_recipients; i++)
@@ -382,7 +387,8 @@ int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **c
             w = p->env->wrapped[i];
     if (!w)
         return VN_E_NOT_RECIPIENT;
-    if (w->message_id.len != 16 || memcmp(w->message_id.data, h->message_id.data, 16) != 0)
+    if (w->message_id.len != VN_MSGID_BYTES ||
+        memcmp(w->message_id.data, h->message_id.data, VN_MSGID_BYTES) != 0)
         return VN_E_WRAP_REPLAYED;
 
     uint8_t kek[KEY_BYTES], key[KEY_BYTES], ad[64 + VN_ORG_MAX];

@@ -2,6 +2,9 @@
 #ifndef VN_ENVELOPE_H
 #define VN_ENVELOPE_H
 
+#include "vn_error.h"
+#include "vn_util.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,12 +49,13 @@ typedef struct {
  * p->message_id if set, else a fresh one.
  * *out is the caller's to free. Returns 0, VN_E_INVALID for bad parameters, VN_E_CRYPTO. */
 int vn_envelope_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
-                     size_t content_len, uint8_t msgid[16], uint8_t **out, size_t *out_len);
+                     size_t content_len, uint8_t msgid[VN_MSGID_BYTES], uint8_t **out, size_t *out_len)
+    VN_MUST_USE;
 
 /* As vn_envelope_seal, but all randomness is derived from seed (32 bytes): for known-answer tests only. */
 int vn_envelope__seal_seeded(const vn_seal_params_t *p, const vn_keyset_t *sender,
                              const uint8_t *content, size_t content_len, const uint8_t seed[32],
-                             uint8_t msgid[16], uint8_t **out, size_t *out_len);
+                             uint8_t msgid[VN_MSGID_BYTES], uint8_t **out, size_t *out_len) VN_MUST_USE;
 
 /* A decoded envelope: both protobuf trees are owned; fields borrowed from them live until clear. */
 typedef struct {
@@ -60,22 +64,22 @@ typedef struct {
 } vn_parsed_t;
 
 /* Decode and check structure. VN_E_MALFORMED (truncated, wrong field sizes) or VN_E_VERSION. */
-int vn_envelope_parse(const uint8_t *buf, size_t len, vn_parsed_t *out);
+int vn_envelope_parse(const uint8_t *buf, size_t len, vn_parsed_t *out) VN_MUST_USE;
 void vn_parsed_clear(vn_parsed_t *p);
 
 /* Check the envelope was signed by sender_sign_pk and is unchanged. What the broker does.
  * VN_E_WRONG_SENDER_KEY, VN_E_CIPHERTEXT_MODIFIED or VN_E_BAD_SIGNATURE. */
-int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32]);
+int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32]) VN_MUST_USE;
 
 /* Unwrap and decrypt as recipient me. *content is the caller's to free (sodium_memzero it first).
  * VN_E_NOT_RECIPIENT, VN_E_WRAP_REPLAYED, VN_E_WRAP_INVALID or VN_E_DECRYPT. Verify first. */
 int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **content,
-                        size_t *content_len);
+                        size_t *content_len) VN_MUST_USE;
 
 /* parse + verify + decrypt. On success *parsed holds the header (clear it); on failure it is cleared. */
 int vn_envelope_open(const uint8_t *buf, size_t len, const vn_keyset_t *me,
                      const uint8_t sender_sign_pk[32], vn_parsed_t *parsed, uint8_t **content,
-                     size_t *content_len);
+                     size_t *content_len) VN_MUST_USE;
 
 /* Value of a justification field in a parsed header, or NULL. */
 const char *vn_header_field(const Vn__Header *hdr, const char *key);

@@ -34,6 +34,14 @@ enum {
     VN_E_LAST
 };
 
+/* On a function that returns 0 or an error code: a caller that drops the result gets a warning
+ * (an error under -Werror). Where ignoring is right, cast to (void) and say why. */
+#if defined(__GNUC__) || defined(__clang__)
+#define VN_MUST_USE __attribute__((warn_unused_result))
+#else
+#define VN_MUST_USE
+#endif
+
 /* A static English description of any code this project returns, including -errno. */
 const char *vn_strerror(int code);
 

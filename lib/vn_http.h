@@ -3,6 +3,8 @@
 #ifndef VN_HTTP_H
 #define VN_HTTP_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +24,7 @@ typedef void (*vn_http_handler_fn)(void *user, const char *path, vn_http_reply_t
 
 /* Parse "127.0.0.1:PORT" or "[::1]:PORT" (PORT 0 picks a free one). Loopback only: this endpoint
  * has no authentication. 0, or VN_E_CONFIG. */
-int vn_http_parse_listen(const char *value, int *ipv6, uint16_t *port);
+int vn_http_parse_listen(const char *value, int *ipv6, uint16_t *port) VN_MUST_USE;
 /* Listen on a loopback address and write "http://ADDRESS:PORT" to DIR/metrics-address (atomically),
  * so tools and tests find a port-0 listener. NULL with err set on failure. */
 vn_http_t *vn_http_start(const char *listen, const char *dir, vn_http_handler_fn handler,

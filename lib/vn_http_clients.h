@@ -4,6 +4,8 @@
 #ifndef VN_HTTP_CLIENTS_H
 #define VN_HTTP_CLIENTS_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,12 +30,12 @@ typedef struct {
 /* Load the file (absent: no clients). *list is the caller's to free. 0, or VN_E_CONFIG with err
  * naming the line, or -errno. */
 int vn_http_clients_load(const char *path, vn_http_client_t **list, size_t *n, char *err,
-                        size_t errlen);
+                        size_t errlen) VN_MUST_USE;
 /* Replace the file atomically (written 0600 beside it, fsynced, renamed). 0 or -errno. */
-int vn_http_clients_save(const char *path, const vn_http_client_t *list, size_t n);
+int vn_http_clients_save(const char *path, const vn_http_client_t *list, size_t n) VN_MUST_USE;
 
 /* "send,inbox" -> bits. 0, or VN_E_INVALID naming nothing (the caller prints the known ones). */
-int vn_http_scopes_parse(const char *text, unsigned *scopes);
+int vn_http_scopes_parse(const char *text, unsigned *scopes) VN_MUST_USE;
 /* bits -> "send,inbox" into out. Returns out. */
 char *vn_http_scopes_format(unsigned scopes, char *out, size_t len);
 /* The scope names in bit order, NULL-terminated. */
@@ -43,7 +45,7 @@ extern const char *const vn_http_scope_names[];
 int vn_http_client_name_valid(const char *name);
 
 /* A new random token (NUL-terminated, < VN_HTTP_TOKEN_MAX) and its hash. 0 or -1. */
-int vn_http_token_new(char token[VN_HTTP_TOKEN_MAX], uint8_t hash[32]);
+int vn_http_token_new(char token[VN_HTTP_TOKEN_MAX], uint8_t hash[32]) VN_MUST_USE;
 void vn_http_token_hash(const char *token, size_t len, uint8_t hash[32]);
 /* The unrevoked client whose token this is, or NULL. Compares every entry in constant time. */
 const vn_http_client_t *vn_http_clients_match(const vn_http_client_t *list, size_t n,

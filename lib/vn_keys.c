@@ -3,6 +3,7 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <ini.h>
 #include <sodium.h>
@@ -77,6 +78,7 @@ static void s_format_public(const vn_pubkeys_t *pub, const char *kind, char *buf
 
 int vn_keyset_save(const vn_keyset_t *ks, const char *dir)
 {
+    assert(ks && dir);
     char secret_path[4096], public_path[4096];
     snprintf(secret_path, sizeof secret_path, "%s/%s.secret", dir, ks->pub.org);
     snprintf(public_path, sizeof public_path, "%s/%s.public", dir, ks->pub.org);

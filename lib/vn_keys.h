@@ -2,6 +2,8 @@
 #ifndef VN_KEYS_H
 #define VN_KEYS_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,15 +39,15 @@ vn_keyset_t *vn_keyset_generate(const char *org, const char *sector);
 void vn_keyset_destroy(vn_keyset_t **self_p);
 
 /* Write DIR/ORG.secret (0600) and DIR/ORG.public. VN_E_EXISTS if either exists; nothing is overwritten. */
-int vn_keyset_save(const vn_keyset_t *ks, const char *dir);
+int vn_keyset_save(const vn_keyset_t *ks, const char *dir) VN_MUST_USE;
 
 /* Load a .secret file. Refuses group/other-readable files (VN_E_KEYFILE_PERMS) and damaged ones
  * (VN_E_KEYFILE, VN_E_VERSION); on failure *out is NULL and err (if given) says which line. */
-int vn_keyset_load(const char *path, vn_keyset_t **out, char *err, size_t errlen);
+int vn_keyset_load(const char *path, vn_keyset_t **out, char *err, size_t errlen) VN_MUST_USE;
 /* Load a .public file (or the public half of a .secret file). */
-int vn_pubkeys_load(const char *path, vn_pubkeys_t *out, char *err, size_t errlen);
+int vn_pubkeys_load(const char *path, vn_pubkeys_t *out, char *err, size_t errlen) VN_MUST_USE;
 /* Parse a .public file's text. */
-int vn_pubkeys_parse(const char *text, vn_pubkeys_t *out, char *err, size_t errlen);
+int vn_pubkeys_parse(const char *text, vn_pubkeys_t *out, char *err, size_t errlen) VN_MUST_USE;
 
 /* 16-hex-digit fingerprint of a signing key, for humans and logs. */
 void vn_key_fingerprint(const uint8_t sign_pk[32], char out[17]);

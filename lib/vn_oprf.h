@@ -2,6 +2,8 @@
 #ifndef VN_OPRF_H
 #define VN_OPRF_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,12 +16,12 @@
 /* RFC 9380 expand_message_xmd with SHA-512. out_len <= 255 * 64, dst_len <= 255.
  * 0, or VN_E_INVALID for lengths out of range. */
 int vn_oprf_expand_xmd(uint8_t *out, size_t out_len, const uint8_t *msg, size_t msg_len,
-                       const uint8_t *dst, size_t dst_len) __attribute__((warn_unused_result));
+                       const uint8_t *dst, size_t dst_len) VN_MUST_USE;
 
 /* DeriveKeyPair(seed, info) of RFC 9497 section 3.2.1, VOPRF mode. 0 or VN_E_CRYPTO. */
 int vn_oprf_derive_keypair(uint8_t sk[VN_OPRF_SCALAR], uint8_t pk[VN_OPRF_ELEMENT],
                            const uint8_t *seed, size_t seed_len, const uint8_t *info,
-                           size_t info_len) __attribute__((warn_unused_result));
+                           size_t info_len) VN_MUST_USE;
 /* A fresh random key pair. */
 void vn_oprf_keypair(uint8_t sk[VN_OPRF_SCALAR], uint8_t pk[VN_OPRF_ELEMENT]);
 
@@ -28,7 +30,7 @@ void vn_oprf_keypair(uint8_t sk[VN_OPRF_SCALAR], uint8_t pk[VN_OPRF_ELEMENT]);
  * 0, or VN_E_CRYPTO (input hashed to the identity: never in practice). */
 int vn_oprf_blind(uint8_t blind[VN_OPRF_SCALAR], uint8_t blinded[VN_OPRF_ELEMENT],
                   const uint8_t *input, size_t input_len,
-                  const uint8_t *fixed_blind) __attribute__((warn_unused_result));
+                  const uint8_t *fixed_blind) VN_MUST_USE;
 
 /* BlindEvaluateBatch: evaluated + 32 * i = sk * blinded + 32 * i for n elements (1..VN_OPRF_MAX_BATCH), and one
  * DLEQ proof over the batch. fixed_r NULL draws the proof's random scalar (else known answers).
@@ -38,7 +40,7 @@ int vn_oprf_blind_evaluate(const uint8_t sk[VN_OPRF_SCALAR], const uint8_t pk[VN
                            const uint8_t *blinded,
                            uint8_t *evaluated, size_t n,
                            const uint8_t *fixed_r,
-                           uint8_t proof[VN_OPRF_PROOF]) __attribute__((warn_unused_result));
+                           uint8_t proof[VN_OPRF_PROOF]) VN_MUST_USE;
 
 /* The same as vn_oprf_blind_evaluate, computed as before its batch path was made faster (each
  * element checked apart, the composite's transcripts hashed whole): for the known-answer tests'
@@ -46,22 +48,22 @@ int vn_oprf_blind_evaluate(const uint8_t sk[VN_OPRF_SCALAR], const uint8_t pk[VN
 int vn_oprf__blind_evaluate_reference(const uint8_t sk[VN_OPRF_SCALAR],
                                       const uint8_t pk[VN_OPRF_ELEMENT], const uint8_t *blinded,
                                       uint8_t *evaluated, size_t n, const uint8_t *fixed_r,
-                                      uint8_t proof[VN_OPRF_PROOF]);
+                                      uint8_t proof[VN_OPRF_PROOF]) VN_MUST_USE;
 
 /* Verify a batch's DLEQ proof against the pinned public key pk. 0 or VN_E_BAD_SIGNATURE. */
 int vn_oprf_verify_proof(const uint8_t pk[VN_OPRF_ELEMENT],
                          const uint8_t *blinded,
                          const uint8_t *evaluated, size_t n,
-                         const uint8_t proof[VN_OPRF_PROOF]) __attribute__((warn_unused_result));
+                         const uint8_t proof[VN_OPRF_PROOF]) VN_MUST_USE;
 
 /* Finalize one input after the batch's proof was verified: Hash(len||input||len||unblinded||
  * "Finalize"). 0, VN_E_INVALID (evaluated not a valid element) or VN_E_CRYPTO. */
 int vn_oprf_finalize(uint8_t out[VN_OPRF_OUTPUT], const uint8_t *input, size_t input_len,
                      const uint8_t blind[VN_OPRF_SCALAR],
-                     const uint8_t evaluated[VN_OPRF_ELEMENT]) __attribute__((warn_unused_result));
+                     const uint8_t evaluated[VN_OPRF_ELEMENT]) VN_MUST_USE;
 
 /* The server's direct Evaluate(sk, input) (RFC 9497 3.3.2): the output the protocol yields. */
 int vn_oprf_evaluate(uint8_t out[VN_OPRF_OUTPUT], const uint8_t sk[VN_OPRF_SCALAR],
-                     const uint8_t *input, size_t input_len) __attribute__((warn_unused_result));
+                     const uint8_t *input, size_t input_len) VN_MUST_USE;
 
 #endif

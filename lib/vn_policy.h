@@ -3,6 +3,8 @@
 #ifndef VN_POLICY_H
 #define VN_POLICY_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,7 +62,7 @@ int vn_verdict_refuse(vn_verdict_t *v, const char *code, const char *en, const c
 
 /* Check a header against the policy at time now. Returns 0 if allowed, -1 if refused. */
 int vn_policy_check(const vn_policy_t *p, const Vn__Header *hdr, const vn_policy_env_t *env,
-                    uint64_t now, vn_verdict_t *v);
+                    uint64_t now, vn_verdict_t *v) VN_MUST_USE;
 
 /* Check only that a consent still covers delivery to recipient (at delivery time). */
 int vn_policy_consent_still_valid(const Vn__Header *hdr, const char *recipient,
@@ -81,11 +83,11 @@ typedef struct {
     size_t n_fields;                /* required justification fields: vn_policy_basis_field */
 } vn_policy_basis_view_t;
 /* The i-th basis (i < vn_policy_count). 0, or VN_E_NOT_FOUND. */
-int vn_policy_basis(const vn_policy_t *p, size_t i, vn_policy_basis_view_t *out);
+int vn_policy_basis(const vn_policy_t *p, size_t i, vn_policy_basis_view_t *out) VN_MUST_USE;
 /* Its f-th required field: type "text", "date", "msgid" or "choice" with choices "a|b|c"
  * (else ""). 0, or VN_E_NOT_FOUND. */
 int vn_policy_basis_field(const vn_policy_t *p, size_t i, size_t f, const char **name,
-                          const char **type, const char **choices);
+                          const char **type, const char **choices) VN_MUST_USE;
 /* The [signals] and [coordination] rules (defaults when the file has none). */
 struct vn_signal_rules;
 const struct vn_signal_rules *vn_policy_signals(const vn_policy_t *p);

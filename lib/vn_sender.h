@@ -3,6 +3,8 @@
 #ifndef VN_SENDER_H
 #define VN_SENDER_H
 
+#include "vn_error.h"
+
 #include <stdint.h>
 
 #include "vn_envelope.h"
@@ -11,6 +13,6 @@
 /* Check p's signature against org e's current key, or its previous key if p was created (at =
  * its created time) within the grace period; for the broker at = now, so an old key is refused
  * once the grace ends. 0, VN_E_KEY_EXPIRED, or vn_envelope_verify's error. */
-int vn_sender_verify(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at);
+int vn_sender_verify(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at) VN_MUST_USE;
 
 #endif

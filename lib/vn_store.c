@@ -3,6 +3,7 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,11 +113,13 @@ MDB_env *vn_store_env(const vn_store_t *self)
 
 int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn)
 {
+    assert(self && txn);
     return vn_store_error(mdb_txn_begin(self->env, NULL, readonly ? MDB_RDONLY : 0, txn));
 }
 
 int vn_store_commit(MDB_txn *txn)
 {
+    assert(txn);
     return vn_store_error(mdb_txn_commit(txn));
 }
 

@@ -2,6 +2,8 @@
 #ifndef VN_STORE_H
 #define VN_STORE_H
 
+#include "vn_error.h"
+
 #include <lmdb.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,13 +25,13 @@ MDB_dbi vn_store_dbi(const vn_store_t *self, int index);
 MDB_env *vn_store_env(const vn_store_t *self);
 
 /* Begin a transaction; 0 or a vangnet error. */
-int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn);
+int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn) VN_MUST_USE;
 /* Commit (fsync'd). On failure the transaction is gone; VN_E_STORE_FULL when the map is full. */
-int vn_store_commit(MDB_txn *txn);
+int vn_store_commit(MDB_txn *txn) VN_MUST_USE;
 /* Read/write a big-endian counter named name in database dbi. A missing counter reads as 0;
  * one of the wrong size is VN_E_STORE. */
-int vn_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out);
-int vn_meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v);
+int vn_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out) VN_MUST_USE;
+int vn_meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v) VN_MUST_USE;
 
 /* Pages in use and the map's size, in bytes (for storage metrics and warnings). */
 void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size);
@@ -42,6 +44,6 @@ void vn_store_live_usage(vn_store_t *self, uint64_t *used, uint64_t *size);
 int vn_store_ready(vn_store_t *self, const char *dir, int last_commit_ok, char *why, size_t len);
 
 /* Map an LMDB return code to a vangnet code (MDB_MAP_FULL -> VN_E_STORE_FULL, MDB_NOTFOUND -> VN_E_NOT_FOUND). */
-int vn_store_error(int mdb_rc);
+int vn_store_error(int mdb_rc) VN_MUST_USE;
 
 #endif

@@ -3,6 +3,8 @@
 #ifndef VN_TILES_H
 #define VN_TILES_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +22,7 @@ typedef struct {
 
 /* Parse "tile/L/N[.p/W]" or "tile/entries/N[.p/W]" (no leading slash): N in 3-digit groups,
  * all but the last prefixed by 'x', no extra leading zeroes. 0 or VN_E_INVALID. */
-int vn_tile_parse(const char *path, vn_tile_t *tile);
+int vn_tile_parse(const char *path, vn_tile_t *tile) VN_MUST_USE;
 /* The path of a tile, as vn_tile_parse reads it (out: at least 96 bytes). */
 void vn_tile_path(const vn_tile_t *tile, char *out, size_t outlen);
 
@@ -30,6 +32,6 @@ int vn_tile_exists(const vn_tile_t *tile, uint64_t tree_size);
 /* The tile's width * 32 bytes into out (VN_TILE_WIDTH * VN_HASH bytes). 0, VN_E_NOT_FOUND if the
  * tree of size tree_size does not hold it, or the node lookup's error. */
 int vn_tile_read(vn_merkle_node_fn node, void *ctx, uint64_t tree_size, const vn_tile_t *tile,
-                 uint8_t *out);
+                 uint8_t *out) VN_MUST_USE;
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef VN_UTIL_H
 #define VN_UTIL_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,7 +13,7 @@
 /* Lower-case hex of len bytes into out (2*len+1 bytes). Returns out. */
 char *vn_hex(char *out, const uint8_t *bin, size_t len);
 /* Parse exactly len bytes of hex. Returns 0 or VN_E_INVALID. */
-int vn_unhex(uint8_t *bin, size_t len, const char *hex);
+int vn_unhex(uint8_t *bin, size_t len, const char *hex) VN_MUST_USE;
 
 uint64_t vn_now(void);        /* unix seconds */
 uint64_t vn_now_us(void);     /* unix microseconds */
@@ -19,17 +21,17 @@ uint64_t vn_monotonic_ms(void);
 
 /* Parse a real calendar day "YYYY-MM-DD" (exactly that form; 2026-02-30 is refused) into unix
  * seconds at UTC midnight. 0, or VN_E_INVALID. */
-int vn_date_parse(const char *s, uint64_t *out) __attribute__((warn_unused_result));
+int vn_date_parse(const char *s, uint64_t *out) VN_MUST_USE;
 /* Read a whole file (at most max bytes). *out is the caller's to free. Returns 0, -errno or VN_E_TOO_LARGE. */
-int vn_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+int vn_read_file(const char *path, size_t max, uint8_t **out, size_t *len) VN_MUST_USE;
 /* Read a secret file (key, token list): opened once and checked on that descriptor, so the file
  * read is the file checked: a regular file (else VN_E_KEYFILE) not readable by group or others
  * (else VN_E_KEYFILE_PERMS, with its permission bits in *mode if mode is not NULL). At most max
  * bytes (VN_E_TOO_LARGE). *out is the caller's to wipe and free. 0 or -errno otherwise. */
 int vn_read_secret_file(const char *path, size_t max, uint8_t **out, size_t *len, unsigned *mode)
-    __attribute__((warn_unused_result));
+    VN_MUST_USE;
 /* Create path exclusively with mode, write data, fsync. VN_E_EXISTS if present. */
-int vn_write_file_new(const char *path, int mode, const void *data, size_t len);
+int vn_write_file_new(const char *path, int mode, const void *data, size_t len) VN_MUST_USE;
 
 /* Organisation ids: 3-64 of [a-z0-9-], starting with a letter. */
 int vn_org_id_valid(const char *id);

@@ -4,6 +4,8 @@
 #ifndef VN_VOCAB_H
 #define VN_VOCAB_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,11 +37,12 @@ const Vn__VocabularyTerm *vn_vocab_term(const vn_vocab_t *v, size_t i);
 
 /* A SignedVocabulary, packed (caller frees): the Vocabulary signed with Ed25519 by broker over
  * VN_VOCAB_DOMAIN || vocabulary bytes. */
-int vn_vocab_sign(const vn_vocab_t *v, const vn_keyset_t *broker, uint8_t **out, size_t *len);
+int vn_vocab_sign(const vn_vocab_t *v, const vn_keyset_t *broker, uint8_t **out, size_t *len)
+    VN_MUST_USE;
 /* Check a SignedVocabulary with the pinned broker key: *out (free with vn_vocab_destroy) on
  * success; VN_E_MALFORMED, VN_E_BAD_SIGNATURE, VN_E_VERSION or VN_E_TOO_LARGE. */
 int vn_vocab_open(const uint8_t *buf, size_t len, const uint8_t broker_sign_pk[32],
-                  vn_vocab_t **out);
+                  vn_vocab_t **out) VN_MUST_USE;
 
 /* The terms, one block each (kind, term, gloss, definition). */
 void vn_vocab_print(const vn_vocab_t *v, void *file);

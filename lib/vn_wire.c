@@ -2,12 +2,14 @@
 #include "vn_wire.h"
 #include "vn_error.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
 /* Pack any protobuf-c message after its version field was set. */
 static int s_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *len)
 {
+    assert(msg && out && len);
     size_t n = protobuf_c_message_get_packed_size(msg);
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
@@ -40,6 +42,7 @@ int vn_api_response_pack(Vn__ApiResponse *msg, uint8_t **out, size_t *len)
 static int s_unpack(const ProtobufCMessageDescriptor *desc, uint32_t version, const uint8_t *buf,
                     size_t len, void **out)
 {
+    assert(out && (buf || len == 0));
     *out = NULL;
     ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, len, buf);
     if (!m)

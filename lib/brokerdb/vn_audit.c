@@ -5,6 +5,7 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -120,6 +121,7 @@ int vn_audit__index(MDB_txn *txn, vn_store_t *db, const Vn__AuditRecord *rec, ui
 int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t *seq_out,
                     uint8_t hash_out[32])
 {
+    assert(txn && db && rec);
     MDB_dbi audit = vn_store_dbi(db, BDB_AUDIT), meta = vn_store_dbi(db, BDB_META);
     uint64_t seq;
     uint8_t prev[32], hash[32], key[8], head[40], leaf[VN_HASH];

@@ -47,8 +47,8 @@ void vn_audit_print(FILE *out, const Vn__AuditRecord *r)
                 (unsigned long long)r->seq, when, vn_audit_event_name(r->event));
         return;
     }
-    if (r->message_id.len == 16)
-        vn_hex(msgid, r->message_id.data, 16);
+    if (r->message_id.len == VN_MSGID_BYTES)
+        vn_hex(msgid, r->message_id.data, VN_MSGID_BYTES);
     if (r->subject_pseudonym.len == 32)
         vn_hex(pseud, r->subject_pseudonym.data, 8);
     fprintf(out, "%6llu %s %-11s actor=%s", (unsigned long long)r->seq, when,

@@ -3,6 +3,8 @@
 #ifndef VN_AUDIT_QUERY_H
 #define VN_AUDIT_QUERY_H
 
+#include "vn_error.h"
+
 #include <stdint.h>
 
 #include "audit.pb-c.h"
@@ -28,6 +30,6 @@ typedef int (*vn_audit_visit_fn)(void *ctx, const Vn__AuditRecord *rec);
 
 /* Visit the matching records. *examined (may be NULL) counts records read. 0 or an error. */
 int vn_audit_query(MDB_txn *txn, vn_store_t *db, const vn_audit_filter_t *f, vn_audit_visit_fn fn,
-                   void *ctx, uint64_t *examined);
+                   void *ctx, uint64_t *examined) VN_MUST_USE;
 
 #endif

@@ -69,7 +69,8 @@ int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st)
     int rc = vn_store_begin(db, 1, &txn);
     if (rc != 0)
         return rc;
-    vn_audit_size(txn, db, &st->records);
+    if (vn_audit_size(txn, db, &st->records) != 0)
+        st->records = 0; /* a damaged head: the other figures are still worth showing */
     uint8_t *cpbuf = NULL;
     size_t cplen;
     vn_checkpoint_t cp;

@@ -4,6 +4,8 @@
 #ifndef VN_BROKER_STATS_H
 #define VN_BROKER_STATS_H
 
+#include "vn_error.h"
+
 #include <json-c/json.h>
 #include <stdint.h>
 
@@ -33,7 +35,7 @@ uint64_t vn_broker_queue_oldest_seconds(MDB_txn *txn, vn_store_t *db, const char
                                         uint64_t now);
 
 /* Read everything in one read transaction. 0 or a vangnet error. */
-int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st);
+int vn_broker_stats_read(vn_store_t *db, vn_broker_stats_t *st) VN_MUST_USE;
 void vn_broker_stats_clear(vn_broker_stats_t *st);
 /* The status object ({"component":"broker", "audit", "organisations", "queues", "store",
  * "warnings"}); the caller adds live fields (connections, counters) and owns the result. */

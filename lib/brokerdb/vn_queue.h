@@ -9,6 +9,8 @@
 #ifndef VN_QUEUE_H
 #define VN_QUEUE_H
 
+#include "vn_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,25 +46,25 @@ typedef struct {
 
 /* Walk org's queue from position from on; org NULL walks every queue. 0 or a vangnet error. */
 int vn_queue_iter_open(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t from,
-                       vn_queue_iter_t *it);
+                       vn_queue_iter_t *it) VN_MUST_USE;
 /* 1 with *e set, 0 at the end of the queue(s), or a vangnet error. */
 int vn_queue_iter_next(vn_queue_iter_t *it, vn_queue_entry_t *e);
 void vn_queue_iter_close(vn_queue_iter_t *it);
 
 /* Append a delivery of envelope seq to org's queue. 0 or a vangnet error. */
-int vn_queue_put_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t seq);
+int vn_queue_put_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t seq) VN_MUST_USE;
 /* Append a packed Notice with its id to org's queue. 0 or a vangnet error. */
 int vn_queue_put_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
-                        const uint8_t *notice, size_t len);
+                        const uint8_t *notice, size_t len) VN_MUST_USE;
 /* Append a packed MatchNotice with its id to org's queue (acked like a notice). */
 int vn_queue_put_match_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
-                              const uint8_t *notice, size_t len);
+                              const uint8_t *notice, size_t len) VN_MUST_USE;
 /* Drop org's delivery of seq / (match) notice id; *found says whether one was there (a repeated ack finds
  * none). 0 or a vangnet error. */
 int vn_queue_drop_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t seq,
-                           int *found);
+                           int *found) VN_MUST_USE;
 int vn_queue_drop_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
-                         int *found);
+                         int *found) VN_MUST_USE;
 /* 1 if a delivery of envelope seq still waits in org's queue, else 0. */
 int vn_queue_waiting(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t seq);
 

@@ -422,7 +422,8 @@ int main(int argc, char **argv)
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_HELLO;
         m.hello = &h;
-        vn_wire_pack(&m, &fixed, &fixed_len);
+        if (vn_wire_pack(&m, &fixed, &fixed_len) != 0)
+            return fprintf(stderr, "hostile: cannot pack\n"), 2;
     } else if (strcmp(mode, "consents") == 0) {
         Vn__ConsentRequest list = VN__CONSENT_REQUEST__INIT;
         list.op_case = VN__CONSENT_REQUEST__OP_LIST_ALL;
@@ -431,7 +432,8 @@ int main(int argc, char **argv)
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_CONSENT_REQUEST;
         m.consent_request = &list;
-        vn_wire_pack(&m, &fixed, &fixed_len);
+        if (vn_wire_pack(&m, &fixed, &fixed_len) != 0)
+            return fprintf(stderr, "hostile: cannot pack\n"), 2;
     } else if (strcmp(mode, "flood") != 0 && strcmp(mode, "forged") != 0 &&
                strcmp(mode, "register") != 0) {
         fprintf(stderr, "hostile: unknown mode %s\n", mode);

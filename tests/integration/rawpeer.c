@@ -227,8 +227,12 @@ int main(int argc, char **argv)
         Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
         m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
         m.submit = &s;
-        vn_wire_pack(&m, &payload, &len);
+        int packed = vn_wire_pack(&m, &payload, &len);
         free(env);
+        if (packed != 0) {
+            fprintf(stderr, "rawpeer: cannot pack\n");
+            return 2;
+        }
     }
     int rc = 0;
     for (int round = 0; round < (twice ? 2 : 1); round++) {
