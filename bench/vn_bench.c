@@ -38,6 +38,7 @@ static struct {
     long messages;         /* throughput phase */
     int rate, seconds;     /* latency phase */
     int broker_only;       /* only the broker-alone phase (for profiling) */
+    int budgets;           /* 1: the broker's [limits] at their defaults; 0: every limit 0 (off) */
     int pseudonyms;        /* 0: v1 network key; 1: the pseudonym service, one subject (warm
                             * cache); 2: the service, a new subject per message (cold cache) */
     char dir[256];
@@ -46,7 +47,7 @@ static struct {
     char labels[2 + 2 * MAX_PEERS][96]; /* which daemon each pid is, for the cost table */
     char datadirs[2 + 2 * MAX_PEERS][400]; /* its data directory (metrics-address), or "" */
     int n_pids;
-} g = {.senders = 2, .recipients = 2, .messages = 20000, .rate = 1000, .seconds = 5};
+} g = {.senders = 2, .recipients = 2, .messages = 20000, .rate = 1000, .seconds = 5, .budgets = 1};
 
 static uint64_t s_now_us(void)
 {
@@ -215,6 +216,12 @@ static int s_setup(void)
             fprintf(f, "%s%s", side || i ? "," : "", org);
         }
     fprintf(f, "\n[metrics]\nlisten = 127.0.0.1:0\n");
+    /* Budgets off: every per-organisation limit 0, to measure what the defaults cost. */
+    if (!g.budgets)
+        fprintf(f, "[limits]\nrefusal_audit_rate = 0\nrefusal_audit_burst = 0\n"
+                   "suppress_window_seconds = 0\nsubmit_rate = 0\nsubmit_burst = 0\n"
+                   "submit_in_flight = 0\nsubmit_in_flight_mb = 0\nrequest_rate = 0\n"
+                   "request_burst = 0\nqueue_share_percent = 0\n");
     fclose(f);
     char prog[512], log[512];
     snprintf(prog, sizeof prog, "%s/broker/vangnet-broker", g.bin);
@@ -1040,7 +1047,7 @@ int main(int argc, char **argv)
         {"recipients", required_argument, NULL, 'm'}, {"messages", required_argument, NULL, 'c'},
         {"rate", required_argument, NULL, 'r'}, {"seconds", required_argument, NULL, 's'},
         {"broker-only", no_argument, NULL, 'B'}, {"pseudonyms", required_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0}};
+        {"budgets", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -1057,6 +1064,11 @@ int main(int argc, char **argv)
             if (g.pseudonyms < 0)
                 return 2;
             break;
+        case 'L':
+            g.budgets = strcmp(optarg, "on") == 0 ? 1 : strcmp(optarg, "off") == 0 ? 0 : -1;
+            if (g.budgets < 0)
+                return 2;
+            break;
         default: return 2;
         }
     }
@@ -1064,7 +1076,7 @@ int main(int argc, char **argv)
         g.recipients > MAX_PEERS || g.messages < 100 || g.rate < 1 || g.seconds < 1) {
         fprintf(stderr, "usage: vn-bench --build DIR [--senders N<=8] [--recipients M<=8] "
                         "[--messages COUNT] [--rate PER_S] [--seconds S] [--broker-only] "
-                        "[--pseudonyms v1|warm|cold]\n");
+                        "[--pseudonyms v1|warm|cold] [--budgets on|off]\n");
         return 2;
     }
     s_meld_init();
@@ -1089,8 +1101,9 @@ int main(int argc, char **argv)
         }
     long rate_total = (long)g.rate * g.seconds;
     printf("vangnet benchmark: %d sender agents -> 1 broker -> %d recipient agents, %d-byte "
-           "contents, every commit fsync'd; %ld cores\n",
-           g.senders, g.recipients, CONTENT, sysconf(_SC_NPROCESSORS_ONLN));
+           "contents, every commit fsync'd; %ld cores; budgets %s\n",
+           g.senders, g.recipients, CONTENT, sysconf(_SC_NPROCESSORS_ONLN),
+           g.budgets ? "on (defaults)" : "off");
 
     /* 1. Throughput: as fast as a window of 1000 outstanding submits per sender allows. */
     static phase_t tp, lat, raw_tp, raw_lat;

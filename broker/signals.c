@@ -304,6 +304,9 @@ static int s_register(MDB_txn *txn, broker_t *b, item_t *it, Vn__SignalRecord *r
     uint64_t now = broker__signal_now(b);
     char id[VN_ID_LEN + 1];
     vn_sigdb_new_id(id, 'S');
+    /* What the peer put in id and owner is ignored, but freed with its request: kept to put back
+     * (overwriting them leaked them, and a store error freed the borrowed ones). */
+    char *peer_id = r->id, *peer_owner = r->owner;
     r->version = 1;
     r->id = id;
     r->owner = it->org; /* from the authenticated connection, never from the request */
@@ -353,8 +356,12 @@ static int s_register(MDB_txn *txn, broker_t *b, item_t *it, Vn__SignalRecord *r
             }
         }
     }
-    if (rc != 0)
+    if (rc != 0) {
+        r->id = peer_id;
+        r->owner = peer_owner;
+        vn_match_outcome_clear(&o);
         return rc;
+    }
     Vn__SignalRecord *one[1];
     if (refused) {
         rc = s_audit_signal(txn, b, r, VN__AUDIT_RECORD__EVENT__SIGNAL_REFUSED, it->org, v.code,
@@ -380,7 +387,8 @@ static int s_register(MDB_txn *txn, broker_t *b, item_t *it, Vn__SignalRecord *r
     }
     resp->n_records = 0;
     resp->records = NULL;
-    r->id = r->owner = NULL; /* borrowed */
+    r->id = peer_id; /* ours were borrowed */
+    r->owner = peer_owner;
     vn_match_outcome_clear(&o);
     return rc;
 }
@@ -523,6 +531,12 @@ int broker__signal_apply(MDB_txn *txn, broker_t *b, item_t *it)
             rc = s_register(txn, b, it, req->add, &resp);
         else if (req->op_case == VN__SIGNAL_REQUEST__OP_WITHDRAW)
             rc = s_withdraw(txn, b, it, req->withdraw, &resp);
+        else { /* no operation (or an add without its record): answered, never left waiting */
+            resp.code = "malformed-request";
+            resp.reason = "a signal request needs an add, withdraw or list operation";
+            resp.reason_nl = "een signaalverzoek heeft een add-, withdraw- of list-bewerking nodig";
+            rc = s_reply(it, &resp, NULL);
+        }
     } else if (m->body_case == VN__WIRE_MESSAGE__BODY_MATCH_REQUEST) {
         rc = s_match_op(txn, b, it, m->match_request);
     }

@@ -244,7 +244,8 @@ int vn_signal_check(const vn_signal_rules_t *r, Vn__SignalRecord *rec, const cha
     for (size_t i = 0; i < rec->n_parent_pseudonyms; i++) {
         const ProtobufCBinaryData *p = &rec->parent_pseudonyms[i];
         int dup = p->len == 32 && memcmp(p->data, rec->youth_pseudonym.data, 32) == 0;
-        for (size_t j = 0; j < i && !dup; j++)
+        /* Compared only at 32 bytes: a shorter one is refused below, never read past its end. */
+        for (size_t j = 0; j < i && !dup && p->len == 32; j++)
             dup = memcmp(p->data, rec->parent_pseudonyms[j].data, 32) == 0;
         if (p->len != 32 || dup)
             return vn_verdict_refuse(v, "signal-invalid",

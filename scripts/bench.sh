@@ -10,6 +10,9 @@
 # `bench.sh e2e [vn-bench options]` the default benchmark, then in the same sitting the RabbitMQ
 # peer (persistent messages + publisher confirms; installs rabbitmq-server and python3-pika when
 # missing, runs them on their own ports and temp dir, stops them by pid).
+# `bench.sh budgets [--pairs N] [vn-bench options]` the broker alone with the per-organisation
+# budgets off (every [limits] value 0) and on (defaults), alternately off/on N times (default 2)
+# in one sitting, then both columns side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -31,6 +34,31 @@ if [ "${1:-}" = signals ]; then
     shift
     exec build-release/bench/vn-signal-bench --policy config/policy.conf \
         --vocabulary config/vocabulary.conf "$@"
+fi
+if [ "${1:-}" = budgets ]; then
+    shift
+    pairs=2
+    if [ "${1:-}" = --pairs ]; then pairs=$2; shift 2; fi
+    declare -a off on
+    for ((i = 1; i <= pairs; i++)); do
+        for mode in off on; do
+            line=$(build-release/bench/vn-bench --build "$PWD/build-release" --broker-only \
+                       --budgets $mode "$@" | grep '^receipts/s at the broker alone')
+            r=$(sed -E 's/.*pre-sealed\): ([0-9]+);.*/\1/' <<<"$line")
+            echo "pair $i budgets $mode: $line"
+            if [ $mode = off ]; then off+=("$r"); else on+=("$r"); fi
+        done
+    done
+    printf '\n%-6s %14s %14s %8s\n' pair "budgets off" "budgets on" "on/off"
+    for ((i = 0; i < pairs; i++)); do
+        awk -v p=$((i + 1)) -v a="${off[$i]}" -v b="${on[$i]}" \
+            'BEGIN { printf "%-6s %14d %14d %8.3f\n", p, a, b, b / a }'
+    done
+    awk -v a="${off[*]}" -v b="${on[*]}" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " "); sx = sy = 0
+        for (i = 1; i <= n; i++) { sx += x[i]; sy += y[i] }
+        printf "%-6s %14d %14d %8.3f   (receipts/s at the broker alone)\n", "mean", sx / n, sy / n, sy / sx }'
+    exit 0
 fi
 if [ "${1:-}" = e2e ]; then
     shift

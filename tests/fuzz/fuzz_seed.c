@@ -1,8 +1,10 @@
-/* fuzz_seed.c -- writes a seed corpus of valid envelopes and wire messages for the fuzzers. */
+/* fuzz_seed.c -- writes a seed corpus of valid envelopes and wire messages for the fuzzers (and,
+ * with a third directory, valid signal and match requests for fuzz_signal). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vn_envelope.h"
 #include "vn_wire.h"
@@ -18,10 +20,87 @@ static void s_write(const char *dir, const char *name, const uint8_t *data, size
     }
 }
 
+static void s_write_wire(const char *dir, const char *name, Vn__WireMessage *m)
+{
+    uint8_t *buf;
+    size_t len;
+    if (vn_wire_pack(m, &buf, &len) == 0) {
+        s_write(dir, name, buf, len);
+        free(buf);
+    }
+}
+
+/* Signal requests as an agent sends them: a registration that passes the policy (two youths, one
+ * with a parent), a withdrawal and match requests naming "#0" (fuzz_signal reads "#N" as the
+ * asker's N-th stored signal or match), and the lists. */
+static void s_signal_seeds(const char *dir)
+{
+    uint8_t youth[2][32], parent[32];
+    memset(youth[0], 7, 32);
+    memset(youth[1], 9, 32);
+    memset(parent, 5, 32);
+    ProtobufCBinaryData parents[1] = {{32, parent}};
+    char *informed[1] = {"ouders"};
+    Vn__SignalRecord r = VN__SIGNAL_RECORD__INIT;
+    r.version = 1;
+    r.category = "verwaarlozing";
+    r.signal_date = (uint64_t)time(NULL) - 86400;
+    r.n_informed = 1;
+    r.informed = informed;
+    r.youth_age = 9;
+    r.user_id = "u1";
+    r.user_role = "mentor";
+    r.pseudonym_version = 2;
+    Vn__SignalRequest sr = VN__SIGNAL_REQUEST__INIT;
+    Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST;
+    m.signal_request = &sr;
+    sr.op_case = VN__SIGNAL_REQUEST__OP_ADD;
+    sr.add = &r;
+    for (int i = 0; i < 2; i++) {
+        r.youth_pseudonym = (ProtobufCBinaryData){32, youth[i]};
+        r.n_parent_pseudonyms = (size_t)i;
+        r.parent_pseudonyms = parents;
+        s_write_wire(dir, i ? "add-parent" : "add", &m);
+    }
+    sr.op_case = VN__SIGNAL_REQUEST__OP_WITHDRAW;
+    sr.withdraw = "#0";
+    s_write_wire(dir, "withdraw", &m);
+    Vn__SignalList sl = VN__SIGNAL_LIST__INIT;
+    sr.op_case = VN__SIGNAL_REQUEST__OP_LIST;
+    sr.list = &sl;
+    s_write_wire(dir, "list", &m);
+    sl.youth_pseudonym = (ProtobufCBinaryData){32, youth[0]};
+    sl.limit = 2;
+    s_write_wire(dir, "list-youth", &m);
+    Vn__MatchRequest mr = VN__MATCH_REQUEST__INIT;
+    m.body_case = VN__WIRE_MESSAGE__BODY_MATCH_REQUEST;
+    m.match_request = &mr;
+    Vn__MatchListReq ml = VN__MATCH_LIST_REQ__INIT;
+    mr.op_case = VN__MATCH_REQUEST__OP_LIST;
+    mr.list = &ml;
+    s_write_wire(dir, "match-list", &m);
+    mr.op_case = VN__MATCH_REQUEST__OP_SHOW;
+    mr.show = "#0";
+    s_write_wire(dir, "match-show", &m);
+    Vn__MatchHandover h = VN__MATCH_HANDOVER__INIT;
+    h.match_id = "#0";
+    h.to_org = "jeugd-b";
+    mr.op_case = VN__MATCH_REQUEST__OP_HANDOVER;
+    mr.handover = &h;
+    s_write_wire(dir, "handover", &m);
+    mr.op_case = VN__MATCH_REQUEST__OP_ACCEPT_HANDOVER;
+    mr.accept_handover = "#0";
+    s_write_wire(dir, "accept", &m);
+    mr.op_case = VN__MATCH_REQUEST__OP_AGREE;
+    mr.agree = "#0";
+    s_write_wire(dir, "agree", &m);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3 || sodium_init() < 0) {
-        fprintf(stderr, "usage: fuzz_seed ENVELOPE_DIR WIRE_DIR\n");
+    if (argc < 3 || argc > 4 || sodium_init() < 0) {
+        fprintf(stderr, "usage: fuzz_seed ENVELOPE_DIR WIRE_DIR [SIGNAL_DIR]\n");
         return 2;
     }
     vn_keyset_t *sender = vn_keyset_generate("ggz-mondriaan", "ggz");
@@ -58,5 +137,7 @@ int main(int argc, char **argv)
     free(env);
     vn_keyset_destroy(&sender);
     vn_keyset_destroy(&vt);
+    if (argc == 4)
+        s_signal_seeds(argv[3]);
     return 0;
 }
