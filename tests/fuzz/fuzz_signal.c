@@ -159,7 +159,7 @@ static void s_apply(Vn__WireMessage *w, int commit)
     }
     item_t it = {.kind = ITEM_SIGNAL};
     snprintf(it.org, sizeof it.org, "%s", s_asker);
-    if (vn_wire_pack(w, &it.envelope, &it.envelope_len) != 0)
+    if (vn_wire_pack(w, &it.payload, &it.payload_len) != 0)
         abort();
     if (orig)
         *ref = orig;
@@ -188,7 +188,7 @@ static void s_apply(Vn__WireMessage *w, int commit)
                             s_count(txn, BDB_MATCHES) != matches || s_notices != 0))
         abort(); /* refused, yet something was stored */
     vn__wire_message__free_unpacked(reply, NULL);
-    free(it.envelope);
+    free(it.payload);
     free(it.reply);
     /* Commit about half, while the store is small, so matches build up across inputs. */
     if (commit && signals < 2000) {
