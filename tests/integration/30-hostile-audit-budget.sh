@@ -78,7 +78,7 @@ echo "store growth $(( (used1 - used0) / 1024 )) KiB, broker RSS growth $(( (rss
 [ $((used1 - used0)) -lt $((4 << 20)) ] || fail "store grew $((used1 - used0)) bytes"
 [ $((rss1 - rss0)) -lt $((150 << 10)) ] || fail "broker RSS grew $((rss1 - rss0)) KiB"
 # Budgets in metrics and status, with a warning for the organisation over its budget.
-curl -sf "$B_URL/metrics" | grep -qE '^vangnet_broker_budget_exceeded_total\{org="school-de-linde",budget="refusal-audit"\} [0-9]+' \
+grep -qE '^vangnet_broker_budget_exceeded_total\{org="school-de-linde",budget="refusal-audit"\} [0-9]+' <(curl -sf "$B_URL/metrics") \
     || fail "budget metric missing"
 set +e
 "$VANGNET" status --url "$B_URL" > "$T/status.txt"
