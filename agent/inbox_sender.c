@@ -66,44 +66,28 @@ int agent__inbox_sender_next(agent_t *a, MDB_txn *txn, const char *sender, uint6
     return found;
 }
 
+/* One inbox entry into the sender index (a store from before the index). */
+static int s_index_one(MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    agent_t *a = ctx;
+    Vn__ApiNotification *item =
+        k->mv_size == 8 ? agent__inbox_open(a, k->mv_data, v->mv_data, v->mv_size) : NULL;
+    if (!item)
+        return 0;
+    uint8_t key[VN_ORG_MAX + 9];
+    size_t len = s_key(item->sender, k->mv_data, key);
+    MDB_val ik = {len, key}, iv = {0, ""};
+    int rc = len ? vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_SENDER), &ik, &iv, 0))
+                 : 0;
+    vn__api_notification__free_unpacked(item, NULL);
+    return rc == 0 ? 1 : rc;
+}
+
 int agent__inbox_sender_build(agent_t *a)
 {
-    MDB_txn *txn;
-    int rc = vn_store_begin(a->db, 0, &txn);
-    if (rc != 0)
-        return rc;
-    uint64_t built = 0;
-    MDB_dbi meta = vn_store_dbi(a->db, ADB_META);
-    if (vn_meta_get_u64(txn, meta, BUILT_KEY, &built) == 0 && built) {
-        mdb_txn_abort(txn);
-        return 0;
-    }
-    size_t n = 0;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    if ((rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur))) == 0) {
-        for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && mrc == 0;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            Vn__ApiNotification *item =
-                k.mv_size == 8 ? agent__inbox_open(a, k.mv_data, v.mv_data, v.mv_size) : NULL;
-            if (!item)
-                continue;
-            uint8_t key[VN_ORG_MAX + 9];
-            size_t len = s_key(item->sender, k.mv_data, key);
-            MDB_val ik = {len, key}, iv = {0, ""};
-            if (len)
-                rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_INBOX_SENDER), &ik, &iv, 0));
-            vn__api_notification__free_unpacked(item, NULL);
-            n++;
-        }
-        mdb_cursor_close(cur);
-    }
-    if (rc == 0)
-        rc = vn_meta_put_u64(txn, meta, BUILT_KEY, 1);
-    if (rc == 0)
-        rc = vn_store_commit(txn);
-    else
-        mdb_txn_abort(txn);
+    size_t n;
+    int rc = vn_store_build_once(a->db, vn_store_dbi(a->db, ADB_META), BUILT_KEY,
+                                 vn_store_dbi(a->db, ADB_INBOX), s_index_one, a, &n);
     if (rc == 0 && n)
         vn_info("event=inbox-sender-index-built entries=%zu", n);
     return rc;

@@ -96,44 +96,29 @@ int broker__relying_withhold(MDB_txn *txn, broker_t *b, const char *id)
     return rc;
 }
 
+/* One stored envelope into the index, if it relies on a consent (a store from before it). */
+static int s_index_one(MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    broker_t *b = ctx;
+    vn_parsed_t p;
+    if (k->mv_size != 8 || vn_envelope_parse(v->mv_data, v->mv_size, &p) != 0)
+        return 0;
+    uint8_t key[REF_MAX + 9];
+    int rc = 0;
+    if (s_key(&p, vn_get_be64(k->mv_data), key) &&
+        (rc = broker__relying_put(txn, b, &p, vn_get_be64(k->mv_data))) == 0)
+        rc = 1;
+    vn_parsed_clear(&p);
+    return rc;
+}
+
+/* Once, for a store from before the index: every stored envelope is read a single time. */
 int broker__relying_build(broker_t *b)
 {
-    MDB_txn *txn;
-    int rc = vn_store_begin(b->db, 0, &txn);
-    if (rc != 0)
-        return rc;
-    uint64_t built = 0;
-    MDB_dbi meta = vn_store_dbi(b->db, BDB_META);
-    if (vn_meta_get_u64(txn, meta, BUILT_KEY, &built) == 0 && built) {
-        mdb_txn_abort(txn);
-        return 0;
-    }
-    /* Once, for a store from before the index: every stored envelope is read a single time. */
-    size_t n = 0;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    if ((rc = vn_store_error(mdb_cursor_open(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &cur))) == 0) {
-        for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && mrc == 0;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            vn_parsed_t p;
-            if (k.mv_size != 8 || vn_envelope_parse(v.mv_data, v.mv_size, &p) != 0)
-                continue;
-            uint8_t key[REF_MAX + 9];
-            if (s_key(&p, vn_get_be64(k.mv_data), key)) {
-                rc = broker__relying_put(txn, b, &p, vn_get_be64(k.mv_data));
-                n++;
-            }
-            vn_parsed_clear(&p);
-        }
-        mdb_cursor_close(cur);
-    }
-    if (rc == 0)
-        rc = vn_meta_put_u64(txn, meta, BUILT_KEY, 1);
-    if (rc == 0)
-        rc = vn_store_commit(txn);
-    else
-        mdb_txn_abort(txn);
-    if (rc == 0)
+    size_t n;
+    int rc = vn_store_build_once(b->db, vn_store_dbi(b->db, BDB_META), BUILT_KEY,
+                                 vn_store_dbi(b->db, BDB_ENVELOPES), s_index_one, b, &n);
+    if (rc == 0 && n)
         vn_info("event=consent-envelope-index-built envelopes=%zu", n);
     return rc;
 }

@@ -147,6 +147,41 @@ int vn_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t value
     return vn_store_error(mdb_put(txn, meta, &k, &v, 0));
 }
 
+int vn_store_build_once(vn_store_t *self, MDB_dbi meta, const char *built_key, MDB_dbi source,
+                        vn_store_each_fn each, void *ctx, size_t *n)
+{
+    *n = 0;
+    MDB_txn *txn;
+    int rc = vn_store_begin(self, 0, &txn);
+    if (rc != 0)
+        return rc;
+    uint64_t built = 0;
+    if (vn_meta_get_u64(txn, meta, built_key, &built) == 0 && built) {
+        mdb_txn_abort(txn);
+        return 0;
+    }
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if ((rc = vn_store_error(mdb_cursor_open(txn, source, &cur))) == 0) {
+        for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && mrc == 0;
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            int r = each(txn, &k, &v, ctx);
+            if (r > 0)
+                (*n)++;
+            else if (r < 0)
+                rc = r;
+        }
+        mdb_cursor_close(cur);
+    }
+    if (rc == 0)
+        rc = vn_meta_put_u64(txn, meta, built_key, 1);
+    if (rc == 0)
+        rc = vn_store_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    return rc;
+}
+
 void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size)
 {
     MDB_envinfo info;

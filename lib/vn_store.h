@@ -33,6 +33,15 @@ int vn_store_commit(MDB_txn *txn) VN_MUST_USE;
 int vn_meta_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out) VN_MUST_USE;
 int vn_meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v) VN_MUST_USE;
 
+/* An index added after stores already existed, built once per store: unless the counter
+ * built_key in meta says it was done, call each on every entry of source in one write
+ * transaction and set the counter in it. each returns 1 for an entry it indexed, 0 for one it
+ * skipped, or a vangnet error, which abandons the build. *n: entries indexed (0 when done
+ * before). */
+typedef int (*vn_store_each_fn)(MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *ctx);
+int vn_store_build_once(vn_store_t *self, MDB_dbi meta, const char *built_key, MDB_dbi source,
+                        vn_store_each_fn each, void *ctx, size_t *n) VN_MUST_USE;
+
 /* Pages in use and the map's size, in bytes (for storage metrics and warnings). */
 void vn_store_usage(vn_store_t *self, uint64_t *used, uint64_t *size);
 /* What is in use now: the pages below the high-water mark less those on LMDB's free list (which

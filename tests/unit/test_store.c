@@ -34,6 +34,58 @@ static void test_commit_and_reopen(void **state)
     test_tmpdir_remove(dir);
 }
 
+/* Copies every entry of alpha into beta, skipping keys that start with 's'. */
+typedef struct {
+    int calls;
+    MDB_dbi to;
+} s_copy_t;
+
+static int s_copy_one(MDB_txn *txn, const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    s_copy_t *c = ctx;
+    c->calls++;
+    if (((const char *)k->mv_data)[0] == 's')
+        return 0;
+    MDB_val key = *k, val = *v;
+    int rc = vn_store_error(mdb_put(txn, c->to, &key, &val, 0));
+    return rc == 0 ? 1 : rc;
+}
+
+static void test_build_once(void **state)
+{
+    (void)state;
+    char *dir = test_tmpdir(), err[512];
+    int rc;
+    vn_store_t *st = vn_store_open(dir, 1 << 20, s_dbs, 0, &rc, err, sizeof err);
+    assert_non_null(st);
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
+    const char *keys[] = {"a1", "skip", "b2"};
+    for (int i = 0; i < 3; i++) {
+        MDB_val k = {strlen(keys[i]), (void *)keys[i]}, v = {1, "x"};
+        assert_int_equal(mdb_put(txn, vn_store_dbi(st, 0), &k, &v, 0), 0);
+    }
+    assert_int_equal(vn_store_commit(txn), 0);
+    MDB_dbi beta = vn_store_dbi(st, 1);
+    s_copy_t c = {0, beta}, *ctx = &c;
+    size_t n = 99;
+    /* the counter lives in beta too: it is not an entry of the source */
+    assert_int_equal(vn_store_build_once(st, beta, "built", vn_store_dbi(st, 0), s_copy_one, ctx, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ctx->calls, 3);
+    /* built: the second call reads nothing */
+    assert_int_equal(vn_store_build_once(st, beta, "built", vn_store_dbi(st, 0), s_copy_one, ctx, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ctx->calls, 3);
+    assert_int_equal(vn_store_begin(st, 1, &txn), 0);
+    MDB_stat ms;
+    assert_int_equal(mdb_stat(txn, beta, &ms), 0);
+    assert_int_equal(ms.ms_entries, 3); /* a1, b2 and the counter */
+    mdb_txn_abort(txn);
+    vn_store_destroy(&st);
+    test_tmpdir_remove(dir);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -98,6 +150,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_and_reopen),
+        cmocka_unit_test(test_build_once),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_map_full_is_an_error_not_a_crash),
     };
