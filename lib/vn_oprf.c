@@ -2,8 +2,11 @@
  * on SHA-512 into libsodium's ristretto255 map), blinding, batched evaluation and DLEQ proofs. */
 #include "vn_oprf.h"
 #include "vn_error.h"
+#include "vn_ristretto_msm.h"
 
+#include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CTX "OPRFV1-\x01-ristretto255-SHA512"
@@ -146,8 +149,9 @@ static void s_tx_put(s_tx_t *t, const uint8_t *p, size_t len, int with_len)
     t->n += len;
 }
 
-/* ComputeComposites (RFC 9497 2.2.1): M = sum d_i C_i and Z = sum d_i D_i, or, with sk given
- * (the server's ComputeCompositesFast), Z = sk * M. */
+/* The server's ComputeCompositesFast (RFC 9497 2.2.1) as the RFC writes it, with libsodium alone:
+ * M = sum d_i C_i, one multiplication and addition per element, and Z = sk * M. Only for
+ * vn_oprf__blind_evaluate_reference; the real paths use s_composites_msm. */
 static int s_composites(const uint8_t *sk, const uint8_t pk[32], const uint8_t *c,
                         const uint8_t *d, size_t n, uint8_t m[32], uint8_t z[32])
 {
@@ -172,28 +176,21 @@ static int s_composites(const uint8_t *sk, const uint8_t pk[32], const uint8_t *
             memcpy(m, t, 32);
         else if (crypto_core_ristretto255_add(m, m, t) != 0)
             return VN_E_CRYPTO;
-        if (!sk) {
-            if (crypto_scalarmult_ristretto255(t, di, d + 32 * i) != 0)
-                return VN_E_CRYPTO;
-            if (i == 0)
-                memcpy(z, t, 32);
-            else if (crypto_core_ristretto255_add(z, z, t) != 0)
-                return VN_E_CRYPTO;
-        }
     }
-    if (sk && crypto_scalarmult_ristretto255(z, sk, m) != 0)
+    if (crypto_scalarmult_ristretto255(z, sk, m) != 0)
         return VN_E_CRYPTO;
     return 0;
 }
 
-/* M = sum d_i C_i for the server (Z follows as k * M). The d_i transcripts differ only after
- * their common prefix: expand_message_xmd's 128-byte Z_pad and I2OSP(64, 2) || seed are absorbed
- * into one SHA-512 state once per batch and copied for each element. */
-static int s_composites_fast(const uint8_t pk[32], const uint8_t *c, const uint8_t *d, size_t n,
-                             uint8_t m[32])
+/* The composite weights d_i of ComputeComposites (RFC 9497 2.2.1), all n of them into w. The d_i
+ * transcripts differ only after their common prefix: expand_message_xmd's 128-byte Z_pad and
+ * I2OSP(64, 2) || seed are absorbed into one SHA-512 state once per batch and copied for each
+ * element. */
+static void s_composite_weights(const uint8_t pk[32], const uint8_t *c, const uint8_t *d,
+                                size_t n, uint8_t *w)
 {
     enum { B = crypto_hash_sha512_BYTES };
-    uint8_t seed[B], t[32], di[32], u[64], b0[B], b1[B];
+    uint8_t seed[B], u[64], b0[B], b1[B];
     s_tx_t tx = {.n = 0};
     s_tx_put(&tx, pk, 32, 1);
     s_tx_put(&tx, s_dst_seed, sizeof s_dst_seed - 1, 1);
@@ -205,8 +202,7 @@ static int s_composites_fast(const uint8_t pk[32], const uint8_t *c, const uint8
     crypto_hash_sha512_update(&prefix, zpad, sizeof zpad);
     crypto_hash_sha512_update(&prefix, seed_len, 2);
     crypto_hash_sha512_update(&prefix, seed, sizeof seed);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = 0; i < n; i++) {
         /* msg = I2OSP(64,2) || seed || I2OSP(i,2) || I2OSP(32,2) || C_i || I2OSP(32,2) || D_i ||
          * "Composite"; b0 = H(Z_pad || msg || I2OSP(64,2) || 0 || DST || len(DST)) */
         uint8_t mid[2 + 2] = {(uint8_t)(i >> 8), (uint8_t)i, 0, 32}, l32[2] = {0, 32};
@@ -228,15 +224,24 @@ static int s_composites_fast(const uint8_t pk[32], const uint8_t *c, const uint8
         crypto_hash_sha512_update(&st, &dlen, 1);
         crypto_hash_sha512_final(&st, b1);
         memcpy(u, b1, 64);
-        crypto_core_ristretto255_scalar_reduce(di, u);
-        if (crypto_scalarmult_ristretto255(t, di, c + 32 * i) != 0)
-            rc = VN_E_CRYPTO;
-        else if (i == 0)
-            memcpy(m, t, 32);
-        else if (crypto_core_ristretto255_add(m, m, t) != 0)
-            rc = VN_E_CRYPTO;
+        crypto_core_ristretto255_scalar_reduce(w + 32 * i, u);
     }
     sodium_memzero(u, sizeof u);
+}
+
+/* M = sum d_i C_i, and with z given also Z = sum d_i D_i, by one multi-scalar multiplication
+ * each (the weights are public: vn_ristretto_msm.c). */
+static int s_composites_msm(const uint8_t pk[32], const uint8_t *c, const uint8_t *d, size_t n,
+                            uint8_t m[32], uint8_t *z)
+{
+    uint8_t *w = malloc(32 * n);
+    if (!w)
+        return -ENOMEM;
+    s_composite_weights(pk, c, d, n, w);
+    int rc = vn_ristretto_msm(m, w, c, n);
+    if (rc == 0 && z)
+        rc = vn_ristretto_msm(z, w, d, n);
+    free(w);
     return rc;
 }
 
@@ -286,15 +291,15 @@ int vn_oprf_blind_evaluate(const uint8_t sk[VN_OPRF_SCALAR], const uint8_t pk[VN
 {
     if (n == 0 || n > VN_OPRF_MAX_BATCH)
         return VN_E_INVALID;
-    /* The server's batch path, each element decoded as few times as libsodium's API allows:
-     * k*C_i rejects a non-canonical encoding and the identity by itself (no separate check);
-     * the composite's transcript hashes share their constant prefix (s_composites_fast);
-     * Z = k*M is one multiplication, not n (RFC 9497 ComputeCompositesFast). */
+    /* The server's batch path: k*C_i (libsodium, constant time) rejects a non-canonical
+     * encoding and the identity by itself (no separate check); the composite M = sum d_i C_i
+     * of public weights is one multi-scalar multiplication; Z = k*M is one multiplication, not
+     * n (RFC 9497 ComputeCompositesFast). */
     for (size_t i = 0; i < n; i++)
         if (crypto_scalarmult_ristretto255(evaluated + 32 * i, sk, blinded + 32 * i) != 0)
             return VN_E_INVALID;
     uint8_t m[32];
-    if (s_composites_fast(pk, blinded, evaluated, n, m) != 0)
+    if (s_composites_msm(pk, blinded, evaluated, n, m, NULL) != 0)
         return VN_E_CRYPTO;
     return s_prove(sk, pk, m, fixed_r, proof);
 }
@@ -331,7 +336,7 @@ int vn_oprf_verify_proof(const uint8_t pk[VN_OPRF_ELEMENT],
     uint8_t m[32], z[32], a[32], b[32], t2[32], t3[32], c[32];
     const uint8_t *pc = proof, *ps = proof + 32;
     /* t2 = s*G + c*pk, t3 = s*M + c*Z */
-    if (s_composites(NULL, pk, blinded, evaluated, n, m, z) != 0 ||
+    if (s_composites_msm(pk, blinded, evaluated, n, m, z) != 0 ||
         crypto_scalarmult_ristretto255_base(a, ps) != 0 ||
         crypto_scalarmult_ristretto255(b, pc, pk) != 0 || crypto_core_ristretto255_add(t2, a, b) != 0 ||
         crypto_scalarmult_ristretto255(a, ps, m) != 0 ||

@@ -1,4 +1,5 @@
-/* vn_oprf.h -- RFC 9497 VOPRF (mode 0x01), suite ristretto255-SHA512, on libsodium's group ops. */
+/* vn_oprf.h -- RFC 9497 VOPRF (mode 0x01), suite ristretto255-SHA512, on libsodium's group ops
+ * (the composite sums of public weights on libdecaf's: vn_ristretto_msm.h). */
 #ifndef VN_OPRF_H
 #define VN_OPRF_H
 

@@ -1,7 +1,7 @@
 # deps.sh -- sourced by the scripts: install the Debian packages vangnet needs, only those missing.
 VN_PACKAGES="gcc pkg-config meson ninja-build python3 protobuf-c-compiler libprotobuf-c-dev
   libzmq3-dev libsodium-dev liblmdb-dev libinih-dev libjson-c-dev libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev
-  curl libcmocka-dev python3-requests python3-jsonschema openssl"
+  libdecaf-dev cmake curl libcmocka-dev python3-requests python3-jsonschema openssl"
 
 vn_install_deps() {
     local missing=()
