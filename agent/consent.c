@@ -54,6 +54,7 @@ void agent__consent(agent_t *a, const uint8_t *routing, size_t routing_len, cons
             return;
         }
         rec.subject_pseudonym = (ProtobufCBinaryData){32, pseudonym};
+        rec.subject_pseudonym_version = a->pseudonyms_v1 ? 1 : 2;
         rec.given_by = c->add->given_by;
         rec.n_recipients = c->add->n_recipients;
         rec.recipients = c->add->recipients;

@@ -43,6 +43,7 @@ static int s_audit(MDB_txn *txn, broker_t *b, const char *org, const Vn__Consent
     rec.event = event;
     rec.actor_org = (char *)org;
     rec.subject_pseudonym = r->subject_pseudonym;
+    rec.subject_pseudonym_version = r->subject_pseudonym_version;
     rec.n_recipients = r->n_recipients;
     rec.recipients = r->recipients;
     rec.basis = "consent";
@@ -85,12 +86,16 @@ int broker__consent_apply(MDB_txn *txn, broker_t *b, item_t *it)
         return 0;
     Vn__ConsentResponse resp = VN__CONSENT_RESPONSE__INIT;
     resp.request_id = req->request_id;
-    char reason[200] = "";
+    char reason[400] = "", retired[64], nl[400]; /* refusal texts: resp points at them */
     int rc = 0;
     Vn__ConsentRecord *stored = NULL, *records[1];
     if (req->op_case == VN__CONSENT_REQUEST__OP_ADD) {
         Vn__ConsentRecord *r = req->add;
         const char *code = broker__consent_invalid(r, reason, sizeof reason);
+        if (!code && broker__pseudonym_version_refused(b, r->subject_pseudonym_version, vn_now(),
+                                                       retired, sizeof retired, reason,
+                                                       sizeof reason, nl, sizeof nl))
+            code = retired;
         if (code) {
             resp.code = (char *)code;
             resp.reason = reason;

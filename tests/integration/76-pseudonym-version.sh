@@ -3,7 +3,8 @@
 # pseudonym was made and the broker records it; an agent holding both the network key and a
 # pseudonym service sends only v2 (the broker's log gains no v1 pseudonym), and still takes v1
 # deliveries from a sender not migrated yet; the privacy officer finds a child's records under
-# either pseudonym; after [pseudonyms] refuse_v1_after the broker refuses v1 pseudonyms.
+# either pseudonym; after [pseudonyms] refuse_v1_after the broker refuses v1 pseudonyms (in
+# notifications, signals and consents).
 VN_PSEUDONYMS=own # this test starts the pseudonym service itself
 tomorrow=$(date -u -d tomorrow +%F) yesterday=$(date -u -d yesterday +%F)
 VN_BROKER_EXTRA=$'[pseudonyms]\nrefuse_v1_after = '"$tomorrow"
@@ -90,4 +91,12 @@ send ggz-mondriaan vt-zuid-limburg "$MELD" > /dev/null || fail "v2 after the dat
 ! "$VANGNET" signal add --agent "$(api school-de-linde)" --youth $BSN --category zorg-ouder --age 7 \
     --informed ouders --contact-name X --contact-phone 045-5550000 > "$T/sig.out" 2>&1 || fail "v1 signal after the date"
 grep -q "pseudonym-v1-retired" "$T/sig.out" || fail "signal: $(cat "$T/sig.out")"
+# So is a v1 consent; a v2 consent is registered and its audit record says v2.
+! "$VANGNET" consent add --agent "$(api school-de-linde)" --subject $BSN --given-by client \
+    --to vt-zuid-limburg --categories melding --purpose zorgcoordinatie --days 30 > "$T/c1.out" 2>&1 || fail "v1 consent after the date"
+grep -q "pseudonym-v1-retired" "$T/c1.out" || fail "consent: $(cat "$T/c1.out")"
+"$VANGNET" consent add --agent "$(api ggz-mondriaan)" --subject $BSN --given-by client \
+    --to vt-zuid-limburg --categories melding --purpose zorgcoordinatie --days 30 > "$T/c2.out" 2>&1 || fail "v2 consent: $(cat "$T/c2.out")"
+wait_for "audit_grep -q 'CONSENT_ADDED .*actor=ggz-mondriaan.*pseudonym=v2'"
+! audit_grep -q "CONSENT_ADDED .*actor=school-de-linde" || fail "the refused consent was stored"
 echo ok
