@@ -1,6 +1,7 @@
 /* agent.c -- the agent's sockets and loop: a CURVE DEALER to the broker (hello on every handshake),
  * the local API, the batch commit each turn, resends and timeouts. */
 #include "agent.h"
+#include "vn_batch.h"
 #include "vn_daemon.h"
 #include "vn_error.h"
 #include "vn_http.h"
@@ -86,6 +87,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         crypto_generichash(a->pseudonym_key, VN_PSEUDONYM_KEY_BYTES,
                            (const uint8_t *)"vangnet local key v1", 20, a->keys->box_sk, 32);
     }
+    if (!(a->batch_roots = vn_batch_cache_new()))
+        return -ENOMEM;
     a->db = vn_store_open(cfg->data, cfg->map_size, s_dbs, 0, &rc, err, errlen);
     if (!a->db)
         return rc;
@@ -310,6 +313,8 @@ void agent_fini(agent_t *a)
     for (size_t i = 0; i < a->n_out; i++)
         free(a->out[i].data);
     free(a->out);
+    agent__outbox_sign_fini(a);
+    vn_batch_cache_free(a->batch_roots);
     free(a->submits);
     free(a->fetches);
     free(a->consents);

@@ -113,6 +113,11 @@ typedef struct agent {
     int batch_error;         /* a write in the batch failed: the whole batch is abandoned */
     outgoing_t *out;
     size_t n_out, cap_out;
+    /* outbox_sign.c: this turn's sealed notifications, signed together just before the commit */
+    struct to_sign *to_sign;
+    size_t n_to_sign, cap_to_sign;
+    struct vn_batch_cache *batch_roots; /* inbox.c: senders' batch signatures verified */
+    _Atomic uint64_t n_batch_signatures, n_batch_signed; /* batches signed, envelopes in them */
     waiter_t *submits, *fetches, *consents;
     size_t n_submits, n_fetches, n_consents;
     uint64_t resend_mark, next_resend_ms;
@@ -214,6 +219,14 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
 void agent__resend(agent_t *a, int all);
 void agent__on_receipt(agent_t *a, const Vn__Receipt *r);
 void agent__on_refusal(agent_t *a, const Vn__Refusal *r);
+
+/* outbox_sign.c: a sealed notification waits for this turn's signature (it owns s); all of the
+ * turn's are signed at agent__commit, one batch signature for up to VN_BATCH_MAX of them, and
+ * stored in the outbox under oseq and sent after the commit. */
+int agent__outbox_sign_later(agent_t *a, struct vn_sealed *s, uint64_t oseq,
+                             const uint8_t msgid[VN_MSGID_BYTES]) VN_MUST_USE;
+void agent__outbox_sign_pending(agent_t *a);
+void agent__outbox_sign_fini(agent_t *a);
 
 /* outcome.c: stored outcomes, client_ref idempotency, outcome queries */
 int agent__result_put(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],

@@ -81,6 +81,7 @@ void agent__reply_now(agent_t *a, const uint8_t *routing, size_t routing_len,
 
 void agent__commit(agent_t *a)
 {
+    agent__outbox_sign_pending(a); /* the turn's notifications, signed together, then stored */
     if (a->txn) {
         int rc = a->batch_error;
         if (rc != 0) {

@@ -211,7 +211,10 @@ static delivery_step_t s_open(agent_t *a, delivery_t *dl, int *rc)
     }
     /* After the sender's key rotation, its previous key still counts for what it created before
      * the grace period ended; content wrapped to our own previous key opens with previous_keys. */
-    *rc = vn_sender_verify(&dl->p, dl->sender, dl->p.hdr->created);
+    /* A batch's root signature is verified once per batch seen (a->batch_roots), keyed on
+     * the directory's generation: a new directory (any key rotated or revoked) forgets it. */
+    *rc = vn_sender_verify_cached(&dl->p, dl->sender, dl->p.hdr->created, a->batch_roots,
+                                  a->dir->generation);
     dl->failure = *rc != 0 ? "bad-signature" : "undecryptable";
     if (*rc == 0)
         *rc = vn_envelope_decrypt(&dl->p, a->keys, &dl->content, &dl->content_len);

@@ -2,6 +2,7 @@
  * writable, broker connected) and a JSON status page. Runs on libmicrohttpd's thread: it reads the
  * store in its own read transaction and the agent's state through atomics. */
 #include "agent.h"
+#include "vn_batch.h"
 #include "vn_status.h"
 #include "vn_http.h"
 #include "vn_prom.h"
@@ -69,6 +70,16 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_agent_notifications_sent_total", "counter",
                    "Notifications sent to the broker by this process (each once; resends apart).",
                    (double)atomic_load(&a->n_sent));
+    vn_prom_metric(&p, "vangnet_agent_batch_signatures_total", "counter",
+                   "Signatures made over a batch of notifications sealed in one turn (one "
+                   "Ed25519 each instead of one per notification).",
+                   (double)atomic_load(&a->n_batch_signatures));
+    vn_prom_metric(&p, "vangnet_agent_batch_signed_total", "counter",
+                   "Notifications sent under a batch signature.",
+                   (double)atomic_load(&a->n_batch_signed));
+    vn_prom_metric(&p, "vangnet_agent_batch_verifications_saved_total", "counter",
+                   "Deliveries whose sender's batch signature was verified before (cached).",
+                   (double)vn_batch_cache_hits(a->batch_roots));
     vn_prom_metric(&p, "vangnet_agent_resends_total", "counter",
                    "Retransmissions of notifications the broker had not answered yet.",
                    (double)atomic_load(&a->n_resent));

@@ -136,8 +136,8 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
 {
     vn_recipient_t recips[VN_MAX_RECIPIENTS];
     vn_field_t just[VN_MAX_JUSTIFICATION];
-    uint8_t pseudonym[32], *env = NULL, *val = NULL, *plain = NULL;
-    size_t env_len = 0, plain_len = 0;
+    uint8_t pseudonym[32], *plain = NULL;
+    size_t plain_len = 0;
     int has_subject = 0;
     *code = s_validate(a, s, to, n_to, recips, &has_subject, msg, msg_len);
     if (*code)
@@ -170,7 +170,8 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
         .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller,
         .match_id = match_id, .message_id = held ? msgid : NULL};
-    rc = vn_envelope_seal(&p, a->keys, plain, plain_len, msgid, &env, &env_len);
+    vn_sealed_t *sealed = NULL;
+    rc = vn_envelope_seal_unsigned(&p, a->keys, plain, plain_len, msgid, &sealed);
     sodium_memzero(pseudonym, sizeof pseudonym);
     sodium_memzero(plain, plain_len);
     free(plain);
@@ -179,23 +180,17 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
         snprintf(msg, msg_len, "%s", vn_strerror(rc));
         return rc;
     }
-    /* Durable before anything leaves: the outbox entry and its index. */
+    /* Durable before anything leaves: the outbox entry (stored once signed, at this turn's
+     * commit, with the other notifications of the turn: outbox_sign.c) and its index. */
     uint64_t oseq;
     MDB_txn *txn = agent__txn(a);
     rc = txn ? agent__next_counter(a, "oseq", &oseq) : VN_E_STORE;
-    if (rc == 0 && !(val = malloc(16 + env_len)))
-        rc = -ENOMEM;
     if (rc == 0) {
         uint8_t key[8];
         vn_put_be64(key, oseq);
-        memcpy(val, msgid, VN_MSGID_BYTES);
-        memcpy(val + 16, env, env_len);
-        MDB_val k = {8, key}, v = {16 + env_len, val}, ik = {VN_MSGID_BYTES, msgid}, iv = {8, key};
-        rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX), &k, &v, 0));
-        if (rc == 0)
-            rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv, 0));
+        MDB_val ik = {VN_MSGID_BYTES, msgid}, iv = {8, key};
+        rc = vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_OUTBOX_IDS), &ik, &iv, 0));
     }
-    free(val);
     Vn__ApiSubmitResult queued = VN__API_SUBMIT_RESULT__INIT;
     queued.message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, msgid};
     queued.outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
@@ -210,24 +205,17 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
         vn__api_submit_result__free_unpacked(stored, NULL);
     if (rc == 0 && !held) /* a held submit's client_ref was bound when it was held */
         rc = agent__client_ref_bind(a, s, msgid);
+    if (rc == 0 && (rc = agent__outbox_sign_later(a, sealed, oseq, msgid)) == 0)
+        sealed = NULL; /* the turn's signing owns it now */
+    else if (rc != 0 && !a->batch_error)
+        a->batch_error = rc; /* its index and outcome are in the transaction: none of it stays */
     if (rc != 0) {
-        free(env);
+        vn_sealed_free(sealed);
         /* The failed put poisoned the batch transaction: everything in it fails together. */
         *code = rc == VN_E_STORE_FULL ? "storage-full" : "storage-error";
         snprintf(msg, msg_len, "%s", vn_strerror(rc));
         return rc;
     }
-    /* Sent only once the outbox entry is durable: after this turn's commit. */
-    Vn__Submit sub;
-    Vn__WireMessage m;
-    s_submit_message(&m, &sub, env, env_len);
-    uint8_t *wire;
-    size_t wire_len;
-    if (vn_wire_pack(&m, &wire, &wire_len) == 0) {
-        agent__after_commit(a, 0, NULL, 0, wire, wire_len);
-        a->n_sent++;
-    }
-    free(env);
     char hex[33];
     vn_info("event=queued msg=%s recipients=%zu", vn_hex(hex, msgid, VN_MSGID_BYTES), n_to);
     return 0;

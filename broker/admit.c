@@ -28,6 +28,7 @@
 #include "broker.h"
 #include "vn_envelope.h"
 #include "vn_error.h"
+#include "vn_registry.h"
 #include "vn_sender.h"
 #include "vn_util.h"
 
@@ -78,7 +79,13 @@ void broker__admit(broker_t *b, const char *org, const uint8_t *buf, size_t len,
     }
     if (!(sender = broker__env_org(&env, org)) || sender->revoked)
         REFUSE("sender-revoked", "organisation %s is not registered or was revoked", org);
-    rc = vn_sender_verify(&p, sender, vn_now());
+    /* A batch member's root signature is verified once per batch; the cache keys on the
+     * registry generation read in this transaction, so no key rotation or revocation outlives
+     * a cached verification. */
+    uint64_t gen = 0;
+    if (vn_registry_generation(txn, b->db, &gen) != 0)
+        REFUSE("storage-error", "broker storage unavailable");
+    rc = vn_sender_verify_cached(&p, sender, vn_now(), b->batch_roots, gen);
     if (rc == VN_E_KEY_EXPIRED)
         REFUSE("key-expired", "envelope is signed with %s's previous key, whose grace period after "
                "the key rotation has ended\nde melding is ondertekend met de vorige sleutel van %s; "

@@ -133,6 +133,7 @@ typedef struct broker {
     void *from_storage;     /* storage -> main: replies to send, credits, pump requests */
     pthread_t *workers;
     int n_workers;
+    struct vn_batch_cache *batch_roots; /* workers.c: batch signatures verified (any worker) */
     atomic_int workers_stop;
     pthread_t storage;
     int storage_started;

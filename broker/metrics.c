@@ -3,6 +3,7 @@
  * counters through atomics, and sessions under sessions_lock. No personal data: organisation ids
  * and reason codes only. */
 #include "broker.h"
+#include "vn_batch.h"
 #include "vn_broker_stats.h"
 #include "vn_http.h"
 #include "vn_log.h"
@@ -80,6 +81,10 @@ static void s_metrics(broker_t *b, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_broker_deliveries_expired_total", "counter",
                    "Deliveries dropped undelivered when their envelope expired (sender told).",
                    (double)atomic_load(&b->n_expired));
+    vn_prom_metric(&p, "vangnet_broker_batch_verifications_saved_total", "counter",
+                   "Submissions whose sender's batch signature was verified before (cached): "
+                   "Ed25519 verifications not repeated.",
+                   b->batch_roots ? (double)vn_batch_cache_hits(b->batch_roots) : 0);
     vn_prom_metric(&p, "vangnet_broker_commits_total", "counter", "Group commits (one fsync each).",
                    (double)atomic_load(&b->n_commits));
     vn_prom_histogram(&p, "vangnet_broker_commit_duration_seconds",

@@ -3,6 +3,7 @@
  * out (to the storage thread): ['v'][routing][org][code][reason][flags][envelope], code empty =
  * accept (flags: one byte, the ADMIT_* bits). */
 #include "broker.h"
+#include "vn_batch.h"
 #include "vn_log.h"
 
 #include <errno.h>
@@ -71,6 +72,9 @@ int broker__workers_start(broker_t *b)
     zmq_setsockopt(b->jobs, ZMQ_SNDHWM, &hwm, sizeof hwm);
     if (zmq_bind(b->jobs, BROKER_JOBS_EP) != 0)
         return -errno;
+    /* One cache for all workers: the members of one batch arrive spread over them. */
+    if (!(b->batch_roots = vn_batch_cache_new()))
+        return -ENOMEM;
     b->workers = calloc((size_t)b->cfg.workers, sizeof *b->workers);
     if (!b->workers)
         return -ENOMEM;
@@ -90,4 +94,6 @@ void broker__workers_stop(broker_t *b)
     free(b->workers);
     b->workers = NULL;
     b->n_workers = 0;
+    vn_batch_cache_free(b->batch_roots);
+    b->batch_roots = NULL;
 }

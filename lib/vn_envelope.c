@@ -1,10 +1,12 @@
 /* vn_envelope.c -- XChaCha20-Poly1305 content, X25519 key wrapping per recipient, Ed25519 signature. */
 #include "vn_envelope.h"
+#include "vn_batch.h"
 #include "vn_error.h"
 #include "vn_util.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,21 +200,45 @@ static int s_wrap_keys(const vn_seal_params_t *p, const uint8_t key[KEY_BYTES],
     return 0;
 }
 
+/* A sealed envelope waiting for its signature (alone, or with others under one batch root). */
+struct vn_sealed {
+    uint8_t *header_buf, *ct;
+    size_t header_len, ct_len, n_wraps;
+    uint8_t ct_hash[32];
+    uint8_t signed_msg[VN_SIGNED_MSG_BYTES]; /* what a single signature covers; a batch leaf's input */
+    Vn__WrappedKey *wraps, **wrap_ptrs;
+    s_wrap_material_t *wrap_material;
+    char (*orgs)[VN_ORG_MAX + 1];
+    uint8_t msgid[VN_MSGID_BYTES];
+};
+
+void vn_sealed_free(vn_sealed_t *s)
+{
+    if (!s)
+        return;
+    free(s->header_buf);
+    free(s->ct);
+    free(s->wraps);
+    free(s->wrap_ptrs);
+    free(s->wrap_material);
+    free(s->orgs);
+    free(s);
+}
+
 static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const uint8_t *content,
-                  size_t content_len, s_rng_t *rng, uint8_t msgid[VN_MSGID_BYTES], uint8_t **out,
-                  size_t *out_len)
+                  size_t content_len, s_rng_t *rng, uint8_t msgid[VN_MSGID_BYTES],
+                  vn_sealed_t **out)
 {
     if (!s_params_valid(p, content_len))
         return VN_E_INVALID;
 
     int rc;
-    uint8_t key[KEY_BYTES], nonce[NONCE_BYTES], ct_hash[32], sig[crypto_sign_BYTES];
-    uint8_t *header_buf = NULL, *ct = NULL, *env_buf = NULL;
-    size_t header_len = 0;
-    Vn__WrappedKey *wraps = NULL, **wrap_ptrs = NULL;
-    s_wrap_material_t *wrap_material = NULL;
+    uint8_t key[KEY_BYTES], nonce[NONCE_BYTES];
+    vn_sealed_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
 
-    uint8_t given[VN_MSGID_BYTES]; /* p->message_id may be msgid itself */
+    uint8_t given[VN_MSGID_BYTES] = {0}; /* p->message_id may be msgid itself */
     if (p->message_id)
         memcpy(given, p->message_id, VN_MSGID_BYTES);
     s_message_id(rng, msgid); /* drawn either way: the seeded stream stays as it was */
@@ -220,54 +246,133 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
         memcpy(msgid, given, VN_MSGID_BYTES);
     s_random(rng, key, sizeof key);
     s_random(rng, nonce, sizeof nonce);
-    if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &header_buf, &header_len)) != 0)
+    if ((rc = s_pack_header(p, sender, content_len, msgid, nonce, &s->header_buf,
+                            &s->header_len)) != 0)
         goto fail;
 
     /* Content, bound to the header */
-    size_t ct_len = content_len + TAG_BYTES;
-    ct = malloc(ct_len);
-    if (!ct) { rc = -ENOMEM; goto fail; }
+    s->ct_len = content_len + TAG_BYTES;
+    s->ct = malloc(s->ct_len);
+    if (!s->ct) { rc = -ENOMEM; goto fail; }
     unsigned long long produced = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &produced, content, content_len, header_buf,
-                                               header_len, NULL, nonce, key);
-    crypto_generichash(ct_hash, sizeof ct_hash, ct, ct_len, NULL, 0);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(s->ct, &produced, content, content_len,
+                                               s->header_buf, s->header_len, NULL, nonce, key);
+    crypto_generichash(s->ct_hash, sizeof s->ct_hash, s->ct, s->ct_len, NULL, 0);
 
-    wraps = calloc(p->n_recipients, sizeof *wraps);
-    wrap_ptrs = calloc(p->n_recipients, sizeof *wrap_ptrs);
-    wrap_material = calloc(p->n_recipients, sizeof *wrap_material);
-    if (!wraps || !wrap_ptrs || !wrap_material) { rc = -ENOMEM; goto fail; }
-    if ((rc = s_wrap_keys(p, key, msgid, rng, wraps, wrap_ptrs, wrap_material)) != 0)
+    s->n_wraps = p->n_recipients;
+    s->wraps = calloc(p->n_recipients, sizeof *s->wraps);
+    s->wrap_ptrs = calloc(p->n_recipients, sizeof *s->wrap_ptrs);
+    s->wrap_material = calloc(p->n_recipients, sizeof *s->wrap_material);
+    s->orgs = calloc(p->n_recipients, sizeof *s->orgs);
+    if (!s->wraps || !s->wrap_ptrs || !s->wrap_material || !s->orgs) { rc = -ENOMEM; goto fail; }
+    if ((rc = s_wrap_keys(p, key, msgid, rng, s->wraps, s->wrap_ptrs, s->wrap_material)) != 0)
         goto fail;
-
-    /* Signed over the header's hash and the ciphertext's hash, and packed */
-    uint8_t to_sign[19 + 64];
-    s_signed_message(to_sign, header_buf, header_len, ct_hash);
-    crypto_sign_detached(sig, NULL, to_sign, sizeof to_sign, sender->sign_sk);
-
-    Vn__Envelope env = VN__ENVELOPE__INIT;
-    env.version = VN_ENVELOPE_VERSION;
-    env.header = (ProtobufCBinaryData){header_len, header_buf};
-    env.ciphertext = (ProtobufCBinaryData){ct_len, ct};
-    env.ciphertext_hash = (ProtobufCBinaryData){32, ct_hash};
-    env.n_wrapped = p->n_recipients;
-    env.wrapped = wrap_ptrs;
-    env.signature = (ProtobufCBinaryData){sizeof sig, sig};
-    size_t env_len = vn__envelope__get_packed_size(&env);
-    env_buf = malloc(env_len);
-    if (!env_buf) { rc = -ENOMEM; goto fail; }
-    vn__envelope__pack(&env, env_buf);
-    *out = env_buf;
-    *out_len = env_len;
-    env_buf = NULL;
-    rc = 0;
+    /* The wrappings borrowed the message id and recipient ids: own copies, as signing may come
+     * after the caller's buffers (and its directory) are gone. */
+    memcpy(s->msgid, msgid, VN_MSGID_BYTES);
+    for (size_t i = 0; i < s->n_wraps; i++) {
+        snprintf(s->orgs[i], sizeof s->orgs[i], "%s", p->recipients[i].org);
+        s->wraps[i].recipient = s->orgs[i];
+        s->wraps[i].message_id.data = s->msgid;
+    }
+    s_signed_message(s->signed_msg, s->header_buf, s->header_len, s->ct_hash);
+    sodium_memzero(key, sizeof key);
+    *out = s;
+    return 0;
 fail:
     sodium_memzero(key, sizeof key);
-    free(header_buf);
-    free(ct);
-    free(wraps);
-    free(wrap_ptrs);
-    free(wrap_material);
-    free(env_buf);
+    vn_sealed_free(s);
+    return rc;
+}
+
+/* Pack one signed envelope (batch: its place in the batch, else NULL). */
+static int s_pack(const vn_sealed_t *s, const uint8_t sig[crypto_sign_BYTES],
+                  Vn__BatchProof *batch, uint8_t **out, size_t *out_len)
+{
+    Vn__Envelope env = VN__ENVELOPE__INIT;
+    env.version = VN_ENVELOPE_VERSION;
+    env.header = (ProtobufCBinaryData){s->header_len, s->header_buf};
+    env.ciphertext = (ProtobufCBinaryData){s->ct_len, s->ct};
+    env.ciphertext_hash = (ProtobufCBinaryData){32, (uint8_t *)s->ct_hash};
+    env.n_wrapped = s->n_wraps;
+    env.wrapped = s->wrap_ptrs;
+    env.signature = (ProtobufCBinaryData){crypto_sign_BYTES, (uint8_t *)sig};
+    env.batch = batch;
+    *out_len = vn__envelope__get_packed_size(&env);
+    if (!(*out = malloc(*out_len)))
+        return -ENOMEM;
+    vn__envelope__pack(&env, *out);
+    return 0;
+}
+
+int vn_envelope_sign(vn_sealed_t *const *s, size_t n, const vn_keyset_t *sender, uint8_t **out,
+                     size_t *out_len)
+{
+    assert(s && sender && out && out_len);
+    uint8_t sig[crypto_sign_BYTES];
+    if (n == 0 || n > VN_BATCH_MAX)
+        return VN_E_INVALID;
+    if (n == 1) { /* signed alone, exactly as before batches existed */
+        crypto_sign_detached(sig, NULL, s[0]->signed_msg, VN_SIGNED_MSG_BYTES, sender->sign_sk);
+        return s_pack(s[0], sig, NULL, &out[0], &out_len[0]);
+    }
+    uint8_t leaves[VN_BATCH_MAX][VN_BATCH_HASH], msg[VN_BATCH_MSG_BYTES];
+    uint8_t path[VN_BATCH_MAX_PATH][VN_BATCH_HASH];
+    vn_batch_tree_t *t = malloc(sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        vn_batch_leaf(s[i]->signed_msg, leaves[i]);
+    int rc = vn_batch_tree_build(t, leaves[0], n);
+    if (rc == 0) {
+        vn_batch_signed_message(msg, (uint32_t)n, vn_batch_tree_root(t));
+        crypto_sign_detached(sig, NULL, msg, sizeof msg, sender->sign_sk);
+    }
+    size_t done = 0;
+    for (; rc == 0 && done < n; done++) {
+        Vn__BatchProof proof = VN__BATCH_PROOF__INIT;
+        proof.size = (uint32_t)n;
+        proof.index = (uint32_t)done;
+        size_t len = vn_batch_tree_path(t, done, path);
+        proof.path = (ProtobufCBinaryData){len * VN_BATCH_HASH, (uint8_t *)path};
+        rc = s_pack(s[done], sig, &proof, &out[done], &out_len[done]);
+    }
+    if (rc != 0) /* nothing half-signed leaves here */
+        for (size_t i = 0; i + 1 < done; i++) {
+            free(out[i]);
+            out[i] = NULL;
+        }
+    free(t);
+    return rc;
+}
+
+int vn_envelope_seal_unsigned(const vn_seal_params_t *p, const vn_keyset_t *sender,
+                              const uint8_t *content, size_t content_len,
+                              uint8_t msgid[VN_MSGID_BYTES], vn_sealed_t **out)
+{
+    assert(p && sender && msgid && out && (content || content_len == 0));
+    s_rng_t rng = {0};
+    return s_seal(p, sender, content, content_len, &rng, msgid, out);
+}
+
+int vn_envelope__seal_unsigned_seeded(const vn_seal_params_t *p, const vn_keyset_t *sender,
+                                      const uint8_t *content, size_t content_len,
+                                      const uint8_t seed[32], uint8_t msgid[VN_MSGID_BYTES],
+                                      vn_sealed_t **out)
+{
+    s_rng_t rng = {.seed = seed};
+    return s_seal(p, sender, content, content_len, &rng, msgid, out);
+}
+
+static int s_seal_signed(const vn_seal_params_t *p, const vn_keyset_t *sender,
+                         const uint8_t *content, size_t content_len, s_rng_t *rng,
+                         uint8_t msgid[VN_MSGID_BYTES], uint8_t **out, size_t *out_len)
+{
+    vn_sealed_t *s = NULL;
+    int rc = s_seal(p, sender, content, content_len, rng, msgid, &s);
+    if (rc == 0)
+        rc = vn_envelope_sign(&s, 1, sender, out, out_len);
+    vn_sealed_free(s);
     return rc;
 }
 
@@ -277,7 +382,7 @@ int vn_envelope_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const
 {
     assert(p && sender && msgid && out && out_len && (content || content_len == 0));
     s_rng_t rng = {0};
-    return s_seal(p, sender, content, content_len, &rng, msgid, out, out_len);
+    return s_seal_signed(p, sender, content, content_len, &rng, msgid, out, out_len);
 }
 
 int vn_envelope__seal_seeded(const vn_seal_params_t *p, const vn_keyset_t *sender,
@@ -285,7 +390,7 @@ int vn_envelope__seal_seeded(const vn_seal_params_t *p, const vn_keyset_t *sende
                              uint8_t msgid[VN_MSGID_BYTES], uint8_t **out, size_t *out_len)
 {
     s_rng_t rng = {.seed = seed};
-    return s_seal(p, sender, content, content_len, &rng, msgid, out, out_len);
+    return s_seal_signed(p, sender, content, content_len, &rng, msgid, out, out_len);
 }
 
 void vn_parsed_clear(vn_parsed_t *p)
@@ -335,6 +440,12 @@ int vn_envelope_parse(const uint8_t *buf, size_t len, vn_parsed_t *out)
     if (env->ciphertext_hash.len != 32 || env->signature.len != crypto_sign_BYTES ||
         env->ciphertext.len < TAG_BYTES || env->n_wrapped > VN_MAX_RECIPIENTS)
         goto malformed;
+    /* A batch proof's shape; whether it is this leaf's path is the signature check's to say. */
+    if (env->batch && (env->batch->size < 2 || env->batch->size > VN_BATCH_MAX ||
+                       env->batch->index >= env->batch->size ||
+                       env->batch->path.len % VN_BATCH_HASH != 0 ||
+                       env->batch->path.len > VN_BATCH_MAX_PATH * VN_BATCH_HASH))
+        goto malformed;
     out->hdr = vn__header__unpack(NULL, env->header.len, env->header.data);
     if (!out->hdr)
         goto malformed;
@@ -356,7 +467,37 @@ malformed:
     return VN_E_MALFORMED;
 }
 
-int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32])
+/* A batch member: its leaf leads along its path to a root the sender signed. A root verified
+ * before (same key, size, root and signature bytes) is taken from the cache. */
+static int s_verify_batch(const vn_parsed_t *p, const uint8_t signed_msg[VN_SIGNED_MSG_BYTES],
+                          const uint8_t sender_sign_pk[32], vn_batch_cache_t *cache,
+                          uint64_t generation)
+{
+    const Vn__BatchProof *b = p->env->batch;
+    uint8_t leaf[VN_BATCH_HASH], root[VN_BATCH_HASH], msg[VN_BATCH_MSG_BYTES], id[VN_BATCH_HASH];
+    vn_batch_leaf(signed_msg, leaf);
+    if (vn_batch_root_from_path(leaf, b->index, b->size, b->path.data, b->path.len, root) != 0)
+        return VN_E_BAD_SIGNATURE;
+    vn_batch_signed_message(msg, b->size, root);
+    if (cache) {
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, NULL, 0, sizeof id);
+        crypto_generichash_update(&st, sender_sign_pk, 32);
+        crypto_generichash_update(&st, msg, sizeof msg);
+        crypto_generichash_update(&st, p->env->signature.data, crypto_sign_BYTES);
+        crypto_generichash_final(&st, id, sizeof id);
+        if (vn_batch_cache_seen(cache, generation, p->hdr->sender, id))
+            return 0;
+    }
+    if (crypto_sign_verify_detached(p->env->signature.data, msg, sizeof msg, sender_sign_pk) != 0)
+        return VN_E_BAD_SIGNATURE;
+    if (cache)
+        vn_batch_cache_add(cache, generation, p->hdr->sender, id);
+    return 0;
+}
+
+int vn_envelope_verify_cached(const vn_parsed_t *p, const uint8_t sender_sign_pk[32],
+                              vn_batch_cache_t *cache, uint64_t generation)
 {
     if (sodium_memcmp(p->hdr->sender_sign_key.data, sender_sign_pk, 32) != 0)
         return VN_E_WRONG_SENDER_KEY;
@@ -365,12 +506,19 @@ int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32])
                        NULL, 0);
     if (sodium_memcmp(ct_hash, p->env->ciphertext_hash.data, 32) != 0)
         return VN_E_CIPHERTEXT_MODIFIED;
-    uint8_t to_sign[19 + 64];
+    uint8_t to_sign[VN_SIGNED_MSG_BYTES];
     s_signed_message(to_sign, p->env->header.data, p->env->header.len, ct_hash);
+    if (p->env->batch)
+        return s_verify_batch(p, to_sign, sender_sign_pk, cache, generation);
     if (crypto_sign_verify_detached(p->env->signature.data, to_sign, sizeof to_sign,
                                     sender_sign_pk) != 0)
         return VN_E_BAD_SIGNATURE;
     return 0;
+}
+
+int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32])
+{
+    return vn_envelope_verify_cached(p, sender_sign_pk, NULL, 0);
 }
 
 int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **content,

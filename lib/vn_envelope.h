@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "envelope.pb-c.h"
+#include "vn_batch.h"
 #include "vn_keys.h"
 
 #define VN_ENVELOPE_VERSION 1
@@ -57,19 +58,44 @@ int vn_envelope__seal_seeded(const vn_seal_params_t *p, const vn_keyset_t *sende
                              const uint8_t *content, size_t content_len, const uint8_t seed[32],
                              uint8_t msgid[VN_MSGID_BYTES], uint8_t **out, size_t *out_len) VN_MUST_USE;
 
+/* Sealed (encrypted, wrapped, header packed) but not yet signed: for a sender with several
+ * envelopes ready, which signs them together once (vn_envelope_sign). Owns copies of everything
+ * it refers to. */
+typedef struct vn_sealed vn_sealed_t;
+
+int vn_envelope_seal_unsigned(const vn_seal_params_t *p, const vn_keyset_t *sender,
+                              const uint8_t *content, size_t content_len,
+                              uint8_t msgid[VN_MSGID_BYTES], vn_sealed_t **out) VN_MUST_USE;
+int vn_envelope__seal_unsigned_seeded(const vn_seal_params_t *p, const vn_keyset_t *sender,
+                                      const uint8_t *content, size_t content_len,
+                                      const uint8_t seed[32], uint8_t msgid[VN_MSGID_BYTES],
+                                      vn_sealed_t **out) VN_MUST_USE;
+/* Sign n (1..VN_BATCH_MAX) envelopes sealed by sender: one alone exactly as vn_envelope_seal
+ * does; several with one signature over their batch root, each carrying its inclusion path
+ * (docs/envelope.md). out[i] (out_len[i]) is the caller's to free; on failure none is set.
+ * 0, VN_E_INVALID (n), -ENOMEM. */
+int vn_envelope_sign(vn_sealed_t *const *s, size_t n, const vn_keyset_t *sender, uint8_t **out,
+                     size_t *out_len) VN_MUST_USE;
+void vn_sealed_free(vn_sealed_t *s);
+
 /* A decoded envelope: both protobuf trees are owned; fields borrowed from them live until clear. */
 typedef struct {
     Vn__Envelope *env;
     Vn__Header *hdr;
 } vn_parsed_t;
 
-/* Decode and check structure. VN_E_MALFORMED (truncated, wrong field sizes) or VN_E_VERSION. */
+/* Decode and check structure. VN_E_MALFORMED (truncated, wrong field sizes, a batch proof out
+ * of bounds) or VN_E_VERSION. */
 int vn_envelope_parse(const uint8_t *buf, size_t len, vn_parsed_t *out) VN_MUST_USE;
 void vn_parsed_clear(vn_parsed_t *p);
 
 /* Check the envelope was signed by sender_sign_pk and is unchanged. What the broker does.
  * VN_E_WRONG_SENDER_KEY, VN_E_CIPHERTEXT_MODIFIED or VN_E_BAD_SIGNATURE. */
 int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32]) VN_MUST_USE;
+/* As vn_envelope_verify; a batch member's root signature, once verified, is remembered in cache
+ * (NULL: none) under generation (the registry's or directory's: a change forgets all). */
+int vn_envelope_verify_cached(const vn_parsed_t *p, const uint8_t sender_sign_pk[32],
+                              vn_batch_cache_t *cache, uint64_t generation) VN_MUST_USE;
 
 /* Unwrap and decrypt as recipient me. *content is the caller's to free (sodium_memzero it first).
  * VN_E_NOT_RECIPIENT, VN_E_WRAP_REPLAYED, VN_E_WRAP_INVALID or VN_E_DECRYPT. Verify first. */

@@ -14,5 +14,9 @@
  * its created time) within the grace period; for the broker at = now, so an old key is refused
  * once the grace ends. 0, VN_E_KEY_EXPIRED, or vn_envelope_verify's error. */
 int vn_sender_verify(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at) VN_MUST_USE;
+/* As vn_sender_verify, with a cache of verified batch roots (vn_envelope_verify_cached). The
+ * grace check of a previous key runs on a cache hit as well. */
+int vn_sender_verify_cached(const vn_parsed_t *p, const Vn__OrgEntry *e, uint64_t at,
+                            vn_batch_cache_t *cache, uint64_t generation) VN_MUST_USE;
 
 #endif

@@ -116,6 +116,22 @@ int main(int argc, char **argv)
     if (vn_envelope_seal(&p, sender, (const uint8_t *)"hello", 5, id, &env, &len) != 0)
         return 1;
     s_write(argv[1], "envelope", env, len);
+    /* Members of a batch of three under one signature: the batch proof and its paths. */
+    vn_sealed_t *sealed[3] = {0};
+    uint8_t *member[3];
+    size_t member_len[3];
+    for (int i = 0; i < 3; i++)
+        if (vn_envelope_seal_unsigned(&p, sender, (const uint8_t *)"hello", 5, id, &sealed[i]) != 0)
+            return 1;
+    if (vn_envelope_sign(sealed, 3, sender, member, member_len) != 0)
+        return 1;
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "envelope-batch-%d", i);
+        s_write(argv[1], name, member[i], member_len[i]);
+        free(member[i]);
+        vn_sealed_free(sealed[i]);
+    }
     Vn__Submit sub = VN__SUBMIT__INIT;
     sub.envelope = (ProtobufCBinaryData){len, env};
     Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;

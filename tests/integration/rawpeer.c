@@ -39,12 +39,14 @@ static void s_usage(void)
             "  [--sign-keys ORG.secret] --to FILE.public [--mode MODE] [--size BYTES] [--twice]\n"
             "  [--seed TEXT]  (the same TEXT, the same message id: for id reuse)\n"
             "  [--pseudonym-key FILE]  (readable content about BSN " RAWPEER_BSN ")\n"
+            "  [--batch N]  (N envelopes under one batch signature, the last one tampered as\n"
+            "               --mode says: valid, badpath or swapped; one answer line each)\n"
             "modes: valid badsig ciphertext expired garbage twoframes badversion wrongkey dupkey baddate\n");
 }
 
 /* Seal a notification from signer to the recipient in pubfile, tampered as mode says. */
 static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubkeys_t *to,
-                      size_t size, uint8_t **out, size_t *len)
+                      size_t size, vn_sealed_t **sealed, uint8_t **out, size_t *len)
 {
     /* wrongkey: a correct envelope for the recipient whose content key is wrapped to a key it
      * does not hold, so the broker accepts it and only the recipient finds it cannot open it */
@@ -87,8 +89,14 @@ static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubk
         free(content);
         content = packed;
     }
-    int rc = s_seeded ? vn_envelope__seal_seeded(&p, signer, content, size, s_seed, id, out, len)
-                      : vn_envelope_seal(&p, signer, content, size, id, out, len);
+    int rc;
+    if (sealed) { /* a batch member: signed with the others (s_batch) */
+        rc = vn_envelope_seal_unsigned(&p, signer, content, size, id, sealed);
+        free(content);
+        return rc;
+    }
+    rc = s_seeded ? vn_envelope__seal_seeded(&p, signer, content, size, s_seed, id, out, len)
+                  : vn_envelope_seal(&p, signer, content, size, id, out, len);
     free(content);
     if (rc != 0)
         return rc;
@@ -104,6 +112,38 @@ static int s_envelope(const char *mode, const vn_keyset_t *signer, const vn_pubk
     *out = malloc(*len);
     vn__envelope__pack(env, *out);
     vn__envelope__free_unpacked(env, NULL);
+    return 0;
+}
+
+/* --batch N: N valid envelopes under one batch signature, the last one tampered as mode says
+ * (badpath: a byte of its inclusion path; swapped: another member's place and path; valid: none). */
+static int s_batch(const char *mode, const vn_keyset_t *signer, const vn_pubkeys_t *to,
+                   size_t size, size_t n, uint8_t **out, size_t *len)
+{
+    vn_sealed_t *sealed[VN_BATCH_MAX] = {0};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s_envelope("valid", signer, to, size, &sealed[i], NULL, NULL);
+    if (rc == 0)
+        rc = vn_envelope_sign(sealed, n, signer, out, len);
+    for (size_t i = 0; i < n; i++)
+        vn_sealed_free(sealed[i]);
+    if (rc != 0 || strcmp(mode, "valid") == 0)
+        return rc;
+    Vn__Envelope *last = vn__envelope__unpack(NULL, len[n - 1], out[n - 1]);
+    Vn__Envelope *first = vn__envelope__unpack(NULL, len[0], out[0]);
+    Vn__BatchProof *own = last->batch;
+    if (strcmp(mode, "badpath") == 0)
+        last->batch->path.data[0] ^= 1;
+    else if (strcmp(mode, "swapped") == 0)
+        last->batch = first->batch;
+    free(out[n - 1]);
+    len[n - 1] = vn__envelope__get_packed_size(last);
+    out[n - 1] = malloc(len[n - 1]);
+    vn__envelope__pack(last, out[n - 1]);
+    last->batch = own;
+    vn__envelope__free_unpacked(last, NULL);
+    vn__envelope__free_unpacked(first, NULL);
     return 0;
 }
 
@@ -150,10 +190,12 @@ int main(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},   {"size", required_argument, NULL, 'z'},
         {"twice", no_argument, NULL, '2'},        {"seed", required_argument, NULL, 'S'},
         {"pseudonym-key", required_argument, NULL, 'P'},
+        {"batch", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0}};
     const char *broker = NULL, *broker_pub = NULL, *keys = NULL, *sign_keys = NULL, *to = NULL,
                *mode = "valid";
     int no_curve = 0, twice = 0, c;
+    size_t batch = 0;
     size_t size = 64;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -165,6 +207,7 @@ int main(int argc, char **argv)
         case 't': to = optarg; break;
         case 'm': mode = optarg; break;
         case 'z': size = strtoul(optarg, NULL, 10); break;
+        case 'B': batch = strtoul(optarg, NULL, 10); break;
         case '2': twice = 1; break;
         case 'S':
             crypto_generichash(s_seed, sizeof s_seed, (const uint8_t *)optarg, strlen(optarg),
@@ -183,7 +226,8 @@ int main(int argc, char **argv)
         default: s_usage(); return 2;
         }
     }
-    if (!broker || !to || (!keys && !no_curve) || (no_curve && !sign_keys) || sodium_init() < 0) {
+    if (!broker || !to || (!keys && !no_curve) || (no_curve && !sign_keys) ||
+        (batch && (batch < 2 || batch > VN_BATCH_MAX)) || sodium_init() < 0) {
         s_usage();
         return 2;
     }
@@ -212,13 +256,37 @@ int main(int argc, char **argv)
 
     uint8_t *payload = NULL;
     size_t len = 0;
+    int rc = 0;
+    if (batch) { /* all members sent back to back, then one answer each */
+        uint8_t *envs[VN_BATCH_MAX];
+        size_t lens[VN_BATCH_MAX];
+        if (s_batch(mode, signer, &recipient, size, batch, envs, lens) != 0) {
+            fprintf(stderr, "rawpeer: cannot seal the batch\n");
+            return 2;
+        }
+        for (size_t i = 0; i < batch; i++) {
+            Vn__Submit s = VN__SUBMIT__INIT;
+            s.envelope = (ProtobufCBinaryData){lens[i], envs[i]};
+            Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+            m.body_case = VN__WIRE_MESSAGE__BODY_SUBMIT;
+            m.submit = &s;
+            if (vn_wire_pack(&m, &payload, &len) != 0 || zmq_send(sock, payload, len, 0) < 0)
+                rc = 1;
+            free(payload);
+            free(envs[i]);
+        }
+        payload = NULL;
+        for (size_t i = 0; rc == 0 && i < batch; i++)
+            rc |= s_answer(sock);
+        goto finish;
+    }
     if (strcmp(mode, "garbage") == 0 || strcmp(mode, "twoframes") == 0) {
         payload = (uint8_t *)strdup("\xff\xff\xff\x0f garbage");
         len = strlen((char *)payload);
     } else {
         uint8_t *env;
         size_t env_len;
-        if (s_envelope(mode, signer, &recipient, size, &env, &env_len) != 0) {
+        if (s_envelope(mode, signer, &recipient, size, NULL, &env, &env_len) != 0) {
             fprintf(stderr, "rawpeer: cannot seal\n");
             return 2;
         }
@@ -234,7 +302,6 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    int rc = 0;
     for (int round = 0; round < (twice ? 2 : 1); round++) {
         if (strcmp(mode, "twoframes") == 0)
             zmq_send(sock, "a", 1, ZMQ_SNDMORE);
@@ -246,6 +313,7 @@ int main(int argc, char **argv)
         rc |= s_answer(sock);
     }
     free(payload);
+finish:
     /* libzmq can hang in zmq_ctx_term after a refused handshake (libzmq issue #2733); the answer
      * is printed, so a watchdog ends the process with it rather than hang the test. */
     fflush(stdout);

@@ -12,17 +12,7 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
-/* Fixed key sets derived from seeds, so known-answer results never change. */
-static vn_keyset_t *s_fixed_keys(const char *org, const char *sector, uint8_t seed_byte)
-{
-    vn_keyset_t *ks = vn_keyset_generate(org, sector);
-    uint8_t seed[32];
-    memset(seed, seed_byte, sizeof seed);
-    crypto_sign_seed_keypair(ks->pub.sign_pk, ks->sign_sk, seed);
-    seed[0] ^= 0x80;
-    crypto_box_seed_keypair(ks->pub.box_pk, ks->box_sk, seed);
-    return ks;
-}
+#include "test_fixed_keys.h"
 
 typedef struct {
     vn_keyset_t *sender, *vt, *ggz, *school;
@@ -55,10 +45,10 @@ static int s_seal(fixture_t *f, const uint8_t *seed, uint8_t **out, size_t *out_
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    f->sender = s_fixed_keys("wijkteam-heerlen", "wijkteam", 1);
-    f->vt = s_fixed_keys("vt-zuid-limburg", "veilig-thuis", 2);
-    f->ggz = s_fixed_keys("ggz-mondriaan", "ggz", 3);
-    f->school = s_fixed_keys("school-de-linde", "onderwijs", 4);
+    f->sender = test_fixed_keys("wijkteam-heerlen", "wijkteam", 1);
+    f->vt = test_fixed_keys("vt-zuid-limburg", "veilig-thuis", 2);
+    f->ggz = test_fixed_keys("ggz-mondriaan", "ggz", 3);
+    f->school = test_fixed_keys("school-de-linde", "onderwijs", 4);
     assert_int_equal(s_seal(f, NULL, &f->env, &f->env_len, f->msgid), 0);
     *state = f;
     return 0;
@@ -217,7 +207,7 @@ static void test_forged_sender_key_in_header(void **state)
 {
     /* An attacker who swaps in their own key and re-signs still fails against the pinned key. */
     fixture_t *f = *state;
-    vn_keyset_t *mallory = s_fixed_keys("wijkteam-heerlen", "wijkteam", 9);
+    vn_keyset_t *mallory = test_fixed_keys("wijkteam-heerlen", "wijkteam", 9);
     vn_keyset_t *real = f->sender;
     f->sender = mallory;
     uint8_t *forged, id[16];
