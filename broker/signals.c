@@ -578,12 +578,7 @@ static int s_transition(MDB_txn *txn, broker_t *b, vn_sigdb_t *d, char kind, con
         return rc == VN_E_NOT_FOUND ? 0 : rc;
     vn_match_outcome_t o = {0};
     if (kind == 'I') {
-        uint8_t key[9 + VN_ID_LEN];
-        vn_put_be64(key, r->active_until);
-        key[8] = 'I';
-        memcpy(key + 9, id, VN_ID_LEN);
-        MDB_val k = {sizeof key, key};
-        rc = vn_store_error(mdb_del(txn, d->time, &k, NULL));
+        rc = vn_sigdb_inactive(d, r);
         if (rc == 0)
             rc = vn_matcher_inactive(d, s_rules(b), id, now, &o);
         if (rc == 0)
