@@ -13,7 +13,6 @@
 #include "vn_wire.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +216,10 @@ static int s_notice(MDB_txn *txn, broker_t *b, vn_sigdb_t *d, const vn_match_t *
         return -ENOMEM;
     vn_match_to_wire(m, w);
     uint8_t notice_id[16];
-    randombytes_buf(notice_id, sizeof notice_id);
+    if ((rc = vn_queue_notice_id(txn, b->db, notice_id)) != 0) {
+        free(w);
+        return rc;
+    }
     Vn__MatchNotice n = VN__MATCH_NOTICE__INIT;
     n.notice_id = (ProtobufCBinaryData){16, notice_id};
     n.event = (char *)event;
