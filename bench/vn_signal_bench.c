@@ -3,7 +3,11 @@
  * real registration path (policy and vocabulary check, matching, store, audit records, match
  * notices, group commits with a signed checkpoint) and print p50/p99 latency, throughput and
  * memory. fsync is excluded (MDB_NOSYNC while measuring); everything else is as in the broker.
- * Run via scripts/bench.sh signals [--signals N] [--register M] [--data DIR]. */
+ * Groups are of a fixed size (--group, default 16), or as the broker's storage thread makes them
+ * (--rate R): registrations arrive R per second and each group takes everything that arrived
+ * while the last one was worked on, up to BATCH_MAX, on a clock of this thread's CPU time; the
+ * latency is then from arrival to commit. Run via scripts/bench.sh signals [--signals N]
+ * [--register M] [--data DIR] [--group N | --rate R]. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -139,9 +143,10 @@ int main(int argc, char **argv)
         {"signals", required_argument, NULL, 'n'}, {"register", required_argument, NULL, 'r'},
         {"data", required_argument, NULL, 'd'},    {"policy", required_argument, NULL, 'p'},
         {"vocabulary", required_argument, NULL, 'v'}, {"group", required_argument, NULL, 'g'},
-        {NULL, 0, NULL, 0}};
+        {"rate", required_argument, NULL, 'R'},        {NULL, 0, NULL, 0}};
     unsigned group = 16; /* registrations per group commit while measuring (BATCH_MAX at most) */
     uint64_t n_fill = 10000000, n_reg = 200000;
+    double rate = 0; /* arrivals per second; 0: fixed groups */
     const char *data = NULL, *policy = "config/policy.conf", *vocab = "config/vocabulary.conf";
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -152,13 +157,14 @@ int main(int argc, char **argv)
         case 'p': policy = optarg; break;
         case 'v': vocab = optarg; break;
         case 'g': group = (unsigned)atoi(optarg); break;
+        case 'R': rate = strtod(optarg, NULL); break;
         default:
             fprintf(stderr, "usage: vn-signal-bench [--signals N] [--register M] [--data DIR] "
-                            "[--policy FILE] [--vocabulary FILE] [--group N]\n");
+                            "[--policy FILE] [--vocabulary FILE] [--group N | --rate R]\n");
             return 2;
         }
     }
-    if (sodium_init() < 0 || n_reg == 0 || group == 0 || group > BATCH_MAX)
+    if (sodium_init() < 0 || n_reg == 0 || group == 0 || group > BATCH_MAX || !(rate >= 0))
         return 2;
     vn_log_init("signal-bench", VN_LOG_WARN);
     char dir[1024], err[1024];
@@ -256,12 +262,23 @@ int main(int argc, char **argv)
     uint64_t cpu_start = s_cpu_us(), wchar_start = s_wchar();
     uint64_t done = 0, refused = 0, notices = 0, commits = 0;
     uint64_t t_start = s_us();
+    double vclock = 0; /* --rate: CPU seconds the storage thread has worked, idle time added */
     while (done < n_reg) {
+        size_t want = group;
+        if (rate > 0) {
+            /* Idle until the next arrival, then take everything that has arrived. */
+            if ((double)done / rate > vclock)
+                vclock = (double)done / rate;
+            uint64_t arrived = (uint64_t)(vclock * rate) + 1;
+            want = arrived > done ? arrived - done : 1;
+            if (want > BATCH_MAX)
+                want = BATCH_MAX;
+        }
         uint64_t g0 = s_us(), c0 = s_cpu_us();
         if (vn_store_begin(b->db, 0, &txn) != 0)
             return 1;
         size_t in_group = 0;
-        for (; in_group < group && done + in_group < n_reg; in_group++) {
+        for (; in_group < want && done + in_group < n_reg; in_group++) {
             s_signal_t s;
             s_make(&s, families, now);
             Vn__SignalRequest req = VN__SIGNAL_REQUEST__INIT;
@@ -300,10 +317,12 @@ int main(int argc, char **argv)
         cpu_commit[commits] = s_cpu_us() - k1;
         commits++;
         uint64_t g1 = s_us(), c1 = s_cpu_us();
+        vclock += (double)(c1 - c0) / 1e6;
         /* Every registration in the group is answered after the commit. */
         for (size_t i = 0; i < in_group; i++) {
             lat[done + i] = g1 - g0;
-            cpu_lat[done + i] = c1 - c0;
+            cpu_lat[done + i] = rate > 0 ? (uint64_t)((vclock - (double)(done + i) / rate) * 1e6)
+                                         : c1 - c0;
             free(b->batch[i].payload);
             free(b->batch[i].reply);
         }
@@ -337,20 +356,27 @@ int main(int argc, char **argv)
             load[0] = 0;
         fclose(la);
     }
+    char groups[160];
+    if (rate > 0)
+        snprintf(groups, sizeof groups, "as the storage thread takes them at %.0f arrivals/s: "
+                 "%.1f per commit on average", rate, (double)n_reg / (double)commits);
+    else
+        snprintf(groups, sizeof groups, "of %u", group);
     printf("signals: registration through the broker's path (policy, vocabulary, matcher, store,\n"
-           "  audit records, match notices, a signed checkpoint per group commit of %u), fsync\n"
-           "  excluded: %llu registered (%llu refused by the rules), %llu match notices queued\n",
-           group, (unsigned long long)n_reg, (unsigned long long)refused,
+           "  audit records, match notices, a signed checkpoint per group commit), fsync excluded;\n"
+           "  groups %s: %llu registered (%llu refused by the rules), %llu match notices queued\n",
+           groups, (unsigned long long)n_reg, (unsigned long long)refused,
            (unsigned long long)notices);
-    printf("  latency until its group is committed:\n"
-           "    CPU time (a core of its own): p50 %.3f ms  p99 %.3f ms  max %.3f ms\n"
-           "    wall clock (load average %.1f): p50 %.3f ms  p99 %.3f ms\n"
+    printf("  latency until its group is committed%s:\n", rate > 0 ? ", from its arrival" : "");
+    printf("    CPU time (a core of its own): p50 %.3f ms  p99 %.3f ms  max %.3f ms\n"
+           "    wall clock (load average %.1f)%s: p50 %.3f ms  p99 %.3f ms\n"
            "  one registration's own work, CPU: p50 %.3f ms  p99 %.3f ms\n"
            "  per group, CPU: signed checkpoint p50 %.3f ms p99 %.3f ms; LMDB commit p50 %.3f ms p99 %.3f ms\n"
            "  throughput, one storage thread: %.0f signals/s of CPU time (%.0f/s wall clock)\n"
            "  written by the commits: %.1f KB per registration (%.1f pages of 4 KB)\n",
            cpu_lat[n_reg / 2] / 1000.0, cpu_lat[n_reg * 99 / 100] / 1000.0,
-           cpu_lat[n_reg - 1] / 1000.0, load[0], lat[n_reg / 2] / 1000.0,
+           cpu_lat[n_reg - 1] / 1000.0, load[0], rate > 0 ? ", its group's work alone" : "",
+           lat[n_reg / 2] / 1000.0,
            lat[n_reg * 99 / 100] / 1000.0, cpu_apply[n_reg / 2] / 1000.0,
            cpu_apply[n_reg * 99 / 100] / 1000.0, cpu_ckpt[commits / 2] / 1000.0,
            cpu_ckpt[commits * 99 / 100] / 1000.0, cpu_commit[commits / 2] / 1000.0,

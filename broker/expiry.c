@@ -5,9 +5,9 @@
 #include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_log.h"
+#include "vn_queue.h"
 #include "vn_util.h"
 
-#include <sodium.h>
 #include <string.h>
 
 /* Queue a notice for the sender that one recipient did not get msgid. */
@@ -15,7 +15,9 @@ int broker__notify_sender(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, const
                           const char *code, const char *reason, uint64_t seq)
 {
     uint8_t notice_id[16], buf[1024];
-    randombytes_buf(notice_id, sizeof notice_id);
+    int rc = vn_queue_notice_id(txn, b->db, notice_id);
+    if (rc != 0)
+        return rc;
     Vn__Notice n = VN__NOTICE__INIT;
     n.notice_id = (ProtobufCBinaryData){16, notice_id};
     n.message_id = p->hdr->message_id;

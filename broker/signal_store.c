@@ -103,9 +103,13 @@ int vn_sigdb_put_new(vn_sigdb_t *d, const Vn__SignalRecord *r)
         rc = s_put(d, d->parent, key, s_pseud_key(key, r->parent_pseudonyms[i].data, r->id), "", 0);
     if (rc == 0)
         rc = s_put(d, d->owner, key, s_org_key(key, r->owner, r->id), "", 0);
-    if (rc == 0)
+    /* Only its next lifetime event: the deletion is indexed when it stops being active. The
+     * policy keeps retention >= the active period, so that is the end of its active period
+     * unless both fall together (then it is deleted without becoming inactive first, as when
+     * both were indexed: 'D' sorts first). One random insert fewer per registration. */
+    if (rc == 0 && r->active_until < r->delete_after)
         rc = s_put(d, d->time, key, s_time_key(key, r->active_until, 'I', r->id), "", 0);
-    if (rc == 0)
+    else if (rc == 0)
         rc = s_put(d, d->time, key, s_time_key(key, r->delete_after, 'D', r->id), "", 0);
     return rc;
 }
@@ -120,21 +124,43 @@ int vn_sigdb_get(vn_sigdb_t *d, const char *id, Vn__SignalRecord **out)
     return *out ? 0 : VN_E_STORE;
 }
 
-int vn_sigdb_unlink(vn_sigdb_t *d, const Vn__SignalRecord *r)
+/* Its deletion is its next lifetime event: the inactive entry goes, the delete entry is put (a
+ * signal stored before only the next event was indexed already has it: rewritten, no harm). */
+static int s_due_deletion(vn_sigdb_t *d, const Vn__SignalRecord *r)
+{
+    uint8_t key[9 + VN_ID_LEN];
+    int rc = s_del(d, d->time, key, s_time_key(key, r->active_until, 'I', r->id));
+    if (rc == 0)
+        rc = s_put(d, d->time, key, s_time_key(key, r->delete_after, 'D', r->id), "", 0);
+    return rc;
+}
+
+static int s_unmatchable(vn_sigdb_t *d, const Vn__SignalRecord *r)
 {
     uint8_t key[32 + VN_ID_LEN + 16];
     int rc = s_del(d, d->youth, key, s_pseud_key(key, r->youth_pseudonym.data, r->id));
     for (size_t i = 0; rc == 0 && i < r->n_parent_pseudonyms; i++)
         rc = s_del(d, d->parent, key, s_pseud_key(key, r->parent_pseudonyms[i].data, r->id));
-    if (rc == 0)
-        rc = s_del(d, d->time, key, s_time_key(key, r->active_until, 'I', r->id));
     return rc;
+}
+
+int vn_sigdb_unlink(vn_sigdb_t *d, const Vn__SignalRecord *r)
+{
+    int rc = s_unmatchable(d, r);
+    return rc == 0 ? s_due_deletion(d, r) : rc;
+}
+
+int vn_sigdb_inactive(vn_sigdb_t *d, const Vn__SignalRecord *r)
+{
+    return s_due_deletion(d, r);
 }
 
 int vn_sigdb_delete(vn_sigdb_t *d, const Vn__SignalRecord *r)
 {
     uint8_t key[VN_ORG_MAX + 1 + VN_ID_LEN + 32];
-    int rc = vn_sigdb_unlink(d, r);
+    int rc = s_unmatchable(d, r);
+    if (rc == 0)
+        rc = s_del(d, d->time, key, s_time_key(key, r->active_until, 'I', r->id));
     if (rc == 0)
         rc = s_del(d, d->owner, key, s_org_key(key, r->owner, r->id));
     if (rc == 0)

@@ -13,7 +13,6 @@
 #include "vn_wire.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +216,10 @@ static int s_notice(MDB_txn *txn, broker_t *b, vn_sigdb_t *d, const vn_match_t *
         return -ENOMEM;
     vn_match_to_wire(m, w);
     uint8_t notice_id[16];
-    randombytes_buf(notice_id, sizeof notice_id);
+    if ((rc = vn_queue_notice_id(txn, b->db, notice_id)) != 0) {
+        free(w);
+        return rc;
+    }
     Vn__MatchNotice n = VN__MATCH_NOTICE__INIT;
     n.notice_id = (ProtobufCBinaryData){16, notice_id};
     n.event = (char *)event;
@@ -578,12 +580,7 @@ static int s_transition(MDB_txn *txn, broker_t *b, vn_sigdb_t *d, char kind, con
         return rc == VN_E_NOT_FOUND ? 0 : rc;
     vn_match_outcome_t o = {0};
     if (kind == 'I') {
-        uint8_t key[9 + VN_ID_LEN];
-        vn_put_be64(key, r->active_until);
-        key[8] = 'I';
-        memcpy(key + 9, id, VN_ID_LEN);
-        MDB_val k = {sizeof key, key};
-        rc = vn_store_error(mdb_del(txn, d->time, &k, NULL));
+        rc = vn_sigdb_inactive(d, r);
         if (rc == 0)
             rc = vn_matcher_inactive(d, s_rules(b), id, now, &o);
         if (rc == 0)

@@ -33,15 +33,18 @@ void vn_sigdb_init(vn_sigdb_t *d, const vn_store_t *db, MDB_txn *txn);
 /* A fresh "S"/"M" + 32 hex id: 16 hex of the time in microseconds, 16 of randomness. */
 void vn_sigdb_new_id(char out[VN_ID_LEN + 1], char prefix);
 
-/* Store a new signal with its indexes (youth, parents, owner, inactive and delete times). */
+/* Store a new signal with its indexes (youth, parents, owner, and the time of its next lifetime
+ * event: the end of its active period, or its deletion if that comes no later). */
 int vn_sigdb_put_new(vn_sigdb_t *d, const Vn__SignalRecord *r);
 /* Rewrite a stored signal's record only (withdrawn time). */
 int vn_sigdb_put_record(vn_sigdb_t *d, const Vn__SignalRecord *r);
 /* VN_E_NOT_FOUND, or *out to free with vn__signal_record__free_unpacked. */
 int vn_sigdb_get(vn_sigdb_t *d, const char *id, Vn__SignalRecord **out);
-/* Withdrawn: it no longer matches (youth, parent and inactive-time entries go; the record and its
- * delete time stay until the retention ends). */
+/* Withdrawn: it no longer matches (youth, parent and inactive-time entries go; the record stays
+ * until the retention ends, its delete time now indexed). */
 int vn_sigdb_unlink(vn_sigdb_t *d, const Vn__SignalRecord *r);
+/* Its active period ended: the inactive-time entry goes, the delete time is indexed. */
+int vn_sigdb_inactive(vn_sigdb_t *d, const Vn__SignalRecord *r);
 /* Deleted: the record and every index entry. */
 int vn_sigdb_delete(vn_sigdb_t *d, const Vn__SignalRecord *r);
 

@@ -4,7 +4,11 @@
 #include "vn_error.h"
 #include "vn_util.h"
 
+#include "signal.pb-c.h"
+#include "wire.pb-c.h"
+
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,16 +68,50 @@ int vn_queue_put_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64_
     return s_enqueue(txn, db, org, VN_QUEUE_DELIVERY, be, 8, be, 8);
 }
 
+int vn_queue_notice_id(MDB_txn *txn, vn_store_t *db, uint8_t id[16])
+{
+    uint64_t qseq;
+    int rc = s_next_qseq(txn, db, &qseq);
+    if (rc == 0) {
+        vn_put_be64(id, qseq);
+        randombytes_buf(id + 8, 8);
+    }
+    return rc;
+}
+
+/* A notice goes where its id says: no PENDING entry (one random B-tree insert fewer per notice;
+ * docs/performance.md, "Signals at scale"). Only a position already handed out by
+ * vn_queue_notice_id and not yet taken is accepted, so the queue stays in arrival order. */
+static int s_enqueue_notice(MDB_txn *txn, vn_store_t *db, const char *org, uint8_t kind,
+                            const uint8_t id[16], const uint8_t *payload, size_t payload_len)
+{
+    uint64_t last, qseq = vn_get_be64(id);
+    int rc = vn_meta_get_u64(txn, vn_store_dbi(db, BDB_META), "queue_seq", &last);
+    if (rc != 0)
+        return rc;
+    if (qseq == 0 || qseq > last)
+        return VN_E_INVALID;
+    uint8_t key[QKEY_MAX], *val = malloc(1 + payload_len);
+    if (!val)
+        return -ENOMEM;
+    val[0] = kind;
+    memcpy(val + 1, payload, payload_len);
+    MDB_val k = {s_org_key(key, org, id, 8), key}, v = {1 + payload_len, val};
+    rc = mdb_put(txn, vn_store_dbi(db, BDB_QUEUE), &k, &v, MDB_NOOVERWRITE);
+    free(val);
+    return rc == MDB_KEYEXIST ? VN_E_INVALID : vn_store_error(rc);
+}
+
 int vn_queue_put_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
                         const uint8_t *notice, size_t len)
 {
-    return s_enqueue(txn, db, org, VN_QUEUE_NOTICE, id, 16, notice, len);
+    return s_enqueue_notice(txn, db, org, VN_QUEUE_NOTICE, id, notice, len);
 }
 
 int vn_queue_put_match_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
                               const uint8_t *notice, size_t len)
 {
-    return s_enqueue(txn, db, org, VN_QUEUE_MATCH_NOTICE, id, 16, notice, len);
+    return s_enqueue_notice(txn, db, org, VN_QUEUE_MATCH_NOTICE, id, notice, len);
 }
 
 /* Drop one queued entry of org found by its PENDING suffix (seq(be64) or a notice id). */
@@ -106,10 +144,44 @@ int vn_queue_drop_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64
     return s_drop(txn, db, org, be, 8, found);
 }
 
+/* Whether the packed (match) notice of a queue value carries id. */
+static int s_has_notice_id(const MDB_val *v, const uint8_t id[16])
+{
+    const uint8_t *val = v->mv_data;
+    if (v->mv_size < 1)
+        return 0;
+    int has = 0;
+    if (val[0] == VN_QUEUE_NOTICE) {
+        Vn__Notice *n = vn__notice__unpack(NULL, v->mv_size - 1, val + 1);
+        has = n && n->notice_id.len == 16 && memcmp(n->notice_id.data, id, 16) == 0;
+        if (n)
+            vn__notice__free_unpacked(n, NULL);
+    } else if (val[0] == VN_QUEUE_MATCH_NOTICE) {
+        Vn__MatchNotice *n = vn__match_notice__unpack(NULL, v->mv_size - 1, val + 1);
+        has = n && n->notice_id.len == 16 && memcmp(n->notice_id.data, id, 16) == 0;
+        if (n)
+            vn__match_notice__free_unpacked(n, NULL);
+    }
+    return has;
+}
+
 int vn_queue_drop_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
                          int *found)
 {
-    return s_drop(txn, db, org, id, 16, found);
+    /* Queued before notice ids located their entry: found through PENDING. */
+    int rc = s_drop(txn, db, org, id, 16, found);
+    if (rc != 0 || *found)
+        return rc;
+    uint8_t key[QKEY_MAX];
+    MDB_val k = {s_org_key(key, org, id, 8), key}, v;
+    rc = mdb_get(txn, vn_store_dbi(db, BDB_QUEUE), &k, &v);
+    /* Nothing there, or another entry (a guessed or stale id): a repeated ack finds none. */
+    if (rc == MDB_NOTFOUND || (rc == 0 && !s_has_notice_id(&v, id)))
+        return 0;
+    if (rc == 0)
+        rc = mdb_del(txn, vn_store_dbi(db, BDB_QUEUE), &k, NULL);
+    *found = rc == 0;
+    return vn_store_error(rc);
 }
 
 int vn_queue_waiting(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t seq)

@@ -3,9 +3,11 @@
  *                                   |  'N' Notice      a notice for org (a sender), packed
  *                                   |  'M' MatchNotice a match notice for org (signals), packed
  *   PENDING org NUL seq(be64)       -> qseq(be64)      finds a delivery from its ack
- *           org NUL notice id(16)   -> qseq(be64)      finds a (match) notice from its ack
+ *           org NUL notice id(16)   -> qseq(be64)      finds a (match) notice queued before
+ *                                                      notice ids located their entry
  * qseq is META "queue_seq", one counter for all queues, so each org's entries are in arrival order
- * and an agent that reconnects continues after the last qseq it was sent. */
+ * and an agent that reconnects continues after the last qseq it was sent. A notice id is
+ * qseq(be64) random(8): its ack finds the entry, checked to hold that id, with no PENDING entry. */
 #ifndef VN_QUEUE_H
 #define VN_QUEUE_H
 
@@ -53,7 +55,11 @@ void vn_queue_iter_close(vn_queue_iter_t *it);
 
 /* Append a delivery of envelope seq to org's queue. 0 or a vangnet error. */
 int vn_queue_put_delivery(MDB_txn *txn, vn_store_t *db, const char *org, uint64_t seq) VN_MUST_USE;
-/* Append a packed Notice with its id to org's queue. 0 or a vangnet error. */
+/* A new notice's id, locating its queue entry (the next qseq, and 8 random bytes); put the
+ * notice with this id in the same transaction. 0 or a vangnet error. */
+int vn_queue_notice_id(MDB_txn *txn, vn_store_t *db, uint8_t id[16]) VN_MUST_USE;
+/* Append a packed Notice with its id (from vn_queue_notice_id) to org's queue. 0 or a vangnet
+ * error (VN_E_INVALID for an id not handed out, or already used). */
 int vn_queue_put_notice(MDB_txn *txn, vn_store_t *db, const char *org, const uint8_t id[16],
                         const uint8_t *notice, size_t len) VN_MUST_USE;
 /* Append a packed MatchNotice with its id to org's queue (acked like a notice). */

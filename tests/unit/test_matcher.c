@@ -6,6 +6,7 @@
 #include "signals.h"
 #include "vn_brokerdb.h"
 #include "vn_error.h"
+#include "vn_util.h"
 
 #define T0 1900000000ull
 
@@ -396,6 +397,59 @@ static void test_limits(void **state)
     }
 }
 
+/* The lifetime index holds a signal's next event only: its inactive time while active, then its
+ * delete time (inactive, withdrawn), or the delete time at once when both fall together. */
+static void s_time_entries(vn_sigdb_t *d, char *out, size_t cap)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    out[0] = '\0';
+    assert_int_equal(mdb_cursor_open(d->txn, d->time, &cur), 0);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        assert_int_equal(k.mv_size, 9 + VN_ID_LEN);
+        snprintf(out + strlen(out), cap - strlen(out), "%s%c%llu", out[0] ? "," : "",
+                 ((char *)k.mv_data)[8], (unsigned long long)(vn_get_be64(k.mv_data) - T0));
+    }
+    mdb_cursor_close(cur);
+}
+
+static void test_lifetime_index(void **state)
+{
+    fixture_t *f = *state;
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(f->db, 0, &txn), 0);
+    vn_sigdb_t d;
+    vn_sigdb_init(&d, f->db, txn);
+    uint8_t youth[32];
+    s_pseud("kind-t", youth);
+    char ids[3][VN_ID_LEN + 1], got[256];
+    Vn__SignalRecord r[3];
+    for (int i = 0; i < 3; i++) {
+        vn_sigdb_new_id(ids[i], 'S');
+        vn__signal_record__init(&r[i]);
+        r[i].id = ids[i];
+        r[i].owner = "org-a";
+        r[i].youth_pseudonym = (ProtobufCBinaryData){32, youth};
+        r[i].category = "x";
+        r[i].signal_date = T0;
+        r[i].active_until = T0 + 1000 + (uint64_t)i;
+        r[i].delete_after = i == 2 ? r[i].active_until : T0 + 5000 + (uint64_t)i;
+        assert_int_equal(vn_sigdb_put_new(&d, &r[i]), 0);
+    }
+    s_time_entries(&d, got, sizeof got);
+    assert_string_equal(got, "I1000,I1001,D1002"); /* the third is deleted when it would end */
+    assert_int_equal(vn_sigdb_inactive(&d, &r[0]), 0);
+    assert_int_equal(vn_sigdb_unlink(&d, &r[1]), 0);
+    s_time_entries(&d, got, sizeof got);
+    assert_string_equal(got, "D1002,D5000,D5001");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(vn_sigdb_delete(&d, &r[i]), 0);
+    s_time_entries(&d, got, sizeof got);
+    assert_string_equal(got, "");
+    mdb_txn_abort(txn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inactive_still_matches_untold, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_coordinator_ties, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_limits, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_lifetime_index, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
