@@ -164,6 +164,20 @@ static void test_proof_refused(void **state)
     proof[40] ^= 1;
     assert_int_equal(vn_oprf_verify_proof(pk, blinded[0],
                                           ev[0], 2, proof), VN_E_BAD_SIGNATURE);
+    /* the agent refuses an evaluated or blinded element that is the identity or not canonical */
+    proof[40] ^= 1;
+    uint8_t keep[32];
+    memcpy(keep, ev[1], 32);
+    memset(ev[1], 0, 32);
+    assert_int_equal(vn_oprf_verify_proof(pk, blinded[0], ev[0], 2, proof), VN_E_BAD_SIGNATURE);
+    memset(ev[1], 0xff, 32);
+    assert_int_equal(vn_oprf_verify_proof(pk, blinded[0], ev[0], 2, proof), VN_E_BAD_SIGNATURE);
+    memcpy(ev[1], keep, 32);
+    memcpy(keep, blinded[0], 32);
+    memset(blinded[0], 0, 32);
+    assert_int_equal(vn_oprf_verify_proof(pk, blinded[0], ev[0], 2, proof), VN_E_BAD_SIGNATURE);
+    memcpy(blinded[0], keep, 32);
+    assert_int_equal(vn_oprf_verify_proof(pk, blinded[0], ev[0], 2, proof), 0);
     /* the server refuses the identity and non-canonical encodings */
     uint8_t bad[1][32];
     memset(bad, 0, sizeof bad);
