@@ -87,7 +87,8 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         crypto_generichash(a->pseudonym_key, VN_PSEUDONYM_KEY_BYTES,
                            (const uint8_t *)"vangnet local key v1", 20, a->keys->box_sk, 32);
     }
-    if (!(a->batch_roots = vn_batch_cache_new()))
+    if (!(a->batch_roots = vn_batch_cache_new()) || !(a->wrap_batch = vn_wrap_batch_new()) ||
+        !(a->unwrap_cache = vn_unwrap_cache_new()))
         return -ENOMEM;
     a->db = vn_store_open(cfg->data, cfg->map_size, s_dbs, 0, &rc, err, errlen);
     if (!a->db)
@@ -315,6 +316,8 @@ void agent_fini(agent_t *a)
     free(a->out);
     agent__outbox_sign_fini(a);
     vn_batch_cache_free(a->batch_roots);
+    vn_wrap_batch_free(&a->wrap_batch);
+    vn_unwrap_cache_free(&a->unwrap_cache);
     free(a->submits);
     free(a->fetches);
     free(a->consents);

@@ -117,6 +117,9 @@ typedef struct agent {
     struct to_sign *to_sign;
     size_t n_to_sign, cap_to_sign;
     struct vn_batch_cache *batch_roots; /* inbox.c: senders' batch signatures verified */
+    struct vn_wrap_batch *wrap_batch;   /* outbox.c: this turn's ephemeral keys per recipient,
+                                         * wiped when the turn is signed (outbox_sign.c) */
+    struct vn_unwrap_cache *unwrap_cache; /* inbox.c: X25519 results per sender's batch key */
     _Atomic uint64_t n_batch_signatures, n_batch_signed; /* batches signed, envelopes in them */
     waiter_t *submits, *fetches, *consents;
     size_t n_submits, n_fetches, n_consents;

@@ -217,9 +217,11 @@ static delivery_step_t s_open(agent_t *a, delivery_t *dl, int *rc)
                                   a->dir->generation);
     dl->failure = *rc != 0 ? "bad-signature" : "undecryptable";
     if (*rc == 0)
-        *rc = vn_envelope_decrypt(&dl->p, a->keys, &dl->content, &dl->content_len);
+        *rc = vn_envelope_decrypt_cached(&dl->p, a->keys, a->unwrap_cache, &dl->content,
+                                         &dl->content_len);
     if ((*rc == VN_E_WRAP_INVALID || *rc == VN_E_DECRYPT) && a->prev_keys)
-        *rc = vn_envelope_decrypt(&dl->p, a->prev_keys, &dl->content, &dl->content_len);
+        *rc = vn_envelope_decrypt_cached(&dl->p, a->prev_keys, a->unwrap_cache, &dl->content,
+                                         &dl->content_len);
     const Vn__OrgEntry *self = *rc == VN_E_WRAP_INVALID || *rc == VN_E_DECRYPT
                                    ? agent__directory_find(a, a->keys->pub.org) /* only then */
                                    : NULL;

@@ -80,6 +80,14 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
     vn_prom_metric(&p, "vangnet_agent_batch_verifications_saved_total", "counter",
                    "Deliveries whose sender's batch signature was verified before (cached).",
                    (double)vn_batch_cache_hits(a->batch_roots));
+    vn_prom_metric(&p, "vangnet_agent_wraps_shared_total", "counter",
+                   "Content keys wrapped under the ephemeral key this turn already made for the "
+                   "same recipient (one X25519 key agreement saved each; docs/envelope.md).",
+                   (double)vn_wrap_batch_shared(a->wrap_batch));
+    vn_prom_metric(&p, "vangnet_agent_unwraps_cached_total", "counter",
+                   "Deliveries whose key wrapping opened with a remembered key agreement (a "
+                   "sender's batch key seen before).",
+                   (double)vn_unwrap_cache_hits(a->unwrap_cache));
     vn_prom_metric(&p, "vangnet_agent_resends_total", "counter",
                    "Retransmissions of notifications the broker had not answered yet.",
                    (double)atomic_load(&a->n_resent));

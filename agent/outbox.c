@@ -169,7 +169,7 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
         .subject_pseudonym_version = a->pseudonyms_v1 ? 1 : 2,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
         .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller,
-        .match_id = match_id, .message_id = held ? msgid : NULL};
+        .match_id = match_id, .message_id = held ? msgid : NULL, .wrap_batch = a->wrap_batch};
     vn_sealed_t *sealed = NULL;
     rc = vn_envelope_seal_unsigned(&p, a->keys, plain, plain_len, msgid, &sealed);
     sodium_memzero(pseudonym, sizeof pseudonym);

@@ -101,6 +101,7 @@ void agent__outbox_sign_pending(agent_t *a)
         s_sign_batch(a, txn, &a->to_sign[i], n - i < VN_BATCH_MAX ? n - i : VN_BATCH_MAX);
     for (size_t i = 0; i < n; i++)
         vn_sealed_free(a->to_sign[i].sealed);
+    vn_wrap_batch_clear(a->wrap_batch); /* the turn's ephemeral keys end with it */
 }
 
 void agent__outbox_sign_fini(agent_t *a)

@@ -3,6 +3,7 @@
 #include "vn_batch.h"
 #include "vn_error.h"
 #include "vn_util.h"
+#include "vn_wrap.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -12,8 +13,6 @@
 #include <string.h>
 
 #define SIG_DOMAIN "vangnet-envelope-v1"
-#define WRAP_DOMAIN "vangnet-wrap-v1"
-static const uint8_t s_wrap_personal[crypto_generichash_blake2b_PERSONALBYTES] = "vangnet-wrap-v1";
 
 #define KEY_BYTES crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 #define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -52,31 +51,6 @@ static void s_message_id(s_rng_t *rng, uint8_t msgid[VN_MSGID_BYTES])
     uint64_t ms = vn_now_us() / 1000;
     for (int i = 0; i < 6; i++)
         msgid[i] = (uint8_t)(ms >> (40 - 8 * i));
-}
-
-/* Key-encryption key for one wrapping: BLAKE2b(shared secret; eph_pk || recipient_pk). */
-static int s_wrap_kek(uint8_t kek[KEY_BYTES], const uint8_t my_sk[32], const uint8_t their_pk[32],
-                      const uint8_t eph_pk[32], const uint8_t recipient_pk[32])
-{
-    uint8_t shared[crypto_scalarmult_BYTES], input[64];
-    if (crypto_scalarmult(shared, my_sk, their_pk) != 0)
-        return VN_E_CRYPTO;
-    memcpy(input, eph_pk, 32);
-    memcpy(input + 32, recipient_pk, 32);
-    crypto_generichash_blake2b_salt_personal(kek, KEY_BYTES, input, sizeof input, shared,
-                                             sizeof shared, NULL, s_wrap_personal);
-    sodium_memzero(shared, sizeof shared);
-    return 0;
-}
-
-/* Associated data of a wrapping: domain || message id || recipient org id. */
-static size_t s_wrap_ad(uint8_t *ad, const uint8_t msgid[VN_MSGID_BYTES], const char *org)
-{
-    size_t dl = strlen(WRAP_DOMAIN), ol = strlen(org);
-    memcpy(ad, WRAP_DOMAIN, dl);
-    memcpy(ad + dl, msgid, VN_MSGID_BYTES);
-    memcpy(ad + dl + 16, org, ol);
-    return dl + 16 + ol;
 }
 
 static void s_signed_message(uint8_t out[19 + 64], const uint8_t *header, size_t header_len,
@@ -165,36 +139,34 @@ done:
     return rc;
 }
 
-/* One wrapping of the content key per recipient: a fresh ephemeral X25519 key each, so every key
- * encryption key is used once. wraps, wrap_ptrs and material have n_recipients entries. */
-typedef uint8_t s_wrap_material_t[32 + KEY_BYTES + TAG_BYTES];
+/* One wrapping of the content key per recipient (vn_wrap.h): a fresh ephemeral X25519 key
+ * each, or the batch's for a recipient already wrapped to in it (p->wrap_batch). An ephemeral
+ * secret is drawn for every wrapping either way, so seeded streams do not depend on the batch.
+ * wraps, wrap_ptrs and material have n_recipients entries. */
+typedef uint8_t s_wrap_material_t[32 + VN_WRAP_SEALED_BYTES];
 
 static int s_wrap_keys(const vn_seal_params_t *p, const uint8_t key[KEY_BYTES],
-                       const uint8_t msgid[VN_MSGID_BYTES], s_rng_t *rng, Vn__WrappedKey *wraps,
-                       Vn__WrappedKey **wrap_ptrs, s_wrap_material_t *material)
+                       const uint8_t msgid[VN_MSGID_BYTES], const uint8_t nonce[NONCE_BYTES],
+                       s_rng_t *rng, Vn__WrappedKey *wraps, Vn__WrappedKey **wrap_ptrs,
+                       s_wrap_material_t *material)
 {
     for (size_t i = 0; i < p->n_recipients; i++) {
-        uint8_t eph_sk[32], kek[KEY_BYTES], ad[64 + VN_ORG_MAX];
-        uint8_t zero_nonce[NONCE_BYTES] = {0}; /* each kek is used once: fresh ephemeral key */
+        uint8_t eph_sk[32];
         uint8_t *eph_pk = material[i], *sealed = material[i] + 32;
+        uint32_t version;
         s_random(rng, eph_sk, sizeof eph_sk);
-        crypto_scalarmult_base(eph_pk, eph_sk);
-        int krc = s_wrap_kek(kek, eph_sk, p->recipients[i].box_pk, eph_pk,
-                             p->recipients[i].box_pk);
+        int rc = vn_wrap_seal(p->wrap_batch, eph_sk, p->recipients[i].org,
+                              p->recipients[i].box_pk, msgid, nonce, key, eph_pk, sealed,
+                              &version);
         sodium_memzero(eph_sk, sizeof eph_sk);
-        if (krc != 0) {
-            sodium_memzero(kek, sizeof kek);
-            return VN_E_CRYPTO;
-        }
-        size_t ad_len = s_wrap_ad(ad, msgid, p->recipients[i].org);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, NULL, key, KEY_BYTES, ad, ad_len,
-                                                   NULL, zero_nonce, kek);
-        sodium_memzero(kek, sizeof kek);
+        if (rc != 0)
+            return rc;
         vn__wrapped_key__init(&wraps[i]);
         wraps[i].recipient = (char *)p->recipients[i].org;
         wraps[i].message_id = (ProtobufCBinaryData){VN_MSGID_BYTES, (uint8_t *)msgid};
         wraps[i].ephemeral_key = (ProtobufCBinaryData){32, eph_pk};
-        wraps[i].sealed_key = (ProtobufCBinaryData){KEY_BYTES + TAG_BYTES, sealed};
+        wraps[i].sealed_key = (ProtobufCBinaryData){VN_WRAP_SEALED_BYTES, sealed};
+        wraps[i].derivation = version;
         wrap_ptrs[i] = &wraps[i];
     }
     return 0;
@@ -265,7 +237,7 @@ static int s_seal(const vn_seal_params_t *p, const vn_keyset_t *sender, const ui
     s->wrap_material = calloc(p->n_recipients, sizeof *s->wrap_material);
     s->orgs = calloc(p->n_recipients, sizeof *s->orgs);
     if (!s->wraps || !s->wrap_ptrs || !s->wrap_material || !s->orgs) { rc = -ENOMEM; goto fail; }
-    if ((rc = s_wrap_keys(p, key, msgid, rng, s->wraps, s->wrap_ptrs, s->wrap_material)) != 0)
+    if ((rc = s_wrap_keys(p, key, msgid, nonce, rng, s->wraps, s->wrap_ptrs, s->wrap_material)) != 0)
         goto fail;
     /* The wrappings borrowed the message id and recipient ids: own copies, as signing may come
      * after the caller's buffers (and its directory) are gone. */
@@ -524,6 +496,12 @@ int vn_envelope_verify(const vn_parsed_t *p, const uint8_t sender_sign_pk[32])
 int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **content,
                         size_t *content_len)
 {
+    return vn_envelope_decrypt_cached(p, me, NULL, content, content_len);
+}
+
+int vn_envelope_decrypt_cached(const vn_parsed_t *p, const vn_keyset_t *me,
+                               vn_unwrap_cache_t *cache, uint8_t **content, size_t *content_len)
+{
     assert(p && p->hdr && me && content && content_len);
     const Vn__Header *h = p->hdr;
     int listed = 0;
@@ -539,20 +517,12 @@ int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **c
         memcmp(w->message_id.data, h->message_id.data, VN_MSGID_BYTES) != 0)
         return VN_E_WRAP_REPLAYED;
 
-    uint8_t kek[KEY_BYTES], key[KEY_BYTES], ad[64 + VN_ORG_MAX];
-    uint8_t zero_nonce[NONCE_BYTES] = {0};
-    if (s_wrap_kek(kek, me->box_sk, w->ephemeral_key.data, w->ephemeral_key.data,
-                   me->pub.box_pk) != 0)
+    uint8_t key[KEY_BYTES];
+    if (w->ephemeral_key.len != 32 ||
+        vn_wrap_open(cache, w->derivation, me->pub.org, me->box_sk, me->pub.box_pk,
+                     w->ephemeral_key.data, h->message_id.data, h->content_nonce.data,
+                     w->sealed_key.data, w->sealed_key.len, key) != 0)
         return VN_E_WRAP_INVALID;
-    size_t ad_len = s_wrap_ad(ad, h->message_id.data, me->pub.org);
-    int wrc = crypto_aead_xchacha20poly1305_ietf_decrypt(key, NULL, NULL, w->sealed_key.data,
-                                                         w->sealed_key.len, ad, ad_len,
-                                                         zero_nonce, kek);
-    sodium_memzero(kek, sizeof kek);
-    if (wrc != 0) {
-        sodium_memzero(key, sizeof key);
-        return VN_E_WRAP_INVALID;
-    }
     size_t len = p->env->ciphertext.len - TAG_BYTES;
     uint8_t *plain = malloc(len + 1);
     if (!plain) {

@@ -11,6 +11,7 @@
 #include "envelope.pb-c.h"
 #include "vn_batch.h"
 #include "vn_keys.h"
+#include "vn_wrap.h"
 
 #define VN_ENVELOPE_VERSION 1
 #define VN_MAX_RECIPIENTS 32
@@ -44,6 +45,8 @@ typedef struct {
     uint32_t subject_pseudonym_version; /* 1 keyed hash, 2 VOPRF (with a subject pseudonym) */
     const uint8_t *message_id;         /* 16 bytes chosen before sealing (a submit held for its
                                         * pseudonym keeps the id it was given), or NULL: fresh */
+    vn_wrap_batch_t *wrap_batch;       /* the sender's current batch (vn_wrap.h), or NULL: every
+                                        * wrapping with its own ephemeral key */
 } vn_seal_params_t;
 
 /* Seal content for the recipients, signed by sender. msgid (16 bytes) receives the message id:
@@ -101,6 +104,11 @@ int vn_envelope_verify_cached(const vn_parsed_t *p, const uint8_t sender_sign_pk
  * VN_E_NOT_RECIPIENT, VN_E_WRAP_REPLAYED, VN_E_WRAP_INVALID or VN_E_DECRYPT. Verify first. */
 int vn_envelope_decrypt(const vn_parsed_t *p, const vn_keyset_t *me, uint8_t **content,
                         size_t *content_len) VN_MUST_USE;
+/* As vn_envelope_decrypt, remembering X25519 results in cache (NULL: none), so the envelopes of
+ * one sender's batch to us cost one X25519 together. */
+int vn_envelope_decrypt_cached(const vn_parsed_t *p, const vn_keyset_t *me,
+                               vn_unwrap_cache_t *cache, uint8_t **content,
+                               size_t *content_len) VN_MUST_USE;
 
 /* parse + verify + decrypt. On success *parsed holds the header (clear it); on failure it is cleared. */
 int vn_envelope_open(const uint8_t *buf, size_t len, const vn_keyset_t *me,

@@ -39,6 +39,13 @@ grep -h '^accepted message=' "$T"/send-*.txt | wc -l | grep -qx "$sent" || fail 
     || fail "not every batched notification was delivered: $(cat "$T/vt.json")"
 [ "$(vn_metric "$V_URL" vangnet_agent_batch_verifications_saved_total)" -gt 0 ] \
     || fail "the recipient verified every batch member's signature"
+# ... and the turn's content keys to one recipient shared one ephemeral key (v2 wrappings), which
+# the recipient opened with one key agreement: every one of them was read above.
+shared=$(vn_metric "$G_URL" vangnet_agent_wraps_shared_total)
+[ "$shared" -gt 0 ] || fail "every wrapping made its own ephemeral key"
+[ "$(vn_metric "$V_URL" vangnet_agent_unwraps_cached_total)" -gt 0 ] \
+    || fail "the recipient made a key agreement for every wrapping"
+echo "$shared wrappings under a shared ephemeral key"
 
 # 2. Tampered members, from a client speaking with the sender's keys (its agent off).
 vn_agent_kill ggz-mondriaan
