@@ -1,13 +1,19 @@
 /* vn_signal_bench.c -- signals at national scale: fill the broker's store with N signals (default
  * 10 million) through the matcher's own store functions, then register more through the broker's
  * real registration path (policy and vocabulary check, matching, store, audit records, match
- * notices, group commits with a signed checkpoint) and print p50/p99 latency, throughput and
- * memory. fsync is excluded (MDB_NOSYNC while measuring); everything else is as in the broker.
- * Groups are of a fixed size (--group, default 16), or as the broker's storage thread makes them
- * (--rate R): registrations arrive R per second and each group takes everything that arrived
- * while the last one was worked on, up to BATCH_MAX, on a clock of this thread's CPU time; the
- * latency is then from arrival to commit. Run via scripts/bench.sh signals [--signals N]
- * [--register M] [--data DIR] [--group N | --rate R]. */
+ * notices, group commits with a signed checkpoint) and print latency, throughput and memory.
+ * fsync is excluded (MDB_NOSYNC while measuring); everything else is as in the broker. Times are
+ * the CPU time of this thread, the storage thread's (what the work costs on a core of its own;
+ * the machine may be shared), with the wall clock beside them.
+ *
+ * By default two phases of M registrations each on the same store, side by side: (1) saturation:
+ * work always waiting, so the storage thread takes BATCH_MAX per group commit: the throughput;
+ * (2) a fixed offered rate (--fixed-rate R, default 1000/s): arrivals R per second, each group
+ * takes everything that arrived while the last one was worked on, up to BATCH_MAX, on a clock of
+ * this thread's CPU time: latency from arrival to commit. The verdict judges (1) >= 10,000/s and
+ * (2) p99 < 2 ms. For exploration one phase only: --group N (fixed groups) or --rate R. Run via
+ * scripts/bench.sh signals [--signals N] [--register M] [--data DIR] [--fixed-rate R |
+ * --group N | --rate R]. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -137,16 +143,201 @@ static void s_make(s_signal_t *s, uint64_t families, uint64_t now)
     s->r.user_role = "bench";
 }
 
+/* One measured phase: what it registered and what it cost (CPU time of this thread unless said). */
+typedef struct {
+    unsigned group; /* fixed groups, or 0 with rate */
+    double rate;    /* arrivals per second; 0: fixed groups */
+    uint64_t n, refused, notices, commits, store_before, matches_before;
+    double cpu_s, wall_s, pages;
+    uint64_t lat_p50, lat_p99, lat_max, wall_p50, wall_p99, own_p50, own_p99;
+    uint64_t ckpt_p50, ckpt_p99, commit_p50, commit_p99;
+    long anon_kb, rss_kb;
+} s_phase_t;
+
+static uint64_t s_entries(broker_t *b, int which)
+{
+    MDB_txn *txn;
+    MDB_stat st = {0};
+    if (vn_store_begin(b->db, 1, &txn) != 0)
+        return 0;
+    mdb_stat(txn, vn_store_dbi(b->db, which), &st);
+    mdb_txn_abort(txn);
+    return st.ms_entries;
+}
+
+/* Register ph->n signals through the broker's path, in groups of ph->group or, with ph->rate, as
+ * the storage thread forms them from arrivals at that rate; fsync excluded. */
+static int s_phase(broker_t *b, uint64_t families, uint64_t now, s_phase_t *ph)
+{
+    uint64_t n_reg = ph->n;
+    uint64_t *lat = calloc(n_reg, sizeof *lat);
+    uint64_t *cpu_lat = calloc(n_reg, sizeof *cpu_lat), *cpu_apply = calloc(n_reg, sizeof *cpu_apply);
+    /* Per group: the signed checkpoint and the LMDB commit, to see where a slow group goes. */
+    uint64_t *cpu_ckpt = calloc(n_reg, sizeof *cpu_ckpt), *cpu_commit = calloc(n_reg, sizeof *cpu_commit);
+    if (!lat || !cpu_lat || !cpu_apply || !cpu_ckpt || !cpu_commit)
+        return fprintf(stderr, "out of memory\n"), 1;
+    ph->store_before = s_entries(b, BDB_SIGNALS);
+    ph->matches_before = s_entries(b, BDB_MATCHES);
+    uint64_t notices_before = s_entries(b, BDB_QUEUE);
+    uint64_t cpu_start = s_cpu_us(), wchar_start = s_wchar();
+    uint64_t done = 0, commits = 0;
+    uint64_t t_start = s_us();
+    double vclock = 0; /* with a rate: CPU seconds the storage thread has worked, idle time added */
+    int rc;
+    MDB_txn *txn;
+    while (done < n_reg) {
+        size_t want = ph->group;
+        if (ph->rate > 0) {
+            /* Idle until the next arrival, then take everything that has arrived. */
+            if ((double)done / ph->rate > vclock)
+                vclock = (double)done / ph->rate;
+            uint64_t arrived = (uint64_t)(vclock * ph->rate) + 1;
+            want = arrived > done ? arrived - done : 1;
+            if (want > BATCH_MAX)
+                want = BATCH_MAX;
+        }
+        uint64_t g0 = s_us(), c0 = s_cpu_us();
+        if (vn_store_begin(b->db, 0, &txn) != 0)
+            return 1;
+        size_t in_group = 0;
+        for (; in_group < want && done + in_group < n_reg; in_group++) {
+            s_signal_t s;
+            s_make(&s, families, now);
+            Vn__SignalRequest req = VN__SIGNAL_REQUEST__INIT;
+            uint8_t rid[16] = {0};
+            req.request_id = (ProtobufCBinaryData){16, rid};
+            req.op_case = VN__SIGNAL_REQUEST__OP_ADD;
+            req.add = &s.r;
+            Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
+            m.version = 1;
+            m.body_case = VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST;
+            m.signal_request = &req;
+            item_t *it = &b->batch[in_group];
+            memset(it, 0, sizeof *it);
+            it->kind = ITEM_SIGNAL;
+            char org[24];
+            snprintf(it->org, sizeof it->org, "%s", s_org(randombytes_uniform(ORGS), org));
+            if ((rc = vn_wire_pack(&m, &it->payload, &it->payload_len)) != 0)
+                return fprintf(stderr, "pack: %s\n", vn_strerror(rc)), 1;
+            uint64_t ac0 = s_cpu_us();
+            if ((rc = broker__signal_apply(txn, b, it)) != 0)
+                return fprintf(stderr, "register: %s\n", vn_strerror(rc)), 1;
+            cpu_apply[done + in_group] = s_cpu_us() - ac0;
+            Vn__WireMessage *reply;
+            if (vn_wire_unpack(it->reply, it->reply_len, &reply) == 0) {
+                ph->refused += reply->signal_response->code[0] != 0;
+                vn__wire_message__free_unpacked(reply, NULL);
+            }
+        }
+        uint64_t signed_size, k0 = s_cpu_us();
+        if ((rc = vn_audit_checkpoint(txn, b->db, b->keys, &signed_size)) != 0)
+            return fprintf(stderr, "checkpoint: %s\n", vn_strerror(rc)), 1;
+        uint64_t k1 = s_cpu_us();
+        if ((rc = vn_store_commit(txn)) != 0)
+            return fprintf(stderr, "commit: %s\n", vn_strerror(rc)), 1;
+        cpu_ckpt[commits] = k1 - k0;
+        cpu_commit[commits] = s_cpu_us() - k1;
+        commits++;
+        uint64_t g1 = s_us(), c1 = s_cpu_us();
+        vclock += (double)(c1 - c0) / 1e6;
+        /* Every registration in the group is answered after the commit. */
+        for (size_t i = 0; i < in_group; i++) {
+            lat[done + i] = g1 - g0;
+            cpu_lat[done + i] = ph->rate > 0
+                                    ? (uint64_t)((vclock - (double)(done + i) / ph->rate) * 1e6)
+                                    : c1 - c0;
+            free(b->batch[i].payload);
+            free(b->batch[i].reply);
+        }
+        done += in_group;
+    }
+    ph->pages = (double)(s_wchar() - wchar_start) / 4096.0 / (double)n_reg;
+    ph->wall_s = (double)(s_us() - t_start) / 1e6;
+    ph->cpu_s = (double)(s_cpu_us() - cpu_start) / 1e6;
+    ph->commits = commits;
+    ph->notices = s_entries(b, BDB_QUEUE) - notices_before;
+    qsort(lat, n_reg, sizeof *lat, s_cmp);
+    qsort(cpu_lat, n_reg, sizeof *cpu_lat, s_cmp);
+    qsort(cpu_apply, n_reg, sizeof *cpu_apply, s_cmp);
+    qsort(cpu_ckpt, commits, sizeof *cpu_ckpt, s_cmp);
+    qsort(cpu_commit, commits, sizeof *cpu_commit, s_cmp);
+    ph->lat_p50 = cpu_lat[n_reg / 2];
+    ph->lat_p99 = cpu_lat[n_reg * 99 / 100];
+    ph->lat_max = cpu_lat[n_reg - 1];
+    ph->wall_p50 = lat[n_reg / 2];
+    ph->wall_p99 = lat[n_reg * 99 / 100];
+    ph->own_p50 = cpu_apply[n_reg / 2];
+    ph->own_p99 = cpu_apply[n_reg * 99 / 100];
+    ph->ckpt_p50 = cpu_ckpt[commits / 2];
+    ph->ckpt_p99 = cpu_ckpt[commits * 99 / 100];
+    ph->commit_p50 = cpu_commit[commits / 2];
+    ph->commit_p99 = cpu_commit[commits * 99 / 100];
+    ph->anon_kb = s_status_kb("RssAnon");
+    ph->rss_kb = s_status_kb("VmRSS");
+    free(lat);
+    free(cpu_lat);
+    free(cpu_apply);
+    free(cpu_ckpt);
+    free(cpu_commit);
+    return 0;
+}
+
+static double s_load(void)
+{
+    double load = 0;
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (fscanf(la, "%lf", &load) != 1)
+            load = 0;
+        fclose(la);
+    }
+    return load;
+}
+
+static void s_print_phase(const char *title, const s_phase_t *ph)
+{
+    char groups[160];
+    if (ph->rate > 0)
+        snprintf(groups, sizeof groups, "as the storage thread takes them at %.0f arrivals/s: "
+                 "%.1f per commit on average", ph->rate, (double)ph->n / (double)ph->commits);
+    else
+        snprintf(groups, sizeof groups, "of %u", ph->group);
+    printf("%s: groups %s\n"
+           "  on a store of %llu signals and %llu matches: %llu registered (%llu refused by the "
+           "rules), %llu match notices queued (%.1f per registration)\n",
+           title, groups, (unsigned long long)ph->store_before,
+           (unsigned long long)ph->matches_before, (unsigned long long)ph->n,
+           (unsigned long long)ph->refused, (unsigned long long)ph->notices,
+           (double)ph->notices / (double)ph->n);
+    printf("  latency until its group is committed%s:\n", ph->rate > 0 ? ", from its arrival" : "");
+    printf("    CPU time (a core of its own): p50 %.3f ms  p99 %.3f ms  max %.3f ms\n"
+           "    wall clock (load average %.1f)%s: p50 %.3f ms  p99 %.3f ms\n"
+           "  one registration's own work, CPU: p50 %.3f ms  p99 %.3f ms\n"
+           "  per group, CPU: signed checkpoint p50 %.3f ms p99 %.3f ms; LMDB commit p50 %.3f ms p99 %.3f ms\n"
+           "  throughput, one storage thread: %.0f signals/s of CPU time (%.0f/s wall clock)\n"
+           "  written by the commits: %.1f pages of 4 KB per registration\n"
+           "  memory after it: heap (RssAnon) %ld MB, VmRSS %ld MB\n",
+           ph->lat_p50 / 1000.0, ph->lat_p99 / 1000.0, ph->lat_max / 1000.0, s_load(),
+           ph->rate > 0 ? ", its group's work alone" : "", ph->wall_p50 / 1000.0,
+           ph->wall_p99 / 1000.0, ph->own_p50 / 1000.0, ph->own_p99 / 1000.0,
+           ph->ckpt_p50 / 1000.0, ph->ckpt_p99 / 1000.0, ph->commit_p50 / 1000.0,
+           ph->commit_p99 / 1000.0, (double)ph->n / ph->cpu_s, (double)ph->n / ph->wall_s,
+           ph->pages, ph->anon_kb / 1024, ph->rss_kb / 1024);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"signals", required_argument, NULL, 'n'}, {"register", required_argument, NULL, 'r'},
         {"data", required_argument, NULL, 'd'},    {"policy", required_argument, NULL, 'p'},
         {"vocabulary", required_argument, NULL, 'v'}, {"group", required_argument, NULL, 'g'},
-        {"rate", required_argument, NULL, 'R'},        {NULL, 0, NULL, 0}};
-    unsigned group = 16; /* registrations per group commit while measuring (BATCH_MAX at most) */
-    uint64_t n_fill = 10000000, n_reg = 200000;
-    double rate = 0; /* arrivals per second; 0: fixed groups */
+        {"rate", required_argument, NULL, 'R'},        {"fixed-rate", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0}};
+    unsigned group = 0; /* --group: registrations per group commit (BATCH_MAX at most) */
+    uint64_t n_fill = 10000000, n_reg = 100000;
+    double rate = 0;          /* --rate: arrivals per second, one phase */
+    double fixed_rate = 1000; /* the default run: this offered rate, then saturation */
     const char *data = NULL, *policy = "config/policy.conf", *vocab = "config/vocabulary.conf";
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -158,13 +349,16 @@ int main(int argc, char **argv)
         case 'v': vocab = optarg; break;
         case 'g': group = (unsigned)atoi(optarg); break;
         case 'R': rate = strtod(optarg, NULL); break;
+        case 'F': fixed_rate = strtod(optarg, NULL); break;
         default:
             fprintf(stderr, "usage: vn-signal-bench [--signals N] [--register M] [--data DIR] "
-                            "[--policy FILE] [--vocabulary FILE] [--group N | --rate R]\n");
+                            "[--policy FILE] [--vocabulary FILE] "
+                            "[--fixed-rate R | --group N | --rate R]\n");
             return 2;
         }
     }
-    if (sodium_init() < 0 || n_reg == 0 || group == 0 || group > BATCH_MAX || !(rate >= 0))
+    if (sodium_init() < 0 || n_reg == 0 || group > BATCH_MAX || !(rate >= 0) ||
+        !(fixed_rate > 0) || (group && rate > 0))
         return 2;
     vn_log_init("signal-bench", VN_LOG_WARN);
     char dir[1024], err[1024];
@@ -178,7 +372,7 @@ int main(int argc, char **argv)
     broker_t *b = calloc(1, sizeof *b);
     int rc;
     /* About 700 bytes a signal with its indexes and matches; room for the registrations too. */
-    size_t map = (size_t)(n_fill + n_reg) * 1400 + ((size_t)1 << 30);
+    size_t map = (size_t)(n_fill + 2 * n_reg) * 1400 + ((size_t)1 << 30);
     b->db = vn_brokerdb_open(dir, map, 0, &rc, err, sizeof err);
     if (!b->db)
         return fprintf(stderr, "%s\n", err), 1;
@@ -218,7 +412,7 @@ int main(int argc, char **argv)
         mdb_txn_abort(txn);
     }
     mdb_env_set_flags(vn_store_env(b->db), MDB_NOSYNC, 1);
-    uint64_t t0 = s_us(), filled = existing, matches = 0;
+    uint64_t t0 = s_us(), filled = existing;
     printf("signals: filling the store in %s to %llu signals (%llu there)\n", dir,
            (unsigned long long)n_fill, (unsigned long long)existing);
     fflush(stdout);
@@ -254,146 +448,91 @@ int main(int argc, char **argv)
     double fill_s = (double)(s_us() - t0) / 1e6;
     long rss_fill = s_status_kb("VmRSS"), anon_fill = s_status_kb("RssAnon");
 
-    /* Measure: registrations through the broker's path, GROUP per commit, fsync excluded. */
-    uint64_t *lat = calloc(n_reg, sizeof *lat), *apply = calloc(n_reg, sizeof *apply);
-    uint64_t *cpu_lat = calloc(n_reg, sizeof *cpu_lat), *cpu_apply = calloc(n_reg, sizeof *cpu_apply);
-    /* Per group: the signed checkpoint and the LMDB commit, to see where a slow group goes. */
-    uint64_t *cpu_ckpt = calloc(n_reg, sizeof *cpu_ckpt), *cpu_commit = calloc(n_reg, sizeof *cpu_commit);
-    uint64_t cpu_start = s_cpu_us(), wchar_start = s_wchar();
-    uint64_t done = 0, refused = 0, notices = 0, commits = 0;
-    uint64_t t_start = s_us();
-    double vclock = 0; /* --rate: CPU seconds the storage thread has worked, idle time added */
-    while (done < n_reg) {
-        size_t want = group;
-        if (rate > 0) {
-            /* Idle until the next arrival, then take everything that has arrived. */
-            if ((double)done / rate > vclock)
-                vclock = (double)done / rate;
-            uint64_t arrived = (uint64_t)(vclock * rate) + 1;
-            want = arrived > done ? arrived - done : 1;
-            if (want > BATCH_MAX)
-                want = BATCH_MAX;
-        }
-        uint64_t g0 = s_us(), c0 = s_cpu_us();
-        if (vn_store_begin(b->db, 0, &txn) != 0)
+    if (filled > existing)
+        printf("signals: %llu in the store (filled in %.0f s, %.0f/s); heap (RssAnon) %ld MB, "
+               "VmRSS %ld MB after the fill\n", (unsigned long long)filled, fill_s,
+               (double)(filled - existing) / (fill_s > 0 ? fill_s : 1), anon_fill / 1024,
+               rss_fill / 1024);
+    else
+        printf("signals: %llu in the store (filled earlier: this process opened it)\n",
+               (unsigned long long)filled);
+    printf("signals: registration through the broker's path (policy, vocabulary, matcher, store,\n"
+           "  audit records, match notices, a signed checkpoint per group commit); fsync excluded\n"
+           "  (MDB_NOSYNC), group commit as the broker's storage thread does it; times are CPU time\n"
+           "  of the storage thread (what it costs on a core of its own), wall clock beside them\n");
+    fflush(stdout);
+    int pass;
+    s_phase_t fixed = {0}, sat = {0};
+    if (group || rate > 0) { /* one phase, for exploration */
+        fixed.group = group;
+        fixed.rate = rate;
+        fixed.n = n_reg;
+        if (s_phase(b, families, now, &fixed) != 0)
             return 1;
-        size_t in_group = 0;
-        for (; in_group < want && done + in_group < n_reg; in_group++) {
-            s_signal_t s;
-            s_make(&s, families, now);
-            Vn__SignalRequest req = VN__SIGNAL_REQUEST__INIT;
-            uint8_t rid[16] = {0};
-            req.request_id = (ProtobufCBinaryData){16, rid};
-            req.op_case = VN__SIGNAL_REQUEST__OP_ADD;
-            req.add = &s.r;
-            Vn__WireMessage m = VN__WIRE_MESSAGE__INIT;
-            m.version = 1;
-            m.body_case = VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST;
-            m.signal_request = &req;
-            item_t *it = &b->batch[in_group];
-            memset(it, 0, sizeof *it);
-            it->kind = ITEM_SIGNAL;
-            s_org(randombytes_uniform(ORGS), it->org);
-            if ((rc = vn_wire_pack(&m, &it->payload, &it->payload_len)) != 0)
-                return fprintf(stderr, "pack: %s\n", vn_strerror(rc)), 1;
-            uint64_t a0 = s_us(), ac0 = s_cpu_us();
-            if ((rc = broker__signal_apply(txn, b, it)) != 0)
-                return fprintf(stderr, "register: %s\n", vn_strerror(rc)), 1;
-            apply[done + in_group] = s_us() - a0;
-            cpu_apply[done + in_group] = s_cpu_us() - ac0;
-            Vn__WireMessage *reply;
-            if (vn_wire_unpack(it->reply, it->reply_len, &reply) == 0) {
-                refused += reply->signal_response->code[0] != 0;
-                vn__wire_message__free_unpacked(reply, NULL);
-            }
-        }
-        uint64_t signed_size, k0 = s_cpu_us();
-        if ((rc = vn_audit_checkpoint(txn, b->db, b->keys, &signed_size)) != 0)
-            return fprintf(stderr, "checkpoint: %s\n", vn_strerror(rc)), 1;
-        uint64_t k1 = s_cpu_us();
-        if ((rc = vn_store_commit(txn)) != 0)
-            return fprintf(stderr, "commit: %s\n", vn_strerror(rc)), 1;
-        cpu_ckpt[commits] = k1 - k0;
-        cpu_commit[commits] = s_cpu_us() - k1;
-        commits++;
-        uint64_t g1 = s_us(), c1 = s_cpu_us();
-        vclock += (double)(c1 - c0) / 1e6;
-        /* Every registration in the group is answered after the commit. */
-        for (size_t i = 0; i < in_group; i++) {
-            lat[done + i] = g1 - g0;
-            cpu_lat[done + i] = rate > 0 ? (uint64_t)((vclock - (double)(done + i) / rate) * 1e6)
-                                         : c1 - c0;
-            free(b->batch[i].payload);
-            free(b->batch[i].reply);
-        }
-        done += in_group;
+        s_print_phase(rate > 0 ? "signals: offered rate" : "signals: fixed groups", &fixed);
+        pass = fixed.lat_p99 < 2000 && (double)n_reg / fixed.cpu_s >= 10000;
+        printf("signals: target p99 < 2 ms and >= 10000/s (CPU time) in this one phase: %s\n",
+               pass ? "met" : "NOT met");
+    } else {
+        /* Saturation first, on the store as filled; then the fixed rate on fresh registrations.
+         * The store then holds the first phase's signals and matches too, which makes the second
+         * phase a little heavier (stated in its line): the throughput verdict, close to its
+         * target, is measured on the store as filled, the latency one against a fuller store. */
+        sat.group = BATCH_MAX;
+        sat.n = n_reg;
+        if (s_phase(b, families, now, &sat) != 0)
+            return 1;
+        s_print_phase("signals: phase 1, saturation (work always waiting: the storage thread "
+                      "takes BATCH_MAX)", &sat);
+        fixed.rate = fixed_rate;
+        fixed.n = n_reg;
+        if (s_phase(b, families, now, &fixed) != 0)
+            return 1;
+        char title[80];
+        snprintf(title, sizeof title, "signals: phase 2, a fixed offered rate of %.0f/s", fixed_rate);
+        s_print_phase(title, &fixed);
+        double tput = (double)sat.n / sat.cpu_s;
+        char at[32];
+        snprintf(at, sizeof at, "%.0f/s", fixed_rate);
+        printf("signals: summary, %llu signals in the store before phase 1, CPU time of the "
+               "storage thread, fsync excluded:\n"
+               "  %-44s %14s %14s\n", (unsigned long long)filled, "",
+               "saturation", "fixed rate");
+        printf("  %-44s %14s %14s\n", "offered", "always waiting", at);
+        printf("  %-44s %14.1f %14.1f\n", "registrations per group commit",
+               (double)sat.n / (double)sat.commits, (double)fixed.n / (double)fixed.commits);
+        printf("  %-44s %14.0f %14.0f\n", "throughput, signals/s of CPU time", tput,
+               (double)fixed.n / fixed.cpu_s);
+        printf("  %-44s %7.3f %6.3f %7.3f %6.3f\n", "arrival -> commit p50 p99, ms",
+               sat.lat_p50 / 1000.0, sat.lat_p99 / 1000.0, fixed.lat_p50 / 1000.0,
+               fixed.lat_p99 / 1000.0);
+        printf("  %-44s %7.3f %6.3f %7.3f %6.3f\n", "one registration's own work p50 p99, ms",
+               sat.own_p50 / 1000.0, sat.own_p99 / 1000.0, fixed.own_p50 / 1000.0,
+               fixed.own_p99 / 1000.0);
+        printf("  %-44s %14.1f %14.1f\n", "pages of 4 KB written per registration", sat.pages,
+               fixed.pages);
+        printf("  %-44s %14.1f %14.1f\n", "match notices per registration",
+               (double)sat.notices / (double)sat.n, (double)fixed.notices / (double)fixed.n);
+        printf("  %-44s %14llu %14llu\n", "signals in the store at the phase's start",
+               (unsigned long long)sat.store_before, (unsigned long long)fixed.store_before);
+        printf("  %-44s %14ld %14ld\n", "heap (RssAnon) MB after", sat.anon_kb / 1024,
+               fixed.anon_kb / 1024);
+        printf("  %-44s %14ld %14ld\n", "VmRSS MB after (LMDB's file pages mapped)",
+               sat.rss_kb / 1024, fixed.rss_kb / 1024);
+        int tput_ok = tput >= 10000, lat_ok = fixed.lat_p99 < 2000;
+        pass = tput_ok && lat_ok;
+        printf("signals: target >= 10000 signals/s at saturation: %s (%.0f/s); target p99 < 2 ms "
+               "at a fixed offered rate of %.0f/s: %s (%.3f ms); %s\n",
+               tput_ok ? "met" : "NOT met", tput, fixed_rate, lat_ok ? "met" : "NOT met",
+               fixed.lat_p99 / 1000.0, pass ? "both met" : "NOT both met");
     }
-    double written_kb = (double)(s_wchar() - wchar_start) / 1024.0 / (double)n_reg;
-    double reg_s = (double)(s_us() - t_start) / 1e6, cpu_s = (double)(s_cpu_us() - cpu_start) / 1e6;
-    if (vn_store_begin(b->db, 1, &txn) == 0) {
-        MDB_stat st;
-        mdb_stat(txn, vn_store_dbi(b->db, BDB_QUEUE), &st);
-        notices = st.ms_entries;
-        mdb_stat(txn, vn_store_dbi(b->db, BDB_MATCHES), &st);
-        matches = st.ms_entries;
-        mdb_txn_abort(txn);
-    }
-    qsort(lat, n_reg, sizeof *lat, s_cmp);
-    qsort(apply, n_reg, sizeof *apply, s_cmp);
-    qsort(cpu_lat, n_reg, sizeof *cpu_lat, s_cmp);
-    qsort(cpu_apply, n_reg, sizeof *cpu_apply, s_cmp);
-    qsort(cpu_ckpt, commits, sizeof *cpu_ckpt, s_cmp);
-    qsort(cpu_commit, commits, sizeof *cpu_commit, s_cmp);
     uint64_t used, size;
     vn_store_usage(b->db, &used, &size);
-    printf("signals: %llu in the store (filled in %.0f s, %.0f/s), %llu matches formed\n",
-           (unsigned long long)filled, fill_s, (double)(filled - existing) / (fill_s > 0 ? fill_s : 1),
-           (unsigned long long)matches);
-    double load[1] = {0};
-    FILE *la = fopen("/proc/loadavg", "r");
-    if (la) {
-        if (fscanf(la, "%lf", &load[0]) != 1)
-            load[0] = 0;
-        fclose(la);
-    }
-    char groups[160];
-    if (rate > 0)
-        snprintf(groups, sizeof groups, "as the storage thread takes them at %.0f arrivals/s: "
-                 "%.1f per commit on average", rate, (double)n_reg / (double)commits);
-    else
-        snprintf(groups, sizeof groups, "of %u", group);
-    printf("signals: registration through the broker's path (policy, vocabulary, matcher, store,\n"
-           "  audit records, match notices, a signed checkpoint per group commit), fsync excluded;\n"
-           "  groups %s: %llu registered (%llu refused by the rules), %llu match notices queued\n",
-           groups, (unsigned long long)n_reg, (unsigned long long)refused,
-           (unsigned long long)notices);
-    printf("  latency until its group is committed%s:\n", rate > 0 ? ", from its arrival" : "");
-    printf("    CPU time (a core of its own): p50 %.3f ms  p99 %.3f ms  max %.3f ms\n"
-           "    wall clock (load average %.1f)%s: p50 %.3f ms  p99 %.3f ms\n"
-           "  one registration's own work, CPU: p50 %.3f ms  p99 %.3f ms\n"
-           "  per group, CPU: signed checkpoint p50 %.3f ms p99 %.3f ms; LMDB commit p50 %.3f ms p99 %.3f ms\n"
-           "  throughput, one storage thread: %.0f signals/s of CPU time (%.0f/s wall clock)\n"
-           "  written by the commits: %.1f KB per registration (%.1f pages of 4 KB)\n",
-           cpu_lat[n_reg / 2] / 1000.0, cpu_lat[n_reg * 99 / 100] / 1000.0,
-           cpu_lat[n_reg - 1] / 1000.0, load[0], rate > 0 ? ", its group's work alone" : "",
-           lat[n_reg / 2] / 1000.0,
-           lat[n_reg * 99 / 100] / 1000.0, cpu_apply[n_reg / 2] / 1000.0,
-           cpu_apply[n_reg * 99 / 100] / 1000.0, cpu_ckpt[commits / 2] / 1000.0,
-           cpu_ckpt[commits * 99 / 100] / 1000.0, cpu_commit[commits / 2] / 1000.0,
-           cpu_commit[commits * 99 / 100] / 1000.0, (double)n_reg / cpu_s, (double)n_reg / reg_s,
-           written_kb, written_kb / 4.0);
-    printf("signals: memory: heap (RssAnon) %ld MB after the fill, %ld MB after registering; "
-           "VmRSS %ld MB / %ld MB (the rest is LMDB's file pages, shared and reclaimable); "
-           "store %.1f GB\n", anon_fill / 1024, s_status_kb("RssAnon") / 1024, rss_fill / 1024,
-           s_status_kb("VmRSS") / 1024, (double)used / 1e9);
-    int pass = cpu_lat[n_reg * 99 / 100] < 2000 && (double)n_reg / cpu_s >= 10000;
-    printf("signals: target p99 < 2 ms and >= 10000/s (CPU time): %s\n", pass ? "met" : "NOT met");
-    free(lat);
-    free(apply);
-    free(cpu_lat);
-    free(cpu_apply);
-    free(cpu_ckpt);
-    free(cpu_commit);
+    printf("signals: memory: heap (RssAnon) %ld MB %s, %ld MB at the end; VmRSS %ld MB / %ld MB "
+           "(the rest is LMDB's file pages, shared and reclaimable); store %.1f GB\n",
+           anon_fill / 1024, filled > existing ? "after the fill" : "after opening the store",
+           s_status_kb("RssAnon") / 1024, rss_fill / 1024, s_status_kb("VmRSS") / 1024,
+           (double)used / 1e9);
     vn_store_destroy(&b->db);
     if (!data) {
         char cmd[1100];

@@ -3,8 +3,11 @@
 # ZeroMQ CURVE forwarder). Extra arguments go to vn-bench (--senders, --recipients, --messages,
 # --rate, --seconds). `bench.sh audit [--records N]` runs the audit log benchmark instead;
 # `bench.sh api [--seconds S] [--rate N] [--callers N]` the agent's HTTP API beside its native API.
-# `bench.sh signals [--signals N] [--register M] [--data DIR]` the signals benchmark (10 million
-# signals in the store by default: about 8 GB in TMPDIR or /var/tmp, 10-20 minutes to fill).
+# `bench.sh signals [--signals N] [--register M] [--data DIR] [--fixed-rate R]` the signals
+# benchmark (10 million signals in the store by default: about 8 GB in TMPDIR or /var/tmp, 5-30
+# minutes to fill): throughput at saturation and latency at a fixed offered rate (1000/s) side by
+# side, then in the same run the notification figure beside it (vn-bench --broker-only, 20,000
+# messages: receipts/s at the broker alone). `--group N` or `--rate R` run one phase only.
 # `bench.sh pseudonyms [--seconds S]` the v1 keyed hash beside the VOPRF pseudonym service;
 # `bench.sh --pseudonyms warm|cold` the end-to-end benchmark with agents using the service.
 # `bench.sh e2e [vn-bench options]` the default benchmark, then in the same sitting the RabbitMQ
@@ -32,8 +35,15 @@ if [ "${1:-}" = pseudonyms ] || [ "${1:-}" = pseudonym ]; then
 fi
 if [ "${1:-}" = signals ]; then
     shift
-    exec build-release/bench/vn-signal-bench --policy config/policy.conf \
-        --vocabulary config/vocabulary.conf "$@"
+    status=0
+    build-release/bench/vn-signal-bench --policy config/policy.conf \
+        --vocabulary config/vocabulary.conf "$@" || status=$?
+    # Beside it, the notification figure of the same broker build and sitting.
+    echo
+    echo "notifications beside them (vn-bench --broker-only --messages 20000):"
+    build-release/bench/vn-bench --build "$PWD/build-release" --broker-only --messages 20000 |
+        grep '^receipts/s at the broker alone' || status=$?
+    exit $status
 fi
 if [ "${1:-}" = budgets ]; then
     shift
