@@ -272,7 +272,8 @@ struct json_object;
 void broker__budget_status(broker_t *b, struct json_object *status);
 
 /* queue_share.c (storage thread): how much of each recipient's queue each sender holds */
-void broker__share_add(broker_t *b, const char *sender, const char *recipient, int64_t delta);
+void broker__share_add(broker_t *b, const char *sender, const char *recipient, int64_t delta,
+                       uint64_t bytes);
 /* The queued delivery of envelope seq to recipient is gone: count it off its sender. */
 void broker__share_unqueued(MDB_txn *txn, broker_t *b, const char *recipient, uint64_t seq);
 void broker__share_invalidate(broker_t *b);

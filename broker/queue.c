@@ -21,7 +21,7 @@ int broker__store_accepted(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, uint
     for (size_t i = 0; rc == 0 && i < p->hdr->n_recipients; i++) {
         rc = broker__queue_delivery(txn, b, p->hdr->recipients[i], seq);
         if (rc == 0)
-            broker__share_add(b, p->hdr->sender, p->hdr->recipients[i], 1);
+            broker__share_add(b, p->hdr->sender, p->hdr->recipients[i], 1, len);
     }
     if (rc == 0)
         rc = broker__relying_put(txn, b, p, seq);

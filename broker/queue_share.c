@@ -1,7 +1,11 @@
-/* queue_share.c -- one sender cannot take a recipient's whole queue (storage thread): each (sender,
- * recipient) pair may hold at most queue_share_percent of max_queue_per_recipient, so reports from
- * everyone else still get in while one organisation floods. Counted once from the store (the
- * sender of a queued delivery is its ACCEPTED record's actor), then kept by the commits. */
+/* queue_share.c -- one sender cannot take a recipient's whole queue, nor the store (storage
+ * thread): each (sender, recipient) pair may hold at most queue_share_percent of
+ * max_queue_per_recipient, and each sender's queued envelopes at most queue_share_percent of the
+ * store's size in bytes (a flood of large envelopes fills the disk long before any count limit),
+ * so reports from everyone else still get in while one organisation floods. Counted once from the
+ * store (the sender of a queued delivery is its ACCEPTED record's actor), then kept by the
+ * commits. A sender's bytes live in the pair (sender, ""): an envelope counts once per recipient
+ * still waiting for it. */
 #include "broker.h"
 #include "vn_brokerdb.h"
 #include "vn_log.h"
@@ -16,6 +20,7 @@ typedef struct {
     char sender[VN_ORG_MAX + 1];
     char recipient[VN_ORG_MAX + 1];
     uint64_t n;
+    uint64_t bytes; /* in the pair (sender, ""): the sender's queued envelope bytes */
 } s_pair_t;
 
 struct broker_shares {
@@ -72,6 +77,7 @@ static s_pair_t *s_find(struct broker_shares *s, const char *sender, const char 
     snprintf(p->sender, sizeof p->sender, "%s", sender);
     snprintf(p->recipient, sizeof p->recipient, "%s", recipient);
     p->n = 0;
+    p->bytes = 0;
     s->n++;
     return p;
 }
@@ -100,6 +106,26 @@ static int s_sender_of(MDB_txn *txn, broker_t *b, uint64_t seq, char *out, size_
     return rc;
 }
 
+/* Size of the envelope stored under seq, or 0 when it is gone. */
+static uint64_t s_envelope_bytes(MDB_txn *txn, broker_t *b, uint64_t seq)
+{
+    uint8_t key[8];
+    vn_put_be64(key, seq);
+    MDB_val k = {8, key}, v;
+    return mdb_get(txn, vn_store_dbi(b->db, BDB_ENVELOPES), &k, &v) == 0 ? v.mv_size : 0;
+}
+
+static void s_sender_bytes(struct broker_shares *s, const char *sender, int64_t delta)
+{
+    s_pair_t *t = s_find(s, sender, "", delta > 0);
+    if (!t) {
+        if (delta > 0)
+            s->valid = 0;
+        return;
+    }
+    t->bytes = delta < 0 && t->bytes < (uint64_t)-delta ? 0 : t->bytes + (uint64_t)delta;
+}
+
 /* Count every queued delivery by its sender, once. */
 static int s_load(MDB_txn *txn, broker_t *b)
 {
@@ -107,7 +133,7 @@ static int s_load(MDB_txn *txn, broker_t *b)
     if (!s && !(s = b->shares = calloc(1, sizeof *s)))
         return -1;
     for (size_t i = 0; i < s->cap; i++)
-        s->tab[i].n = 0;
+        s->tab[i].n = s->tab[i].bytes = 0;
     vn_queue_iter_t it;
     vn_queue_entry_t e;
     if (vn_queue_iter_open(txn, b->db, NULL, 0, &it) != 0)
@@ -123,13 +149,15 @@ static int s_load(MDB_txn *txn, broker_t *b)
             break;
         }
         p->n++;
+        s_sender_bytes(s, sender, (int64_t)s_envelope_bytes(txn, b, e.seq));
     }
     vn_queue_iter_close(&it);
     s->valid = ok && rc == 0;
     return s->valid ? 0 : -1;
 }
 
-void broker__share_add(broker_t *b, const char *sender, const char *recipient, int64_t delta)
+void broker__share_add(broker_t *b, const char *sender, const char *recipient, int64_t delta,
+                       uint64_t bytes)
 {
     struct broker_shares *s = b->shares;
     if (!s || !s->valid || !s_enabled(b))
@@ -141,6 +169,7 @@ void broker__share_add(broker_t *b, const char *sender, const char *recipient, i
         return;
     }
     p->n = delta < 0 && p->n < (uint64_t)-delta ? 0 : p->n + (uint64_t)delta;
+    s_sender_bytes(s, sender, delta < 0 ? -(int64_t)bytes : (int64_t)bytes);
 }
 
 void broker__share_unqueued(MDB_txn *txn, broker_t *b, const char *recipient, uint64_t seq)
@@ -149,7 +178,7 @@ void broker__share_unqueued(MDB_txn *txn, broker_t *b, const char *recipient, ui
     if (!b->shares || !b->shares->valid || !s_enabled(b))
         return;
     if (s_sender_of(txn, b, seq, sender, sizeof sender) == 0)
-        broker__share_add(b, sender, recipient, -1);
+        broker__share_add(b, sender, recipient, -1, s_envelope_bytes(txn, b, seq));
     else
         b->shares->valid = 0;
 }
@@ -171,6 +200,26 @@ int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *c
     if (share == 0)
         share = 1;
     const char *sender = p->hdr->sender;
+    uint64_t used, size;
+    vn_store_usage(b->db, &used, &size);
+    uint64_t byte_share = size / 100 * b->cfg.limits.queue_share_percent;
+    const s_pair_t *mine = s_find(b->shares, sender, "", 0);
+    uint64_t adding = (uint64_t)vn__envelope__get_packed_size(p->env) * p->hdr->n_recipients;
+    if (byte_share && (mine ? mine->bytes : 0) + adding > byte_share) {
+        double mb = (double)(mine ? mine->bytes : 0) / 1048576.0;
+        snprintf(code, code_len, "queue-share-full");
+        snprintf(reason, reason_len,
+                 "%s already has %.1f MiB of notifications waiting at the broker, its share of "
+                 "the store (%u%% of %llu MiB); wait until they are collected\n"
+                 "%s heeft al %.1f MiB aan meldingen bij de broker in de wachtrij, zijn aandeel "
+                 "in de opslag (%u%% van %llu MiB); wacht tot ze zijn opgehaald",
+                 sender, mb, b->cfg.limits.queue_share_percent,
+                 (unsigned long long)(size >> 20), sender, mb, b->cfg.limits.queue_share_percent,
+                 (unsigned long long)(size >> 20));
+        vn_warn("event=queue-share-limit sender=%s bytes=%llu share=%llu", sender,
+                (unsigned long long)(mine ? mine->bytes : 0), (unsigned long long)byte_share);
+        return 1;
+    }
     for (size_t i = 0; i < p->hdr->n_recipients; i++) {
         const char *r = p->hdr->recipients[i];
         const s_pair_t *pair = s_find(b->shares, sender, r, 0);

@@ -4,6 +4,8 @@
 # broker's memory (4,096 x 1 MiB is 4 GiB); submit_in_flight_mb bounds their bytes per
 # organisation, so beyond it they are answered too-many-in-flight before any work, the broker's
 # memory stays bounded, and a genuine report from a GGZ institution is accepted and delivered.
+# What it gets stored is bounded in bytes too (its share of the store, queue_share_percent of
+# map_size_mb): the store never fills, so the recipient's rejections and acks keep draining it.
 . "$(dirname "$0")/lib.sh"
 vn_small_quarantine
 VN_BROKER_EXTRA="[limits]
@@ -37,6 +39,8 @@ echo "flood: $f"
 kill -0 "$BROKER_PID" || fail "broker died"
 limited=$(vn_field "$f" too-many-in-flight)
 [ "${limited:-0}" -gt 0 ] || fail "the flood's bytes in flight were not limited: $f"
+[ "$(vn_field "$f" queue-share-full)" -gt 0 ] || fail "the flood's stored bytes were not limited: $f"
+! grep -q "event=storage-full" "$T/broker.log" || fail "one sender filled the broker's store"
 echo "bytes in flight seen: at most $peak (limit 2 MiB plus one envelope)"
 [ "$peak" -le $(( (2 << 20) + 300000 )) ] || fail "$peak bytes in flight: over submit_in_flight_mb"
 echo "broker RSS growth during the flood $(( (rss1 - rss0) / 1024 )) MiB"
