@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static vn_keyset_t *s_me;
 static uint8_t s_sender_pk[32];
 static vn_batch_cache_t *s_cache;
+static vn_unwrap_cache_t *s_unwrap;
 
 /* The bytes as a batch proof: index, size, a leaf and a path of any length. */
 static void s_path(const uint8_t *data, size_t size)
@@ -32,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s_me = vn_keyset_generate("vt-zuid-limburg", "veilig-thuis");
         memset(s_sender_pk, 1, sizeof s_sender_pk);
         s_cache = vn_batch_cache_new();
+        s_unwrap = vn_unwrap_cache_new();
     }
     s_path(data, size);
     vn_parsed_t p;
@@ -47,6 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t *content = NULL;
         size_t len = 0;
         if (vn_envelope_decrypt(&p, s_me, &content, &len) == 0)
+            free(content);
+        /* and through the recipient's cache of key agreements, which outlives each input */
+        if (vn_envelope_decrypt_cached(&p, s_me, s_unwrap, &content, &len) == 0)
             free(content);
         (void)vn_header_field(p.hdr, "consent-ref");
         vn_parsed_clear(&p);

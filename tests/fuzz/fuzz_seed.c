@@ -116,13 +116,16 @@ int main(int argc, char **argv)
     if (vn_envelope_seal(&p, sender, (const uint8_t *)"hello", 5, id, &env, &len) != 0)
         return 1;
     s_write(argv[1], "envelope", env, len);
-    /* Members of a batch of three under one signature: the batch proof and its paths. */
+    /* Members of a batch of three under one signature: the batch proof and its paths, and the
+     * second and third wrapped under the first's ephemeral key (derivation 2). */
     vn_sealed_t *sealed[3] = {0};
+    p.wrap_batch = vn_wrap_batch_new();
     uint8_t *member[3];
     size_t member_len[3];
     for (int i = 0; i < 3; i++)
         if (vn_envelope_seal_unsigned(&p, sender, (const uint8_t *)"hello", 5, id, &sealed[i]) != 0)
             return 1;
+    vn_wrap_batch_free(&p.wrap_batch);
     if (vn_envelope_sign(sealed, 3, sender, member, member_len) != 0)
         return 1;
     for (int i = 0; i < 3; i++) {

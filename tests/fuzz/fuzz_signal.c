@@ -163,14 +163,29 @@ static void s_apply(Vn__WireMessage *w, int commit)
         abort();
     if (orig)
         *ref = orig;
+    /* protobuf-c keeps an unknown field numbered 0 when its tag is spelled in two bytes, packs
+     * it in one, and then refuses its own output: such an input cannot reach the broker as
+     * repacked here (the broker reads the bytes it was sent, never a repacking). */
+    Vn__WireMessage *again;
+    if (vn_wire_unpack(it.payload, it.payload_len, &again) != 0) {
+        free(it.payload);
+        mdb_txn_abort(txn);
+        return;
+    }
+    vn__wire_message__free_unpacked(again, NULL);
     size_t signals = s_count(txn, BDB_SIGNALS), matches = s_count(txn, BDB_MATCHES);
     s_notices = 0;
-    if (broker__signal_apply(txn, &s_b, &it) != 0)
-        abort(); /* the store has room: every request is answered */
+    int arc = broker__signal_apply(txn, &s_b, &it);
+    if (arc != 0) { /* the store has room: every request is answered */
+        fprintf(stderr, "signal_apply: %s\n", vn_strerror(arc));
+        abort();
+    }
     /* The reply decodes, answers this kind of request, and a refusal stored nothing. */
     Vn__WireMessage *reply;
-    if (!it.reply || vn_wire_unpack(it.reply, it.reply_len, &reply) != 0)
+    if (!it.reply || vn_wire_unpack(it.reply, it.reply_len, &reply) != 0) {
+        fprintf(stderr, "no reply that decodes (%zu bytes)\n", it.reply ? it.reply_len : 0);
         abort();
+    }
     const char *code = NULL;
     if (w->body_case == VN__WIRE_MESSAGE__BODY_SIGNAL_REQUEST) {
         if (reply->body_case != VN__WIRE_MESSAGE__BODY_SIGNAL_RESPONSE)
