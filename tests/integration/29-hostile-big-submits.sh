@@ -45,8 +45,9 @@ echo "bytes in flight seen: at most $peak (limit 2 MiB plus one envelope)"
 [ "$peak" -le $(( (2 << 20) + 300000 )) ] || fail "$peak bytes in flight: over submit_in_flight_mb"
 echo "broker RSS growth during the flood $(( (rss1 - rss0) / 1024 )) MiB"
 [ $(( (rss1 - rss0) / 1024 )) -lt 96 ] || fail "broker memory grew $(( (rss1 - rss0) / 1024 )) MiB"
-"$VANGNET" inbox --agent "$(api vt-zuid-limburg)" --from ggz-mondriaan --wait 30 > "$T/in.txt"
-grep -q "zorgen" "$T/in.txt" || fail "genuine report not delivered: $(head -c 400 "$T/in.txt")"
+# It waits behind the flood's accepted envelopes in VT's queue (each refused by VT's agent as
+# unreadable), at most the school's share of it; an inbox wait returns on any new item, so poll.
+wait_for "'$VANGNET' inbox --agent '$(api vt-zuid-limburg)' --from ggz-mondriaan | grep -q zorgen" 90
 wait_for "curl -sf '$B_URL/metrics' | grep -q '^vangnet_broker_submit_bytes_in_flight{org=\"school-de-linde\"} 0$'" 30
 "$VANGNET" audit verify --data "$T/broker-data" | grep -q intact || fail "audit chain"
 echo "29-hostile-big-submits: ok"
