@@ -15,8 +15,10 @@
  *                  envelope may be flagged for review
  *   7. at commit   (storage thread, in the commit's transaction) a resent message id gets its
  *                  original receipt, not a second disclosure; then recipient-queue-full
- *                  (queue_limits.c), queue-share-full (the sender's share of a recipient's queue,
- *                  queue_share.c); storage-full or storage-error when the store refuses (commit.c).
+ *                  (queue_limits.c), queue-share-full (the sender's share of a recipient's queue, or
+ *                  of the store's bytes, queue_share.c), storage-full within the store's last
+ *                  5 %, kept for acks (store_reserve.c); storage-full or storage-error when the
+ *                  store refuses (commit.c).
  * Before step 1 the main thread applies the sender's budgets (budget.c): too-many-in-flight,
  * rate-limited. A refusal from steps 0-3 or a budget is of something that did not authenticate:
  * its audit record holds a digest of what was sent, never its header (broker__refusal_authenticated).
@@ -154,7 +156,9 @@ int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, cha
 {
     /* A queue at its limit is full for everyone; below it, one sender may hold only its share. */
     return broker__queue_check(txn, b, p, code, code_len, reason, reason_len) ||
-           broker__share_check(txn, b, p, code, code_len, reason, reason_len);
+           broker__share_check(txn, b, p, code, code_len, reason, reason_len) ||
+           broker__reserve_check(b, vn__envelope__get_packed_size(p->env), code, code_len, reason,
+                                 reason_len);
 }
 
 int broker__refusal_authenticated(const char *code)

@@ -177,6 +177,9 @@ typedef struct broker {
     int64_t clock_offset;   /* seconds added to the clock for signal lifetimes (tests only) */
     broker_budget_t *budget; /* budget.c: per-organisation limits; its own lock, any thread */
     struct broker_shares *shares; /* queue_share.c (storage thread): per-sender queue counts */
+    /* store_reserve.c (storage thread): pages in use as read for the group commit reserve_group */
+    uint64_t reserve_live, reserve_group;
+    int reserve_known, reserve_refusing;
 } broker_t;
 
 /* broker.c */
@@ -278,6 +281,10 @@ void broker__share_add(broker_t *b, const char *sender, const char *recipient, i
 void broker__share_unqueued(MDB_txn *txn, broker_t *b, const char *recipient, uint64_t seq);
 void broker__share_invalidate(broker_t *b);
 /* 0 if sender may queue one more for every recipient of p, else 1 with code and reason set. */
+/* store_reserve.c: 1 (code, reason set) when a submission of adding bytes would take the store
+ * into the part kept for acks, rejections and expiry. */
+int broker__reserve_check(broker_t *b, size_t adding, char *code, size_t code_len, char *reason,
+                          size_t reason_len);
 int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
                         size_t code_len, char *reason, size_t reason_len);
 void broker__share_fini(broker_t *b);

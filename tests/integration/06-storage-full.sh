@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# 06: the broker's LMDB map fills up: new submissions are refused with "storage-full", nothing
-# already stored is lost, and the broker keeps delivering (which frees room again).
+# 06: the broker's LMDB map fills up: new submissions are refused with "storage-full" before the
+# last 5 % (kept for acks and rejections), nothing already stored is lost, and the broker keeps
+# delivering (which frees room again).
 . "$(dirname "$0")/lib.sh"
 # One sender fills it here, so its share of the store is off (test 29 shows the share).
 VN_BROKER_EXTRA="[limits]
@@ -23,6 +24,11 @@ done
 [ $full -eq 1 ] || fail "map never filled"
 [ $accepted -gt 0 ] || fail "nothing accepted before full"
 grep -q "event=storage-full" "$T/broker.log" || fail "storage-full not logged"
+# Refused within the store's last 5 %, kept for acks and rejections: no commit ever failed for want
+# of room, so what is stored keeps draining.
+grep -q "event=storage-full action=refusing-new-submissions reason=reserve" "$T/broker.log" \
+    || fail "the store's reserve did not refuse: $(grep storage "$T/broker.log")"
+! grep -q "event=commit-failed" "$T/broker.log" || fail "a commit failed for want of room"
 set +e
 "$VANGNET" broker status --data "$T/broker-data" >"$T/st.txt"; rc=$?
 set -e
