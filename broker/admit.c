@@ -151,14 +151,13 @@ done:
     vn_parsed_clear(&p);
 }
 
-int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
-                            size_t code_len, char *reason, size_t reason_len)
+int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, size_t env_len,
+                            char *code, size_t code_len, char *reason, size_t reason_len)
 {
     /* A queue at its limit is full for everyone; below it, one sender may hold only its share. */
     return broker__queue_check(txn, b, p, code, code_len, reason, reason_len) ||
-           broker__share_check(txn, b, p, code, code_len, reason, reason_len) ||
-           broker__reserve_check(b, vn__envelope__get_packed_size(p->env), code, code_len, reason,
-                                 reason_len);
+           broker__share_check(txn, b, p, env_len, code, code_len, reason, reason_len) ||
+           broker__reserve_check(b, env_len, code, code_len, reason, reason_len);
 }
 
 int broker__refusal_authenticated(const char *code)

@@ -280,14 +280,16 @@ void broker__share_add(broker_t *b, const char *sender, const char *recipient, i
 /* The queued delivery of envelope seq to recipient is gone: count it off its sender. */
 void broker__share_unqueued(MDB_txn *txn, broker_t *b, const char *recipient, uint64_t seq);
 void broker__share_invalidate(broker_t *b);
-/* 0 if sender may queue one more for every recipient of p, else 1 with code and reason set. */
+/* 0 if sender may queue one more (p, its stored form env_len bytes) for every recipient of p,
+ * within its share of each queue and of the store, else 1 with code and reason set. */
+int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, size_t env_len,
+                        char *code, size_t code_len, char *reason, size_t reason_len);
+void broker__share_fini(broker_t *b);
+
 /* store_reserve.c: 1 (code, reason set) when a submission of adding bytes would take the store
  * into the part kept for acks, rejections and expiry. */
 int broker__reserve_check(broker_t *b, size_t adding, char *code, size_t code_len, char *reason,
                           size_t reason_len);
-int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
-                        size_t code_len, char *reason, size_t reason_len);
-void broker__share_fini(broker_t *b);
 
 /* admit.c: 1 if a refusal with this code was decided after the envelope's signature verified
  * (its header is the sender's own and may be audited), 0 if it did not authenticate (only a
@@ -325,8 +327,8 @@ int broker__audit_mine_unstored(item_t *it);
 int broker__pseudonym_version_refused(const broker_t *b, uint32_t version, uint64_t now,
                                       char *code, size_t code_len, char *en, size_t en_len,
                                       char *nl, size_t nl_len);
-int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
-                            size_t code_len, char *reason, size_t reason_len);
+int broker__admit_at_commit(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, size_t env_len,
+                            char *code, size_t code_len, char *reason, size_t reason_len);
 
 /* commit.c (storage thread): one LMDB transaction and one fsync for everything that arrived
  * together; replies, credits and pump requests go to the main thread after the commit */

@@ -70,8 +70,8 @@ static int s_apply_accept(MDB_txn *txn, broker_t *b, item_t *it)
                          : "the broker's deduplication record is unreadable; try again later");
         return s_apply_refuse(txn, b, it, rc == 2);
     }
-    if (broker__admit_at_commit(txn, b, &p, it->code, sizeof it->code, it->reason,
-                                sizeof it->reason)) {
+    if (broker__admit_at_commit(txn, b, &p, it->payload_len, it->code, sizeof it->code,
+                                it->reason, sizeof it->reason)) {
         vn_parsed_clear(&p);
         it->kind = ITEM_REFUSE;
         return s_apply_refuse(txn, b, it, 1);

@@ -189,8 +189,8 @@ void broker__share_invalidate(broker_t *b)
         b->shares->valid = 0;
 }
 
-int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *code,
-                        size_t code_len, char *reason, size_t reason_len)
+int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, size_t env_len,
+                        char *code, size_t code_len, char *reason, size_t reason_len)
 {
     if (!s_enabled(b))
         return 0;
@@ -204,7 +204,7 @@ int broker__share_check(MDB_txn *txn, broker_t *b, const vn_parsed_t *p, char *c
     vn_store_usage(b->db, &used, &size);
     uint64_t byte_share = size / 100 * b->cfg.limits.queue_share_percent;
     const s_pair_t *mine = s_find(b->shares, sender, "", 0);
-    uint64_t adding = (uint64_t)vn__envelope__get_packed_size(p->env) * p->hdr->n_recipients;
+    uint64_t adding = (uint64_t)env_len * p->hdr->n_recipients; /* as broker__share_add counts */
     if (byte_share && (mine ? mine->bytes : 0) + adding > byte_share) {
         double mb = (double)(mine ? mine->bytes : 0) / 1048576.0;
         snprintf(code, code_len, "queue-share-full");

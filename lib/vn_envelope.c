@@ -518,10 +518,9 @@ int vn_envelope_decrypt_cached(const vn_parsed_t *p, const vn_keyset_t *me,
         return VN_E_WRAP_REPLAYED;
 
     uint8_t key[KEY_BYTES];
-    if (w->ephemeral_key.len != 32 ||
-        vn_wrap_open(cache, w->derivation, me->pub.org, me->box_sk, me->pub.box_pk,
+    if (vn_wrap_open(cache, w->derivation, me->pub.org, me->box_sk, me->pub.box_pk,
                      w->ephemeral_key.data, h->message_id.data, h->content_nonce.data,
-                     w->sealed_key.data, w->sealed_key.len, key) != 0)
+                     w->sealed_key.data, w->sealed_key.len, key) != 0) /* sizes: parse checked */
         return VN_E_WRAP_INVALID;
     size_t len = p->env->ciphertext.len - TAG_BYTES;
     uint8_t *plain = malloc(len + 1);
