@@ -85,6 +85,9 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
         snprintf(err, errlen, "%s: cannot load the organisation registry", cfg->data);
         return rc;
     }
+    /* Warm the map beside the storage thread: a restarted broker's first random reads would
+     * otherwise each fault (matching signals at 10 million in the store, docs/performance.md). */
+    b->warmer = vn_store_warm_start(b->db, "broker");
     b->ctx = zmq_ctx_new();
     /* The ZAP handler must exist before the ROUTER binds, so no handshake escapes it. */
     b->zap = zmq_socket(b->ctx, ZMQ_REP);
@@ -454,6 +457,7 @@ void broker_fini(broker_t *b)
     if (b->zap) zmq_close(b->zap);
     if (b->jobs) zmq_close(b->jobs);
     if (b->ctx) zmq_ctx_term(b->ctx);
+    vn_store_warm_stop(&b->warmer); /* it reads the map the store unmaps */
     vn_store_destroy(&b->db);
     vn_keyset_destroy(&b->keys);
     free(b->orgs);

@@ -15,6 +15,7 @@
 #include "vn_prom.h"
 #include "vn_registry.h"
 #include "vn_store.h"
+#include "vn_store_warm.h"
 #include "vn_util.h"
 #include "wire.pb-c.h"
 
@@ -128,6 +129,7 @@ typedef struct broker {
     vn_broker_config_t cfg;
     vn_keyset_t *keys;
     vn_store_t *db;
+    vn_store_warmer_t *warmer; /* touches the store's pages once after start (vn_store_warm.h) */
     void *ctx, *router, *zap, *jobs;
     void *to_storage;       /* main -> storage: acks and refusals */
     void *from_storage;     /* storage -> main: replies to send, credits, pump requests */
