@@ -15,6 +15,7 @@
 typedef struct {
     char id[VN_ID_LEN + 1];
     int via_youth;
+    Vn__SignalRecord *rec; /* read already (owned by the registration's links), or NULL */
 } s_link_t;
 
 void vn_match_outcome_clear(vn_match_outcome_t *o)
@@ -53,6 +54,7 @@ static int s_range(vn_sigdb_t *d, MDB_dbi dbi, const uint8_t *pseud, int via_you
             memcpy(links[i].id, id, VN_ID_LEN);
             links[i].id[VN_ID_LEN] = '\0';
             links[i].via_youth = 0;
+            links[i].rec = NULL;
             (*n)++;
         }
         links[i].via_youth |= via_youth;
@@ -74,6 +76,10 @@ static void s_part_from(vn_sigdb_t *d, vn_mpart_t *q, const Vn__SignalRecord *r,
     q->signal_date = r->signal_date;
     q->registered = r->registered;
     q->active = r->active_until > now;
+    if (r->youth_pseudonym.len == 32) {
+        memcpy(q->youth, r->youth_pseudonym.data, 32);
+        q->youth_known = 1;
+    }
 }
 
 static void s_notify(vn_match_outcome_t *o, int part, const char *org, const char *event)
@@ -98,23 +104,39 @@ static void s_notify_active(vn_match_outcome_t *o, int part, const char *event)
             s_notify(o, part, m->part[i].org, event);
 }
 
+static int s_register(vn_sigdb_t *d, const vn_signal_rules_t *rules, const Vn__SignalRecord *r,
+                      const char *sector, uint64_t now, vn_match_outcome_t *out,
+                      const char **code, s_link_t *links);
+
 int vn_matcher_register(vn_sigdb_t *d, const vn_signal_rules_t *rules, const Vn__SignalRecord *r,
                         const char *sector, uint64_t now, vn_match_outcome_t *out,
                         const char **code)
 {
+    s_link_t links[LINK_MAX];
+    for (size_t i = 0; i < LINK_MAX; i++)
+        links[i].rec = NULL;
+    int rc = s_register(d, rules, r, sector, now, out, code, links);
+    for (size_t i = 0; i < LINK_MAX; i++)
+        if (links[i].rec)
+            vn__signal_record__free_unpacked(links[i].rec, NULL);
+    return rc;
+}
+
+static int s_register(vn_sigdb_t *d, const vn_signal_rules_t *rules, const Vn__SignalRecord *r,
+                      const char *sector, uint64_t now, vn_match_outcome_t *out,
+                      const char **code, s_link_t *links)
+{
     memset(out, 0, sizeof *out);
     *code = NULL;
-    s_link_t links[LINK_MAX];
     size_t n_links = 0;
     int rc = s_range(d, d->youth, r->youth_pseudonym.data, 1, links, &n_links);
-    /* The organisation's own live signals on this youth: bounded per youth. */
+    /* The organisation's own live signals on this youth: bounded per youth. The records stay
+     * with their links: one in no match yet becomes a part from the same record. */
     int own = 0;
     for (size_t i = 0; rc == 0 && i < n_links; i++) {
-        Vn__SignalRecord *x;
-        if ((rc = vn_sigdb_get(d, links[i].id, &x)) != 0)
+        if ((rc = vn_sigdb_get(d, links[i].id, &links[i].rec)) != 0)
             break;
-        own += strcmp(x->owner, r->owner) == 0;
-        vn__signal_record__free_unpacked(x, NULL);
+        own += strcmp(links[i].rec->owner, r->owner) == 0;
     }
     if (rc == 0 && own >= VN_SIGNAL_MAX_PER_YOUTH) {
         *code = "too-many-signals";
@@ -197,13 +219,20 @@ int vn_matcher_register(vn_sigdb_t *d, const vn_signal_rules_t *rules, const Vn_
             break;
     }
     for (size_t i = 0; rc == 0 && i < n_single; i++) {
-        Vn__SignalRecord *x;
-        if ((rc = vn_sigdb_get(d, single[i].id, &x)) != 0)
+        Vn__SignalRecord *x = single[i].rec; /* borrowed from links */
+        if (!x && (rc = vn_sigdb_get(d, single[i].id, &x)) != 0)
             break;
         s_part_from(d, &m->part[m->n++], x, now);
         client &= single[i].via_youth;
-        vn__signal_record__free_unpacked(x, NULL);
+        if (x != single[i].rec)
+            vn__signal_record__free_unpacked(x, NULL);
     }
+    for (size_t i = 0; rc == 0 && i < m->n; i++)
+        for (size_t j = 0; !m->part[i].youth_known && j < n_links; j++)
+            if (links[j].via_youth && strcmp(links[j].id, m->part[i].signal_id) == 0) {
+                memcpy(m->part[i].youth, r->youth_pseudonym.data, 32);
+                m->part[i].youth_known = 1; /* filed under the new signal's youth */
+            }
     if (rc == 0) {
         vn_mpart_t *q = &m->part[m->n++];
         s_part_from(d, q, r, now);

@@ -193,13 +193,19 @@ static int s_notice(MDB_txn *txn, broker_t *b, vn_sigdb_t *d, const vn_match_t *
 {
     char *mine[VN_MATCH_MAX];
     size_t n_mine = 0;
+    const vn_mpart_t *first = NULL;
     for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->part[i].org, org) == 0)
+        if (strcmp(m->part[i].org, org) == 0) {
+            first = first ? first : &m->part[i];
             mine[n_mine++] = (char *)m->part[i].signal_id;
+        }
     uint8_t subject[32];
     int have_subject = 0;
     Vn__SignalRecord *r;
-    if (n_mine && vn_sigdb_get(d, mine[0], &r) == 0) {
+    if (first && first->youth_known) { /* the matcher read it: no second read */
+        memcpy(subject, first->youth, 32);
+        have_subject = 1;
+    } else if (n_mine && vn_sigdb_get(d, mine[0], &r) == 0) {
         if (r->youth_pseudonym.len == 32) {
             memcpy(subject, r->youth_pseudonym.data, 32);
             have_subject = 1;

@@ -56,6 +56,11 @@ typedef struct {
     char category[VN_CATEGORY_MAX + 1];
     uint64_t signal_date, registered;
     int active;
+    /* In memory only (not stored with the match): the signal's youth pseudonym, where the matcher
+     * read it or found the signal under the new signal's youth, so a notice need not read the
+     * signal again to name its subject. */
+    uint8_t youth[32];
+    int youth_known;
 } vn_mpart_t;
 
 /* A match (or, with one organisation, a group of linked signals that is not yet a match). */

@@ -222,6 +222,20 @@ static void s_run(fixture_t *f, const step_t *steps, size_t n_steps)
         if (st->coordinator && strcmp(o.parts[0].coordinator, st->coordinator) != 0)
             fail_msg("%s: coordinator '%s', expected '%s'", what, o.parts[0].coordinator,
                      st->coordinator);
+        /* A youth the matcher hands on (for the notices' subject, so they need not read the
+         * signal again) is that signal's own; the newcomer's is always known. */
+        for (size_t p = 0; p < o.n_parts; p++)
+            for (size_t i = 0; i < o.parts[p].n; i++) {
+                const vn_mpart_t *q = &o.parts[p].part[i];
+                Vn__SignalRecord *x;
+                assert_int_equal(vn_sigdb_get(&d, q->signal_id, &x), 0);
+                if (q->youth_known && memcmp(q->youth, x->youth_pseudonym.data, 32) != 0)
+                    fail_msg("%s: part %s carries another youth than its signal's", what,
+                             q->signal_id);
+                if (st->op == 'A' && p == 0 && i + 1 == o.parts[p].n && !q->youth_known)
+                    fail_msg("%s: the new signal's youth is not handed on", what);
+                vn__signal_record__free_unpacked(x, NULL);
+            }
         char got[1024];
         s_notify_string(&o, got, sizeof got);
         if (strcmp(got, st->notify ? st->notify : "") != 0)
