@@ -36,7 +36,7 @@ void vn_sigdb_new_id(char out[VN_ID_LEN + 1], char prefix)
     last = t;
     uint8_t raw[16];
     vn_put_be64(raw, t);
-    randombytes_buf(raw + 8, 8);
+    vn_random_id_bytes(raw + 8, 8);
     out[0] = prefix;
     vn_hex(out + 1, raw, sizeof raw);
 }

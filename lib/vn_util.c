@@ -3,6 +3,8 @@
 #include "vn_error.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +44,43 @@ int vn_unhex(uint8_t *bin, size_t len, const char *hex)
         bin[i] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
+}
+
+#define ID_POOL 512
+
+static _Thread_local struct {
+    uint8_t bytes[ID_POOL];
+    size_t left; /* unused bytes at the end of bytes */
+} s_id_pool;
+static pthread_once_t s_id_once = PTHREAD_ONCE_INIT;
+
+/* Only the forking thread exists in the child: its pool must not repeat the parent's ids. */
+static void s_id_pool_forget(void)
+{
+    sodium_memzero(&s_id_pool, sizeof s_id_pool);
+}
+
+static void s_id_pool_init(void)
+{
+    (void)pthread_atfork(NULL, NULL, s_id_pool_forget);
+}
+
+void vn_random_id_bytes(uint8_t *out, size_t n)
+{
+    pthread_once(&s_id_once, s_id_pool_init);
+    while (n > 0) {
+        if (s_id_pool.left == 0) {
+            randombytes_buf(s_id_pool.bytes, ID_POOL);
+            s_id_pool.left = ID_POOL;
+        }
+        size_t take = n < s_id_pool.left ? n : s_id_pool.left;
+        uint8_t *from = s_id_pool.bytes + ID_POOL - s_id_pool.left;
+        memcpy(out, from, take);
+        sodium_memzero(from, take); /* handed out once */
+        s_id_pool.left -= take;
+        out += take;
+        n -= take;
+    }
 }
 
 uint64_t vn_now(void)

@@ -15,6 +15,12 @@ char *vn_hex(char *out, const uint8_t *bin, size_t len);
 /* Parse exactly len bytes of hex. Returns 0 or VN_E_INVALID. */
 int vn_unhex(uint8_t *bin, size_t len, const char *hex) VN_MUST_USE;
 
+/* n bytes of randomness for identifiers (record, signal and notice ids: never guessed, but not
+ * keys): libsodium's generator drawn 512 bytes at a time per thread, so an id costs no system
+ * call of its own (getrandom was 4 % of a signal registration). A forked child starts afresh.
+ * Keys, nonces and anything secret use randombytes_buf directly. */
+void vn_random_id_bytes(uint8_t *out, size_t n);
+
 uint64_t vn_now(void);        /* unix seconds */
 uint64_t vn_now_us(void);     /* unix microseconds */
 uint64_t vn_monotonic_ms(void);

@@ -123,7 +123,7 @@ int vn_audit_append(MDB_txn *txn, vn_store_t *db, Vn__AuditRecord *rec, uint64_t
 {
     assert(txn && db && rec);
     MDB_dbi audit = vn_store_dbi(db, BDB_AUDIT), meta = vn_store_dbi(db, BDB_META);
-    uint64_t seq;
+    uint64_t seq = 0; /* set by s_head; GCC -O2 without asserts cannot see it */
     uint8_t prev[32], hash[32], key[8], head[40], leaf[VN_HASH];
     int rc = s_head(txn, meta, &seq, prev);
     if (rc != 0)

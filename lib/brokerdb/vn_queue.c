@@ -74,7 +74,7 @@ int vn_queue_notice_id(MDB_txn *txn, vn_store_t *db, uint8_t id[16])
     int rc = s_next_qseq(txn, db, &qseq);
     if (rc == 0) {
         vn_put_be64(id, qseq);
-        randombytes_buf(id + 8, 8);
+        vn_random_id_bytes(id + 8, 8);
     }
     return rc;
 }

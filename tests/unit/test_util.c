@@ -3,6 +3,8 @@
 
 #include "vn_error.h"
 #include "vn_util.h"
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -112,10 +114,47 @@ static void test_secret_file(void **state)
     test_tmpdir_remove(dir);
 }
 
+/* Ids' randomness: no repeats across refills of the pool, whatever the sizes drawn, and a forked
+ * child does not hand out the parent's next bytes. */
+static void test_random_ids(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    static uint8_t ids[N][8];
+    for (int i = 0; i < N; i++) /* 4,800 bytes: nine refills of the pool */
+        vn_random_id_bytes(ids[i], 8);
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            assert_memory_not_equal(ids[i], ids[j], 8);
+    uint8_t big[700], big2[700]; /* larger than the pool: spans it */
+    vn_random_id_bytes(big, sizeof big);
+    vn_random_id_bytes(big2, sizeof big2);
+    assert_memory_not_equal(big, big2, sizeof big);
+    assert_memory_not_equal(big + 600, big2 + 600, 100);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        uint8_t mine[8];
+        vn_random_id_bytes(mine, sizeof mine);
+        _exit(write(fds[1], mine, sizeof mine) == (ssize_t)sizeof mine ? 0 : 1);
+    }
+    uint8_t parent[8], child[8];
+    vn_random_id_bytes(parent, sizeof parent);
+    assert_int_equal(read(fds[0], child, sizeof child), (ssize_t)sizeof child);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_memory_not_equal(parent, child, sizeof parent);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hex_round_trip), cmocka_unit_test(test_org_ids),
+        cmocka_unit_test(test_hex_round_trip), cmocka_unit_test(test_random_ids), cmocka_unit_test(test_org_ids),
         cmocka_unit_test(test_fields), cmocka_unit_test(test_be64),
         cmocka_unit_test(test_strerror), cmocka_unit_test(test_dates),
         cmocka_unit_test(test_secret_file),
