@@ -3,7 +3,7 @@
 # ZeroMQ CURVE forwarder). Extra arguments go to vn-bench (--senders, --recipients, --messages,
 # --rate, --seconds). `bench.sh audit [--records N]` runs the audit log benchmark instead;
 # `bench.sh api [--seconds S] [--rate N] [--callers N]` the agent's HTTP API beside its native API.
-# `bench.sh signals [--signals N] [--register M] [--data DIR] [--fixed-rate R]` the signals
+# `bench.sh signals [--signals N] [--register M] [--data DIR] [--fixed-rate R] [--cold]` the signals
 # benchmark (10 million signals in the store by default: about 8 GB in TMPDIR or /var/tmp, 5-30
 # minutes to fill): throughput at saturation and latency at a fixed offered rate (1000/s) side by
 # side, then in the same run the notification figure beside it (vn-bench --broker-only, 20,000
