@@ -6,18 +6,22 @@
 # memory stays bounded, and a genuine report from a GGZ institution is accepted and delivered.
 # What it gets stored is bounded in bytes too (its share of the store, queue_share_percent of
 # map_size_mb): the store never fills, so the recipient's rejections and acks keep draining it.
+# A 64 MiB store makes that share 16 MiB, about 80 of the flood's envelopes, so the share engages
+# even when a loaded machine lets the flood through slowly (154 sent in 10 s in one such run);
+# it floods for 30 s so the genuine report is surely sent during it (under load the steps before
+# the send took 11 s).
 . "$(dirname "$0")/lib.sh"
 vn_small_quarantine
 VN_BROKER_EXTRA="[limits]
 submit_rate = 100000
 submit_burst = 100000
 submit_in_flight = 4096
-submit_in_flight_mb = 2" vn_setup_pair
+submit_in_flight_mb = 2" VN_BROKER_MAP_MB=64 vn_setup_pair
 vn_org school-de-linde onderwijs
 B_URL=$(cat "$T/broker-data/metrics-address")
 rss0=$(vn_rss_kb "$BROKER_PID")
 hostile school-de-linde --mode flood --to "$T/keys/vt-zuid-limburg.public" --count 1000000 \
-    --window 512 --size 200000 --seconds 10 > "$T/flood.out" &
+    --window 512 --size 200000 --seconds 30 > "$T/flood.out" &
 H=$!
 VN_PIDS+=("$H")
 sleep 3
