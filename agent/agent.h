@@ -203,6 +203,13 @@ int agent__put(agent_t *a, MDB_txn *txn, int db, MDB_val *k, MDB_val *v);
 int agent__del(agent_t *a, MDB_txn *txn, int db, MDB_val *k);
 void agent__after_commit(agent_t *a, int to_api, const uint8_t *routing, size_t routing_len,
                          uint8_t *data, size_t len);
+/* A transaction to answer a read from. With nothing of this turn written or queued yet, a
+ * read-only one on what earlier commits made durable, so the answer can go at once (*durable 1);
+ * else this turn's batch, whose uncommitted changes the answer may show, so it waits for the
+ * commit. agent__read_end sends resp accordingly and ends a read-only transaction. */
+MDB_txn *agent__read_begin(agent_t *a, int *durable);
+void agent__read_end(agent_t *a, MDB_txn *txn, int durable, const uint8_t *routing,
+                     size_t routing_len, Vn__ApiResponse *resp);
 void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routing_len,
                                Vn__ApiResponse *resp);
 /* Answer at once, not after the commit: for verdicts already durable at the broker. */

@@ -17,6 +17,28 @@ MDB_txn *agent__txn(agent_t *a)
     return a->txn;
 }
 
+MDB_txn *agent__read_begin(agent_t *a, int *durable)
+{
+    *durable = 0;
+    if (a->txn || a->n_out)
+        return agent__txn(a);
+    MDB_txn *txn;
+    if (vn_store_begin(a->db, 1, &txn) != 0)
+        return agent__txn(a);
+    *durable = 1;
+    return txn;
+}
+
+void agent__read_end(agent_t *a, MDB_txn *txn, int durable, const uint8_t *routing,
+                     size_t routing_len, Vn__ApiResponse *resp)
+{
+    if (durable) {
+        mdb_txn_abort(txn);
+        agent__reply_now(a, routing, routing_len, resp);
+    } else
+        agent__reply_after_commit(a, routing, routing_len, resp);
+}
+
 int agent__put(agent_t *a, MDB_txn *txn, int db, MDB_val *k, MDB_val *v)
 {
     int rc = mdb_put(txn, vn_store_dbi(a->db, db), k, v, 0);

@@ -437,8 +437,11 @@ static int s_step(agent_t *a, MDB_txn *txn, MDB_cursor *cur, const char *from, i
 static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max,
                            uint64_t after, const char *from)
 {
-    /* Read through the batch transaction: acks from this same turn are not committed yet. */
-    MDB_txn *txn = agent__txn(a);
+    /* Through this turn's batch when it holds acks or mail (the answer then waits for its
+     * commit); else from what is durable, answered at once: a waiting fetch woken by a commit
+     * must not wait for the next turn's commit of other work. */
+    int durable;
+    MDB_txn *txn = agent__read_begin(a, &durable);
     if (!txn) {
         agent__api_error(a, routing, routing_len, "storage-error", "inbox unavailable");
         return;
@@ -473,7 +476,7 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
     resp.body_case = VN__API_RESPONSE__BODY_INBOX;
     resp.inbox = &inbox;
-    agent__reply_after_commit(a, routing, routing_len, &resp);
+    agent__read_end(a, txn, durable, routing, routing_len, &resp);
     for (size_t i = 0; i < n; i++)
         vn__api_notification__free_unpacked(list[i], NULL);
     free(list);
@@ -482,17 +485,21 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
 /* 1 if the inbox holds nothing after position after (0: nothing at all). */
 static int s_inbox_empty(agent_t *a, uint64_t after)
 {
-    MDB_txn *txn = agent__txn(a);
-    if (!txn || after == UINT64_MAX)
+    int durable;
+    MDB_txn *txn = after == UINT64_MAX ? NULL : agent__read_begin(a, &durable);
+    if (!txn)
         return 1;
     MDB_cursor *cur;
     uint8_t start[8];
     vn_put_be64(start, after + 1);
     MDB_val k = {8, start}, v;
-    if (mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur) != 0)
-        return 1;
-    int rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
-    mdb_cursor_close(cur);
+    int rc = mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_INBOX), &cur);
+    if (rc == 0) {
+        rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
+        mdb_cursor_close(cur);
+    }
+    if (durable)
+        mdb_txn_abort(txn);
     return rc != 0;
 }
 
