@@ -50,7 +50,8 @@ vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *d
          * misreport or change the broker's map). */
         (map_size && (mrc = mdb_env_set_mapsize(self->env, map_size)) != 0) ||
         (mrc = mdb_env_set_maxreaders(self->env, 126)) != 0 ||
-        (mrc = mdb_env_open(self->env, dir, MDB_NOTLS | (readonly ? MDB_RDONLY : 0), 0600)) != 0) {
+        (mrc = mdb_env_open(self->env, dir, MDB_NOTLS | MDB_NORDAHEAD | (readonly ? MDB_RDONLY : 0),
+                               0600)) != 0) {
         *rc = vn_store_error(mrc);
         snprintf(err, errlen, "%s: cannot open store: %s", dir, mdb_strerror(mrc));
         goto fail;

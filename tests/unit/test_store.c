@@ -159,6 +159,11 @@ static void test_warm(void **state)
     int rc;
     vn_store_t *st = vn_store_open(dir, 8 << 20, s_dbs, 0, &rc, err, sizeof err);
     assert_non_null(st);
+    /* No read-ahead on the map: pages read into large folios make each 4 KB pwrite of a
+     * commit walk the whole folio (docs/performance.md, 2026-12-03). */
+    unsigned flags = 0;
+    assert_int_equal(mdb_env_get_flags(vn_store_env(st), &flags), 0);
+    assert_true(flags & MDB_NORDAHEAD);
     MDB_txn *txn;
     assert_int_equal(vn_store_begin(st, 0, &txn), 0);
     static char big[4000];
