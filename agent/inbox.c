@@ -433,15 +433,14 @@ static int s_step(agent_t *a, MDB_txn *txn, MDB_cursor *cur, const char *from, i
     return MDB_NOTFOUND;
 }
 
-/* Answer one fetch with up to max inbox entries after inbox position after (possibly none). */
-static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_len, uint32_t max,
-                           uint64_t after, const char *from)
+/* Answer one fetch with up to max inbox entries after inbox position after (possibly none),
+ * read through txn from agent__read_begin, which this ends. Through this turn's batch when it
+ * holds acks or mail (the answer then waits for its commit); else from what is durable,
+ * answered at once: a waiting fetch woken by a commit must not wait for the next turn's commit
+ * of other work. */
+static void s_answer_fetch(agent_t *a, MDB_txn *txn, int durable, const uint8_t *routing,
+                           size_t routing_len, uint32_t max, uint64_t after, const char *from)
 {
-    /* Through this turn's batch when it holds acks or mail (the answer then waits for its
-     * commit); else from what is durable, answered at once: a waiting fetch woken by a commit
-     * must not wait for the next turn's commit of other work. */
-    int durable;
-    MDB_txn *txn = agent__read_begin(a, &durable);
     if (!txn) {
         agent__api_error(a, routing, routing_len, "storage-error", "inbox unavailable");
         return;
@@ -482,12 +481,10 @@ static void s_answer_fetch(agent_t *a, const uint8_t *routing, size_t routing_le
     free(list);
 }
 
-/* 1 if the inbox holds nothing after position after (0: nothing at all). */
-static int s_inbox_empty(agent_t *a, uint64_t after)
+/* 1 if the inbox read through txn holds nothing after position after (0: nothing at all). */
+static int s_inbox_empty(agent_t *a, MDB_txn *txn, uint64_t after)
 {
-    int durable;
-    MDB_txn *txn = after == UINT64_MAX ? NULL : agent__read_begin(a, &durable);
-    if (!txn)
+    if (!txn || after == UINT64_MAX)
         return 1;
     MDB_cursor *cur;
     uint8_t start[8];
@@ -498,18 +495,21 @@ static int s_inbox_empty(agent_t *a, uint64_t after)
         rc = mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
         mdb_cursor_close(cur);
     }
-    if (durable)
-        mdb_txn_abort(txn);
     return rc != 0;
 }
 
 void agent__fetch(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiFetch *f)
 {
     uint32_t max = f->max == 0 || f->max > 1000 ? 100 : f->max;
-    if (f->wait_ms == 0 || (f->from_org && f->from_org[0]) || !s_inbox_empty(a, f->after_seq)) {
-        s_answer_fetch(a, routing, routing_len, max, f->after_seq, f->from_org);
+    int durable;
+    MDB_txn *txn = agent__read_begin(a, &durable);
+    if (f->wait_ms == 0 || (f->from_org && f->from_org[0]) ||
+        !s_inbox_empty(a, txn, f->after_seq)) {
+        s_answer_fetch(a, txn, durable, routing, routing_len, max, f->after_seq, f->from_org);
         return;
     }
+    if (durable)
+        mdb_txn_abort(txn);
     waiter_t *w = agent__waiter_add(&a->fetches, &a->n_fetches, routing, routing_len);
     if (w) {
         w->max = max;
@@ -527,7 +527,9 @@ void agent__fetch_wake(agent_t *a, uint64_t now_ms)
             i++;
             continue;
         }
-        s_answer_fetch(a, w->routing, w->routing_len, w->max, w->after_seq, NULL);
+        int durable;
+        MDB_txn *txn = agent__read_begin(a, &durable);
+        s_answer_fetch(a, txn, durable, w->routing, w->routing_len, w->max, w->after_seq, NULL);
         *w = a->fetches[--a->n_fetches];
     }
 }
