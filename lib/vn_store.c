@@ -1,5 +1,6 @@
 /* vn_store.c -- LMDB environment ownership. A transaction never crosses threads. */
 #include "vn_store.h"
+#include "vn_store_ahead.h"
 #include "vn_error.h"
 #include "vn_util.h"
 
@@ -12,11 +13,14 @@
 #include <sys/stat.h>
 
 #define MAX_DBS 32
+#define S_REOPENED 0x100 /* vn_store_open's second open of a store it created */
 
 struct vn_store {
     MDB_env *env;
     MDB_dbi dbis[MAX_DBS];
     int n_dbs;
+    int ahead_on; /* a writer's store: the file is kept ahead of its pages (vn_store_ahead.c) */
+    vn_store_ahead_t ahead;
 };
 
 int vn_store_error(int mdb_rc)
@@ -44,6 +48,12 @@ vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *d
         snprintf(err, errlen, "%s: %s", dir, vn_strerror(*rc));
         goto fail;
     }
+    char path[4096];
+    struct stat sb;
+    int created = !readonly && !(flags & S_REOPENED) && snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
+                  (stat(path, &sb) != 0 || sb.st_size == 0);
+    if (!readonly)
+        vn_store_ahead_prepare(dir);
     if ((mrc = mdb_env_create(&self->env)) != 0 ||
         (mrc = mdb_env_set_maxdbs(self->env, MAX_DBS)) != 0 ||
         /* No size given: LMDB keeps the size the environment was created with (tools must not
@@ -84,6 +94,15 @@ vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *d
         snprintf(err, errlen, "%s: %s", dir, mdb_strerror(mrc));
         goto fail;
     }
+    if (created) { /* once more, now that it exists: its meta pages read a page each */
+        vn_store_destroy(&self);
+        return vn_store_open(dir, map_size, db_names, flags | S_REOPENED, rc, err, errlen);
+    }
+    if (!readonly) {
+        vn_store_ahead_init(&self->ahead, self->env);
+        self->ahead_on = 1;
+        mdb_env_set_userctx(self->env, self);
+    }
     *rc = 0;
     return self;
 fail:
@@ -98,6 +117,8 @@ void vn_store_destroy(vn_store_t **self_p)
     vn_store_t *self = *self_p;
     if (self->env)
         mdb_env_close(self->env);
+    if (self->ahead_on)
+        vn_store_ahead_fini(&self->ahead);
     free(self);
     *self_p = NULL;
 }
@@ -121,6 +142,9 @@ int vn_store_begin(vn_store_t *self, int readonly, MDB_txn **txn)
 int vn_store_commit(MDB_txn *txn)
 {
     assert(txn);
+    vn_store_t *self = mdb_env_get_userctx(mdb_txn_env(txn));
+    if (self && self->ahead_on)
+        vn_store_ahead(&self->ahead, txn);
     return vn_store_error(mdb_txn_commit(txn));
 }
 

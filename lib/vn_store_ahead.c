@@ -1,0 +1,109 @@
+/* vn_store_ahead.c -- see vn_store_ahead.h. Why: on Linux 6.18 ext4 caches file data in large
+ * folios, and a write into a range not yet cached allocates folios as large as the write. LMDB
+ * writes a commit's contiguous new pages with one pwritev, so the end of a growing data file
+ * landed in folios of up to hundreds of KB; once written back, each 4 KB page LMDB later reuses
+ * inside one dirtied, wrote back and counted the whole folio (docs/performance.md, "2026-12-03:
+ * large folios at the end of the file"). A hole read through a map without read-ahead is
+ * cached page by page, and LMDB's writes then fill those pages as they are. */
+#include "vn_store_ahead.h"
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels refuse it and the loop does the work */
+#endif
+
+void vn_store_ahead_prepare(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/data.mdb", dir) >= (int)sizeof path)
+        return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char buf[65536];
+    if (page > 0 && page <= (long)sizeof buf && fdatasync(fd) == 0 && /* only clean pages go */
+        posix_fadvise(fd, 0, (off_t)2 << 20, POSIX_FADV_DONTNEED) == 0 &&
+        posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM) == 0) {
+        /* LMDB's meta pages are its first two pages of its own page size, which is the
+         * system's (LMDB's default, which vangnet keeps). */
+        (void)!pread(fd, buf, (size_t)page, 0);
+        (void)!pread(fd, buf, (size_t)page, page);
+    }
+    close(fd);
+}
+
+void vn_store_ahead_init(vn_store_ahead_t *st, MDB_env *env)
+{
+    (void)env;
+    pthread_mutex_init(&st->lock, NULL);
+    st->last_used = st->max_growth = 0;
+    st->off = 0;
+}
+
+void vn_store_ahead_fini(vn_store_ahead_t *st)
+{
+    pthread_mutex_destroy(&st->lock);
+}
+
+/* Each page of [from, to) of the file read once, through a map of its own without read-ahead
+ * (LMDB does not tell where its map is): from the hole, a zero page of its own in the cache. */
+static void s_cache(int fd, uint64_t from, uint64_t to, uint64_t page)
+{
+    from = from / page * page;
+    void *map = mmap(NULL, (size_t)(to - from), PROT_READ, MAP_SHARED, fd, (off_t)from);
+    if (map == MAP_FAILED)
+        return;
+    (void)madvise(map, (size_t)(to - from), MADV_RANDOM);
+    if (madvise(map, (size_t)(to - from), MADV_POPULATE_READ) != 0) {
+        volatile const unsigned char *p = map;
+        unsigned sum = 0;
+        for (uint64_t at = 0; at < to - from; at += page)
+            sum += p[at];
+        (void)sum;
+    }
+    munmap(map, (size_t)(to - from));
+}
+
+void vn_store_ahead(vn_store_ahead_t *st, MDB_txn *txn)
+{
+    MDB_env *env = mdb_txn_env(txn);
+    if (pthread_mutex_trylock(&st->lock) != 0)
+        return; /* another writer is doing it */
+    MDB_envinfo info;
+    MDB_stat es;
+    struct stat sb;
+    int fd;
+    /* Only inside a write transaction: the writer's lock keeps every other writer, in this
+     * process or another, from writing the file's end while it is measured and lengthened. */
+    if (st->off || mdb_env_info(env, &info) != 0 || mdb_txn_id(txn) != info.me_last_txnid + 1 ||
+        mdb_env_stat(env, &es) != 0 || mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) != 0) {
+        pthread_mutex_unlock(&st->lock);
+        return;
+    }
+    uint64_t page = es.ms_psize, used = ((uint64_t)info.me_last_pgno + 1) * page;
+    uint64_t end = (uint64_t)sb.st_size;
+    if (st->last_used && used > st->last_used && used - st->last_used > st->max_growth)
+        st->max_growth = used - st->last_used;
+    st->last_used = used;
+    uint64_t room = 4 * st->max_growth;
+    room = room < VN_STORE_AHEAD_MIN ? VN_STORE_AHEAD_MIN
+                                     : room > VN_STORE_AHEAD_MAX ? VN_STORE_AHEAD_MAX : room;
+    room = (room + page - 1) / page * page;
+    uint64_t want = used + room, cap = (uint64_t)info.me_mapsize / page * page;
+    if (want > cap)
+        want = cap;
+    if (end < used + room / 2 && want > end) { /* never shorter */
+        if (ftruncate(fd, (off_t)want) == 0)
+            s_cache(fd, end, want, page);
+        else
+            st->off = 1;
+    }
+    pthread_mutex_unlock(&st->lock);
+}

@@ -1,0 +1,39 @@
+/* vn_store_ahead.h -- keeps an LMDB data file ahead of the pages in use, with that headroom in
+ * the page cache as single pages, so LMDB's writes never land in large folios. Owned by the
+ * vn_store_t of a writer (vn_store.c); not used for read-only opens. */
+#ifndef VN_STORE_AHEAD_H
+#define VN_STORE_AHEAD_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdint.h>
+
+typedef struct {
+    pthread_mutex_t lock; /* writers of one store may commit from different threads */
+    uint64_t last_used;   /* LMDB's pages in use at the last call, bytes */
+    uint64_t max_growth;  /* the largest growth seen between two calls, bytes */
+    int off;              /* extending failed once (a full disk, a file limit): not tried again */
+} vn_store_ahead_t;
+
+/* The smallest headroom and the largest: the headroom is four times the largest growth seen in
+ * one commit, within these (a hole costs no disk, its zero pages only reclaimable cache). */
+#define VN_STORE_AHEAD_MIN ((uint64_t)1 << 20)
+#define VN_STORE_AHEAD_MAX ((uint64_t)64 << 20)
+
+/* Before LMDB opens the store in dir: its first 2 MB are dropped from the cache (the clean pages
+ * nobody maps) and the two meta pages, which every commit rewrites, read back a page each. LMDB
+ * reads them with read-ahead (a folio of up to hundreds of KB), and at creation writes both in
+ * one write (8 KB): a commit's meta update would dirty and write back the whole folio. */
+void vn_store_ahead_prepare(const char *dir);
+/* After open, for a writer. */
+void vn_store_ahead_init(vn_store_ahead_t *st, MDB_env *env);
+void vn_store_ahead_fini(vn_store_ahead_t *st);
+/* In a write transaction, before its commit (under the writer's lock, so no writer in any
+ * process moves the file's end meanwhile; a read-only txn is left alone): when less than half
+ * the headroom is left beyond the last page in use, the
+ * file is made longer (a hole: nothing is written) and the new range read through a map
+ * without read-ahead, which puts each page in a folio of its own. Never past the map's size;
+ * never shortens the file. Errors only stop it: LMDB then writes past the end as it would. */
+void vn_store_ahead(vn_store_ahead_t *st, MDB_txn *txn);
+
+#endif
