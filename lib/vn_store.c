@@ -48,12 +48,7 @@ vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *d
         snprintf(err, errlen, "%s: %s", dir, vn_strerror(*rc));
         goto fail;
     }
-    char path[4096];
-    struct stat sb;
-    int created = !readonly && !(flags & S_REOPENED) && snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
-                  (stat(path, &sb) != 0 || sb.st_size == 0);
-    if (!readonly)
-        vn_store_ahead_prepare(dir);
+    int created = !readonly && !vn_store_ahead_prepare(dir) && !(flags & S_REOPENED);
     if ((mrc = mdb_env_create(&self->env)) != 0 ||
         (mrc = mdb_env_set_maxdbs(self->env, MAX_DBS)) != 0 ||
         /* No size given: LMDB keeps the size the environment was created with (tools must not
@@ -99,7 +94,7 @@ vn_store_t *vn_store_open(const char *dir, size_t map_size, const char *const *d
         return vn_store_open(dir, map_size, db_names, flags | S_REOPENED, rc, err, errlen);
     }
     if (!readonly) {
-        vn_store_ahead_init(&self->ahead, self->env);
+        vn_store_ahead_init(&self->ahead);
         self->ahead_on = 1;
         mdb_env_set_userctx(self->env, self);
     }

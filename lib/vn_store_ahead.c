@@ -2,8 +2,8 @@
  * folios, and a write into a range not yet cached allocates folios as large as the write. LMDB
  * writes a commit's contiguous new pages with one pwritev, so the end of a growing data file
  * landed in folios of up to hundreds of KB; once written back, each 4 KB page LMDB later reuses
- * inside one dirtied, wrote back and counted the whole folio (docs/performance.md, "2026-12-03:
- * large folios at the end of the file"). A hole read through a map without read-ahead is
+ * inside one dirtied, wrote back and counted the whole folio (docs/performance.md, "large folios
+ * at the growing end of a store"). A hole read through a map without read-ahead is
  * cached page by page, and LMDB's writes then fill those pages as they are. */
 #include "vn_store_ahead.h"
 
@@ -18,17 +18,20 @@
 #define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels refuse it and the loop does the work */
 #endif
 
-void vn_store_ahead_prepare(const char *dir)
+int vn_store_ahead_prepare(const char *dir)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/data.mdb", dir) >= (int)sizeof path)
-        return;
+        return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return 0;
+    struct stat sb;
+    int exists = fstat(fd, &sb) == 0 && sb.st_size > 0;
     long page = sysconf(_SC_PAGESIZE);
     unsigned char buf[65536];
-    if (page > 0 && page <= (long)sizeof buf && fdatasync(fd) == 0 && /* only clean pages go */
+    if (exists && page > 0 && page <= (long)sizeof buf &&
+        fdatasync(fd) == 0 && /* only clean pages go */
         posix_fadvise(fd, 0, (off_t)2 << 20, POSIX_FADV_DONTNEED) == 0 &&
         posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM) == 0) {
         /* LMDB's meta pages are its first two pages of its own page size, which is the
@@ -37,11 +40,11 @@ void vn_store_ahead_prepare(const char *dir)
         (void)!pread(fd, buf, (size_t)page, page);
     }
     close(fd);
+    return exists;
 }
 
-void vn_store_ahead_init(vn_store_ahead_t *st, MDB_env *env)
+void vn_store_ahead_init(vn_store_ahead_t *st)
 {
-    (void)env;
     pthread_mutex_init(&st->lock, NULL);
     st->last_used = st->max_growth = 0;
     st->off = 0;

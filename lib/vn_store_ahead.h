@@ -23,17 +23,18 @@ typedef struct {
 /* Before LMDB opens the store in dir: its first 2 MB are dropped from the cache (the clean pages
  * nobody maps) and the two meta pages, which every commit rewrites, read back a page each. LMDB
  * reads them with read-ahead (a folio of up to hundreds of KB), and at creation writes both in
- * one write (8 KB): a commit's meta update would dirty and write back the whole folio. */
-void vn_store_ahead_prepare(const char *dir);
+ * one write (8 KB): a commit's meta update would dirty and write back the whole folio.
+ * 1 if the store exists (a data file that is not empty), else 0: LMDB will create it. */
+int vn_store_ahead_prepare(const char *dir);
 /* After open, for a writer. */
-void vn_store_ahead_init(vn_store_ahead_t *st, MDB_env *env);
+void vn_store_ahead_init(vn_store_ahead_t *st);
 void vn_store_ahead_fini(vn_store_ahead_t *st);
 /* In a write transaction, before its commit (under the writer's lock, so no writer in any
  * process moves the file's end meanwhile; a read-only txn is left alone): when less than half
- * the headroom is left beyond the last page in use, the
- * file is made longer (a hole: nothing is written) and the new range read through a map
- * without read-ahead, which puts each page in a folio of its own. Never past the map's size;
- * never shortens the file. Errors only stop it: LMDB then writes past the end as it would. */
+ * the headroom is left beyond the last page in use, the file is made longer (a hole: nothing
+ * is written) and the new range read through a map without read-ahead, which puts each page in
+ * a folio of its own. Never past the map's size; never shortens the file. Errors only stop it:
+ * LMDB then writes past the end as it would. */
 void vn_store_ahead(vn_store_ahead_t *st, MDB_txn *txn);
 
 #endif
