@@ -12,6 +12,8 @@ typedef struct {
     pthread_mutex_t lock; /* writers of one store may commit from different threads */
     uint64_t last_used;   /* LMDB's pages in use at the last call, bytes */
     uint64_t max_growth;  /* the largest growth seen between two calls, bytes */
+    uint64_t cached_to;   /* the file is in the cache from the last page in use up to here */
+    uint64_t last_cached; /* bytes the last call read into the cache (bounded, see below) */
     int off;              /* extending failed once (a full disk, a file limit): not tried again */
 } vn_store_ahead_t;
 
@@ -19,6 +21,9 @@ typedef struct {
  * one commit, within these (a hole costs no disk, its zero pages only reclaimable cache). */
 #define VN_STORE_AHEAD_MIN ((uint64_t)1 << 20)
 #define VN_STORE_AHEAD_MAX ((uint64_t)64 << 20)
+/* What one call caches beyond twice the last commit's growth: the headroom is cached a step at
+ * a time, so no commit pays for all of it. */
+#define VN_STORE_AHEAD_STEP ((uint64_t)256 << 10)
 
 /* Before LMDB opens the store in dir: its first 2 MB are dropped from the cache (the clean pages
  * nobody maps) and the two meta pages, which every commit rewrites, read back a page each. LMDB
@@ -32,9 +37,10 @@ void vn_store_ahead_fini(vn_store_ahead_t *st);
 /* In a write transaction, before its commit (under the writer's lock, so no writer in any
  * process moves the file's end meanwhile; a read-only txn is left alone): when less than half
  * the headroom is left beyond the last page in use, the file is made longer (a hole: nothing
- * is written) and the new range read through a map without read-ahead, which puts each page in
- * a folio of its own. Never past the map's size; never shortens the file. Errors only stop it:
- * LMDB then writes past the end as it would. */
+ * is written); then the next part of the headroom not yet cached, at most twice the last
+ * commit's growth and VN_STORE_AHEAD_STEP, is read into the cache a page per folio. Never past
+ * the map's size; never shortens the file. Errors only stop it: LMDB then writes past the end
+ * as it would. */
 void vn_store_ahead(vn_store_ahead_t *st, MDB_txn *txn);
 
 #endif

@@ -219,6 +219,26 @@ static long long s_write_bytes(void)
     return v;
 }
 
+/* How many pages of [from, to) of the file are in the page cache. */
+static long s_resident_pages(int fd, uint64_t from, uint64_t to)
+{
+    size_t len = (size_t)(to - from);
+    if (len == 0)
+        return 0;
+    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)from);
+    assert_true(m != MAP_FAILED);
+    size_t pages = (len + (size_t)sysconf(_SC_PAGESIZE) - 1) / (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *in = malloc(pages);
+    assert_non_null(in);
+    assert_int_equal(mincore(m, len, in), 0);
+    long n = 0;
+    for (size_t i = 0; i < pages; i++)
+        n += in[i] & 1;
+    free(in);
+    munmap(m, len);
+    return n;
+}
+
 /* The data file is kept ahead of the pages in use, the headroom cached, within the map, never
  * shortened; and a page rewritten in it after a large write costs a page, not a large folio. */
 static void test_ahead(void **state)
@@ -231,10 +251,11 @@ static void test_ahead(void **state)
     assert_non_null(st);
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     long page = sysconf(_SC_PAGESIZE);
-    uint64_t used, size;
+    uint64_t used = 0, size, growth = 0;
     struct stat sb;
     static char big[3000];
     for (int round = 0; round < 3; round++) { /* commits of about 600 KB */
+        uint64_t was = used;
         MDB_txn *txn;
         assert_int_equal(vn_store_begin(st, 0, &txn), 0);
         for (int i = 0; i < 200; i++) {
@@ -245,6 +266,7 @@ static void test_ahead(void **state)
         }
         assert_int_equal(vn_store_commit(txn), 0);
         vn_store_usage(st, &used, &size);
+        growth = used - was;
         assert_int_equal(stat(path, &sb), 0);
         /* Made ahead before each commit, from the growth seen so far: from the second
          * commit on, the headroom covered the commit with at least half the least left. */
@@ -254,18 +276,11 @@ static void test_ahead(void **state)
         assert_true((uint64_t)sb.st_size <= used + VN_STORE_AHEAD_MAX);
         assert_true((uint64_t)sb.st_size <= map);
     }
-    /* The headroom is in the page cache before LMDB writes there. */
+    /* What a commit like the last will write is in the page cache before LMDB writes there. */
     int fd = open(path, O_RDWR);
     assert_true(fd >= 0);
-    size_t room = (size_t)sb.st_size - used;
-    void *m = mmap(NULL, room, PROT_READ, MAP_SHARED, fd, (off_t)used);
-    assert_true(m != MAP_FAILED);
-    unsigned char *in = malloc(room / (size_t)page + 1);
-    assert_int_equal(mincore(m, room, in), 0);
-    for (size_t i = 0; i < room / (size_t)page; i++)
-        assert_true(in[i] & 1);
-    free(in);
-    munmap(m, room);
+    assert_true(used + growth <= (uint64_t)sb.st_size);
+    assert_int_equal(s_resident_pages(fd, used, used + growth), (long)(growth / (uint64_t)page));
     /* A run of pages written at once and written back, then one of them rewritten: the rewrite
      * dirties one page. Into an uncached range, the run would have made a folio as large as
      * itself (Linux 6.18, ext4) and the rewrite counted all of it. Past LMDB's last page, so
@@ -312,6 +327,61 @@ static void test_ahead(void **state)
     test_tmpdir_remove(dir);
 }
 
+/* One commit caches a bounded part of the headroom, never all of it at once: after a commit
+ * that grew the store by 12 MB the headroom is 48 MB, and the next commit caches twice the
+ * growth and a step of it; a commit that grew nothing caches a step. */
+static void s_commit_values(vn_store_t *st, const char *prefix, int n)
+{
+    static char big[3000];
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
+    for (int i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s%05d", prefix, i);
+        MDB_val k = {strlen(key), key}, v = {sizeof big, big};
+        assert_int_equal(mdb_put(txn, vn_store_dbi(st, 0), &k, &v, 0), 0);
+    }
+    assert_int_equal(vn_store_commit(txn), 0);
+}
+
+static void test_ahead_bounded(void **state)
+{
+    (void)state;
+    char *dir = test_tmpdir(), err[512], path[1024];
+    int rc;
+    vn_store_t *st = vn_store_open(dir, (size_t)512 << 20, s_dbs, 0, &rc, err, sizeof err);
+    assert_non_null(st);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), used0, used1, used2, size;
+    vn_store_usage(st, &used0, &size);
+    s_commit_values(st, "a", 4000); /* 12 MB */
+    vn_store_usage(st, &used1, &size);
+    uint64_t growth = used1 - used0;
+    assert_true(growth >= (uint64_t)11 << 20);
+    s_commit_values(st, "b", 1); /* its call saw 12 MB of growth */
+    vn_store_usage(st, &used2, &size);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    uint64_t end = (uint64_t)sb.st_size;
+    assert_true(end >= used2 + 3 * growth); /* the headroom: four times the growth */
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    long cached = s_resident_pages(fd, used2, end);
+    /* at most twice the growth and a step, from where the last page in use was */
+    assert_true((uint64_t)cached * page <= 2 * growth + VN_STORE_AHEAD_STEP);
+    assert_true((uint64_t)cached * page >= 2 * growth - (used2 - used1));
+    assert_true((uint64_t)cached * page < end - used2); /* not the whole headroom */
+    s_commit_values(st, "c", 1); /* its call saw next to no growth: a step more */
+    uint64_t used3;
+    vn_store_usage(st, &used3, &size);
+    long more = s_resident_pages(fd, used3, end) - cached;
+    assert_true(more > 0);
+    assert_true((uint64_t)more * page <= VN_STORE_AHEAD_STEP + 2 * (used2 - used1 + page));
+    close(fd);
+    vn_store_destroy(&st);
+    test_tmpdir_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_map_full_is_an_error_not_a_crash),
         cmocka_unit_test(test_warm),
         cmocka_unit_test(test_ahead),
+        cmocka_unit_test(test_ahead_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
