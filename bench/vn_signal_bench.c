@@ -393,6 +393,13 @@ int main(int argc, char **argv)
     b->db = vn_brokerdb_open(dir, map, 0, &rc, err, sizeof err);
     if (!b->db)
         return fprintf(stderr, "%s\n", err), 1;
+    uint64_t moved, t_move = s_us(); /* as the broker does at open (broker.c) */
+    if ((rc = vn_sigdb_move_old_index(b->db, &moved)) != 0)
+        return fprintf(stderr, "moving an older store's signal index: %s\n", vn_strerror(rc)), 1;
+    if (moved)
+        printf("signals: moved %llu signal index entries of an older store into the subject "
+               "index in %.0f s, as the broker does at open\n", (unsigned long long)moved,
+               (double)(s_us() - t_move) / 1e6);
     b->keys = vn_keyset_generate("broker", "broker");
     snprintf(b->cfg.vocabulary, sizeof b->cfg.vocabulary, "%s", vocab);
     if (!(b->policy = vn_policy_load(policy, err, sizeof err)) ||

@@ -1,5 +1,6 @@
 /* broker.c -- the broker's sockets and poll loop: route frames to their handlers, commit in groups. */
 #include "broker.h"
+#include "signals.h"
 #include "vn_brokerdb.h"
 #include "vn_daemon.h"
 #include "vn_error.h"
@@ -76,6 +77,14 @@ int broker_init(broker_t *b, const vn_broker_config_t *cfg, char *err, size_t er
                  vn_strerror(rc));
         return rc;
     }
+    uint64_t moved;
+    if ((rc = vn_sigdb_move_old_index(b->db, &moved)) != 0) {
+        snprintf(err, errlen, "%s: cannot move the signal index into the subject index: %s",
+                 cfg->data, vn_strerror(rc));
+        return rc;
+    }
+    if (moved)
+        vn_info("event=signal-index-moved entries=%llu", (unsigned long long)moved);
     if ((rc = broker__relying_build(b)) != 0) {
         snprintf(err, errlen, "%s: cannot index the envelopes relying on consents: %s", cfg->data,
                  vn_strerror(rc));

@@ -29,20 +29,25 @@ static void s_copy(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
-/* The ids filed under pseud in dbi, added to links (no duplicates). VN_E_TOO_LARGE past cap. */
-static int s_range(vn_sigdb_t *d, MDB_dbi dbi, const uint8_t *pseud, int via_youth,
+/* The ids filed under pseud as youth or as parent (kind), added to links (no duplicates).
+ * VN_E_TOO_LARGE past cap. */
+static int s_range(vn_sigdb_t *d, char kind, const uint8_t *pseud, int via_youth,
                    s_link_t *links, size_t *n)
 {
     MDB_cursor *cur;
-    int rc = vn_store_error(mdb_cursor_open(d->txn, dbi, &cur));
+    int rc = vn_store_error(mdb_cursor_open(d->txn, d->by_pseud, &cur));
     if (rc != 0)
         return rc;
-    MDB_val k = {32, (void *)pseud}, v;
+    uint8_t prefix[VN_SIGDB_PSEUD_PREFIX];
+    memcpy(prefix, pseud, 32);
+    prefix[32] = VN_SIGDB_MARK;
+    prefix[33] = (uint8_t)kind;
+    MDB_val k = {sizeof prefix, prefix}, v;
     int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 32 + VN_ID_LEN || memcmp(k.mv_data, pseud, 32) != 0)
+        if (k.mv_size != VN_SIGDB_PSEUD_KEY || memcmp(k.mv_data, prefix, sizeof prefix) != 0)
             break;
-        const char *id = (const char *)k.mv_data + 32;
+        const char *id = (const char *)k.mv_data + VN_SIGDB_PSEUD_PREFIX;
         size_t i = 0;
         while (i < *n && memcmp(links[i].id, id, VN_ID_LEN) != 0)
             i++;
@@ -129,7 +134,7 @@ static int s_register(vn_sigdb_t *d, const vn_signal_rules_t *rules, const Vn__S
     memset(out, 0, sizeof *out);
     *code = NULL;
     size_t n_links = 0;
-    int rc = s_range(d, d->youth, r->youth_pseudonym.data, 1, links, &n_links);
+    int rc = s_range(d, VN_SIGDB_YOUTH, r->youth_pseudonym.data, 1, links, &n_links);
     /* The organisation's own live signals on this youth: bounded per youth. The records stay
      * with their links: one in no match yet becomes a part from the same record. */
     int own = 0;
@@ -143,7 +148,7 @@ static int s_register(vn_sigdb_t *d, const vn_signal_rules_t *rules, const Vn__S
         return VN_E_TOO_LARGE;
     }
     for (size_t i = 0; rc == 0 && i < r->n_parent_pseudonyms; i++)
-        rc = s_range(d, d->parent, r->parent_pseudonyms[i].data, 0, links, &n_links);
+        rc = s_range(d, VN_SIGDB_PARENT, r->parent_pseudonyms[i].data, 0, links, &n_links);
     if (rc == VN_E_TOO_LARGE)
         *code = "match-too-large";
     if (rc != 0)

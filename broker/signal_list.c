@@ -38,12 +38,17 @@ void broker__signal_list(broker_t *b, const char *org, const uint8_t *routing, s
         /* By youth: the live signals on it (an index range); else all of the caller's own. */
         int by_youth = l && l->youth_pseudonym.len == 32;
         uint8_t start[VN_ORG_MAX + 1 + VN_ID_LEN + 32];
-        size_t prefix = by_youth ? 32 : strlen(org) + 1;
-        memcpy(start, by_youth ? l->youth_pseudonym.data : (const uint8_t *)org, prefix);
+        size_t prefix = by_youth ? VN_SIGDB_PSEUD_PREFIX : strlen(org) + 1;
+        if (by_youth) { /* the youth's entries in the subject index (signals.h) */
+            memcpy(start, l->youth_pseudonym.data, 32);
+            start[32] = VN_SIGDB_MARK;
+            start[33] = VN_SIGDB_YOUTH;
+        } else
+            memcpy(start, org, prefix);
         size_t after = l && l->after && strlen(l->after) == VN_ID_LEN ? VN_ID_LEN : 0;
         memcpy(start + prefix, after ? l->after : "", after);
         MDB_val k = {prefix + after, start}, v;
-        mdb_cursor_open(txn, by_youth ? d.youth : d.owner, &cur);
+        mdb_cursor_open(txn, by_youth ? d.by_pseud : d.owner, &cur);
         int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         if (mrc == 0 && after && k.mv_size == prefix + VN_ID_LEN &&
             memcmp(k.mv_data, start, prefix + VN_ID_LEN) == 0)

@@ -16,8 +16,7 @@ void vn_sigdb_init(vn_sigdb_t *d, const vn_store_t *db, MDB_txn *txn)
     memset(d, 0, sizeof *d);
     d->txn = txn;
     d->signals = vn_store_dbi(db, BDB_SIGNALS);
-    d->youth = vn_store_dbi(db, BDB_SIG_YOUTH);
-    d->parent = vn_store_dbi(db, BDB_SIG_PARENT);
+    d->by_pseud = vn_store_dbi(db, BDB_IDX_SUBJECT);
     d->owner = vn_store_dbi(db, BDB_SIG_OWNER);
     d->time = vn_store_dbi(db, BDB_SIG_TIME);
     d->matches = vn_store_dbi(db, BDB_MATCHES);
@@ -54,12 +53,14 @@ static int s_del(vn_sigdb_t *d, MDB_dbi dbi, const void *k, size_t kl)
     return rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
 }
 
-/* pseudonym(32) id -> key; returns its length */
-static size_t s_pseud_key(uint8_t *out, const uint8_t *pseud, const char *id)
+size_t vn_sigdb_pseud_key(uint8_t out[VN_SIGDB_PSEUD_KEY], const uint8_t pseud[32], char kind,
+                          const char *id)
 {
     memcpy(out, pseud, 32);
-    memcpy(out + 32, id, VN_ID_LEN);
-    return 32 + VN_ID_LEN;
+    out[32] = VN_SIGDB_MARK;
+    out[33] = (uint8_t)kind;
+    memcpy(out + VN_SIGDB_PSEUD_PREFIX, id, VN_ID_LEN);
+    return VN_SIGDB_PSEUD_KEY;
 }
 
 static size_t s_org_key(uint8_t *out, const char *org, const char *id)
@@ -98,9 +99,13 @@ int vn_sigdb_put_new(vn_sigdb_t *d, const Vn__SignalRecord *r)
         return VN_E_INVALID;
     int rc = vn_sigdb_put_record(d, r);
     if (rc == 0)
-        rc = s_put(d, d->youth, key, s_pseud_key(key, r->youth_pseudonym.data, r->id), "", 0);
+        rc = s_put(d, d->by_pseud, key,
+                   vn_sigdb_pseud_key(key, r->youth_pseudonym.data, VN_SIGDB_YOUTH, r->id), "", 0);
     for (size_t i = 0; rc == 0 && i < r->n_parent_pseudonyms; i++)
-        rc = s_put(d, d->parent, key, s_pseud_key(key, r->parent_pseudonyms[i].data, r->id), "", 0);
+        if (r->parent_pseudonyms[i].len == 32)
+            rc = s_put(d, d->by_pseud, key,
+                       vn_sigdb_pseud_key(key, r->parent_pseudonyms[i].data, VN_SIGDB_PARENT, r->id),
+                       "", 0);
     if (rc == 0)
         rc = s_put(d, d->owner, key, s_org_key(key, r->owner, r->id), "", 0);
     /* Only its next lifetime event: the deletion is indexed when it stops being active. The
@@ -137,10 +142,15 @@ static int s_due_deletion(vn_sigdb_t *d, const Vn__SignalRecord *r)
 
 static int s_unmatchable(vn_sigdb_t *d, const Vn__SignalRecord *r)
 {
-    uint8_t key[32 + VN_ID_LEN + 16];
-    int rc = s_del(d, d->youth, key, s_pseud_key(key, r->youth_pseudonym.data, r->id));
+    uint8_t key[VN_SIGDB_PSEUD_KEY];
+    if (r->youth_pseudonym.len != 32)
+        return VN_E_INVALID;
+    int rc = s_del(d, d->by_pseud, key,
+                   vn_sigdb_pseud_key(key, r->youth_pseudonym.data, VN_SIGDB_YOUTH, r->id));
     for (size_t i = 0; rc == 0 && i < r->n_parent_pseudonyms; i++)
-        rc = s_del(d, d->parent, key, s_pseud_key(key, r->parent_pseudonyms[i].data, r->id));
+        if (r->parent_pseudonyms[i].len == 32)
+            rc = s_del(d, d->by_pseud, key,
+                       vn_sigdb_pseud_key(key, r->parent_pseudonyms[i].data, VN_SIGDB_PARENT, r->id));
     return rc;
 }
 
@@ -168,6 +178,61 @@ int vn_sigdb_delete(vn_sigdb_t *d, const Vn__SignalRecord *r)
     if (rc == 0)
         rc = s_del(d, d->signals, r->id, strlen(r->id));
     return rc;
+}
+
+/* Stores written before signals were filed in the subject index kept them in signals_by_youth
+ * and signals_by_parent (pseudonym(32) id): moved over in transactions of a bounded size (a
+ * transaction's dirty pages are held in memory), each a step that a stop in between keeps. */
+#define S_MOVE_STEP 20000
+int vn_sigdb_move_old_index(vn_store_t *db, uint64_t *moved)
+{
+    *moved = 0;
+    static const struct { int db; char kind; } old[] = {{BDB_SIG_YOUTH, VN_SIGDB_YOUTH},
+                                                        {BDB_SIG_PARENT, VN_SIGDB_PARENT}};
+    for (size_t o = 0; o < sizeof old / sizeof old[0]; o++) {
+        for (;;) {
+            MDB_txn *txn;
+            int rc = vn_store_begin(db, 0, &txn);
+            if (rc != 0)
+                return rc;
+            MDB_dbi from = vn_store_dbi(db, old[o].db), to = vn_store_dbi(db, BDB_IDX_SUBJECT);
+            MDB_cursor *cur;
+            if ((rc = vn_store_error(mdb_cursor_open(txn, from, &cur))) != 0) {
+                mdb_txn_abort(txn);
+                return rc;
+            }
+            size_t n = 0;
+            MDB_val k, v, empty = {0, ""};
+            int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+            for (; mrc == 0 && n < S_MOVE_STEP; mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) {
+                if (k.mv_size == 32 + VN_ID_LEN) {
+                    uint8_t key[VN_SIGDB_PSEUD_KEY];
+                    char id[VN_ID_LEN + 1];
+                    memcpy(id, (const char *)k.mv_data + 32, VN_ID_LEN);
+                    id[VN_ID_LEN] = '\0';
+                    MDB_val nk = {vn_sigdb_pseud_key(key, k.mv_data, old[o].kind, id), key};
+                    if ((rc = vn_store_error(mdb_put(txn, to, &nk, &empty, 0))) != 0)
+                        break;
+                } /* another length was never written by this code: dropped */
+                if ((rc = vn_store_error(mdb_cursor_del(cur, 0))) != 0)
+                    break;
+                n++;
+            }
+            mdb_cursor_close(cur);
+            if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+                rc = vn_store_error(mrc);
+            if (rc != 0 || n == 0) {
+                mdb_txn_abort(txn);
+                if (rc != 0)
+                    return rc;
+                break;
+            }
+            if ((rc = vn_store_commit(txn)) != 0)
+                return rc;
+            *moved += n;
+        }
+    }
+    return 0;
 }
 
 /* ---- matches ---- */

@@ -18,10 +18,27 @@
 
 #define VN_CATEGORY_MAX 64
 
+/* A signal is filed under its youth's and each parent's pseudonym in the audit's subject index
+ * (IDX_SUBJECT, vn_brokerdb.h), after that pseudonym's audit entries (40-byte keys whose 33rd
+ * byte, the top byte of a sequence number, is 0): pseudonym(32) 0xFF kind id. A registration's
+ * signal entry and its audit records' entries for one pseudonym then share a leaf page: one page
+ * written per pseudonym instead of one in each of two B-trees. */
+#define VN_SIGDB_MARK 0xFF
+#define VN_SIGDB_YOUTH 'Y'
+#define VN_SIGDB_PARENT 'P'
+#define VN_SIGDB_PSEUD_PREFIX 34 /* pseudonym, mark, kind */
+#define VN_SIGDB_PSEUD_KEY (VN_SIGDB_PSEUD_PREFIX + VN_ID_LEN)
+size_t vn_sigdb_pseud_key(uint8_t out[VN_SIGDB_PSEUD_KEY], const uint8_t pseud[32], char kind,
+                          const char *id);
+
+/* Moves what a store written before this layout has in signals_by_youth and signals_by_parent
+ * into the subject index; *moved counts the entries. Each step is its own transaction. */
+int vn_sigdb_move_old_index(vn_store_t *db, uint64_t *moved);
+
 /* The databases of signals and matches inside one transaction. */
 typedef struct {
     MDB_txn *txn;
-    MDB_dbi signals, youth, parent, owner, time, matches, match_signal, match_org;
+    MDB_dbi signals, by_pseud, owner, time, matches, match_signal, match_org;
     /* An organisation's sector (for the covenant rules), from the registry; NULL if unknown. */
     const char *(*sector_of)(void *ctx, const char *org);
     void *ctx;

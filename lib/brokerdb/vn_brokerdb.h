@@ -23,13 +23,16 @@
  *   MERKLE    last leaf covered(be64) level(1) -> SHA-256  (every perfect subtree of the tree)
  *   CHECKPOINTS size(be64) -> signing time (be64, unix µs) ‖ checkpoint note (vn_checkpoint.h)
  *   IDX_SUBJECT pseudonym(32) seq(be64) -> ""   (a subject's records, in order, without a scan)
+ *             pseudonym(32) 0xFF 'Y'|'P' signal id -> ""  (live signals on a youth: client
+ *                                          matches; naming a parent: family matches. After the
+ *                                          pseudonym's records, so one leaf takes both; signals.h)
  *   IDX_ORG   org id NUL seq(be64) -> ""        (an organisation's records as actor or recipient)
  *   REFUSALS  sender NUL msgid(16) -> Refusal   (a resent refused message gets the original
  *                                          refusal, broker/outcome.c; kept like DEDUP)
  * Signals and matches (docs/signals.md; ids are "S"/"M" + 32 hex):
  *   SIGNALS   signal id -> SignalRecord
- *   SIG_YOUTH youth pseudonym(32) signal id -> ""    (live signals on a youth: client matches)
- *   SIG_PARENT parent pseudonym(32) signal id -> ""  (live signals naming a parent: family matches)
+ *   SIG_YOUTH, SIG_PARENT  empty: stores written before 2026-12-03 kept the signal entries of
+ *             IDX_SUBJECT here (pseudonym(32) id), moved at open (signal_store.c)
  *   SIG_OWNER org id NUL signal id -> ""             (an organisation's own signals, for listing)
  *   SIG_TIME  when(be64) 'I'|'D' signal id -> ""     (becomes inactive / is deleted then)
  *   MATCHES   match id -> MatchInfo                  (every group of two or more linked signals)

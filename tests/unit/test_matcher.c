@@ -4,6 +4,8 @@
 #include "test_harness.h"
 
 #include "signals.h"
+#include "vn_audit.h"
+#include "vn_audit_query.h"
 #include "vn_brokerdb.h"
 #include "vn_error.h"
 #include "vn_util.h"
@@ -464,6 +466,92 @@ static void test_lifetime_index(void **state)
     mdb_txn_abort(txn);
 }
 
+static int s_count_visit(void *ctx, const Vn__AuditRecord *rec)
+{
+    (void)rec;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Signals share the audit subject index with the audit records (signals.h): a store written
+ * before keeps them in signals_by_youth / signals_by_parent and has them moved at open; then the
+ * moved signals match newcomers as before, and a subject's audit query still sees records only. */
+static void test_subject_index_shared(void **state)
+{
+    fixture_t *f = *state;
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(f->db, 0, &txn), 0);
+    vn_sigdb_t d;
+    vn_sigdb_init(&d, f->db, txn);
+    uint8_t youth[32], mother[32];
+    s_pseud("kind-old", youth);
+    s_pseud("moeder-old", mother);
+    ProtobufCBinaryData pm = {32, mother};
+    const char *names[2] = {"old1", "old2"}, *orgs[2] = {"ggz-a", "ggz-a"};
+    for (int i = 0; i < 2; i++) {
+        Vn__SignalRecord r = VN__SIGNAL_RECORD__INIT;
+        vn_sigdb_new_id(f->sig[f->n].id, 'S');
+        snprintf(f->sig[f->n].name, sizeof f->sig[0].name, "%s", names[i]);
+        r.id = f->sig[f->n].id;
+        r.owner = (char *)orgs[i];
+        r.youth_pseudonym = (ProtobufCBinaryData){32, youth};
+        r.n_parent_pseudonyms = i == 1;
+        r.parent_pseudonyms = &pm;
+        r.category = "huiselijk-geweld";
+        r.signal_date = T0;
+        r.active_until = T0 + 1000;
+        r.delete_after = T0 + 5000;
+        r.registered = T0;
+        assert_int_equal(vn_sigdb_put_record(&d, &r), 0);
+        /* the old layout's entries: pseudonym(32) id, in a B-tree of their own */
+        uint8_t key[32 + VN_ID_LEN];
+        memcpy(key, youth, 32);
+        memcpy(key + 32, r.id, VN_ID_LEN);
+        MDB_val k = {sizeof key, key}, empty = {0, ""};
+        assert_int_equal(mdb_put(txn, vn_store_dbi(f->db, BDB_SIG_YOUTH), &k, &empty, 0), 0);
+        if (i == 1) {
+            memcpy(key, mother, 32);
+            assert_int_equal(mdb_put(txn, vn_store_dbi(f->db, BDB_SIG_PARENT), &k, &empty, 0), 0);
+        }
+        f->n++;
+    }
+    /* an audit record about the youth, whose subject entry sorts before the signals' */
+    Vn__AuditRecord rec = VN__AUDIT_RECORD__INIT;
+    rec.event = VN__AUDIT_RECORD__EVENT__SIGNAL_REGISTERED;
+    rec.actor_org = "ggz-a";
+    rec.subject_pseudonym = (ProtobufCBinaryData){32, youth};
+    assert_int_equal(vn_audit_append(txn, f->db, &rec, NULL, NULL), 0);
+    assert_int_equal(vn_store_commit(txn), 0);
+
+    uint64_t moved = 0;
+    assert_int_equal(vn_sigdb_move_old_index(f->db, &moved), 0);
+    assert_int_equal(moved, 3);
+    assert_int_equal(vn_sigdb_move_old_index(f->db, &moved), 0);
+    assert_int_equal(moved, 0); /* nothing left: the next open moves nothing */
+    assert_int_equal(vn_store_begin(f->db, 1, &txn), 0);
+    MDB_stat st;
+    assert_int_equal(mdb_stat(txn, vn_store_dbi(f->db, BDB_SIG_YOUTH), &st), 0);
+    assert_int_equal(st.ms_entries, 0);
+    assert_int_equal(mdb_stat(txn, vn_store_dbi(f->db, BDB_SIG_PARENT), &st), 0);
+    assert_int_equal(st.ms_entries, 0);
+    assert_int_equal(mdb_stat(txn, vn_store_dbi(f->db, BDB_IDX_SUBJECT), &st), 0);
+    assert_int_equal(st.ms_entries, 4); /* the record's entry, two youth and one parent entry */
+    int seen = 0;
+    vn_audit_filter_t flt = {.subject = youth, .event = -1};
+    assert_int_equal(vn_audit_query(txn, f->db, &flt, s_count_visit, &seen, NULL), 0);
+    assert_int_equal(seen, 1);
+    mdb_txn_abort(txn);
+
+    /* The moved signals match: a client match on the youth, a family one through the mother. */
+    static const step_t steps[] = {
+        {'A', "new1", "school-b", "kind-old", NULL, 5, 20, NULL, 3, "client", "ggz-a",
+         "ggz-a:match school-b:match", 0},
+        {'A', "sib", "wijk-c", "kind-sib", "moeder-old", 6, 30, NULL, 4, "family", "wijk-c",
+         "ggz-a:new-signal school-b:new-signal wijk-c:match", 0},
+    };
+    RUN(steps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +563,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_coordinator_ties, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_limits, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_lifetime_index, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_subject_index_shared, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
