@@ -39,9 +39,7 @@ static int s_range(vn_sigdb_t *d, char kind, const uint8_t *pseud, int via_youth
     if (rc != 0)
         return rc;
     uint8_t prefix[VN_SIGDB_PSEUD_PREFIX];
-    memcpy(prefix, pseud, 32);
-    prefix[32] = VN_SIGDB_MARK;
-    prefix[33] = (uint8_t)kind;
+    vn_sigdb_pseud_prefix(prefix, pseud, kind);
     MDB_val k = {sizeof prefix, prefix}, v;
     int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {

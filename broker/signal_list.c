@@ -39,11 +39,9 @@ void broker__signal_list(broker_t *b, const char *org, const uint8_t *routing, s
         int by_youth = l && l->youth_pseudonym.len == 32;
         uint8_t start[VN_ORG_MAX + 1 + VN_ID_LEN + 32];
         size_t prefix = by_youth ? VN_SIGDB_PSEUD_PREFIX : strlen(org) + 1;
-        if (by_youth) { /* the youth's entries in the subject index (signals.h) */
-            memcpy(start, l->youth_pseudonym.data, 32);
-            start[32] = VN_SIGDB_MARK;
-            start[33] = VN_SIGDB_YOUTH;
-        } else
+        if (by_youth) /* the youth's entries in the subject index (signals.h) */
+            vn_sigdb_pseud_prefix(start, l->youth_pseudonym.data, VN_SIGDB_YOUTH);
+        else
             memcpy(start, org, prefix);
         size_t after = l && l->after && strlen(l->after) == VN_ID_LEN ? VN_ID_LEN : 0;
         memcpy(start + prefix, after ? l->after : "", after);

@@ -53,12 +53,17 @@ static int s_del(vn_sigdb_t *d, MDB_dbi dbi, const void *k, size_t kl)
     return rc == MDB_NOTFOUND ? 0 : vn_store_error(rc);
 }
 
-size_t vn_sigdb_pseud_key(uint8_t out[VN_SIGDB_PSEUD_KEY], const uint8_t pseud[32], char kind,
-                          const char *id)
+void vn_sigdb_pseud_prefix(uint8_t out[VN_SIGDB_PSEUD_PREFIX], const uint8_t pseud[32], char kind)
 {
     memcpy(out, pseud, 32);
     out[32] = VN_SIGDB_MARK;
     out[33] = (uint8_t)kind;
+}
+
+size_t vn_sigdb_pseud_key(uint8_t out[VN_SIGDB_PSEUD_KEY], const uint8_t pseud[32], char kind,
+                          const char *id)
+{
+    vn_sigdb_pseud_prefix(out, pseud, kind);
     memcpy(out + VN_SIGDB_PSEUD_PREFIX, id, VN_ID_LEN);
     return VN_SIGDB_PSEUD_KEY;
 }
@@ -207,10 +212,9 @@ int vn_sigdb_move_old_index(vn_store_t *db, uint64_t *moved)
             for (; mrc == 0 && n < S_MOVE_STEP; mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) {
                 if (k.mv_size == 32 + VN_ID_LEN) {
                     uint8_t key[VN_SIGDB_PSEUD_KEY];
-                    char id[VN_ID_LEN + 1];
-                    memcpy(id, (const char *)k.mv_data + 32, VN_ID_LEN);
-                    id[VN_ID_LEN] = '\0';
-                    MDB_val nk = {vn_sigdb_pseud_key(key, k.mv_data, old[o].kind, id), key};
+                    MDB_val nk = {vn_sigdb_pseud_key(key, k.mv_data, old[o].kind,
+                                                     (const char *)k.mv_data + 32),
+                                  key};
                     if ((rc = vn_store_error(mdb_put(txn, to, &nk, &empty, 0))) != 0)
                         break;
                 } /* another length was never written by this code: dropped */

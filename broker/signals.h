@@ -28,6 +28,9 @@
 #define VN_SIGDB_PARENT 'P'
 #define VN_SIGDB_PSEUD_PREFIX 34 /* pseudonym, mark, kind */
 #define VN_SIGDB_PSEUD_KEY (VN_SIGDB_PSEUD_PREFIX + VN_ID_LEN)
+/* The prefix of every entry of pseud's kind (a range read starts there), and a whole key; the
+ * key's length is returned. id is VN_ID_LEN bytes, not necessarily NUL-terminated. */
+void vn_sigdb_pseud_prefix(uint8_t out[VN_SIGDB_PSEUD_PREFIX], const uint8_t pseud[32], char kind);
 size_t vn_sigdb_pseud_key(uint8_t out[VN_SIGDB_PSEUD_KEY], const uint8_t pseud[32], char kind,
                           const char *id);
 
