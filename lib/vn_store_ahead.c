@@ -41,7 +41,7 @@ int vn_store_ahead_prepare(const char *dir)
 void vn_store_ahead_init(vn_store_ahead_t *st)
 {
     pthread_mutex_init(&st->lock, NULL);
-    st->last_used = st->max_growth = st->cached_to = st->last_cached = 0;
+    st->last_used = st->max_growth = st->cached_to = 0;
     st->off = 0;
 }
 
@@ -105,11 +105,9 @@ void vn_store_ahead(vn_store_ahead_t *st, MDB_txn *txn)
     uint64_t from = st->cached_to > used ? st->cached_to : used;
     uint64_t to = from + 2 * growth + VN_STORE_AHEAD_STEP;
     to = to > end ? end : to;
-    st->last_cached = 0;
     if (!st->off && to > from) {
         s_cache(fd, from, to, page);
         st->cached_to = to;
-        st->last_cached = to - from;
     }
     pthread_mutex_unlock(&st->lock);
 }

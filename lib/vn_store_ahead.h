@@ -13,7 +13,6 @@ typedef struct {
     uint64_t last_used;   /* LMDB's pages in use at the last call, bytes */
     uint64_t max_growth;  /* the largest growth seen between two calls, bytes */
     uint64_t cached_to;   /* the file is in the cache from the last page in use up to here */
-    uint64_t last_cached; /* bytes the last call read into the cache (bounded, see below) */
     int off;              /* extending failed once (a full disk, a file limit): not tried again */
 } vn_store_ahead_t;
 
