@@ -155,6 +155,33 @@ static void test_map_full_is_an_error_not_a_crash(void **state)
     test_tmpdir_remove(dir);
 }
 
+/* One commit of n values of size bytes (at most 4,000) under keys prefix00000, prefix00001, ... */
+static void s_commit_values(vn_store_t *st, const char *prefix, int n, size_t size)
+{
+    static char big[4000];
+    assert_true(size <= sizeof big);
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
+    for (int i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s%05d", prefix, i);
+        MDB_val k = {strlen(key), key}, v = {size, big};
+        assert_int_equal(mdb_put(txn, vn_store_dbi(st, 0), &k, &v, 0), 0);
+    }
+    assert_int_equal(vn_store_commit(txn), 0);
+}
+
+/* key is there, with a value of size bytes. */
+static void s_assert_value(vn_store_t *st, const char *key, size_t size)
+{
+    MDB_txn *txn;
+    assert_int_equal(vn_store_begin(st, 1, &txn), 0);
+    MDB_val k = {strlen(key), (void *)key}, out;
+    assert_int_equal(mdb_get(txn, vn_store_dbi(st, 0), &k, &out), 0);
+    assert_int_equal(out.mv_size, size);
+    mdb_txn_abort(txn);
+}
+
 /* The warmer touches every page of the data file once, and none when told to stop first. */
 static void test_warm(void **state)
 {
@@ -168,16 +195,7 @@ static void test_warm(void **state)
     unsigned flags = 0;
     assert_int_equal(mdb_env_get_flags(vn_store_env(st), &flags), 0);
     assert_true(flags & MDB_NORDAHEAD);
-    MDB_txn *txn;
-    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
-    static char big[4000];
-    for (int i = 0; i < 200; i++) {
-        char key[16];
-        snprintf(key, sizeof key, "k%03d", i);
-        MDB_val k = {strlen(key), key}, v = {sizeof big, big};
-        assert_int_equal(mdb_put(txn, vn_store_dbi(st, 0), &k, &v, 0), 0);
-    }
-    assert_int_equal(vn_store_commit(txn), 0);
+    s_commit_values(st, "k", 200, 4000);
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
@@ -194,12 +212,7 @@ static void test_warm(void **state)
     vn_store_warm_stop(&w);
     assert_null(w);
     vn_store_warm_stop(&w);
-    /* The data is untouched. */
-    assert_int_equal(vn_store_begin(st, 1, &txn), 0);
-    MDB_val k = {4, "k199"}, out;
-    assert_int_equal(mdb_get(txn, vn_store_dbi(st, 0), &k, &out), 0);
-    assert_int_equal(out.mv_size, sizeof big);
-    mdb_txn_abort(txn);
+    s_assert_value(st, "k00199", 4000); /* the data is untouched */
     vn_store_destroy(&st);
     test_tmpdir_remove(dir);
 }
@@ -253,18 +266,11 @@ static void test_ahead(void **state)
     long page = sysconf(_SC_PAGESIZE);
     uint64_t used = 0, size, growth = 0;
     struct stat sb;
-    static char big[3000];
     for (int round = 0; round < 3; round++) { /* commits of about 600 KB */
         uint64_t was = used;
-        MDB_txn *txn;
-        assert_int_equal(vn_store_begin(st, 0, &txn), 0);
-        for (int i = 0; i < 200; i++) {
-            char key[16];
-            snprintf(key, sizeof key, "r%dk%03d", round, i);
-            MDB_val k = {strlen(key), key}, v = {sizeof big, big};
-            assert_int_equal(mdb_put(txn, vn_store_dbi(st, 0), &k, &v, 0), 0);
-        }
-        assert_int_equal(vn_store_commit(txn), 0);
+        char prefix[8];
+        snprintf(prefix, sizeof prefix, "r%dk", round);
+        s_commit_values(st, prefix, 200, 3000);
         vn_store_usage(st, &used, &size);
         growth = used - was;
         assert_int_equal(stat(path, &sb), 0);
@@ -303,12 +309,7 @@ static void test_ahead(void **state)
     assert_non_null(st);
     assert_int_equal(stat(path, &sb), 0);
     assert_true((uint64_t)sb.st_size >= used); /* reopened: not shortened */
-    MDB_txn *txn;
-    assert_int_equal(vn_store_begin(st, 1, &txn), 0);
-    MDB_val k = {6, "r2k199"}, out;
-    assert_int_equal(mdb_get(txn, vn_store_dbi(st, 0), &k, &out), 0);
-    assert_int_equal(out.mv_size, sizeof big);
-    mdb_txn_abort(txn);
+    s_assert_value(st, "r2k00199", 3000);
     vn_store_destroy(&st);
     test_tmpdir_remove(dir);
 
@@ -317,10 +318,7 @@ static void test_ahead(void **state)
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     st = vn_store_open(dir, 1 << 20, s_dbs, 0, &rc, err, sizeof err);
     assert_non_null(st);
-    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
-    MDB_val k2 = {5, "hello"}, v2 = {sizeof big, big};
-    assert_int_equal(mdb_put(txn, vn_store_dbi(st, 0), &k2, &v2, 0), 0);
-    assert_int_equal(vn_store_commit(txn), 0);
+    s_commit_values(st, "hello", 1, 3000);
     assert_int_equal(stat(path, &sb), 0);
     assert_true((uint64_t)sb.st_size <= (uint64_t)1 << 20);
     vn_store_destroy(&st);
@@ -330,20 +328,6 @@ static void test_ahead(void **state)
 /* One commit caches a bounded part of the headroom, never all of it at once: after a commit
  * that grew the store by 12 MB the headroom is 48 MB, and the next commit caches twice the
  * growth and a step of it; a commit that grew nothing caches a step. */
-static void s_commit_values(vn_store_t *st, const char *prefix, int n)
-{
-    static char big[3000];
-    MDB_txn *txn;
-    assert_int_equal(vn_store_begin(st, 0, &txn), 0);
-    for (int i = 0; i < n; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "%s%05d", prefix, i);
-        MDB_val k = {strlen(key), key}, v = {sizeof big, big};
-        assert_int_equal(mdb_put(txn, vn_store_dbi(st, 0), &k, &v, 0), 0);
-    }
-    assert_int_equal(vn_store_commit(txn), 0);
-}
-
 static void test_ahead_bounded(void **state)
 {
     (void)state;
@@ -354,11 +338,11 @@ static void test_ahead_bounded(void **state)
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), used0, used1, used2, size;
     vn_store_usage(st, &used0, &size);
-    s_commit_values(st, "a", 4000); /* 12 MB */
+    s_commit_values(st, "a", 4000, 3000); /* 12 MB */
     vn_store_usage(st, &used1, &size);
     uint64_t growth = used1 - used0;
     assert_true(growth >= (uint64_t)11 << 20);
-    s_commit_values(st, "b", 1); /* its call saw 12 MB of growth */
+    s_commit_values(st, "b", 1, 3000); /* its call saw 12 MB of growth */
     vn_store_usage(st, &used2, &size);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
@@ -371,7 +355,7 @@ static void test_ahead_bounded(void **state)
     assert_true((uint64_t)cached * page <= 2 * growth + VN_STORE_AHEAD_STEP);
     assert_true((uint64_t)cached * page >= 2 * growth - (used2 - used1));
     assert_true((uint64_t)cached * page < end - used2); /* not the whole headroom */
-    s_commit_values(st, "c", 1); /* its call saw next to no growth: a step more */
+    s_commit_values(st, "c", 1, 3000); /* its call saw next to no growth: a step more */
     uint64_t used3;
     vn_store_usage(st, &used3, &size);
     long more = s_resident_pages(fd, used3, end) - cached;
