@@ -50,14 +50,12 @@ void vn_store_ahead_fini(vn_store_ahead_t *st)
     pthread_mutex_destroy(&st->lock);
 }
 
-/* Each page of [from, to) of the file read into the cache by the kernel's forced read-ahead,
- * which allocates folios of a page each (its large folios are for read-ahead on demand); from a
- * hole, a zero page without I/O. In steps of 128 KB, the least read-ahead window a device has:
- * a longer request is cut to the window. A third of the cost of faulting the pages in through a
- * map (0.5 against 1.6 us a page here), and nothing mapped. */
+/* In steps of 128 KB, the least read-ahead window a device has: the kernel cuts a longer
+ * request to the window (force_page_cache_ra) and reads nothing of the rest. */
 #define S_CACHE_STEP ((uint64_t)128 << 10)
-static void s_cache(int fd, uint64_t from, uint64_t to, uint64_t page)
+void vn_store_cache_range(int fd, uint64_t from, uint64_t to)
 {
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
     for (uint64_t at = from / page * page; at < to; at += S_CACHE_STEP) {
         uint64_t n = to - at < S_CACHE_STEP ? to - at : S_CACHE_STEP;
         (void)posix_fadvise(fd, (off_t)at, (off_t)n, POSIX_FADV_WILLNEED);
@@ -106,7 +104,7 @@ void vn_store_ahead(vn_store_ahead_t *st, MDB_txn *txn)
     uint64_t to = from + 2 * growth + VN_STORE_AHEAD_STEP;
     to = to > end ? end : to;
     if (!st->off && to > from) {
-        s_cache(fd, from, to, page);
+        vn_store_cache_range(fd, from, to);
         st->cached_to = to;
     }
     pthread_mutex_unlock(&st->lock);

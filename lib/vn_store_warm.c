@@ -1,6 +1,7 @@
 /* vn_store_warm.c -- see vn_store_warm.h. Owns nothing of the store; a warmer must be stopped
  * before the store it reads is destroyed. */
 #include "vn_store_warm.h"
+#include "vn_store_ahead.h"
 #include "vn_log.h"
 #include "vn_util.h"
 
@@ -85,11 +86,16 @@ int vn_store_warm(vn_store_t *db, const atomic_int *stop, uint64_t *pages, char 
      * page tables too, which the kernel's mapping alone does not. */
     for (size_t at = 0; at < size && !(stop && atomic_load(stop)); at += step) {
         size_t n = size - at < step ? size - at : step;
-        /* WILLNEED first: the file is read ahead in large requests but into single pages.
-         * Read through the map's own faults or on-demand readahead, it would land in large
-         * folios, and ext4 then walks every block of a large folio on each 4 KB pwrite of
-         * LMDB's commit (twice the commit's cost at 10 million signals). */
-        (void)madvise((void *)(base + at), n, MADV_WILLNEED);
+        /* Into the cache first, in large reads into folios of a page (the map is of file
+         * offset 0, so at is the file's offset too): read through the map's faults or on-demand
+         * read-ahead, pages land in large folios, and ext4 walks every block of a large folio
+         * on each 4 KB pwrite of LMDB's commit. One WILLNEED over the whole step is not enough:
+         * the kernel cuts it to the device's read-ahead window (8 MB here), and the rest of the
+         * step was read by the faults below, a page per synchronous read (the map has no
+         * read-ahead, MDB_NORDAHEAD). A 10-million-signal store then took 45 s instead of 2.9 s
+         * to warm, and its commits after it 52.8 instead of 29.4 ms (docs/performance.md,
+         * "Signals at scale"). */
+        vn_store_cache_range(fd, at, at + n);
         (void)madvise((void *)(base + at), n, MADV_POPULATE_READ);
         for (size_t off = 0; off < n; off += page) {
             sum += p[at + off];
