@@ -135,7 +135,10 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
         return VN_E_CONFIG;
     }
     a->api = zmq_socket(a->ctx, ZMQ_ROUTER);
+    int one = 1, answers = AGENT_API_QUEUED_ANSWERS;
     zmq_setsockopt(a->api, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(a->api, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(a->api, ZMQ_SNDHWM, &answers, sizeof answers);
     if ((rc = agent__api_auth_init(a, err, errlen)) != 0)
         return rc;
     mode_t old = umask(007); /* the API socket file: this user and its group only */

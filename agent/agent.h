@@ -21,6 +21,11 @@
 #define AGENT_MAX_CONTENT VN_API_MAX_CONTENT /* largest notification content (vn_api_limits.h) */
 #define AGENT_MEDIA_TYPE_MAX 127         /* a content media type, e.g. application/pdf */
 #define RESEND_MS 5000
+/* Answers queued for one local API caller that reads them late (ZMQ_SNDHWM of the API socket):
+ * libzmq's default of 1,000, less while the reader's progress is reported late, dropped answers
+ * of a client with as many requests in flight without a word. Past this one an answer is
+ * dropped, logged and counted (agent__api_send). */
+#define AGENT_API_QUEUED_ANSWERS 10000
 #define AGENT_HTTP_ENDPOINT "inproc://vn-agent-http-api" /* the HTTP API's way into the local API */
 #define AGENT_HTTP_ROUTING_LEN 24        /* its connections' routing ids: http_secret, counter */
 
@@ -153,6 +158,10 @@ typedef struct agent {
     _Atomic uint64_t connection_changed; /* seconds: when connected last changed */
     _Atomic uint64_t last_receipt;       /* seconds: the broker's last receipt */
     _Atomic uint64_t consistency_failures;
+    /* answers to the local API that could not be queued (agent__api_send): the caller reads
+     * too slowly (its queue is full), or it went away before its answer */
+    _Atomic uint64_t api_dropped_slow, api_dropped_gone;
+    uint64_t api_dropped_logged_ms; /* the last warning about a slow caller (rate limit) */
     _Atomic int storage_ok;
     _Atomic uint64_t n_commits;    /* batch commits that wrote something (batch.c) */
     vn_histogram_t commit_latency; /* and how long each took, its fsyncs included */
@@ -215,6 +224,10 @@ void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routin
 /* Answer at once, not after the commit: for verdicts already durable at the broker. */
 void agent__reply_now(agent_t *a, const uint8_t *routing, size_t routing_len,
                       Vn__ApiResponse *resp);
+/* Send one packed answer to the local API caller routing names; one that cannot be queued (the
+ * caller's queue is full, or it is gone) is counted, and a full queue logged. 0 or -1. */
+int agent__api_send(agent_t *a, const uint8_t *routing, size_t routing_len, const uint8_t *data,
+                    size_t len);
 void agent__commit(agent_t *a);
 int agent__next_counter(agent_t *a, const char *name, uint64_t *out);
 waiter_t *agent__waiter_add(waiter_t **list, size_t *n, const uint8_t *routing, size_t routing_len);

@@ -6,6 +6,7 @@
 #include "vn_util.h"
 #include "vn_wire.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -88,6 +89,32 @@ void agent__reply_after_commit(agent_t *a, const uint8_t *routing, size_t routin
         agent__after_commit(a, 1, routing, routing_len, buf, len);
 }
 
+int agent__api_send(agent_t *a, const uint8_t *routing, size_t routing_len, const uint8_t *data,
+                    size_t len)
+{
+    /* The API socket is ROUTER_MANDATORY: the routing frame fails when the answer cannot be
+     * queued, instead of the whole answer vanishing. Then nothing else of it is sent. */
+    if (zmq_send(a->api, routing, routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        if (errno == EAGAIN) {
+            uint64_t n = atomic_fetch_add(&a->api_dropped_slow, 1) + 1, now = vn_monotonic_ms();
+            if (now - a->api_dropped_logged_ms >= 1000) {
+                a->api_dropped_logged_ms = now;
+                vn_warn("event=api-answer-dropped reason=caller-slow queued=%d dropped_total=%llu "
+                        "note=\"the caller reads its answers too slowly; it can ask for an "
+                        "outcome by client_ref\"", AGENT_API_QUEUED_ANSWERS,
+                        (unsigned long long)n);
+            }
+        } else {
+            atomic_fetch_add(&a->api_dropped_gone, 1);
+            vn_debug("event=api-answer-dropped reason=caller-gone");
+        }
+        return -1;
+    }
+    zmq_send(a->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT); /* queued with the first frame */
+    zmq_send(a->api, data, len, ZMQ_DONTWAIT);
+    return 0;
+}
+
 void agent__reply_now(agent_t *a, const uint8_t *routing, size_t routing_len,
                       Vn__ApiResponse *resp)
 {
@@ -95,9 +122,7 @@ void agent__reply_now(agent_t *a, const uint8_t *routing, size_t routing_len,
     size_t len;
     if (vn_api_response_pack(resp, &buf, &len) != 0)
         return;
-    zmq_send(a->api, routing, routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(a->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send(a->api, buf, len, ZMQ_DONTWAIT);
+    (void)agent__api_send(a, routing, routing_len, buf, len);
     free(buf);
 }
 
@@ -144,9 +169,7 @@ void agent__commit(agent_t *a)
     for (size_t i = 0; i < a->n_out; i++) {
         outgoing_t *o = &a->out[i];
         if (o->to_api) {
-            zmq_send(a->api, o->routing, o->routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-            zmq_send(a->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-            zmq_send(a->api, o->data, o->len, ZMQ_DONTWAIT);
+            (void)agent__api_send(a, o->routing, o->routing_len, o->data, o->len);
         } else if (a->connected) {
             zmq_send(a->dealer, o->data, o->len, ZMQ_DONTWAIT);
         }

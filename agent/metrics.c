@@ -88,6 +88,13 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
                    "Deliveries whose key wrapping opened with a remembered key agreement (a "
                    "sender's batch key seen before).",
                    (double)vn_unwrap_cache_hits(a->unwrap_cache));
+    vn_prom_family(&p, "vangnet_agent_api_replies_dropped_total", "counter",
+                   "Answers to local API callers that could not be queued: the caller read too "
+                   "slowly (caller-slow, also logged) or went away first (caller-gone).");
+    vn_prom_sample(&p, "vangnet_agent_api_replies_dropped_total", "reason", "caller-slow",
+                   (double)atomic_load(&a->api_dropped_slow));
+    vn_prom_sample(&p, "vangnet_agent_api_replies_dropped_total", "reason", "caller-gone",
+                   (double)atomic_load(&a->api_dropped_gone));
     vn_prom_metric(&p, "vangnet_agent_resends_total", "counter",
                    "Retransmissions of notifications the broker had not answered yet.",
                    (double)atomic_load(&a->n_resent));
