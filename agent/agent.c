@@ -137,8 +137,12 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
     a->api = zmq_socket(a->ctx, ZMQ_ROUTER);
     int one = 1, answers = AGENT_API_QUEUED_ANSWERS;
     zmq_setsockopt(a->api, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(a->api, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt(a->api, ZMQ_SNDHWM, &answers, sizeof answers);
+    /* Without these an answer that does not fit is dropped without a word (agent__api_send). */
+    if (zmq_setsockopt(a->api, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
+        zmq_setsockopt(a->api, ZMQ_SNDHWM, &answers, sizeof answers) != 0) {
+        snprintf(err, errlen, "cannot set up the local API socket: %s", zmq_strerror(errno));
+        return VN_E_CONFIG;
+    }
     if ((rc = agent__api_auth_init(a, err, errlen)) != 0)
         return rc;
     mode_t old = umask(007); /* the API socket file: this user and its group only */

@@ -81,17 +81,18 @@ int vn_store_warm(vn_store_t *db, const atomic_int *stop, uint64_t *pages, char 
     size_t page = (size_t)sysconf(_SC_PAGESIZE), step = (size_t)16 << 20;
     volatile const unsigned char *p = (const unsigned char *)base;
     unsigned sum = 0;
-    /* In steps, so a stop is seen within milliseconds: first the kernel maps the step (cheap,
-     * whole folios at once), then one read per page makes each page known to the hypervisor's
-     * page tables too, which the kernel's mapping alone does not. */
+    /* In steps, so a stop is seen within milliseconds: first the step is read into the cache,
+     * then the kernel maps it (cheap, as every page is cached), then one read per page makes
+     * each page known to the hypervisor's page tables too, which the kernel's mapping alone
+     * does not. */
     for (size_t at = 0; at < size && !(stop && atomic_load(stop)); at += step) {
         size_t n = size - at < step ? size - at : step;
-        /* Into the cache first, in large reads into folios of a page (the map is of file
-         * offset 0, so at is the file's offset too): read through the map's faults or on-demand
-         * read-ahead, pages land in large folios, and ext4 walks every block of a large folio
-         * on each 4 KB pwrite of LMDB's commit. One WILLNEED over the whole step is not enough:
-         * the kernel cuts it to the device's read-ahead window (8 MB here), and the rest of the
-         * step was read by the faults below, a page per synchronous read (the map has no
+        /* Into the cache in large reads, a folio per page (the map is of file offset 0, so at is
+         * the file's offset too): pages read by on-demand read-ahead land in large folios, and
+         * ext4 walks every block of a large folio on each 4 KB pwrite of LMDB's commit. One
+         * WILLNEED over the whole step is not enough: the kernel caps a request at the larger
+         * of the read-ahead window and the device's largest I/O (8 MB here), and the rest of
+         * the step was read by the faults below, a page per synchronous read (the map has no
          * read-ahead, MDB_NORDAHEAD). A 10-million-signal store then took 45 s instead of 2.9 s
          * to warm, and its commits after it 52.8 instead of 29.4 ms (docs/performance.md,
          * "Signals at scale"). */

