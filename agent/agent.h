@@ -262,6 +262,10 @@ void agent__answer_result(agent_t *a, const uint8_t *routing, size_t routing_len
  * client-ref-conflict), 0 if the submit is new. */
 int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_len,
                             const Vn__ApiSubmit *s);
+/* The message id of a submit's envelope to `to`, keyed by the organisation's secret over the
+ * request (as the client_ref check hashes it) and `to`: a repeat of the submit makes it again. */
+void agent__client_ref_msgid(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
+                             uint8_t msgid[VN_MSGID_BYTES]);
 /* Bind the submit's client_ref (if any) to msgid in this turn's transaction. */
 int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[VN_MSGID_BYTES]);
 void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len,
@@ -314,6 +318,11 @@ int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, s
 int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s,
                                const uint8_t msgid[VN_MSGID_BYTES],
                                const char **code, char *msg, size_t msg_len);
+/* One envelope of a match:ID fan-out under the id the caller derived (agent__client_ref_msgid);
+ * it binds no client_ref. */
+int agent__seal_and_queue_as(agent_t *a, const Vn__ApiSubmit *s, char *to, const char *match_id,
+                             const uint8_t msgid[VN_MSGID_BYTES], const char **code, char *msg,
+                             size_t msg_len);
 /* Everything about a submit but its pseudonym: NULL, or a code with msg. */
 const char *agent__submit_validate(agent_t *a, const Vn__ApiSubmit *s, char *msg, size_t msg_len);
 /* inbox.c: append n to the inbox under id (in this turn's transaction). */

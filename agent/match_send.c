@@ -193,6 +193,33 @@ static void s_group_answer(agent_t *a, match_group_t *g)
     agent__reply_now(a, g->routing, g->routing_len, &resp);
 }
 
+/* Under a client_ref, participant i's envelope has an id that follows from the request and the
+ * participant (no client_ref is bound for a fan-out: its envelopes share the request). A repeat
+ * finds the first envelope's stored outcome: 1, answered with it (or waiting for it while it is
+ * still queued). 0: new, g->r[i].msgid is the id to seal under. */
+static int s_fanout_repeat(agent_t *a, const Vn__ApiSubmit *s, match_group_t *g, size_t i)
+{
+    char *to = g->r[i].org;
+    agent__client_ref_msgid(a, s, &to, 1, g->r[i].msgid);
+    Vn__ApiSubmitResult *stored = agent__result_get(a, g->r[i].msgid);
+    if (!stored)
+        return 0;
+    g->r[i].has_id = 1;
+    g->r[i].outcome = stored->outcome;
+    if (stored->outcome == VN__API_SUBMIT_RESULT__OUTCOME__QUEUED) {
+        g->r[i].waiting = 1; /* still in the outbox: settled when the broker answers */
+        g->open++;
+    } else {
+        g->r[i].audit_seq = stored->audit_seq;
+        snprintf(g->r[i].code, sizeof g->r[i].code, "%s", stored->code ? stored->code : "");
+        snprintf(g->r[i].reason, sizeof g->r[i].reason, "%s", stored->reason ? stored->reason : "");
+        snprintf(g->r[i].reason_nl, sizeof g->r[i].reason_nl, "%s",
+                 stored->reason_nl ? stored->reason_nl : "");
+    }
+    vn__api_submit_result__free_unpacked(stored, NULL);
+    return 1;
+}
+
 void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
                          const Vn__ApiSubmit *s)
 {
@@ -244,8 +271,13 @@ void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
                      o ? "revoked" : "not in the directory");
             continue;
         }
-        if (agent__seal_and_queue(a, s, &others[i], 1, m->id, g->r[i].msgid, &code, msg,
-                                  sizeof msg) != 0) {
+        if (g->client_ref_len && s_fanout_repeat(a, s, g, i))
+            continue; /* answered from what the agent stored the first time */
+        if ((g->client_ref_len
+                 ? agent__seal_and_queue_as(a, s, others[i], m->id, g->r[i].msgid, &code, msg,
+                                            sizeof msg)
+                 : agent__seal_and_queue(a, s, &others[i], 1, m->id, g->r[i].msgid, &code, msg,
+                                         sizeof msg)) != 0) {
             /* The request itself is wrong (then nothing was queued: the checks do not depend
              * on the recipient), or storage failed, which fails this turn's batch as a whole. */
             agent__api_error(a, routing, routing_len, code, msg);

@@ -37,6 +37,27 @@ static void s_request_hash(agent_t *a, const Vn__ApiSubmit *s, uint8_t out[32])
     sodium_memzero(key, sizeof key);
 }
 
+void agent__client_ref_msgid(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
+                             uint8_t msgid[VN_MSGID_BYTES])
+{
+    /* The request as the client_ref check hashes it, then this envelope's recipients (a
+     * match:ID submit seals one envelope per participant). */
+    uint8_t in[32 + VN_MAX_RECIPIENTS * 65] = {0};
+    size_t len = 32;
+    s_request_hash(a, s, in);
+    for (size_t i = 0; i < n_to && i < VN_MAX_RECIPIENTS; i++) {
+        size_t n = strnlen(to[i], 64);
+        memcpy(in + len, to[i], n);
+        len += n + 1; /* NUL-separated */
+    }
+    uint8_t key[32];
+    crypto_generichash(key, sizeof key, (const uint8_t *)"vangnet msgid v1", 16,
+                       a->pseudonym_key, VN_PSEUDONYM_KEY_BYTES);
+    crypto_generichash(msgid, VN_MSGID_BYTES, in, len, key, sizeof key);
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(in, sizeof in);
+}
+
 int agent__result_put(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const Vn__ApiSubmitResult *r)
 {
     MDB_txn *txn = agent__txn(a);
