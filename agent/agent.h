@@ -37,7 +37,8 @@
  *                                                       then the broker's answer; outcome.c)
  *   INBOX      iseq(be64) -> sealed ApiNotification    (until the IT system acks; inbox_seal.c)
  *   INBOX_IDS  msgid -> iseq, or 0 once acked          (deduplication, kept)
- *   CLIENT_REFS client_ref -> msgid(16) || hash(32)    (idempotency keys, outcome.c)
+ *   CLIENT_REFS client_ref -> msgid(16) || hash(32)    (idempotency keys, outcome.c; a match:ID
+ *               fan-out's: zero(16) || hash(32) || n(1) || n x (msgid(16) || org(65)))
  *   SIGNALS    signal id -> ApiSignalInfo              (our own signals and their local cases)
  *   MATCHES    match id -> MatchInfo                   (matches we take part in, as last told)
  *   CARDS_OUT  match id NUL signal id NUL org -> be64  (contact cards sent: when)
@@ -262,12 +263,13 @@ void agent__answer_result(agent_t *a, const uint8_t *routing, size_t routing_len
  * client-ref-conflict), 0 if the submit is new. */
 int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_len,
                             const Vn__ApiSubmit *s);
-/* The message id of a submit's envelope to `to`, keyed by the organisation's secret over the
- * request (as the client_ref check hashes it) and `to`: a repeat of the submit makes it again. */
-void agent__client_ref_msgid(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                             uint8_t msgid[VN_MSGID_BYTES]);
 /* Bind the submit's client_ref (if any) to msgid in this turn's transaction. */
 int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[VN_MSGID_BYTES]);
+/* The same for a match:ID fan-out: once, to its n participants, each entry AGENT_GROUP_ENTRY
+ * bytes (message id, zero when refused here; organisation id, NUL-padded). */
+#define AGENT_GROUP_ENTRY (VN_MSGID_BYTES + 65)
+int agent__client_ref_bind_group(agent_t *a, const Vn__ApiSubmit *s, const uint8_t *entries,
+                                 size_t n);
 void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len,
                           const Vn__ApiOutcomeQuery *q);
 /* Answer everyone waiting for msgid's outcome with r (after this turn's commit). */
@@ -318,11 +320,6 @@ int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, s
 int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s,
                                const uint8_t msgid[VN_MSGID_BYTES],
                                const char **code, char *msg, size_t msg_len);
-/* One envelope of a match:ID fan-out under the id the caller derived (agent__client_ref_msgid);
- * it binds no client_ref. */
-int agent__seal_and_queue_as(agent_t *a, const Vn__ApiSubmit *s, char *to, const char *match_id,
-                             const uint8_t msgid[VN_MSGID_BYTES], const char **code, char *msg,
-                             size_t msg_len);
 /* Everything about a submit but its pseudonym: NULL, or a code with msg. */
 const char *agent__submit_validate(agent_t *a, const Vn__ApiSubmit *s, char *msg, size_t msg_len);
 /* inbox.c: append n to the inbox under id (in this turn's transaction). */
@@ -362,6 +359,11 @@ void agent__send_contact_cards(agent_t *a, const Vn__MatchInfo *m, char *const *
 void agent__store_contact_card(agent_t *a, const char *sender, const Vn__ContactCard *card);
 void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
                          const Vn__ApiSubmit *s);
+/* A repeat of a match:ID submit under its client_ref: its participants' stored outcomes (entries
+ * as outcome.c keeps them), waiting up to wait_ms for those still queued. */
+void agent__match_repeat(agent_t *a, const uint8_t *routing, size_t routing_len,
+                         const uint8_t *client_ref, size_t client_ref_len, const uint8_t *entries,
+                         size_t n, uint32_t wait_ms, int as_outcome);
 int agent__match_submit_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
                                 const Vn__ApiSubmitResult *r);
 void agent__match_submit_timeouts(agent_t *a, uint64_t now_ms);

@@ -23,6 +23,8 @@ typedef struct match_group {
     size_t client_ref_len;
     uint64_t deadline_ms;
     size_t n, open;
+    int repeated;   /* answered from a client_ref bound before (agent__match_repeat) */
+    int as_outcome; /* answer as ApiResponse.outcome (an outcome query), not .submit */
     struct {
         char org[65];
         uint8_t msgid[VN_MSGID_BYTES];
@@ -184,40 +186,101 @@ static void s_group_answer(agent_t *a, match_group_t *g)
                   : any_queued ? VN__API_SUBMIT_RESULT__OUTCOME__QUEUED
                                : VN__API_SUBMIT_RESULT__OUTCOME__ACCEPTED;
     top.client_ref = (ProtobufCBinaryData){g->client_ref_len, g->client_ref};
+    top.repeated = g->repeated;
     top.n_per_recipient = g->n;
     top.per_recipient = ptrs;
     Vn__ApiResponse resp = VN__API_RESPONSE__INIT;
-    resp.body_case = VN__API_RESPONSE__BODY_SUBMIT;
-    resp.submit = &top;
+    if (g->as_outcome) {
+        resp.body_case = VN__API_RESPONSE__BODY_OUTCOME;
+        resp.outcome = &top;
+    } else {
+        resp.body_case = VN__API_RESPONSE__BODY_SUBMIT;
+        resp.submit = &top;
+    }
     /* Verdicts are durable at the broker already: answer now, like single submits. */
     agent__reply_now(a, g->routing, g->routing_len, &resp);
 }
 
-/* Under a client_ref, participant i's envelope has an id that follows from the request and the
- * participant (no client_ref is bound for a fan-out: its envelopes share the request). A repeat
- * finds the first envelope's stored outcome: 1, answered with it (or waiting for it while it is
- * still queued). 0: new, g->r[i].msgid is the id to seal under. */
-static int s_fanout_repeat(agent_t *a, const Vn__ApiSubmit *s, match_group_t *g, size_t i)
+/* Bind the fan-out's client_ref once, to its participants and their message ids (a zero id: refused
+ * here, not in the directory), in this turn's transaction. A failed write fails the turn. */
+static int s_bind_group(agent_t *a, const Vn__ApiSubmit *s, const match_group_t *g)
 {
-    char *to = g->r[i].org;
-    agent__client_ref_msgid(a, s, &to, 1, g->r[i].msgid);
-    Vn__ApiSubmitResult *stored = agent__result_get(a, g->r[i].msgid);
-    if (!stored)
-        return 0;
-    g->r[i].has_id = 1;
-    g->r[i].outcome = stored->outcome;
-    if (stored->outcome == VN__API_SUBMIT_RESULT__OUTCOME__QUEUED) {
-        g->r[i].waiting = 1; /* still in the outbox: settled when the broker answers */
-        g->open++;
-    } else {
+    uint8_t entries[VN_MAX_RECIPIENTS * AGENT_GROUP_ENTRY];
+    memset(entries, 0, sizeof entries);
+    for (size_t i = 0; i < g->n; i++) {
+        uint8_t *e = entries + i * AGENT_GROUP_ENTRY;
+        if (g->r[i].has_id)
+            memcpy(e, g->r[i].msgid, VN_MSGID_BYTES);
+        memcpy(e + VN_MSGID_BYTES, g->r[i].org, strnlen(g->r[i].org, 64));
+    }
+    int rc = agent__client_ref_bind_group(a, s, entries, g->n);
+    if (rc != 0 && !a->batch_error)
+        a->batch_error = rc;
+    return rc;
+}
+
+void agent__match_repeat(agent_t *a, const uint8_t *routing, size_t routing_len,
+                         const uint8_t *client_ref, size_t client_ref_len, const uint8_t *entries,
+                         size_t n, uint32_t wait_ms, int as_outcome)
+{
+    match_group_t *g = calloc(1, sizeof *g);
+    if (!g || n == 0 || n > VN_MAX_RECIPIENTS || client_ref_len > 64) {
+        free(g);
+        agent__api_error(a, routing, routing_len, "storage-error", "client_ref record unreadable");
+        return;
+    }
+    memcpy(g->routing, routing, routing_len);
+    g->routing_len = routing_len;
+    memcpy(g->client_ref, client_ref, client_ref_len);
+    g->client_ref_len = client_ref_len;
+    g->repeated = 1;
+    g->as_outcome = as_outcome;
+    g->n = n;
+    static const uint8_t none[VN_MSGID_BYTES];
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *e = entries + i * AGENT_GROUP_ENTRY;
+        snprintf(g->r[i].org, sizeof g->r[i].org, "%.64s", (const char *)e + VN_MSGID_BYTES);
+        if (memcmp(e, none, VN_MSGID_BYTES) == 0) { /* refused here the first time */
+            g->r[i].outcome = VN__API_SUBMIT_RESULT__OUTCOME__REFUSED;
+            snprintf(g->r[i].code, sizeof g->r[i].code, "unknown-recipient");
+            snprintf(g->r[i].reason, sizeof g->r[i].reason,
+                     "participant %s was not in the directory or was revoked at the first submit",
+                     g->r[i].org);
+            continue;
+        }
+        memcpy(g->r[i].msgid, e, VN_MSGID_BYTES);
+        g->r[i].has_id = 1;
+        Vn__ApiSubmitResult *stored = agent__result_get(a, g->r[i].msgid);
+        if (!stored) {
+            g->r[i].outcome = VN__API_SUBMIT_RESULT__OUTCOME__QUEUED;
+            snprintf(g->r[i].code, sizeof g->r[i].code, "storage-error");
+            snprintf(g->r[i].reason, sizeof g->r[i].reason, "this envelope's outcome is missing");
+            continue;
+        }
+        g->r[i].outcome = stored->outcome;
         g->r[i].audit_seq = stored->audit_seq;
         snprintf(g->r[i].code, sizeof g->r[i].code, "%s", stored->code ? stored->code : "");
         snprintf(g->r[i].reason, sizeof g->r[i].reason, "%s", stored->reason ? stored->reason : "");
         snprintf(g->r[i].reason_nl, sizeof g->r[i].reason_nl, "%s",
                  stored->reason_nl ? stored->reason_nl : "");
+        if (stored->outcome == VN__API_SUBMIT_RESULT__OUTCOME__QUEUED && wait_ms) {
+            g->r[i].waiting = 1; /* still in the outbox: settled when the broker answers */
+            g->open++;
+        }
+        vn__api_submit_result__free_unpacked(stored, NULL);
     }
-    vn__api_submit_result__free_unpacked(stored, NULL);
-    return 1;
+    /* Answered after this turn's commit when nothing is waited for, else when the last verdict
+     * arrives or the wait runs out (agent__match_submit_timeouts). */
+    g->deadline_ms = g->open ? vn_monotonic_ms() + (wait_ms > 600000 ? 600000 : wait_ms) : 0;
+    match_group_t *more = realloc(a->groups, (a->n_groups + 1) * sizeof *more);
+    if (!more) {
+        free(g);
+        agent__api_error(a, routing, routing_len, "out-of-memory", "no memory");
+        return;
+    }
+    a->groups = more;
+    a->groups[a->n_groups++] = *g;
+    free(g);
 }
 
 void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
@@ -271,13 +334,8 @@ void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
                      o ? "revoked" : "not in the directory");
             continue;
         }
-        if (g->client_ref_len && s_fanout_repeat(a, s, g, i))
-            continue; /* answered from what the agent stored the first time */
-        if ((g->client_ref_len
-                 ? agent__seal_and_queue_as(a, s, others[i], m->id, g->r[i].msgid, &code, msg,
-                                            sizeof msg)
-                 : agent__seal_and_queue(a, s, &others[i], 1, m->id, g->r[i].msgid, &code, msg,
-                                         sizeof msg)) != 0) {
+        if (agent__seal_and_queue(a, s, &others[i], 1, m->id, g->r[i].msgid, &code, msg,
+                                  sizeof msg) != 0) {
             /* The request itself is wrong (then nothing was queued: the checks do not depend
              * on the recipient), or storage failed, which fails this turn's batch as a whole. */
             agent__api_error(a, routing, routing_len, code, msg);
@@ -289,6 +347,12 @@ void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
         g->r[i].waiting = g->r[i].has_id = 1;
         g->open++;
         queued++;
+    }
+    if (g->client_ref_len && s_bind_group(a, s, g) != 0) {
+        agent__api_error(a, routing, routing_len, "storage-error", "client_ref not stored");
+        free(g);
+        vn__match_info__free_unpacked(m, NULL);
+        return;
     }
     vn_info("event=match-fanout match=%s recipients=%zu queued=%zu", m->id, n, queued);
     vn__match_info__free_unpacked(m, NULL);
@@ -309,11 +373,15 @@ void agent__match_submit(agent_t *a, const uint8_t *routing, size_t routing_len,
 int agent__match_submit_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
                                 const Vn__ApiSubmitResult *r)
 {
-    for (size_t i = 0; i < a->n_groups; i++) {
+    /* Every group waiting for msgid: a repeat under the same client_ref waits for the same
+     * envelopes as the submit it repeats. Downwards, as a finished group is swapped out. */
+    int settled = 0;
+    for (size_t i = a->n_groups; i-- > 0;) {
         match_group_t *g = &a->groups[i];
         for (size_t j = 0; j < g->n; j++) {
             if (!g->r[j].waiting || memcmp(g->r[j].msgid, msgid, VN_MSGID_BYTES) != 0)
                 continue;
+            settled = 1;
             g->r[j].waiting = 0;
             g->r[j].outcome = r->outcome;
             g->r[j].audit_seq = r->audit_seq;
@@ -325,10 +393,10 @@ int agent__match_submit_settled(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES],
                 s_group_answer(a, g);
                 a->groups[i] = a->groups[--a->n_groups];
             }
-            return 1;
+            break; /* an envelope is in a group once */
         }
     }
-    return 0;
+    return settled;
 }
 
 void agent__match_submit_timeouts(agent_t *a, uint64_t now_ms)

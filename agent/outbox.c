@@ -129,12 +129,10 @@ const char *agent__submit_validate(agent_t *a, const Vn__ApiSubmit *s, char *msg
     return s_validate(a, s, s->to, s->n_to, recips, &has_subject, msg, msg_len);
 }
 
-/* Seal s for to and store it in the outbox under *msgid: given (a held submit's, or a match:ID
- * fan-out's under a client_ref), else fresh. */
+/* Seal s for to and store it in the outbox under *msgid (given: a held submit; else fresh). */
 static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                            const char *match_id, int held, int given,
-                            uint8_t msgid[VN_MSGID_BYTES], const char **code, char *msg,
-                            size_t msg_len)
+                            const char *match_id, int held, uint8_t msgid[VN_MSGID_BYTES], const char **code,
+                            char *msg, size_t msg_len)
 {
     vn_recipient_t recips[VN_MAX_RECIPIENTS];
     vn_field_t just[VN_MAX_JUSTIFICATION];
@@ -171,7 +169,7 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
         .subject_pseudonym_version = a->pseudonyms_v1 ? 1 : 2,
         .expires = now + (s->expires_in ? s->expires_in : a->cfg.default_ttl),
         .user_id = s->user_id, .user_role = s->user_role, .api_caller = a->api_caller,
-        .match_id = match_id, .message_id = given ? msgid : NULL, .wrap_batch = a->wrap_batch};
+        .match_id = match_id, .message_id = held ? msgid : NULL, .wrap_batch = a->wrap_batch};
     vn_sealed_t *sealed = NULL;
     rc = vn_envelope_seal_unsigned(&p, a->keys, plain, plain_len, msgid, &sealed);
     sodium_memzero(pseudonym, sizeof pseudonym);
@@ -205,8 +203,8 @@ static int s_seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to,
         rc = agent__result_put(a, msgid, &queued);
     if (stored)
         vn__api_submit_result__free_unpacked(stored, NULL);
-    /* A held submit's client_ref was bound when it was held; a match:ID fan-out's envelopes
-     * share one request, so none binds it (their given ids stand in for it: match_send.c). */
+    /* A held submit's client_ref was bound when it was held; a match:ID fan-out binds it once
+     * for all its envelopes (match_send.c). */
     if (rc == 0 && !held && !match_id)
         rc = agent__client_ref_bind(a, s, msgid);
     if (rc == 0 && (rc = agent__outbox_sign_later(a, sealed, oseq, msgid)) == 0)
@@ -229,16 +227,7 @@ int agent__seal_and_queue(agent_t *a, const Vn__ApiSubmit *s, char *const *to, s
                           const char *match_id, uint8_t msgid[VN_MSGID_BYTES], const char **code, char *msg,
                           size_t msg_len)
 {
-    return s_seal_and_queue(a, s, to, n_to, match_id, 0, 0, msgid, code, msg, msg_len);
-}
-
-int agent__seal_and_queue_as(agent_t *a, const Vn__ApiSubmit *s, char *to, const char *match_id,
-                             const uint8_t msgid[VN_MSGID_BYTES], const char **code, char *msg,
-                             size_t msg_len)
-{
-    uint8_t id[VN_MSGID_BYTES];
-    memcpy(id, msgid, VN_MSGID_BYTES);
-    return s_seal_and_queue(a, s, &to, 1, match_id, 0, 1, id, code, msg, msg_len);
+    return s_seal_and_queue(a, s, to, n_to, match_id, 0, msgid, code, msg, msg_len);
 }
 
 int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s,
@@ -247,7 +236,7 @@ int agent__seal_and_queue_held(agent_t *a, const Vn__ApiSubmit *s,
 {
     uint8_t id[16];
     memcpy(id, msgid, VN_MSGID_BYTES);
-    return s_seal_and_queue(a, s, s->to, s->n_to, NULL, 1, 1, id, code, msg, msg_len);
+    return s_seal_and_queue(a, s, s->to, s->n_to, NULL, 1, id, code, msg, msg_len);
 }
 
 void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s)
@@ -359,8 +348,8 @@ static void s_settle(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], Vn__ApiSub
     size_t waiting = a->n_submits;
     agent__outcome_settled(a, msgid, r);
     int answered = waiting != a->n_submits;
-    if (!answered)
-        answered = agent__match_submit_settled(a, msgid, r); /* one of a match:ID fan-out */
+    /* One of a match:ID fan-out: its group (and a repeat's) wait too, whoever else does. */
+    answered |= agent__match_submit_settled(a, msgid, r);
     /* A refusal nobody waits for any more must still reach the IT system: through its inbox. */
     if (refused && !answered) {
         uint8_t notice_id[16];

@@ -14,6 +14,20 @@
 
 #define REF_VALUE_LEN (16 + 32) /* msgid || keyed hash of the first request */
 
+/* A match:ID fan-out's binding (agent.h): REF_VALUE_LEN, a count, then that many entries. The
+ * number of its entries, or 0 when v is a single submit's binding (or unreadable: -1). */
+static int s_group_entries(const MDB_val *v)
+{
+    if (v->mv_size == REF_VALUE_LEN)
+        return 0;
+    const uint8_t *b = v->mv_data;
+    if (v->mv_size < REF_VALUE_LEN + 1 + AGENT_GROUP_ENTRY || b[REF_VALUE_LEN] == 0 ||
+        b[REF_VALUE_LEN] > VN_MAX_RECIPIENTS ||
+        v->mv_size != REF_VALUE_LEN + 1 + (size_t)b[REF_VALUE_LEN] * AGENT_GROUP_ENTRY)
+        return -1;
+    return b[REF_VALUE_LEN];
+}
+
 /* A keyed hash of everything a submit asks for (not how long it waits), so a repeat of a
  * client_ref can be told from a different request under the same key. Keyed, because the request
  * holds a BSN and the agent's store must not let anyone test guesses against it. */
@@ -35,27 +49,6 @@ static void s_request_hash(agent_t *a, const Vn__ApiSubmit *s, uint8_t out[32])
         free(buf);
     }
     sodium_memzero(key, sizeof key);
-}
-
-void agent__client_ref_msgid(agent_t *a, const Vn__ApiSubmit *s, char *const *to, size_t n_to,
-                             uint8_t msgid[VN_MSGID_BYTES])
-{
-    /* The request as the client_ref check hashes it, then this envelope's recipients (a
-     * match:ID submit seals one envelope per participant). */
-    uint8_t in[32 + VN_MAX_RECIPIENTS * 65] = {0};
-    size_t len = 32;
-    s_request_hash(a, s, in);
-    for (size_t i = 0; i < n_to && i < VN_MAX_RECIPIENTS; i++) {
-        size_t n = strnlen(to[i], 64);
-        memcpy(in + len, to[i], n);
-        len += n + 1; /* NUL-separated */
-    }
-    uint8_t key[32];
-    crypto_generichash(key, sizeof key, (const uint8_t *)"vangnet msgid v1", 16,
-                       a->pseudonym_key, VN_PSEUDONYM_KEY_BYTES);
-    crypto_generichash(msgid, VN_MSGID_BYTES, in, len, key, sizeof key);
-    sodium_memzero(key, sizeof key);
-    sodium_memzero(in, sizeof in);
 }
 
 int agent__result_put(agent_t *a, const uint8_t msgid[VN_MSGID_BYTES], const Vn__ApiSubmitResult *r)
@@ -141,7 +134,8 @@ int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_l
     int rc = mdb_get(txn, vn_store_dbi(a->db, ADB_CLIENT_REFS), &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
-    if (rc != 0 || v.mv_size != REF_VALUE_LEN) {
+    int group = rc == 0 ? s_group_entries(&v) : -1;
+    if (group < 0) {
         agent__api_error(a, routing, routing_len, "storage-error", "client_ref index unreadable");
         return 1;
     }
@@ -155,8 +149,30 @@ int agent__client_ref_check(agent_t *a, const uint8_t *routing, size_t routing_l
                          "this client_ref was already used for a different request");
         return 1;
     }
-    s_answer_stored(a, routing, routing_len, msgid, s->wait_ms, 0);
+    if (group) /* a match:ID fan-out: every participant's first outcome */
+        agent__match_repeat(a, routing, routing_len, s->client_ref.data, s->client_ref.len,
+                            (const uint8_t *)v.mv_data + REF_VALUE_LEN + 1, (size_t)group,
+                            s->wait_ms, 0);
+    else
+        s_answer_stored(a, routing, routing_len, msgid, s->wait_ms, 0);
     return 1;
+}
+
+int agent__client_ref_bind_group(agent_t *a, const Vn__ApiSubmit *s, const uint8_t *entries,
+                                 size_t n)
+{
+    if (s->client_ref.len == 0)
+        return 0;
+    MDB_txn *txn = agent__txn(a);
+    if (!txn || n == 0 || n > VN_MAX_RECIPIENTS)
+        return VN_E_STORE;
+    uint8_t val[REF_VALUE_LEN + 1 + VN_MAX_RECIPIENTS * AGENT_GROUP_ENTRY] = {0};
+    s_request_hash(a, s, val + 16); /* no single message id: the entries hold them */
+    val[REF_VALUE_LEN] = (uint8_t)n;
+    memcpy(val + REF_VALUE_LEN + 1, entries, n * AGENT_GROUP_ENTRY);
+    MDB_val k = {s->client_ref.len, s->client_ref.data},
+            v = {REF_VALUE_LEN + 1 + n * AGENT_GROUP_ENTRY, val};
+    return vn_store_error(mdb_put(txn, vn_store_dbi(a->db, ADB_CLIENT_REFS), &k, &v, MDB_NOOVERWRITE));
 }
 
 int agent__client_ref_bind(agent_t *a, const Vn__ApiSubmit *s, const uint8_t msgid[VN_MSGID_BYTES])
@@ -193,8 +209,15 @@ void agent__outcome_query(agent_t *a, const uint8_t *routing, size_t routing_len
     int found;
     if (by_ref) {
         k = (MDB_val){q->client_ref.len, q->client_ref.data};
-        found = mdb_get(txn, vn_store_dbi(a->db, ADB_CLIENT_REFS), &k, &v) == 0 &&
-                v.mv_size == REF_VALUE_LEN;
+        found = mdb_get(txn, vn_store_dbi(a->db, ADB_CLIENT_REFS), &k, &v) == 0;
+        int group = found ? s_group_entries(&v) : -1;
+        if (found && group > 0) { /* a match:ID fan-out: the outcome per participant */
+            agent__match_repeat(a, routing, routing_len, q->client_ref.data, q->client_ref.len,
+                                (const uint8_t *)v.mv_data + REF_VALUE_LEN + 1, (size_t)group,
+                                q->wait_ms, 1);
+            return;
+        }
+        found = found && group == 0;
         if (found)
             memcpy(msgid, v.mv_data, VN_MSGID_BYTES);
     } else {

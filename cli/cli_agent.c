@@ -27,6 +27,20 @@ static int s_print_result(const vn_client_result_t *r, const char *client_ref)
                : r->outcome == VN_CLIENT_REFUSED ? CLI_REFUSED : CLI_PENDING;
     }
     const char *again = r->repeated ? " repeated=yes" : "";
+    if (r->n_per_recipient) { /* match:ID: one verdict per participant */
+        static const char *const outcome[] = {"queued", "accepted", "refused"};
+        for (size_t i = 0; i < r->n_per_recipient; i++) {
+            printf("%s to=%s message=%s audit-seq=%llu%s%s%s\n",
+                   outcome[r->per_recipient[i].outcome % 3], r->per_recipient[i].recipient,
+                   r->per_recipient[i].message_id[0] ? r->per_recipient[i].message_id : "-",
+                   (unsigned long long)r->per_recipient[i].audit_seq,
+                   r->per_recipient[i].code[0] ? " code=" : "", r->per_recipient[i].code, again);
+            if (r->per_recipient[i].reason[0])
+                printf("  reason: %s\n", r->per_recipient[i].reason);
+        }
+        return r->outcome == VN_CLIENT_ACCEPTED ? CLI_OK
+               : r->outcome == VN_CLIENT_REFUSED ? CLI_REFUSED : CLI_PENDING;
+    }
     switch (r->outcome) {
     case VN_CLIENT_ACCEPTED:
         printf("accepted message=%s audit-seq=%llu audit-hash=%s%s\n", r->message_id,
@@ -185,20 +199,6 @@ int cli_send(int argc, char **argv)
         return rc;
     }
     vn_client_destroy(&cl);
-    if (r.n_per_recipient && !s_json) { /* match:ID: one verdict per participant */
-        static const char *const outcome[] = {"queued", "accepted", "refused"};
-        for (size_t i = 0; i < r.n_per_recipient; i++) {
-            printf("%s to=%s message=%s audit-seq=%llu%s%s\n",
-                   outcome[r.per_recipient[i].outcome % 3], r.per_recipient[i].recipient,
-                   r.per_recipient[i].message_id[0] ? r.per_recipient[i].message_id : "-",
-                   (unsigned long long)r.per_recipient[i].audit_seq,
-                   r.per_recipient[i].code[0] ? " code=" : "", r.per_recipient[i].code);
-            if (r.per_recipient[i].reason[0])
-                printf("  reason: %s\n", r.per_recipient[i].reason);
-        }
-        return r.outcome == VN_CLIENT_ACCEPTED ? CLI_OK
-               : r.outcome == VN_CLIENT_REFUSED ? CLI_REFUSED : CLI_PENDING;
-    }
     return s_print_result(&r, client_ref);
 }
 

@@ -202,7 +202,7 @@ int client__expect(vn_client_t *c, Vn__ApiResponse *resp, Vn__ApiResponse__BodyC
     return s_fail(c, VN_CLIENT_E_PROTOCOL, "", "%s", "unexpected answer from the agent");
 }
 
-/* Copy an agent's submit result into the caller's struct. */
+/* Copy an agent's submit result (or outcome) into the caller's struct. */
 static void s_result(const Vn__ApiSubmitResult *r, vn_client_result_t *result)
 {
     memset(result, 0, sizeof *result);
@@ -218,6 +218,21 @@ static void s_result(const Vn__ApiSubmitResult *r, vn_client_result_t *result)
     result->repeated = r->repeated;
     result->submitted = r->submitted;
     result->decided = r->decided;
+    /* A match:ID submit's (or an outcome query by its client_ref): one verdict per participant */
+    for (size_t i = 0; i < r->n_per_recipient && i < 32; i++) {
+        const Vn__ApiSubmitResult *p = r->per_recipient[i];
+        snprintf(result->per_recipient[i].recipient, sizeof result->per_recipient[i].recipient,
+                 "%s", p->recipient);
+        result->per_recipient[i].outcome = (vn_client_outcome_t)p->outcome;
+        if (p->message_id.len == 16)
+            vn_hex(result->per_recipient[i].message_id, p->message_id.data, 16);
+        result->per_recipient[i].audit_seq = p->audit_seq;
+        snprintf(result->per_recipient[i].code, sizeof result->per_recipient[i].code, "%s",
+                 p->code);
+        snprintf(result->per_recipient[i].reason, sizeof result->per_recipient[i].reason, "%s",
+                 p->reason);
+        result->n_per_recipient = i + 1;
+    }
 }
 
 int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint32_t wait_ms,
@@ -265,21 +280,6 @@ int vn_client_submit(vn_client_t *self, const vn_client_notification_t *n, uint3
     if (rc != 0 || (rc = s_expect(self, resp, VN__API_RESPONSE__BODY_SUBMIT)) != 0)
         return rc;
     s_result(resp->submit, result);
-    Vn__ApiSubmitResult *r = resp->submit;
-    for (size_t i = 0; i < r->n_per_recipient && i < 32; i++) {
-        const Vn__ApiSubmitResult *p = r->per_recipient[i];
-        snprintf(result->per_recipient[i].recipient, sizeof result->per_recipient[i].recipient,
-                 "%s", p->recipient);
-        result->per_recipient[i].outcome = (vn_client_outcome_t)p->outcome;
-        if (p->message_id.len == 16)
-            vn_hex(result->per_recipient[i].message_id, p->message_id.data, 16);
-        result->per_recipient[i].audit_seq = p->audit_seq;
-        snprintf(result->per_recipient[i].code, sizeof result->per_recipient[i].code, "%s",
-                 p->code);
-        snprintf(result->per_recipient[i].reason, sizeof result->per_recipient[i].reason, "%s",
-                 p->reason);
-        result->n_per_recipient = i + 1;
-    }
     vn__api_response__free_unpacked(resp, NULL);
     return 0;
 }

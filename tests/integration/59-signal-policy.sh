@@ -86,18 +86,28 @@ json_check vt-zuid-limburg "not items" || fail "delivered to a recipient the pol
 m1=$(sed -n 's/^accepted to=wijkteam-heerlen message=\([0-9a-f]*\) .*/\1/p' "$T/o")
 audit_grep -q "ACCEPTED .*actor=ggz-mondriaan .*to=wijkteam-heerlen .*msg=$m1.*match=$mid" || fail "match not in the audit record"
 audit_grep -q "REFUSED .*actor=ggz-mondriaan .*to=vt-zuid-limburg .*match=$mid" || fail "refusal not audited"
-# Under a client_ref, twice (an IT system retrying): the repeat makes each participant's message
-# id again and the broker answers it with its first outcome; nothing is accepted twice.
+# Under a client_ref, twice (an IT system retrying): the agent bound the key once to the fan-out's
+# participants and message ids, so the repeat is answered with each one's first outcome, marked
+# repeated; nothing is sealed or accepted twice.
 fanout_ref() { rc_of "$VANGNET" send --agent "$GGZ" --to "match:$mid" --subject $KIND --category afstemming \
-      --basis consent --consent-ref "$ref" --client-ref AFSTEMMING-2026-1 --file "$T/a.txt"; }
+      --basis consent --consent-ref "$ref" --client-ref AFSTEMMING-2026-1 --file "$T/a.txt" "$@"; }
 [ "$(fanout_ref)" -eq 3 ] || fail "match:ID under a client_ref: $(cat "$T/o" "$T/e")"
 cp "$T/o" "$T/fan1"
+! grep -q "repeated=yes" "$T/fan1" || fail "the first fan-out called repeated: $(cat "$T/fan1")"
 [ "$(fanout_ref)" -eq 3 ] || fail "match:ID repeated: $(cat "$T/o" "$T/e")"
 m2=$(sed -n 's/^accepted to=wijkteam-heerlen message=\([0-9a-f]*\) .*/\1/p' "$T/fan1")
-[ -n "$m2" ] && grep -q "^accepted to=wijkteam-heerlen message=$m2 " "$T/o" \
+[ -n "$m2" ] && grep -q "^accepted to=wijkteam-heerlen message=$m2 .*repeated=yes" "$T/o" \
     || fail "the repeat made a new message: $(cat "$T/fan1" "$T/o")"
-grep -q "^refused to=vt-zuid-limburg .*code=consent-" "$T/o" || fail "repeat's refusal: $(cat "$T/o")"
+grep -q "^refused to=vt-zuid-limburg .*code=consent-.*repeated=yes" "$T/o" || fail "repeat's refusal: $(cat "$T/o")"
 [ "$(audit_grep -c "ACCEPTED .*msg=$m2")" -eq 1 ] || fail "the repeat was accepted again"
+# The same key for a different request is a conflict, not a repeat.
+[ "$(fanout_ref --subject-name "Iemand Anders")" -eq 5 ] && grep -q client-ref-conflict "$T/e" \
+    || fail "a different request under the fan-out's client_ref: $(cat "$T/o" "$T/e")"
+# The IT system can also ask by the key: every participant's outcome.
+[ "$(rc_of "$VANGNET" outcome --agent "$GGZ" --client-ref AFSTEMMING-2026-1)" -eq 3 ] \
+    && grep -q "^accepted to=wijkteam-heerlen message=$m2 " "$T/o" \
+    && grep -q "^refused to=vt-zuid-limburg .*code=consent-" "$T/o" \
+    || fail "outcome by the fan-out's client_ref: $(cat "$T/o" "$T/e")"
 # A Meldcode report to match:ID: only Veilig Thuis may receive one.
 [ "$(rc_of "$VANGNET" send --agent "$GGZ" --to "match:$mid" --subject $KIND $MELD --file "$T/a.txt")" -eq 3 ] || fail "meldrecht to the match"
 grep -q "^accepted to=vt-zuid-limburg " "$T/o" && grep -q "^refused to=wijkteam-heerlen .*code=" "$T/o" || fail "meldrecht per recipient: $(cat "$T/o")"
