@@ -33,9 +33,7 @@ int agent__send_broker(agent_t *a, Vn__WireMessage *m)
     int rc = vn_wire_pack(m, &buf, &len);
     if (rc != 0)
         return rc;
-    rc = zmq_send(a->dealer, buf, len, ZMQ_DONTWAIT) < 0 ? -errno : 0;
-    free(buf);
-    return rc;
+    return agent__broker_out(a, buf, len);
 }
 
 static void s_hello(agent_t *a)
@@ -54,6 +52,7 @@ int agent_init(agent_t *a, const vn_agent_config_t *cfg, char *err, size_t errle
 {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
+    a->resend_ms = cfg->resend_ms ? cfg->resend_ms : RESEND_MS;
     a->started = vn_now();
     a->connection_changed = a->started;
     a->storage_ok = 1;
@@ -194,6 +193,7 @@ static void s_monitor_event(agent_t *a)
         if (a->link == AGENT_LINK_UP)
             vn_warn("event=disconnected broker=%s", a->cfg.broker_endpoint);
         agent__link_event(a, AGENT_LINK_EV_DISCONNECTED);
+        agent__broker_out_clear(a); /* the reconnect resends the outbox; the broker redelivers */
     } else if (event == ZMQ_EVENT_CONNECT_RETRIED) {
         /* Nothing listens there (wrong port, broker down): say so at once, then once a minute. */
         uint64_t now = vn_monotonic_ms();
@@ -267,7 +267,7 @@ static int s_broker_message(agent_t *a)
 
 void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
 {
-    a->next_resend_ms = vn_monotonic_ms() + RESEND_MS;
+    a->next_resend_ms = vn_monotonic_ms() + a->resend_ms;
     while (!*stop) {
         if (*reload) {
             *reload = 0;
@@ -277,7 +277,8 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
                 vn_error("event=api-clients-refused error=\"%s\" action=keeping-loaded-clients", err);
         }
         zmq_pollitem_t items[] = {
-            {a->dealer, 0, ZMQ_POLLIN, 0},
+            {a->dealer, 0,
+             ZMQ_POLLIN | (agent__broker_out_waiting(a) || a->resend_active ? ZMQ_POLLOUT : 0), 0},
             {a->api, 0, ZMQ_POLLIN, 0},
             {a->monitor, 0, ZMQ_POLLIN, 0},
             {a->zap, 0, ZMQ_POLLIN, 0},
@@ -291,6 +292,10 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
             agent__api_auth_handle(a);
         if (items[2].revents & ZMQ_POLLIN)
             s_monitor_event(a);
+        if (items[0].revents & ZMQ_POLLOUT) {
+            agent__broker_out_flush(a);
+            agent__resend_continue(a);
+        }
         for (int i = 0; i < 512 && s_broker_message(a); i++)
             ;
         agent__api_handle(a);
@@ -302,7 +307,7 @@ void agent_run(agent_t *a, volatile int *stop, volatile int *reload)
         agent__signal_timeouts(a, now);
         agent__fetch_wake(a, now);
         if (now >= a->next_resend_ms) {
-            a->next_resend_ms = now + RESEND_MS;
+            a->next_resend_ms = now + a->resend_ms;
             agent__resend(a, 0);
         }
         agent__commit(a); /* answers produced by the timeouts */
@@ -330,6 +335,7 @@ void agent_fini(agent_t *a)
     free(a->consents);
     agent__match_fini(a);
     free(a->seen_cp);
+    agent__broker_out_fini(a);
     if (a->dealer) {
         zmq_socket_monitor(a->dealer, NULL, 0);
         zmq_close(a->dealer);

@@ -20,7 +20,11 @@
 #define AGENT_CREDIT 256                 /* deliveries in flight from the broker */
 #define AGENT_MAX_CONTENT VN_API_MAX_CONTENT /* largest notification content (vn_api_limits.h) */
 #define AGENT_MEDIA_TYPE_MAX 127         /* a content media type, e.g. application/pdf */
-#define RESEND_MS 5000
+#define RESEND_MS 5000 /* [agent] resend_seconds' default */
+/* Messages to the broker held while its connection's queue is full (broker_out.c): at most
+ * this many, and this many bytes; past that they are dropped (and resent from the outbox). */
+#define AGENT_HELD_OUT_MAX 50000
+#define AGENT_HELD_OUT_BYTES ((size_t)64 << 20)
 /* Answers queued for one local API caller that reads them late (ZMQ_SNDHWM of the API socket):
  * libzmq's default of 1,000, less while the reader's progress is reported late, dropped answers
  * of a client with as many requests in flight without a word. Past this one an answer is
@@ -130,6 +134,12 @@ typedef struct agent {
     waiter_t *submits, *fetches, *consents;
     size_t n_submits, n_fetches, n_consents;
     uint64_t resend_mark, next_resend_ms;
+    uint64_t resend_ms;      /* [agent] resend_seconds: how long an unanswered notification waits */
+    int resend_active;       /* a resend round is under way (outbox.c)... */
+    uint64_t resend_next, resend_limit, resend_count; /* ...from this oseq, up to that one */
+    struct held_out *held_out; /* messages to the broker waiting for room (broker_out.c) */
+    _Atomic uint64_t broker_out_held, broker_out_dropped;
+    uint64_t broker_out_dropped_logged_ms;
     _Atomic uint64_t final_size; /* receipts up to here are final: held and quorum-cosigned (auditor.c) */
     uint64_t quorum_size;    /* the newest checkpoint seen with a quorum of cosignatures (witness.c) */
     uint8_t quorum_root[32];
@@ -195,6 +205,13 @@ void agent_fini(agent_t *a);
 /* --check-config: every key file the configuration names, without starting. 0 or -1. */
 int agent_check_config(const vn_agent_config_t *cfg, const char *path);
 int agent__send_broker(agent_t *a, Vn__WireMessage *m);
+/* broker_out.c: send data (malloc'd; taken) to the broker, or hold it in order while the
+ * connection's queue is full. 0 when sent or held; -errno when dropped. */
+int agent__broker_out(agent_t *a, uint8_t *data, size_t len);
+void agent__broker_out_flush(agent_t *a);            /* send held ones while there is room */
+size_t agent__broker_out_waiting(const agent_t *a);  /* how many are held */
+void agent__broker_out_clear(agent_t *a);            /* the connection went: drop them */
+void agent__broker_out_fini(agent_t *a);
 /* store_guard.c: re-read the store's fill (at most every 500 ms unless force) and tell the broker
  * when it crosses 90 % (full) or falls below 75 % (room again) */
 void agent__store_check(agent_t *a, int force);
@@ -241,6 +258,7 @@ const Vn__OrgEntry *agent__directory_find(const agent_t *a, const char *org);
 /* outbox.c */
 void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const Vn__ApiSubmit *s);
 void agent__resend(agent_t *a, int all);
+void agent__resend_continue(agent_t *a); /* a round paused for room on the connection */
 void agent__on_receipt(agent_t *a, const Vn__Receipt *r);
 void agent__on_refusal(agent_t *a, const Vn__Refusal *r);
 

@@ -170,10 +170,12 @@ void agent__commit(agent_t *a)
         outgoing_t *o = &a->out[i];
         if (o->to_api) {
             (void)agent__api_send(a, o->routing, o->routing_len, o->data, o->len);
+            free(o->data);
         } else if (a->connected) {
-            zmq_send(a->dealer, o->data, o->len, ZMQ_DONTWAIT);
+            (void)agent__broker_out(a, o->data, o->len); /* takes it */
+        } else {
+            free(o->data); /* the reconnect resends the outbox */
         }
-        free(o->data);
     }
     a->n_out = 0;
     if (a->inbox_grew) {

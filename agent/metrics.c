@@ -95,6 +95,14 @@ static void s_metrics(agent_t *a, const s_store_t *st, vn_http_reply_t *reply)
                    (double)atomic_load(&a->api_dropped_slow));
     vn_prom_sample(&p, "vangnet_agent_api_replies_dropped_total", "reason", "caller-gone",
                    (double)atomic_load(&a->api_dropped_gone));
+    vn_prom_metric(&p, "vangnet_agent_broker_sends_held_total", "counter",
+                   "Messages to the broker held in order because its connection's queue was "
+                   "full, and sent as soon as it took messages again.",
+                   (double)atomic_load(&a->broker_out_held));
+    vn_prom_metric(&p, "vangnet_agent_broker_sends_dropped_total", "counter",
+                   "Messages to the broker dropped because too many were held (also logged); "
+                   "notifications among them are resent from the outbox.",
+                   (double)atomic_load(&a->broker_out_dropped));
     vn_prom_metric(&p, "vangnet_agent_resends_total", "counter",
                    "Retransmissions of notifications the broker had not answered yet.",
                    (double)atomic_load(&a->n_resent));

@@ -25,13 +25,15 @@ static void s_submit_message(Vn__WireMessage *m, Vn__Submit *s, const uint8_t *e
     m->submit = s;
 }
 
-static void s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
+static int s_send_envelope(agent_t *a, const uint8_t *env, size_t len)
 {
     Vn__Submit s;
     Vn__WireMessage m;
     s_submit_message(&m, &s, env, len);
-    if (agent__send_broker(a, &m) == 0)
+    int rc = agent__send_broker(a, &m);
+    if (rc == 0)
         a->n_resent++; /* a retransmission, not another notification */
+    return rc;
 }
 
 /* Check a submit (all but its pseudonym) and build seal parameters. Returns NULL (ok) or a
@@ -288,6 +290,10 @@ void agent__submit(agent_t *a, const uint8_t *routing, size_t routing_len, const
     }
 }
 
+/* A resend round goes through the outbox in oseq order. When the connection's queue fills, the
+ * message that did not fit is held (broker_out.c) and the round pauses where it is; the loop
+ * continues it as soon as the held ones are gone (agent__resend_continue), so a reconnect with a
+ * large outbox sends all of it without waiting for the next round. */
 void agent__resend(agent_t *a, int all)
 {
     if (!a->connected)
@@ -298,23 +304,72 @@ void agent__resend(agent_t *a, int all)
     MDB_cursor *cur;
     MDB_val k, v;
     uint64_t last = 0;
-    size_t n = 0;
-    mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_OUTBOX), &cur);
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+    if (mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_OUTBOX), &cur) == 0) {
+        if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
+            last = vn_get_be64(k.mv_data);
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    /* Only entries that already waited a full round, unless (re)connecting; a round still going
+     * is taken over (its upper bound grows, where it stands stays). */
+    uint64_t limit = all ? UINT64_MAX : a->resend_mark;
+    if (!a->resend_active) {
+        a->resend_next = 0;
+        a->resend_count = 0;
+        a->resend_limit = limit;
+    } else if (limit > a->resend_limit) {
+        a->resend_limit = limit;
+    }
+    a->resend_active = 1;
+    a->resend_mark = last;
+    agent__resend_continue(a);
+}
+
+#define S_RESEND_TURN 1024 /* envelopes per loop turn: the loop stays responsive */
+void agent__resend_continue(agent_t *a)
+{
+    if (!a->resend_active || !a->connected) {
+        a->resend_active = a->resend_active && a->connected;
+        return;
+    }
+    if (agent__broker_out_waiting(a))
+        return; /* paused: the connection has no room */
+    MDB_txn *txn;
+    if (vn_store_begin(a->db, 1, &txn) != 0)
+        return;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_OUTBOX), &cur) != 0) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    uint8_t from[8];
+    vn_put_be64(from, a->resend_next);
+    MDB_val k = {sizeof from, from}, v;
+    int done = 1;
+    size_t turn = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint64_t oseq = vn_get_be64(k.mv_data);
-        last = oseq;
-        /* Only entries that already waited a full round, unless (re)connecting. */
-        if (!all && oseq > a->resend_mark)
+        if (k.mv_size != 8)
             continue;
-        s_send_envelope(a, (uint8_t *)v.mv_data + 16, v.mv_size - 16);
-        n++;
+        uint64_t oseq = vn_get_be64(k.mv_data);
+        if (oseq > a->resend_limit)
+            break; /* the rest are younger than the round */
+        if (turn == S_RESEND_TURN || agent__broker_out_waiting(a)) {
+            done = 0;
+            break;
+        }
+        a->resend_next = oseq + 1;
+        if (v.mv_size >= 16 && s_send_envelope(a, (uint8_t *)v.mv_data + 16, v.mv_size - 16) == 0)
+            a->resend_count++;
+        turn++;
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
-    a->resend_mark = last;
-    if (n)
-        vn_info("event=resent messages=%zu", n);
+    if (done) {
+        a->resend_active = 0;
+        if (a->resend_count)
+            vn_info("event=resent messages=%llu", (unsigned long long)a->resend_count);
+    }
 }
 
 /* Remove msgid from the outbox and record the broker's answer; answer whoever waits for it once

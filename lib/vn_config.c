@@ -303,6 +303,10 @@ static int s_agent_key(vn_agent_config_t *c, const char *section, const char *na
             c->map_size = (size_t)n << 20;
             return 1;
         }
+        if (strcmp(name, "resend_seconds") == 0 && s_number(value, 1, 3600, &n)) {
+            c->resend_ms = (uint64_t)n * 1000;
+            return 1;
+        }
     } else if (strcmp(section, "pseudonymd") == 0) {
         if (strcmp(name, "endpoint") == 0)
             return s_endpoint(c->pseudonymd_endpoint, sizeof c->pseudonymd_endpoint, value, 0);
@@ -352,6 +356,7 @@ static const s_key_t s_keys[] = {
     {"pseudonymd", "timeout_ms", "a whole number of milliseconds, 100..60000", 0, 1},
     {"agent", "default_ttl_hours", "a whole number of hours, 1..8760", 0, 1},
     {"agent", "map_size_mb", "a whole number of MiB, 1..1048576", 0, 1},
+    {"agent", "resend_seconds", "a whole number of seconds, 1..3600", 0, 1},
     {"agent", "log_level", "error, warn, info or debug", 0, 1},
     {"agent", "previous_keys", "the .secret file before the last key rotation", 0, 1},
     {"witness", "witnesses", "organisation ids, comma-separated", 1, 1},
@@ -450,6 +455,7 @@ int vn_agent_config_load(const char *path, vn_agent_config_t *cfg, char *err, si
     memset(cfg, 0, sizeof *cfg);
     cfg->default_ttl = 72 * 3600;
     cfg->map_size = (size_t)512 << 20;
+    cfg->resend_ms = 5000; /* the agent's RESEND_MS */
     cfg->log_level = VN_LOG_INFO;
     cfg->witness.cosign = 1;
     vn_metrics_config_defaults(&cfg->metrics);

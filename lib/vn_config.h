@@ -84,6 +84,7 @@ typedef struct {
     char pseudonym_key[1024]; /* [agent] pseudonym_key = the network pseudonym key file */
     uint64_t default_ttl;   /* [agent] default_ttl_hours = 72 */
     size_t map_size;        /* [agent] map_size_mb = 512 */
+    uint64_t resend_ms;     /* [agent] resend_seconds = 5: an unanswered notification's resend */
     int log_level;          /* [agent] log_level = info */
     char broker_endpoint[256]; /* [broker] endpoint = tcp://127.0.0.1:7700 */
     char broker_public[1024];  /* [broker] public = the broker's .public file (pinned keys) */
