@@ -593,6 +593,11 @@ int main(int argc, char **argv)
            s_status_kb("RssAnon") / 1024, rss_fill / 1024, s_status_kb("VmRSS") / 1024,
            (double)used / 1e9);
     vn_store_destroy(&b->db);
+    vn_vocab_destroy(&b->vocab);
+    vn_policy_destroy(&b->policy);
+    vn_keyset_destroy(&b->keys);
+    pthread_rwlock_destroy(&b->policy_lock);
+    free(b);
     if (!data) {
         char cmd[1100];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
