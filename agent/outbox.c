@@ -328,18 +328,19 @@ void agent__resend(agent_t *a, int all)
 #define S_RESEND_TURN 1024 /* envelopes per loop turn: the loop stays responsive */
 void agent__resend_continue(agent_t *a)
 {
-    if (!a->resend_active || !a->connected) {
-        a->resend_active = a->resend_active && a->connected;
+    if (!a->connected)
+        a->resend_active = 0; /* the reconnect starts a round of everything */
+    if (!a->resend_active || agent__broker_out_waiting(a))
+        return; /* none, or paused: the connection has no room */
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (vn_store_begin(a->db, 1, &txn) != 0) {
+        a->resend_active = 0; /* the next round tries again; the loop must not poll for it */
         return;
     }
-    if (agent__broker_out_waiting(a))
-        return; /* paused: the connection has no room */
-    MDB_txn *txn;
-    if (vn_store_begin(a->db, 1, &txn) != 0)
-        return;
-    MDB_cursor *cur;
     if (mdb_cursor_open(txn, vn_store_dbi(a->db, ADB_OUTBOX), &cur) != 0) {
         mdb_txn_abort(txn);
+        a->resend_active = 0;
         return;
     }
     uint8_t from[8];
